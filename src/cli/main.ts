@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// pksim command-line entry: a table of subcommands, each in its own module.
+
+import { pathToFileURL } from 'node:url';
+import { UsageError, EXIT_USAGE } from './errors.js';
+import { processIO, type CliIO } from './io.js';
+
+export type Command = (argv: string[], io: CliIO) => Promise<number>;
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+// One line per command; each module exports `command`.
+const commands: Record<string, CommandEntry> = {
+  pkrs: { summary: 'decode a PKRS value or check one access against it', load: async () => (await import('./pkrs.js')).command },
+};
+
+function usage(): string {
+  const lines = ['usage: pksim <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', "Run 'pksim <command> --help' for a command's options.");
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name ? 0 : EXIT_USAGE;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    io.err(`pksim: unknown command '${name}'\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const cmd = await entry.load();
+    return await cmd(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`pksim ${name}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    // parseArgs reports unknown options and missing values with a code, not a stack.
+    const code = (e as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`pksim ${name}: ${(e as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
