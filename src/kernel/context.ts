@@ -1,0 +1,75 @@
+// Tasks and execution contexts. A task context lives as long as the task; every interrupt or
+// exception invocation is a new context with its own entry frame (pt_regs + saved PKRS).
+
+import type { Instr, TaskKind } from '../scenario/ir.js';
+import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
+import { LocalStack } from '../mm/kmap_local.js';
+import type { FrameKind } from './events.js';
+
+export type TaskState = 'runnable' | 'blocked' | 'done' | 'dead';
+
+export class Ctx {
+  /** Rights this context holds per key (grant_access, kmap_local, scoped kmap), refcounted. */
+  readonly readCnt = new Int32Array(PKS_NUM_KEYS);
+  readonly writeCnt = new Int32Array(PKS_NUM_KEYS);
+  /** Entry frame: PKRS of the interrupted context, saved at entry and restored at exit. */
+  savedPkrs = 0;
+  /** preempt_count of the interrupted context, restored at exit. */
+  savedIrqsOff = false;
+  // Interpreter state (owned by the runner; plain data so a state can be copied).
+  pc = 0;
+  program: Instr[] = [];
+  /** Per-variable pointer value and the mapping it was derived from (-1: none/forged). */
+  varAddr: Float64Array = new Float64Array(0);
+  varMap: Int32Array = new Int32Array(0);
+  loops: Int32Array = new Int32Array(0);
+  /** Index of the scenario context or work item this context runs (-1 for idle). */
+  decl = -1;
+  /** For worker tasks: index of the work item being run, -1 when idle. */
+  work = -1;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly kind: FrameKind,
+    public cpu: number,
+    public task: Task | null,
+  ) {}
+
+  holds(key: number): boolean {
+    return this.readCnt[key]! > 0 || this.writeCnt[key]! > 0;
+  }
+
+  load(program: Instr[], vars: number, loops: number): void {
+    this.program = program;
+    this.pc = 0;
+    this.varAddr = new Float64Array(vars);
+    this.varMap = new Int32Array(vars).fill(-1);
+    this.loops = new Int32Array(loops);
+  }
+}
+
+export class Task {
+  state: TaskState = 'runnable';
+  /** Thread state's PKRS: saved on switch-out, loaded on switch-in. */
+  threadPkrs = 0;
+  preemptCount = 0;
+  pagefaultDisabled = 0;
+  readonly local = new LocalStack();
+  /** Per-task nesting count of the `exception` policy's thread-local set/clear. */
+  readonly nest = new Int32Array(PKS_NUM_KEYS);
+  /** What the task is blocked on (for logs and deadlock reports). */
+  blockedOn = '';
+  /** Queued work items (worker tasks). */
+  readonly workQueue: number[] = [];
+  readonly ctx: Ctx;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly kind: TaskKind | 'idle',
+    public cpu: number,
+  ) {
+    this.ctx = new Ctx(id, name, kind === 'idle' ? 'kthread' : kind, cpu, this);
+  }
+}

@@ -1,0 +1,37 @@
+// The hook interface a protection design implements. The machine calls these at the points
+// where the kernel would call into PKS; a policy never reaches into the machine's internals
+// except through the Machine methods documented as "for policies".
+
+import type { Machine } from './machine.js';
+import type { Ctx } from './context.js';
+import type { SrcLoc } from '../scenario/ir.js';
+
+export const VERDICT_OOPS = 0;
+export const VERDICT_PARDON = 1;
+export type Verdict = typeof VERDICT_OOPS | typeof VERDICT_PARDON;
+
+export interface PksHooks {
+  /** 'scoped:relaxed', 'global', ... */
+  readonly label: string;
+  /** CR4.PKS: false for `none` and `scoped:off`. */
+  readonly pks: boolean;
+  /** kmap() of a page, after its pkmap slot (or linear address) is set up. */
+  kmap(m: Machine, cpu: number, page: number): void;
+  /** kunmap(page). `mapper` is the context that made the matching kmap(). */
+  kunmap(m: Machine, cpu: number, page: number, mapper: Ctx | null): void;
+  /** kmap_local_page()/kmap_atomic() of a page. */
+  mapLocal(m: Machine, cpu: number, page: number): void;
+  unmapLocal(m: Machine, cpu: number, page: number): void;
+  grant(m: Machine, cpu: number, key: number, rights: number): void;
+  revoke(m: Machine, cpu: number, key: number, rights: number): void;
+  /**
+   * The #PF handler for a protection-key fault. `frame` is the exception's entry frame: its
+   * savedPkrs is what the faulting context gets back on return from the fault.
+   */
+  fault(m: Machine, cpu: number, frame: Ctx, page: number, key: number, write: boolean, loc: SrcLoc | null): Verdict;
+  /**
+   * For exposure: would a stray write to `page` from the context running on `cpu` be pardoned
+   * without a new warning being printed?
+   */
+  pardonsSilently(m: Machine, cpu: number, page: number, key: number): boolean;
+}

@@ -1,0 +1,34 @@
+// kmap_local: per-CPU fixmap slots (the PTEs) and a per-task stack of at most KM_MAX_IDX
+// mappings. Interrupts push onto the stack of the task they interrupted, as in the kernel.
+// On switch-out the task's slots are cleared from the CPU, on switch-in they are restored.
+
+import { KM_MAX_IDX } from './layout.js';
+
+/** Per-task stack of kmap_local mappings. */
+export class LocalStack {
+  readonly page = new Int32Array(KM_MAX_IDX).fill(-1);
+  readonly mapping = new Int32Array(KM_MAX_IDX).fill(-1);
+  depth = 0;
+}
+
+/** The fixmap PTEs of every CPU's kmap_local range. */
+export class FixmapSlots {
+  readonly pte: Int32Array;
+  constructor(cpus: number) {
+    this.pte = new Int32Array(cpus * KM_MAX_IDX).fill(-1);
+  }
+  set(cpu: number, idx: number, page: number): void {
+    this.pte[cpu * KM_MAX_IDX + idx] = page;
+  }
+  get(cpu: number, idx: number): number {
+    return this.pte[cpu * KM_MAX_IDX + idx]!;
+  }
+  /** Switch-out: the outgoing task's mappings disappear from this CPU. */
+  clearTask(cpu: number, st: LocalStack): void {
+    for (let i = 0; i < st.depth; i++) this.pte[cpu * KM_MAX_IDX + i] = -1;
+  }
+  /** Switch-in: the incoming task's mappings are re-established on this CPU. */
+  restoreTask(cpu: number, st: LocalStack): void {
+    for (let i = 0; i < st.depth; i++) this.pte[cpu * KM_MAX_IDX + i] = st.page[i]!;
+  }
+}

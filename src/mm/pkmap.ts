@@ -1,0 +1,81 @@
+// The kmap() pool: LAST_PKMAP slots, one slot per page shared by all its users.
+// Counts follow mm/highmem.c: 0 = free, 1 = mapped but unused (flushed lazily, so a stale
+// address still reaches the old page until the next flush), n+1 = n users.
+
+export const PKMAP_FULL = -1;
+
+export class Pkmap {
+  readonly slotPage: Int32Array;
+  readonly slotCount: Int32Array;
+  /** page -> slot, -1 when the page has no pkmap slot. */
+  readonly pageSlot: Int32Array;
+  private lastNr = 0;
+  /** Number of lazy flushes (slots at count 1 torn down on wrap-around). */
+  flushes = 0;
+
+  constructor(
+    readonly size: number,
+    pages: number,
+  ) {
+    this.slotPage = new Int32Array(size).fill(-1);
+    this.slotCount = new Int32Array(size);
+    this.pageSlot = new Int32Array(pages).fill(-1);
+  }
+
+  /** kmap_high(): returns the slot, or PKMAP_FULL when the caller must sleep. */
+  map(page: number): number {
+    const s = this.pageSlot[page]!;
+    if (s >= 0) {
+      this.slotCount[s]!++;
+      return s;
+    }
+    const slot = this.findFree();
+    if (slot < 0) return PKMAP_FULL;
+    this.slotPage[slot] = page;
+    this.slotCount[slot] = 2; // mapped + one user
+    this.pageSlot[page] = slot;
+    return slot;
+  }
+
+  private findFree(): number {
+    for (let n = 0; n < this.size; n++) {
+      this.lastNr = (this.lastNr + 1) % this.size;
+      if (this.lastNr === 0) this.flushZero();
+      if (this.slotCount[this.lastNr] === 0) return this.lastNr;
+    }
+    return -1;
+  }
+
+  /** flush_all_zero_pkmaps(): tear down every mapped-but-unused slot. */
+  private flushZero(): void {
+    for (let s = 0; s < this.size; s++) {
+      if (this.slotCount[s] === 1) {
+        this.slotCount[s] = 0;
+        this.pageSlot[this.slotPage[s]!] = -1;
+        this.slotPage[s] = -1;
+        this.flushes++;
+      }
+    }
+  }
+
+  /**
+   * kunmap_high(): drop one user. Returns the remaining user count, or -1 when the page had
+   * no users (a kunmap without a kmap: the kernel BUGs).
+   */
+  unmap(page: number): number {
+    const s = this.pageSlot[page]!;
+    if (s < 0 || this.slotCount[s]! < 2) return -1;
+    const c = --this.slotCount[s]!;
+    return c - 1;
+  }
+
+  /** Page a pkmap slot's PTE points at, or -1 when not present. */
+  translate(slot: number): number {
+    return this.slotCount[slot]! >= 1 ? this.slotPage[slot]! : -1;
+  }
+
+  users(page: number): number {
+    const s = this.pageSlot[page]!;
+    return s < 0 ? 0 : Math.max(0, this.slotCount[s]! - 1);
+  }
+}

@@ -1,0 +1,55 @@
+// Shared pieces of the protection designs.
+
+import { VERDICT_OOPS, type PksHooks, type Verdict } from '../kernel/pks_hooks.js';
+import type { Machine } from '../kernel/machine.js';
+import type { Ctx } from '../kernel/context.js';
+import { RIGHT_READ, RIGHT_WRITE, type SrcLoc } from '../scenario/ir.js';
+
+export const RW = RIGHT_READ | RIGHT_WRITE;
+
+export type PksMode = 'strict' | 'relaxed' | 'silent' | 'off';
+
+/** A design with no PKS at all: every hook does nothing, CR4.PKS is clear. */
+export class NoPks implements PksHooks {
+  readonly pks: boolean = false;
+  constructor(readonly label: string) {}
+  kmap(_m: Machine, _cpu: number, _page: number): void {}
+  kunmap(_m: Machine, _cpu: number, _page: number, _mapper: Ctx | null): void {}
+  mapLocal(_m: Machine, _cpu: number, _page: number): void {}
+  unmapLocal(_m: Machine, _cpu: number, _page: number): void {}
+  grant(_m: Machine, _cpu: number, _key: number, _rights: number): void {}
+  revoke(_m: Machine, _cpu: number, _key: number, _rights: number): void {}
+  fault(_m: Machine, _cpu: number, _frame: Ctx, _page: number, _key: number, _write: boolean, _loc: SrcLoc | null): Verdict {
+    return VERDICT_OOPS;
+  }
+  pardonsSilently(_m: Machine, _cpu: number, _page: number, _key: number): boolean {
+    return false;
+  }
+}
+
+/**
+ * Thread-local rights, refcounted per execution context: kmap_local_page() and
+ * grant_access() open the key for the running context only.
+ */
+export abstract class ContextLocalPks extends NoPks {
+  override readonly pks: boolean = true;
+  override mapLocal(m: Machine, cpu: number, page: number): void {
+    const key = m.pageKey[page]!;
+    if (m.protectedKey(key)) m.grantCtx(cpu, key, RW);
+  }
+  override unmapLocal(m: Machine, cpu: number, page: number): void {
+    const key = m.pageKey[page]!;
+    if (m.protectedKey(key)) m.revokeCtx(cpu, key, RW);
+  }
+  override grant(m: Machine, cpu: number, key: number, rights: number): void {
+    m.grantCtx(cpu, key, rights);
+  }
+  override revoke(m: Machine, cpu: number, key: number, rights: number): void {
+    m.revokeCtx(cpu, key, rights);
+  }
+}
+
+/** Fault-handler message in the kernel's style. */
+export function pkMessage(m: Machine, key: number, page: number): string {
+  return `PKS: protection key ${key} fault on page ${page}${m.pageHighmem[page] ? ' (highmem)' : ''}: access pardoned for this context`;
+}

@@ -1,0 +1,26 @@
+// `global`: the original PKS/PMEM patch set. kmap() of a protected page enables the key on
+// every CPU and for every context until the last kunmap() of a page with that key; each
+// enable/disable transition is an IPI to every other CPU. Faults are never pardoned.
+
+import type { Machine } from '../kernel/machine.js';
+import type { Ctx } from '../kernel/context.js';
+import { pkrKeyMask, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
+import { ContextLocalPks } from './base.js';
+
+export class GlobalPks extends ContextLocalPks {
+  /** Live kmap()s per key. */
+  private readonly live = new Int32Array(PKS_NUM_KEYS);
+  constructor() {
+    super('global');
+  }
+  override kmap(m: Machine, cpu: number, page: number): void {
+    const key = m.pageKey[page]!;
+    if (m.protectedKey(key) && this.live[key]!++ === 0) m.setGlobalOpen(cpu, m.globalOpen | pkrKeyMask(key), `kmap: global enable of key ${key}`);
+  }
+  override kunmap(m: Machine, cpu: number, page: number, _mapper: Ctx | null): void {
+    const key = m.pageKey[page]!;
+    if (m.protectedKey(key) && this.live[key]! > 0 && --this.live[key]! === 0) {
+      m.setGlobalOpen(cpu, m.globalOpen & ~pkrKeyMask(key), `kunmap: global disable of key ${key}`);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// `scoped`: the LKML proposal of 18 Dec 2020. kmap() marks the page globally unprotected (a
+// refcount in struct page or in a global hash) and opens the key for its caller, as
+// kmap_local_page() does; only another context's access faults, and the smart #PF handler
+// pardons it for the faulting context only, by editing the saved PKRS in its entry frame.
+
+import type { Machine } from '../kernel/machine.js';
+import type { Ctx } from '../kernel/context.js';
+import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
+import { ContextLocalPks, RW, pkMessage, type PksMode } from './base.js';
+
+/** Where the per-page "globally unprotected" count lives. */
+export interface UnprotectStore {
+  get(page: number): number;
+  inc(page: number): void;
+  dec(page: number): boolean;
+}
+
+/** The count kept in struct page. */
+export class PageStore implements UnprotectStore {
+  private readonly count: Int32Array;
+  constructor(pages: number) {
+    this.count = new Int32Array(pages);
+  }
+  get(page: number): number {
+    return this.count[page]!;
+  }
+  inc(page: number): void {
+    this.count[page]!++;
+  }
+  dec(page: number): boolean {
+    if (this.count[page]! === 0) return false;
+    this.count[page]!--;
+    return true;
+  }
+}
+
+/** The count kept in a global hash keyed by page, entries removed at zero. */
+export class HashStore implements UnprotectStore {
+  private readonly map = new Map<number, number>();
+  get(page: number): number {
+    return this.map.get(page) ?? 0;
+  }
+  inc(page: number): void {
+    this.map.set(page, this.get(page) + 1);
+  }
+  dec(page: number): boolean {
+    const c = this.get(page);
+    if (c === 0) return false;
+    if (c === 1) this.map.delete(page);
+    else this.map.set(page, c - 1);
+    return true;
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+export class ScopedPks extends ContextLocalPks {
+  override readonly pks: boolean;
+  constructor(
+    readonly mode: PksMode,
+    readonly store: UnprotectStore,
+  ) {
+    super(`scoped:${mode}`);
+    this.pks = mode !== 'off';
+  }
+
+  override kmap(m: Machine, cpu: number, page: number): void {
+    const key = m.pageKey[page]!;
+    if (!m.protectedKey(key)) return;
+    this.store.inc(page);
+    m.grantCtx(cpu, key, RW);
+  }
+
+  override kunmap(m: Machine, cpu: number, page: number, mapper: Ctx | null): void {
+    const key = m.pageKey[page]!;
+    if (!m.protectedKey(key)) return;
+    if (!this.store.dec(page)) m.report(cpu, 'unprotect_underflow', `page ${page}: unprotect count would go negative`);
+    // A kunmap() from another context cannot touch the mapper's PKRS: the mapper keeps its
+    // rights until it is left (the machine reports the foreign kunmap).
+    if (mapper === m.top(cpu)) m.revokeCtx(cpu, key, RW);
+  }
+
+  override fault(m: Machine, cpu: number, frame: Ctx, page: number, key: number): Verdict {
+    if (this.store.get(page) === 0) return VERDICT_OOPS; // not globally unprotected: die
+    if (this.mode === 'strict') return VERDICT_OOPS;
+    const printed = this.mode === 'relaxed' ? m.warn(cpu, pkMessage(m, key, page)) : false;
+    m.pardon(cpu, frame, page, key, printed);
+    return VERDICT_PARDON;
+  }
+
+  override pardonsSilently(m: Machine, _cpu: number, page: number): boolean {
+    if (this.store.get(page) === 0) return false;
+    return this.mode === 'silent' || (this.mode === 'relaxed' && !m.strayWouldWarn());
+  }
+}
