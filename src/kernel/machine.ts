@@ -175,17 +175,22 @@ export class Machine {
 
   /** Syscall exit: kmap_local and grants must be gone; the next entry starts at the default. */
   returnToUser(cpu: number): void {
+    this.taskBoundary(cpu, 'return to user space');
+  }
+
+  /** A task finishing (kthread exit), or a worker finishing a work item: nothing may be held. */
+  taskBoundary(cpu: number, where: string): void {
     const t = this.cpus[cpu]!.curr;
     if (t.local.depth > 0) {
-      this.leak(cpu, 'kmap_local', `${t.local.depth} kmap_local mapping(s) still held at return to user space`);
+      this.leak(cpu, 'kmap_local', `${t.local.depth} kmap_local mapping(s) still held at ${where}`);
       this.dropLocalStack(cpu, t);
     }
-    this.checkHeldAtExit(cpu, t.ctx, 'return to user space');
+    this.checkHeldAtExit(cpu, t.ctx, where);
     for (let k = 0; k < PKS_NUM_KEYS; k++) {
-      if (t.nest[k]! > 0) this.leak(cpu, 'pks_nest', `key ${k} set read/write ${t.nest[k]} time(s) without a matching clear`);
+      if (t.nest[k]! > 0) this.leak(cpu, 'pks_nest', `key ${k} set read/write ${t.nest[k]} time(s) without a matching clear at ${where}`);
       t.nest[k] = 0;
     }
-    this.writePkrs(cpu, this.initPkrs);
+    if (t.kind === 'user') this.writePkrs(cpu, this.initPkrs);
   }
 
   /** A kernel thread's reset point: drop pardons, keep the rights its grants account for. */

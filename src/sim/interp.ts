@@ -1,0 +1,292 @@
+// The statement interpreter: executes one scenario statement for the context on top of a CPU.
+
+import type { Instr, ScenarioIR } from '../scenario/ir.js';
+import type { Machine } from '../kernel/machine.js';
+import type { Ctx, Task } from '../kernel/context.js';
+import type { Oracle } from './oracle.js';
+import type { Metrics } from './metrics.js';
+import type { Scheduler } from './sched.js';
+
+/** Channel queues: pointer values with the mapping each was derived from. */
+interface Channel {
+  addr: number[];
+  map: number[];
+}
+
+export class Interp {
+  private readonly chans: Channel[];
+  private readonly completions: Int32Array;
+
+  constructor(
+    private readonly m: Machine,
+    private readonly ir: ScenarioIR,
+    private readonly sched: Scheduler,
+    private readonly oracle: Oracle,
+    private readonly metrics: Metrics,
+    private readonly setClass: (cls: number) => void,
+  ) {
+    this.chans = ir.channels.map(() => ({ addr: [], map: [] }));
+    this.completions = new Int32Array(ir.completions.length);
+  }
+
+  /** Deliver the highest-priority pending interrupt on a CPU: entry, then its program. */
+  deliver(cpu: number): void {
+    const decl = this.sched.takePending(cpu);
+    const d = this.ir.contexts[decl]!;
+    this.m.loc = d.loc;
+    const ctx = this.m.enter(cpu, d.kind, d.name);
+    ctx.decl = decl;
+    ctx.load(d.program, d.vars.length, d.loopSlots);
+    if (d.program.length === 0) this.m.exit(cpu);
+  }
+
+  /** Execute one statement on a CPU (or the switch that has to come first). */
+  run(cpu: number): void {
+    const m = this.m;
+    const c = m.cpus[cpu]!;
+    if (c.frames.length > 1) {
+      const ctx = c.frames[c.frames.length - 1]!;
+      this.exec(cpu, ctx, null);
+      if (!m.panicked && c.frames[c.frames.length - 1] === ctx && ctx.pc >= ctx.program.length) m.exit(cpu);
+      return;
+    }
+    const t = c.curr;
+    if (t === c.idle || t.state !== 'runnable') {
+      this.sched.switchAway(cpu);
+      return;
+    }
+    if (t.kind === 'worker' && t.ctx.work < 0) this.startWork(t);
+    if (t.ctx.pc < t.ctx.program.length) this.exec(cpu, t.ctx, t);
+    if (c.curr === t && t.state === 'runnable' && t.ctx.pc >= t.ctx.program.length) this.finishTask(cpu, t);
+    if (c.curr.state !== 'runnable') this.sched.switchAway(cpu);
+  }
+
+  private startWork(t: Task): void {
+    const w = t.workQueue.shift()!;
+    const wd = this.ir.works[w]!;
+    t.ctx.work = w;
+    t.ctx.load(wd.program, wd.vars.length, wd.loopSlots);
+  }
+
+  /** End of a task's program, or of a worker's work item. */
+  private finishTask(cpu: number, t: Task): void {
+    const m = this.m;
+    if (t.kind === 'worker') {
+      m.taskBoundary(cpu, `end of work item ${this.ir.works[t.ctx.work]!.name}`);
+      if (m.cfg.resetPoints.includes('work-item')) m.resetToGrants(cpu);
+      t.ctx.work = -1;
+      t.ctx.program = [];
+      if (t.workQueue.length === 0) this.block(t, 'work');
+      return;
+    }
+    if (t.kind === 'user') m.returnToUser(cpu);
+    else m.taskBoundary(cpu, 'kthread exit');
+    t.state = 'done';
+  }
+
+  private block(t: Task, on: string): void {
+    t.state = 'blocked';
+    t.blockedOn = on;
+    if (this.m.sink) this.m.emit({ ...this.m.base(t.cpu), type: 'sleep', reason: on });
+  }
+
+  private wake(on: string, cpu: number): void {
+    for (const t of this.m.tasks) {
+      if (t.state === 'blocked' && t.blockedOn === on) {
+        t.state = 'runnable';
+        t.blockedOn = '';
+        if (this.m.sink) this.m.emit({ ...this.m.base(cpu), type: 'wakeup', reason: on, target: t.name });
+      }
+    }
+  }
+
+  /** Sleeping is a bug in atomic context: the kernel would BUG, the model oopses (panic in irq). */
+  private sleepOrDie(cpu: number, t: Task | null, on: string): boolean {
+    if (t === null || this.m.cpus[cpu]!.frames.length > 1) {
+      this.m.oops(cpu, `BUG: scheduling while atomic (${on})`);
+      return false;
+    }
+    this.block(t, on);
+    return true;
+  }
+
+  private exec(cpu: number, ctx: Ctx, t: Task | null): void {
+    const m = this.m;
+    const ins: Instr = ctx.program[ctx.pc]!;
+    m.loc = ins.loc;
+    if (m.sink) m.emit({ ...m.base(cpu), type: 'stmt', text: ins.text });
+    let next = ctx.pc + 1;
+    switch (ins.op) {
+      case 'kmap': {
+        const addr = m.kmap(cpu, ins.page);
+        if (addr < 0) {
+          if (this.sleepOrDie(cpu, t, 'pkmap')) next = ctx.pc; // retried when a slot frees up
+        } else this.setVar(ctx, ins.dst, addr, m.lastMapping);
+        break;
+      }
+      case 'kunmap':
+        m.kunmap(cpu, ins.page);
+        if (m.pkmapFreed) {
+          m.pkmapFreed = false;
+          this.wake('pkmap', cpu);
+        }
+        break;
+      case 'kmap_local':
+      case 'kmap_atomic': {
+        const addr = m.kmapLocal(cpu, ins.page, ins.op === 'kmap_atomic');
+        this.setVar(ctx, ins.dst, addr, m.lastMapping);
+        break;
+      }
+      case 'kunmap_local':
+      case 'kunmap_atomic':
+        m.kunmapLocal(cpu, ctx.varAddr[ins.src]!, ctx.varMap[ins.src]!, ins.op === 'kunmap_atomic');
+        break;
+      case 'page_address': {
+        const addr = m.linear(cpu, ins.page);
+        this.setVar(ctx, ins.dst, addr, m.lastMapping);
+        break;
+      }
+      case 'read':
+      case 'write':
+        this.access(cpu, ctx, ctx.varAddr[ins.src]! + ins.arg, ctx.varMap[ins.src]!, ins.op === 'write');
+        break;
+      case 'stray_read':
+      case 'stray_write': {
+        const base = m.strayAddr(ins.page);
+        this.access(cpu, ctx, base === 0 ? 0 : base + ins.arg, -1, ins.op === 'stray_write');
+        break;
+      }
+      case 'grant': {
+        const key = this.ir.keys[ins.ref]!.id;
+        this.oracle.grant(ctx, key, ins.arg);
+        m.hooks.grant(m, cpu, key, ins.arg);
+        break;
+      }
+      case 'revoke': {
+        const key = this.ir.keys[ins.ref]!.id;
+        this.oracle.revoke(ctx, key, ins.arg);
+        m.hooks.revoke(m, cpu, key, ins.arg);
+        break;
+      }
+      case 'send': {
+        const ch = this.chans[ins.ref]!;
+        ch.addr.push(ctx.varAddr[ins.src]!);
+        ch.map.push(ctx.varMap[ins.src]!);
+        if (m.sink) m.emit({ ...m.base(cpu), type: 'message', channel: ins.ref, dir: 'send', mapping: ctx.varMap[ins.src]! });
+        const cs = this.ir.contexts;
+        for (let i = 0; i < cs.length; i++) {
+          const tr = cs[i]!.trigger;
+          if (tr.type === 'channel' && tr.channel === ins.ref) this.sched.raise(i);
+        }
+        this.wake(`recv ${this.ir.channels[ins.ref]}`, cpu);
+        break;
+      }
+      case 'recv': {
+        const ch = this.chans[ins.ref]!;
+        if (ch.addr.length === 0) {
+          if (this.sleepOrDie(cpu, t, `recv ${this.ir.channels[ins.ref]}`)) next = ctx.pc;
+          break;
+        }
+        const mapping = ch.map.shift()!;
+        this.setVar(ctx, ins.dst, ch.addr.shift()!, mapping);
+        if (m.sink) m.emit({ ...m.base(cpu), type: 'message', channel: ins.ref, dir: 'recv', mapping });
+        break;
+      }
+      case 'complete':
+        this.completions[ins.ref]!++;
+        this.wake(`completion ${this.ir.completions[ins.ref]}`, cpu);
+        break;
+      case 'wait':
+        if (this.completions[ins.ref]! > 0) this.completions[ins.ref]!--;
+        else if (this.sleepOrDie(cpu, t, `completion ${this.ir.completions[ins.ref]}`)) next = ctx.pc;
+        break;
+      case 'queue_work': {
+        const worker = this.sched.taskOf[this.ir.works[ins.ref]!.worker]!;
+        worker.workQueue.push(ins.ref);
+        if (worker.state === 'blocked' && worker.blockedOn === 'work') {
+          worker.state = 'runnable';
+          worker.blockedOn = '';
+        }
+        break;
+      }
+      case 'raise':
+        this.sched.raise(ins.ref);
+        break;
+      case 'schedule':
+      case 'cond_resched':
+        if (t === null || m.atomic(cpu)) {
+          if (ins.op === 'schedule') m.oops(cpu, 'BUG: scheduling while atomic');
+          break;
+        }
+        if (t.kind !== 'user' && m.cfg.resetPoints.includes('schedule')) m.resetToGrants(cpu);
+        ctx.pc = next;
+        if (this.sched.nextRunnable(cpu)) this.sched.switchAway(cpu);
+        return;
+      case 'preempt_disable':
+        if (t) t.preemptCount++;
+        else m.cpus[cpu]!.curr.preemptCount++;
+        break;
+      case 'preempt_enable': {
+        const task = t ?? m.cpus[cpu]!.curr;
+        if (task.preemptCount > 0) task.preemptCount--;
+        else m.report(cpu, 'preempt_underflow', 'preempt_enable() without preempt_disable()');
+        break;
+      }
+      case 'irq_disable':
+        m.cpus[cpu]!.irqsOff = true;
+        break;
+      case 'irq_enable':
+        m.cpus[cpu]!.irqsOff = false;
+        break;
+      case 'pagefault_disable':
+        m.cpus[cpu]!.curr.pagefaultDisabled++;
+        break;
+      case 'pagefault_enable': {
+        const task = m.cpus[cpu]!.curr;
+        if (task.pagefaultDisabled > 0) task.pagefaultDisabled--;
+        break;
+      }
+      case 'migrate':
+        ctx.pc = next;
+        this.migrate(cpu, t, ins.arg);
+        return;
+      case 'return_to_user':
+        m.returnToUser(cpu);
+        break;
+      case 'loop':
+        ctx.loops[ins.ref] = ins.arg;
+        break;
+      case 'endloop':
+        if (--ctx.loops[ins.ref]! > 0) next = ins.target;
+        break;
+      case 'nop':
+        break;
+    }
+    ctx.pc = next;
+  }
+
+  private setVar(ctx: Ctx, v: number, addr: number, mapping: number): void {
+    ctx.varAddr[v] = addr;
+    ctx.varMap[v] = mapping;
+  }
+
+  private access(cpu: number, ctx: Ctx, addr: number, mapping: number, write: boolean): void {
+    const cls = this.oracle.classify(ctx, mapping, this.m.as.translate(addr), write);
+    this.setClass(cls);
+    const outcome = this.m.access(cpu, addr, write, mapping);
+    this.metrics.record(cls, outcome);
+  }
+
+  /** migrate(cpu): refused while kmap_local mappings or preempt_disable pin the task. */
+  private migrate(cpu: number, t: Task | null, target: number): void {
+    const m = this.m;
+    if (t === null || target === cpu) return;
+    if (t.local.depth > 0 || t.preemptCount > 0) {
+      m.report(cpu, 'migrate_disabled', `migration of ${t.name} to cpu${target} refused: ${t.local.depth > 0 ? 'kmap_local holds migrate_disable()' : 'preemption disabled'}`);
+      return;
+    }
+    this.sched.switchAway(cpu);
+    t.cpu = target;
+    t.ctx.cpu = target;
+  }
+}

@@ -1,0 +1,75 @@
+// Per-run metrics: the oracle's class of each access against the design's outcome.
+
+import {
+  ACCESS_NOT_PRESENT,
+  ACCESS_OK,
+  ACCESS_OOPS,
+  ACCESS_PARDONED,
+  ACCESS_PARDONED_SILENT,
+  type Machine,
+} from '../kernel/machine.js';
+import { CLASS_STRAY } from './oracle.js';
+import type { RunSummary } from './result.js';
+
+export class Metrics {
+  legitAccesses = 0;
+  legitBroken = 0;
+  legitWarned = 0;
+  legitSilent = 0;
+  strayAccesses = 0;
+  straysCaught = 0;
+  straysWarned = 0;
+  straysMissed = 0;
+  exposure = 0;
+
+  record(cls: number, outcome: number): void {
+    if (cls === CLASS_STRAY) {
+      this.strayAccesses++;
+      if (outcome === ACCESS_OOPS || outcome === ACCESS_NOT_PRESENT) this.straysCaught++;
+      else if (outcome === ACCESS_PARDONED) this.straysWarned++;
+      else if (outcome === ACCESS_OK || outcome === ACCESS_PARDONED_SILENT) this.straysMissed++;
+    } else {
+      this.legitAccesses++;
+      if (outcome === ACCESS_OOPS || outcome === ACCESS_NOT_PRESENT) this.legitBroken++;
+      else if (outcome === ACCESS_PARDONED) this.legitWarned++;
+      else if (outcome === ACCESS_PARDONED_SILENT) this.legitSilent++;
+    }
+  }
+
+  summary(m: Machine, ticks: number, finished: boolean): RunSummary {
+    const s = m.stats;
+    return {
+      legitAccesses: this.legitAccesses,
+      legitBroken: this.legitBroken,
+      legitWarned: this.legitWarned,
+      legitSilent: this.legitSilent,
+      strayAccesses: this.strayAccesses,
+      straysCaught: this.straysCaught,
+      straysWarned: this.straysWarned,
+      straysMissed: this.straysMissed,
+      exposure: this.exposure,
+      oopses: s.oopses,
+      panics: s.panics,
+      warnings: s.warnings,
+      warningSites: m.warningSites,
+      warningsSuppressed: s.warningsSuppressed,
+      faults: s.faults,
+      pkrsWrites: s.pkrsWrites,
+      pkrsWritesSkipped: s.pkrsWritesSkipped,
+      ipis: s.ipis,
+      pkmapSleeps: s.pkmapSleeps,
+      lifoViolations: s.lifoViolations,
+      leaks: s.leaks,
+      reports: s.reports,
+      ticks,
+      finished: finished ? 1 : 0,
+    };
+  }
+}
+
+export const METRIC_NAMES: readonly (keyof RunSummary)[] = [
+  'legitAccesses', 'legitBroken', 'legitWarned', 'legitSilent', 'strayAccesses', 'straysCaught',
+  'straysWarned', 'straysMissed', 'exposure', 'oopses', 'panics', 'warnings', 'warningSites',
+  'warningsSuppressed', 'faults', 'pkrsWrites', 'pkrsWritesSkipped', 'ipis', 'pkmapSleeps',
+  'lifoViolations', 'leaks', 'reports', 'ticks', 'finished',
+];

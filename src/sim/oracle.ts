@@ -1,0 +1,59 @@
+// The provenance oracle: every pointer is derived from a mapping, and each access is judged
+// by where its pointer came from, independently of the protection design in force.
+
+import type { Machine } from '../kernel/machine.js';
+import { MAP_KMAP, MAP_LINEAR } from '../kernel/machine.js';
+import type { Ctx } from '../kernel/context.js';
+import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
+
+export const CLASS_LOCAL = 0;
+export const CLASS_HANDOFF = 1;
+export const CLASS_STRAY = 2;
+export const CLASS_NAMES = ['local', 'handoff', 'stray'] as const;
+export type AccessClass = (typeof CLASS_NAMES)[number];
+
+export class Oracle {
+  /** grant_access() intent per context: what the code asked for, whatever the design did. */
+  private readonly intents = new Map<Ctx, Int32Array>();
+
+  constructor(private readonly m: Machine) {}
+
+  grant(ctx: Ctx, key: number, rights: number): void {
+    let a = this.intents.get(ctx);
+    if (!a) this.intents.set(ctx, (a = new Int32Array(PKS_NUM_KEYS * 2)));
+    if (rights & 1) a[key]!++;
+    if (rights & 2) a[PKS_NUM_KEYS + key]!++;
+  }
+
+  revoke(ctx: Ctx, key: number, rights: number): void {
+    const a = this.intents.get(ctx);
+    if (!a) return;
+    if (rights & 1 && a[key]! > 0) a[key]!--;
+    if (rights & 2 && a[PKS_NUM_KEYS + key]! > 0) a[PKS_NUM_KEYS + key]!--;
+  }
+
+  /**
+   * Classify an access through a pointer derived from `mapping` (-1: forged) that reaches
+   * `page` (-1: nothing mapped there).
+   */
+  classify(ctx: Ctx, mapping: number, page: number, write: boolean): number {
+    const m = this.m;
+    if (mapping < 0 || page < 0 || !m.mapLive[mapping] || m.mapPage[mapping] !== page) return CLASS_STRAY;
+    const kind = m.mapKind[mapping]!;
+    const own = m.mapCtx[mapping] === ctx;
+    if (kind === MAP_KMAP) return own ? CLASS_LOCAL : CLASS_HANDOFF;
+    if (kind === MAP_LINEAR) {
+      // A raw linear-map pointer is legitimate for unprotected pages, or where the code
+      // explicitly asked for the key's rights (the DAX pattern).
+      const key = m.pageKey[page]!;
+      if (m.protectedKey(key)) {
+        const a = this.intents.get(ctx);
+        const ok = a !== undefined && (write ? a[PKS_NUM_KEYS + key]! > 0 : a[key]! > 0 || a[PKS_NUM_KEYS + key]! > 0);
+        if (!ok) return CLASS_STRAY;
+      }
+      return own ? CLASS_LOCAL : CLASS_HANDOFF;
+    }
+    // kmap_local/kmap_atomic: valid only in the context that made it.
+    return own ? CLASS_LOCAL : CLASS_STRAY;
+  }
+}

@@ -1,0 +1,192 @@
+// The scheduler of a run: which CPU executes the next statement, when pending interrupts are
+// delivered, when a task is preempted, when an `at any` interrupt fires. Every step offers the
+// same list of actions whatever drives the choice (default, seed, explicit schedule), so any
+// run replays exactly from the choices it recorded.
+
+import type { ScenarioIR } from '../scenario/ir.js';
+import type { Machine } from '../kernel/machine.js';
+import type { Task } from '../kernel/context.js';
+import type { Rng } from './rng.js';
+
+export const ACT_DELIVER = 1;
+export const ACT_RUN = 2;
+export const ACT_PREEMPT = 3;
+export const ACT_FIRE = 4;
+export const actType = (a: number): number => a >>> 16;
+export const actArg = (a: number): number => a & 0xffff;
+
+export class ScheduleError extends Error {}
+
+const IRQ_PRIO: Record<string, number> = { nmi: 0, hardirq: 1, softirq: 2 };
+
+export class Scheduler {
+  /** Per CPU: raised interrupt contexts (scenario context indices), in raise order. */
+  readonly pending: number[][];
+  /** The choices made at every step that had more than one action. */
+  readonly taken: number[] = [];
+  /** Task of each scenario task context (null for interrupt contexts). */
+  readonly taskOf: (Task | null)[];
+  private readonly fired: Uint8Array;
+  private readonly acts: Int32Array;
+  private si = 0;
+  private lastRunCpu = -1;
+
+  constructor(
+    private readonly m: Machine,
+    private readonly ir: ScenarioIR,
+    private readonly rng: Rng | null,
+    private readonly schedule: number[] | null,
+  ) {
+    this.pending = Array.from({ length: m.cpus.length }, () => []);
+    this.fired = new Uint8Array(ir.contexts.length);
+    this.acts = new Int32Array(m.cpus.length * 3 + ir.contexts.length + 1);
+    this.taskOf = ir.contexts.map((d, i) => {
+      if (d.kind !== 'user' && d.kind !== 'kthread' && d.kind !== 'worker') return null;
+      const t = m.newTask(d.name, d.kind, d.cpu);
+      t.ctx.decl = i;
+      if (d.kind === 'worker') {
+        t.state = 'blocked';
+        t.blockedOn = 'work';
+      } else t.ctx.load(d.program, d.vars.length, d.loopSlots);
+      return t;
+    });
+  }
+
+  /** Interrupts triggered `at tick N` become pending when the clock reaches N. */
+  raiseTimed(): void {
+    const cs = this.ir.contexts;
+    for (let i = 0; i < cs.length; i++) {
+      const t = cs[i]!.trigger;
+      if (t.type === 'tick' && !this.fired[i] && this.m.tick >= t.tick) {
+        this.fired[i] = 1;
+        this.raise(i);
+      }
+    }
+  }
+
+  raise(decl: number): void {
+    this.pending[this.ir.contexts[decl]!.cpu]!.push(decl);
+  }
+
+  /** FIRE: an `at any` interrupt is raised now. */
+  fire(decl: number): void {
+    this.fired[decl] = 1;
+    this.raise(decl);
+  }
+
+  /** Index into pending[cpu] of the interrupt that can be delivered now, or -1. */
+  deliverable(cpu: number): number {
+    const q = this.pending[cpu]!;
+    if (q.length === 0) return -1;
+    const c = this.m.cpus[cpu]!;
+    const topKind = c.frames[c.frames.length - 1]!.kind;
+    let best = -1;
+    let bestPrio = 9;
+    for (let i = 0; i < q.length; i++) {
+      const kind = this.ir.contexts[q[i]!]!.kind;
+      const prio = IRQ_PRIO[kind]!;
+      let ok: boolean;
+      if (kind === 'nmi') ok = topKind !== 'nmi';
+      else if (kind === 'hardirq') ok = !c.irqsOff;
+      else ok = !c.irqsOff && c.frames.length === 1; // softirqs run from task level
+      if (ok && prio < bestPrio) {
+        best = i;
+        bestPrio = prio;
+      }
+    }
+    return best;
+  }
+
+  takePending(cpu: number): number {
+    const i = this.deliverable(cpu);
+    return this.pending[cpu]!.splice(i, 1)[0]!;
+  }
+
+  /** Another runnable task on the CPU, in round-robin order after the current one. */
+  nextRunnable(cpu: number): Task | null {
+    const tasks = this.m.tasks;
+    const curr = this.m.cpus[cpu]!.curr;
+    const start = tasks.indexOf(curr);
+    for (let k = 1; k <= tasks.length; k++) {
+      const t = tasks[(start + k) % tasks.length]!;
+      if (t !== curr && t.cpu === cpu && t.state === 'runnable' && t.kind !== 'idle') return t;
+    }
+    return null;
+  }
+
+  canRun(cpu: number): boolean {
+    const c = this.m.cpus[cpu]!;
+    if (c.frames.length > 1) return true;
+    if (c.curr !== c.idle && c.curr.state === 'runnable') return true;
+    return this.nextRunnable(cpu) !== null;
+  }
+
+  canPreempt(cpu: number): boolean {
+    const c = this.m.cpus[cpu]!;
+    const t = c.curr;
+    return c.frames.length === 1 && t !== c.idle && t.state === 'runnable' && t.preemptCount === 0 && !c.irqsOff && this.nextRunnable(cpu) !== null;
+  }
+
+  /** Switch to the next runnable task, or to idle when there is none. */
+  switchAway(cpu: number): void {
+    this.m.switchTo(cpu, this.nextRunnable(cpu) ?? this.m.cpus[cpu]!.idle);
+  }
+
+  preempt(cpu: number): void {
+    this.switchAway(cpu);
+  }
+
+  /** The next action, or -1 when nothing can run. */
+  choose(): number {
+    const a = this.acts;
+    let n = 0;
+    const cpus = this.m.cpus.length;
+    for (let c = 0; c < cpus; c++) if (this.deliverable(c) >= 0) a[n++] = (ACT_DELIVER << 16) | c;
+    const firstRun = n;
+    for (let c = 0; c < cpus; c++) if (this.canRun(c)) a[n++] = (ACT_RUN << 16) | c;
+    const endRun = n;
+    for (let c = 0; c < cpus; c++) if (this.canPreempt(c)) a[n++] = (ACT_PREEMPT << 16) | c;
+    const firstFire = n;
+    const cs = this.ir.contexts;
+    for (let i = 0; i < cs.length; i++) if (cs[i]!.trigger.type === 'any' && !this.fired[i]) a[n++] = (ACT_FIRE << 16) | i;
+    if (n === 0) return -1;
+    let idx: number;
+    if (n === 1) idx = 0;
+    else {
+      if (this.schedule && this.si < this.schedule.length) {
+        idx = this.schedule[this.si++]!;
+        if (!(idx >= 0 && idx < n)) {
+          throw new ScheduleError(`schedule entry ${this.si} is ${idx}, but tick ${this.m.tick} offers only choices 0..${n - 1}`);
+        }
+      } else if (this.rng) idx = this.rng.below(n);
+      else idx = this.defaultChoice(firstRun, endRun, firstFire, n);
+      this.taken.push(idx);
+    }
+    const act = a[idx]!;
+    if (actType(act) === ACT_RUN) this.lastRunCpu = actArg(act);
+    return act;
+  }
+
+  /** Interrupts first (raised ones, then `at any` ones), then CPUs in round-robin order. */
+  private defaultChoice(firstRun: number, endRun: number, firstFire: number, n: number): number {
+    if (firstRun > 0) return 0;
+    if (firstFire < n) return firstFire;
+    for (let i = firstRun; i < endRun; i++) if (actArg(this.acts[i]!) > this.lastRunCpu) return i;
+    return firstRun;
+  }
+
+  allDone(): boolean {
+    for (const t of this.m.tasks) {
+      if (t.kind === 'idle') continue;
+      if (t.kind === 'worker') {
+        if (t.workQueue.length > 0 || t.ctx.work >= 0) return false;
+      } else if (t.state === 'runnable' || t.state === 'blocked') return false;
+    }
+    for (let c = 0; c < this.m.cpus.length; c++) if (this.pending[c]!.length > 0 || this.m.cpus[c]!.frames.length > 1) return false;
+    return true;
+  }
+
+  blockedTasks(): Task[] {
+    return this.m.tasks.filter((t) => t.state === 'blocked' && !(t.kind === 'worker' && t.blockedOn === 'work'));
+  }
+}
