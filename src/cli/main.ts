@@ -15,6 +15,7 @@ interface CommandEntry {
 // One line per command; each module exports `command`.
 const commands: Record<string, CommandEntry> = {
   pkrs: { summary: 'decode a PKRS value or check one access against it', load: async () => (await import('./pkrs.js')).command },
+  list: { summary: 'name the built-in scenarios, one line each', load: async () => (await import('./list.js')).command },
 };
 
 function usage(): string {

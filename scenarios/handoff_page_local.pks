@@ -1,0 +1,24 @@
+// The async job done the proposed way: the submitter hands over the page, not an address, and
+// the completion softirq maps it itself with kmap_local_page().
+
+// Same work as async_handoff_softirq, but every access is legit-local: no context ever
+// touches another context's mapping, so no design needs a pardon.
+cpus 2
+key pmem = 1 default noaccess
+page buf key pmem highmem
+completion done
+
+task writer cpu 0 {
+    memcpy_to_page(buf, 0)
+    raise_softirq(block_done)
+    wait_for_completion(done)
+    memcpy_from_page(buf, 0x10)
+    return_to_user()
+}
+
+softirq block_done cpu 1 {
+    q = kmap_local_page(buf)
+    write(q, 0x10)
+    kunmap_local(q)
+    complete(done)
+}

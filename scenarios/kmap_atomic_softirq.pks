@@ -1,0 +1,19 @@
+// kmap_atomic() in a softirq, like the crypto API's scatterwalk copying a highmem page in the
+// network receive path: a local mapping with preemption and page faults disabled.
+
+cpus 1
+key pmem = 1 default noaccess
+page sg key pmem highmem
+
+task sender cpu 0 {
+    raise_softirq(net_rx)
+    schedule()
+    return_to_user()
+}
+
+softirq net_rx cpu 0 {
+    v = kmap_atomic(sg)
+    read(v, 0)
+    write(v, 0x20)
+    kunmap_atomic(v)
+}

@@ -1,0 +1,12 @@
+// A kmap_local_page() leaked at the return to user space, like an error path that forgets
+// kunmap_local(): the task's kmap_local stack must be empty when it leaves the kernel.
+
+cpus 1
+key pmem = 1 default noaccess
+page buf key pmem highmem
+
+task ioctl cpu 0 {
+    p = kmap_local_page(buf)
+    read(p, 0)
+    return_to_user()
+}

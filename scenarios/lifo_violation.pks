@@ -1,0 +1,17 @@
+// An out-of-order kunmap_local(), a classic mistake when converting kmap_atomic() pairs: the
+// first mapping is released first, which breaks the per-task LIFO stack.
+
+cpus 1
+key pmem = 1 default noaccess
+page src key pmem highmem
+page dst key pmem highmem
+
+task convert cpu 0 {
+    s = kmap_local_page(src)
+    d = kmap_local_page(dst)
+    read(s, 0)
+    write(d, 0)
+    kunmap_local(s)
+    kunmap_local(d)
+    return_to_user()
+}

@@ -1,0 +1,21 @@
+// Thread-local copy with kmap_local_page(), like copy_highpage() or the block layer's bounce
+// buffer copy: map source and destination, copy, unmap in reverse order.
+
+// Nothing leaves the task: every access is legit-local, and the mappings are gone before the
+// return to user space. This is the case tglx's point 1 says PKS "just works" on.
+cpus 1
+key pmem = 1 default noaccess
+page src key pmem highmem
+page dst key pmem highmem
+
+task cp cpu 0 {
+    s = kmap_local_page(src)
+    d = kmap_local_page(dst)
+    repeat 4 {
+        read(s, 0x100)
+        write(d, 0x100)
+    }
+    kunmap_local(d)
+    kunmap_local(s)
+    return_to_user()
+}

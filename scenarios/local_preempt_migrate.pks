@@ -1,0 +1,32 @@
+// kmap_local_page() held across preemption and migration attempts, like a filesystem
+// checksumming a highmem page in a loop that calls cond_resched().
+
+// The mapping must survive the switch-out and come back on switch-in (the task's PKRS with it),
+// while the other task on the same CPU maps its own page. __kmap_local_pfn_prot() disables
+// migration, so migrate(1) while the mapping is held is only an attempt.
+cpus 2
+key pmem = 1 default noaccess
+page data key pmem highmem
+page other key pmem highmem
+
+task scrub cpu 0 {
+    p = kmap_local_page(data)
+    read(p, 0)
+    cond_resched()
+    read(p, 0x200)
+    schedule()
+    migrate(1)
+    read(p, 0x400)
+    kunmap_local(p)
+    migrate(1)
+    return_to_user()
+}
+
+task neighbour cpu 0 {
+    q = kmap_local_page(other)
+    write(q, 0)
+    schedule()
+    write(q, 8)
+    kunmap_local(q)
+    return_to_user()
+}

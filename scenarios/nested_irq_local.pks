@@ -1,0 +1,24 @@
+// Nested kmap_local_page() in a hardirq on top of a task's, like a NIC interrupt copying into
+// a highmem skb fragment while the interrupted task holds its own local mapping.
+
+// Interrupt entry loads the default PKRS: the handler gets no rights from the task it
+// interrupted, maps its own page on top of the task's kmap_local stack and pops it before exit.
+cpus 1
+key pmem = 1 default noaccess
+page file_page key pmem highmem
+page skb_frag key pmem highmem
+
+task reader cpu 0 {
+    p = kmap_local_page(file_page)
+    read(p, 0)
+    raise_irq(nic)
+    read(p, 0x80)
+    kunmap_local(p)
+    return_to_user()
+}
+
+hardirq nic cpu 0 {
+    q = kmap_local_page(skb_frag)
+    write(q, 0x40)
+    kunmap_local(q)
+}

@@ -1,0 +1,32 @@
+// Three levels of kmap_local_page(): a task, a hardirq on top of it and an NMI on top of that,
+// like a perf NMI sampling while a network interrupt copies into a highmem buffer.
+
+// Each level enters with the default PKRS and must leave the one below it as it found it.
+cpus 1
+key pmem = 1 default noaccess
+page a key pmem highmem
+page b key pmem highmem
+page c key pmem highmem
+
+task app cpu 0 {
+    p = kmap_local_page(a)
+    write(p, 0)
+    raise_irq(nic)
+    read(p, 0)
+    kunmap_local(p)
+    return_to_user()
+}
+
+hardirq nic cpu 0 {
+    q = kmap_local_page(b)
+    write(q, 0)
+    raise_irq(perf)
+    read(q, 0)
+    kunmap_local(q)
+}
+
+nmi perf cpu 0 {
+    r = kmap_local_page(c)
+    read(r, 0)
+    kunmap_local(r)
+}

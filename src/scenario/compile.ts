@@ -1,0 +1,294 @@
+// .pks source -> ScenarioIR: lex, parse, then resolve names and check every declaration.
+// All errors found are collected (up to MAX_ERRORS) and thrown together as one ScenarioError.
+
+import type { ContextAst, Decl, ExpectAst } from './ast.js';
+import { ScenarioError, type Diagnostic } from './errors.js';
+import type { CmpOp, ContextDecl, ContextKind, Expectation, KeyDefault, ScenarioIR, Trigger } from './ir.js';
+import { lex, T, type Tok } from './lexer.js';
+import { DECL_KEYWORDS, Parser } from './parse.js';
+import { compileProgram, joinTokens, loc, type NameKind, type ScenarioScope } from './program.js';
+import { suggest } from './stmts.js';
+
+export const MAX_ERRORS = 20;
+export const MAX_CONTEXTS = 64;
+export const MAX_PAGES = 4096;
+export const MAX_CPUS = 64;
+export const MAX_LAST_PKMAP = 65536;
+export const MAX_TICK = 1_000_000_000;
+export const MAX_VALUE = 2 ** 31 - 1;
+
+export const METRICS = [
+  'legitAccesses', 'legitBroken', 'legitWarned', 'legitSilent',
+  'strayAccesses', 'straysCaught', 'straysWarned', 'straysMissed',
+  'exposure', 'oopses', 'panics', 'warnings', 'warningSites', 'warningsSuppressed',
+  'faults', 'pkrsWrites', 'pkrsWritesSkipped', 'ipis', 'pkmapSleeps', 'lifoViolations',
+  'leaks', 'reports', 'ticks', 'finished',
+] as const;
+export const POLICIES = ['none', 'global', 'abandon', 'exception', 'scoped'] as const;
+export const SCOPED_MODES = ['strict', 'relaxed', 'silent', 'off'] as const;
+
+/** `expect oops` and friends, as ir.ts documents them. */
+export const SHORTHANDS: Record<string, [string, CmpOp, number]> = {
+  oops: ['oopses', '>=', 1],
+  no_oops: ['oopses', '==', 0],
+  warning: ['warnings', '>=', 1],
+  no_warning: ['warnings', '==', 0],
+  no_fault: ['faults', '==', 0],
+  panic: ['panics', '>=', 1],
+  completes: ['finished', '==', 1],
+};
+
+const CONTEXT_KIND: Record<string, ContextKind> = {
+  task: 'user',
+  kthread: 'kthread',
+  worker: 'worker',
+  softirq: 'softirq',
+  hardirq: 'hardirq',
+  nmi: 'nmi',
+};
+const KEY_DEFAULTS = new Set(['noaccess', 'readonly', 'rw']);
+
+class TooMany {}
+
+/** The scenario's name: its file name without directory or .pks. */
+export function scenarioName(file: string): string {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+  return base.endsWith('.pks') ? base.slice(0, -4) : base;
+}
+
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return a.line - b.line || a.col - b.col;
+}
+
+export function compileScenario(text: string, file: string): ScenarioIR {
+  const lexed = lex(text, file, MAX_ERRORS);
+  const errors: Diagnostic[] = lexed.errors.slice();
+  const ast = new Parser(lexed.toks, file, errors, MAX_ERRORS).parseFile();
+  // Name errors after a syntax error are mostly echoes of it: report the syntax errors alone.
+  if (errors.length > 0) throw new ScenarioError(errors.sort(byPosition).slice(0, MAX_ERRORS), text);
+
+  const ir: ScenarioIR = {
+    name: scenarioName(file),
+    description: lexed.description,
+    file,
+    source: text,
+    machine: { cpus: 1, lastPkmap: 1024, wp: true },
+    keys: [],
+    pages: [],
+    channels: [],
+    completions: [],
+    contexts: [],
+    works: [],
+    expects: [],
+  };
+  const names = new Map<string, { kind: NameKind; index: number; tok: Tok }>();
+  const error = (tok: Tok, message: string) => {
+    errors.push({ file, line: tok.line, col: tok.col, len: Math.max(1, tok.s.length), message });
+    if (errors.length >= MAX_ERRORS) throw new TooMany();
+  };
+  const scope: ScenarioScope = {
+    file,
+    cpus: 1,
+    toks: lexed.toks,
+    error,
+    kindOf: (name) => names.get(name)?.kind,
+    contextKind: (i) => ir.contexts[i]!.kind,
+    lookup(tok, want) {
+      const n = names.get(tok.s);
+      if (!n) {
+        const others = [...names.entries()].filter(([, v]) => v.kind === want).map(([k]) => k);
+        const s = suggest(tok.s, others);
+        error(tok, `unknown ${want} '${tok.s}'${s ? `; did you mean '${s}'?` : ''}`);
+        return -1;
+      }
+      if (n.kind !== want) {
+        error(tok, `'${tok.s}' is a ${n.kind}, not a ${want}`);
+        return -1;
+      }
+      return n.index;
+    },
+  };
+
+  try {
+    const index = declare(ast.decls, ir, names, scope, error);
+    for (const d of ast.decls) define(d, index.get(d) ?? -1, ir, scope, error);
+    if (ir.contexts.length === 0) {
+      error({ t: T.Eof, s: '', v: 0, line: 1, col: 1, bol: true }, 'the scenario has no task or interrupt to run: declare one, e.g. task NAME cpu 0 { ... }');
+    }
+  } catch (e) {
+    if (!(e instanceof TooMany)) throw e;
+  }
+  if (errors.length > 0) throw new ScenarioError(errors.sort(byPosition), text);
+  return ir;
+}
+
+type ErrorFn = (tok: Tok, message: string) => void;
+
+// Pass 1: settings and every name, so that programs may refer to names declared below them.
+function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameKind; index: number; tok: Tok }>, scope: ScenarioScope, error: ErrorFn): Map<Decl, number> {
+  const index = new Map<Decl, number>();
+  const seen = new Map<string, Tok>();
+  const add = (kind: NameKind, tok: Tok, index: number) => {
+    if (DECL_KEYWORDS.has(tok.s)) error(tok, `'${tok.s}' is a keyword and cannot name a ${kind}`);
+    const prev = names.get(tok.s);
+    if (prev) error(tok, `'${tok.s}' is already declared as a ${prev.kind} at line ${prev.tok.line}`);
+    else names.set(tok.s, { kind, index, tok });
+  };
+  for (const d of decls) {
+    if (d.kind === 'key') index.set(d, ir.keys.length);
+    else if (d.kind === 'page') index.set(d, ir.pages.length);
+    else if (d.kind === 'context') index.set(d, ir.contexts.length);
+    else if (d.kind === 'work') index.set(d, ir.works.length);
+    switch (d.kind) {
+      case 'setting': {
+        const first = seen.get(d.kw.s);
+        if (first) error(d.kw, `'${d.kw.s}' is already set at line ${first.line}`);
+        seen.set(d.kw.s, d.kw);
+        const v = d.value.v;
+        if (d.kw.s === 'cpus') {
+          if (v < 1 || v > MAX_CPUS) error(d.value, `cpus ${d.value.s} out of range (1..${MAX_CPUS})`);
+          else ir.machine.cpus = v;
+        } else if (d.kw.s === 'last_pkmap') {
+          if (v < 1 || v > MAX_LAST_PKMAP) error(d.value, `last_pkmap ${d.value.s} out of range (1..${MAX_LAST_PKMAP})`);
+          else ir.machine.lastPkmap = v;
+        } else if (v > 1) error(d.value, `wp is CR0.WP: 0 or 1, not ${d.value.s}`);
+        else ir.machine.wp = v === 1;
+        break;
+      }
+      case 'key':
+        add('key', d.name, ir.keys.length);
+        ir.keys.push({ name: d.name.s, id: 0, default: 'noaccess', loc: loc(scope.file, d.kw) });
+        break;
+      case 'page':
+        if (ir.pages.length === MAX_PAGES) error(d.name, `too many pages (at most ${MAX_PAGES})`);
+        add('page', d.name, ir.pages.length);
+        ir.pages.push({ name: d.name.s, key: 0, highmem: false, loc: loc(scope.file, d.kw) });
+        break;
+      case 'channel':
+        add('channel', d.name, ir.channels.length);
+        ir.channels.push(d.name.s);
+        break;
+      case 'completion':
+        add('completion', d.name, ir.completions.length);
+        ir.completions.push(d.name.s);
+        break;
+      case 'context':
+        if (ir.contexts.length === MAX_CONTEXTS) error(d.name, `too many contexts (at most ${MAX_CONTEXTS})`);
+        add('context', d.name, ir.contexts.length);
+        ir.contexts.push({
+          name: d.name.s,
+          kind: CONTEXT_KIND[d.kw.s]!,
+          cpu: 0,
+          trigger: { type: 'start' },
+          vars: [],
+          loopSlots: 0,
+          program: [],
+          loc: loc(scope.file, d.kw),
+        });
+        break;
+      case 'work':
+        add('work', d.name, ir.works.length);
+        ir.works.push({ name: d.name.s, worker: -1, vars: [], loopSlots: 0, program: [], loc: loc(scope.file, d.kw) });
+        break;
+      case 'expect':
+        break;
+    }
+  }
+  scope.cpus = ir.machine.cpus;
+  return index;
+}
+
+// Pass 2: resolve references, check values, compile programs.
+function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error: ErrorFn): void {
+  switch (d.kind) {
+    case 'key': {
+      const k = ir.keys[i]!;
+      const id = d.id.v;
+      if (id < 1 || id > 15) error(d.id, `key number ${d.id.s} out of range (1..15; key 0 is the kernel's unprotected default)`);
+      else {
+        const other = ir.keys.find((x) => x !== k && x.id === id);
+        if (other) error(d.id, `key number ${id} is already used by key '${other.name}'`);
+        k.id = id;
+      }
+      if (d.dflt) {
+        if (KEY_DEFAULTS.has(d.dflt.s)) k.default = d.dflt.s as KeyDefault;
+        else error(d.dflt, `expected noaccess, readonly or rw after default, found '${d.dflt.s}'`);
+      }
+      break;
+    }
+    case 'page': {
+      const p = ir.pages[i]!;
+      if (d.key) {
+        const ki = scope.lookup(d.key, 'key');
+        if (ki >= 0) p.key = ir.keys[ki]!.id;
+      }
+      p.highmem = d.mem?.s === 'highmem';
+      break;
+    }
+    case 'context':
+      defineContext(d, ir.contexts[i]!, ir, scope, error);
+      break;
+    case 'work': {
+      const w = ir.works[i]!;
+      const wi = scope.lookup(d.worker, 'context');
+      if (wi >= 0 && ir.contexts[wi]!.kind !== 'worker') error(d.worker, `'${d.worker.s}' is not a worker: declare it with 'worker ${d.worker.s} cpu N'`);
+      w.worker = wi;
+      Object.assign(w, compileProgram(scope, d.body, false));
+      break;
+    }
+    case 'expect':
+      ir.expects.push(compileExpect(d, scope, error));
+      break;
+    default:
+      break;
+  }
+}
+
+function defineContext(d: ContextAst, c: ContextDecl, ir: ScenarioIR, scope: ScenarioScope, error: ErrorFn): void {
+  if (d.cpu.v >= ir.machine.cpus) error(d.cpu, `CPU ${d.cpu.s} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
+  else c.cpu = d.cpu.v;
+  const irq = c.kind === 'softirq' || c.kind === 'hardirq' || c.kind === 'nmi';
+  let trigger: Trigger = irq ? { type: 'raise' } : { type: 'start' };
+  const t = d.trigger;
+  if (t && !irq) {
+    error(t.tok, `a ${d.kw.s} cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'`);
+  } else if (t?.kind === 'on') {
+    trigger = { type: 'channel', channel: scope.lookup(t.channel, 'channel') };
+  } else if (t?.kind === 'tick') {
+    if (t.tick.v > MAX_TICK) error(t.tick, `tick ${t.tick.s} out of range (0..${MAX_TICK})`);
+    trigger = { type: 'tick', tick: t.tick.v };
+  } else if (t?.kind === 'any') {
+    trigger = { type: 'any' };
+  }
+  c.trigger = trigger;
+  if (d.body) Object.assign(c, compileProgram(scope, d.body, c.kind === 'user'));
+}
+
+function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expectation {
+  let policy: string | null = null;
+  if (d.policy) {
+    if (!(POLICIES as readonly string[]).includes(d.policy.s)) {
+      const s = suggest(d.policy.s, POLICIES);
+      error(d.policy, `unknown policy '${d.policy.s}' (none, global, abandon, exception, scoped)${s ? `; did you mean '${s}'?` : ''}`);
+    } else if (d.mode && d.policy.s !== 'scoped') {
+      error(d.mode, `only scoped has modes, not ${d.policy.s}`);
+    } else if (d.mode && !(SCOPED_MODES as readonly string[]).includes(d.mode.s)) {
+      error(d.mode, `unknown scoped mode '${d.mode.s}' (strict, relaxed, silent, off)`);
+    }
+    policy = d.mode ? `${d.policy.s}:${d.mode.s}` : d.policy.s;
+  }
+  const text = joinTokens(scope.toks, d.from, d.to);
+  const base = { policy, loc: loc(scope.file, d.kw), text };
+  const m = d.metric.s;
+  const short = SHORTHANDS[m];
+  if (short && !d.op) return { ...base, metric: short[0], op: short[1], value: short[2] };
+  if (!(METRICS as readonly string[]).includes(m)) {
+    const s = suggest(m, [...METRICS, ...Object.keys(SHORTHANDS)]);
+    error(d.metric, `unknown metric '${m}'${s ? `; did you mean '${s}'?` : ''}`);
+  } else if (!d.op || !d.value) {
+    error(d.metric, `expected a comparison after '${m}', e.g. expect ${m} == 0`);
+  }
+  const value = d.value?.v ?? 0;
+  if (d.value && value > MAX_VALUE) error(d.value, `value ${d.value.s} out of range (0..${MAX_VALUE})`);
+  return { ...base, metric: m, op: (d.op?.s ?? '==') as CmpOp, value };
+}

@@ -1,0 +1,290 @@
+// Compiles the statements of one program (a context's or a work item's) to Instr arrays,
+// checking every operand against the scenario's tables and the program's own variables.
+
+import type { Arg, CallStmt, Stmt } from './ast.js';
+import type { Instr, Opcode, SrcLoc } from './ir.js';
+import { RIGHT_READ, RIGHT_WRITE } from './ir.js';
+import { T, type Tok } from './lexer.js';
+import { PAGE_SIZE, STATEMENTS, suggest, type ArgKind } from './stmts.js';
+
+/** Longest program, after expanding helpers. */
+export const MAX_PROGRAM = 1_000_000;
+export const MAX_REPEAT = 1_000_000;
+
+export type NameKind = 'key' | 'page' | 'channel' | 'completion' | 'context' | 'work';
+
+/** What the program compiler needs from the scenario: name lookup and error reporting. */
+export interface ScenarioScope {
+  file: string;
+  cpus: number;
+  toks: Tok[];
+  /** Index into the table of that kind, or -1 after reporting an error at tok. */
+  lookup(tok: Tok, want: NameKind): number;
+  /** The kind a global name was declared as, if any. */
+  kindOf(name: string): NameKind | undefined;
+  /** Context kind of context index i. */
+  contextKind(i: number): string;
+  error(tok: Tok, message: string): void;
+}
+
+interface Var {
+  idx: number;
+  /** How the variable was last assigned, in program order. */
+  from: Opcode;
+}
+
+export interface CompiledProgram {
+  vars: string[];
+  loopSlots: number;
+  program: Instr[];
+}
+
+// Names with a '%' cannot be written in a scenario, so they never clash with a user's variable.
+const MEMCPY_TMP = '%memcpy';
+
+export function loc(file: string, tok: Tok): SrcLoc {
+  return { file, line: tok.line, col: tok.col };
+}
+
+/** The statement's tokens re-joined with kernel-style spacing: `p = kmap(buf)`. */
+export function joinTokens(toks: Tok[], from: number, to: number): string {
+  let s = '';
+  for (let k = from; k < to; k++) {
+    const t = toks[k]!;
+    if (k > from) {
+      const p = toks[k - 1]!;
+      const tight =
+        (t.t === T.Punct && (t.s === ')' || t.s === ',' || t.s === '|' || t.s === ':' || t.s === ';')) ||
+        (t.s === '(' && p.t === T.Ident) ||
+        (p.t === T.Punct && (p.s === '(' || p.s === '|' || p.s === ':'));
+      if (!tight) s += ' ';
+    }
+    s += t.s;
+  }
+  return s;
+}
+
+export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boolean): CompiledProgram {
+  const vars: string[] = [];
+  const varMap = new Map<string, Var>();
+  const program: Instr[] = [];
+  let loopSlots = 0;
+  let tooLong = false;
+
+  const mk = (op: Opcode, at: Tok, text: string): Instr => ({
+    op,
+    dst: -1,
+    src: -1,
+    page: -1,
+    arg: -1,
+    ref: -1,
+    target: -1,
+    loc: loc(scope.file, at),
+    text,
+  });
+  const emit = (i: Instr, at: Tok) => {
+    if (program.length >= MAX_PROGRAM) {
+      if (!tooLong) scope.error(at, `program too long (more than ${MAX_PROGRAM} instructions)`);
+      tooLong = true;
+      return;
+    }
+    program.push(i);
+  };
+  const slot = (name: string, from: Opcode): number => {
+    let v = varMap.get(name);
+    if (!v) {
+      v = { idx: vars.length, from };
+      vars.push(name);
+      varMap.set(name, v);
+    }
+    v.from = from;
+    return v.idx;
+  };
+
+  const single = (a: Arg, what: string): Tok | null => {
+    if (a.parts.length > 1) {
+      scope.error(a.parts[1]!, `'|' only combines READ and WRITE; expected ${what}`);
+      return null;
+    }
+    return a.parts[0]!;
+  };
+  const name = (a: Arg, what: string): Tok | null => {
+    const t = single(a, what);
+    if (t && t.t !== T.Ident) {
+      scope.error(t, `expected ${what}, found the number ${t.s}`);
+      return null;
+    }
+    return t;
+  };
+  const number = (a: Arg, what: string, max: number): number => {
+    const t = single(a, what);
+    if (!t) return 0;
+    if (t.t !== T.Num) {
+      scope.error(t, `expected ${what} (a number), found '${t.s}'`);
+      return 0;
+    }
+    if (t.v > max) scope.error(t, `${what} ${t.s} out of range (0..${max})`);
+    return t.v;
+  };
+  const pointer = (a: Arg, call: string, need: Opcode | null): number => {
+    const t = name(a, 'a pointer variable');
+    if (!t) return -1;
+    const v = varMap.get(t.s);
+    if (!v) {
+      const k = scope.kindOf(t.s);
+      if (k === 'page') scope.error(t, `'${t.s}' is a page, not a pointer: map it first (p = kmap_local_page(${t.s}))`);
+      else if (k) scope.error(t, `'${t.s}' is a ${k}, not a pointer`);
+      else scope.error(t, `pointer '${t.s}' is used before it is assigned in this program`);
+      return -1;
+    }
+    if (need && v.from !== need) {
+      const made = need === 'kmap_local' ? 'kmap_local_page' : 'kmap_atomic';
+      const hint = v.from === 'kmap_local' ? '; use kunmap_local()' : v.from === 'kmap_atomic' ? '; use kunmap_atomic()' : '';
+      scope.error(t, `${call}() of '${t.s}', which was not assigned from ${made}() in this program${hint}`);
+    }
+    return v.idx;
+  };
+  const page = (a: Arg, call: string): number => {
+    const t = name(a, 'a page');
+    if (!t) return -1;
+    if (varMap.has(t.s) && scope.kindOf(t.s) === undefined) {
+      scope.error(t, call === 'kunmap' ? `kunmap() takes the page, not the address: '${t.s}' is a pointer` : `${call}() takes a page, but '${t.s}' is a pointer`);
+      return -1;
+    }
+    return scope.lookup(t, 'page');
+  };
+  const rights = (a: Arg): number => {
+    let r = 0;
+    for (const t of a.parts) {
+      if (t.s === 'READ') r |= RIGHT_READ;
+      else if (t.s === 'WRITE') r |= RIGHT_WRITE;
+      else scope.error(t, `expected READ, WRITE or READ|WRITE, found '${t.s}'`);
+    }
+    return r;
+  };
+  const context = (a: Arg, want: ArgKind, call: string): number => {
+    const t = name(a, want === 'softirq' ? 'a softirq' : 'a hardirq or nmi');
+    if (!t) return -1;
+    const i = scope.lookup(t, 'context');
+    if (i < 0) return -1;
+    const kind = scope.contextKind(i);
+    const ok = want === 'softirq' ? kind === 'softirq' : kind === 'hardirq' || kind === 'nmi';
+    if (!ok) scope.error(t, `${call}() needs ${want === 'softirq' ? 'a softirq' : 'a hardirq or nmi'}, but '${t.s}' is a ${kind === 'user' ? 'task' : kind}`);
+    return i;
+  };
+
+  const call = (st: CallStmt) => {
+    const fname = st.name.s;
+    const sig = STATEMENTS[fname];
+    if (!sig) {
+      const s = suggest(fname, Object.keys(STATEMENTS));
+      scope.error(st.name, `unknown statement '${fname}'${s ? `; did you mean '${s}'?` : ''}`);
+      return;
+    }
+    if (st.dst && sig.dst === 'no') scope.error(st.dst, `${fname}() returns nothing to assign to '${st.dst.s}'`);
+    if (!st.dst && sig.dst === 'must') scope.error(st.name, `the result of ${fname}() must be assigned: p = ${fname}(...)`);
+    if (sig.userOnly && !userTask) scope.error(st.name, `${fname}() is only for a user task (task NAME cpu N { ... })`);
+    const n = st.args.length;
+    if (n < sig.required || n > sig.args.length) {
+      const want = sig.required === sig.args.length ? `${sig.required}` : `${sig.required} or ${sig.args.length}`;
+      const at = n > sig.args.length ? st.args[sig.args.length]!.parts[0]! : st.close;
+      scope.error(at, `${fname}() takes ${want} argument${want === '1' ? '' : 's'}, not ${n}`);
+      return;
+    }
+    const text = joinTokens(scope.toks, st.from, st.to);
+    const ins = mk(sig.op, st.dst ?? st.name, text);
+    if (sig.args.includes('off')) ins.arg = 0;
+    if (sig.args.includes('rights')) ins.arg = RIGHT_READ | RIGHT_WRITE;
+    sig.args.forEach((kind, i) => {
+      const a = st.args[i];
+      if (!a) return;
+      switch (kind) {
+        case 'page':
+          ins.page = page(a, fname);
+          break;
+        case 'ptr':
+          ins.src = pointer(a, fname, null);
+          break;
+        case 'local':
+          ins.src = pointer(a, fname, 'kmap_local');
+          break;
+        case 'atomic':
+          ins.src = pointer(a, fname, 'kmap_atomic');
+          break;
+        case 'off':
+          ins.arg = number(a, 'offset', PAGE_SIZE - 1);
+          break;
+        case 'cpu': {
+          ins.arg = number(a, 'CPU', scope.cpus - 1);
+          break;
+        }
+        case 'rights':
+          ins.arg = rights(a);
+          break;
+        case 'key':
+        case 'work': {
+          const t = name(a, `a ${kind}`);
+          if (t) ins.ref = scope.lookup(t, kind);
+          break;
+        }
+        case 'chan':
+        case 'comp': {
+          const want = kind === 'chan' ? 'channel' : 'completion';
+          const t = name(a, `a ${want}`);
+          if (t) ins.ref = scope.lookup(t, want);
+          break;
+        }
+        case 'softirq':
+        case 'irq':
+          ins.ref = context(a, kind, fname);
+          break;
+      }
+    });
+    if (st.dst) {
+      const k = scope.kindOf(st.dst.s);
+      if (k) scope.error(st.dst, `'${st.dst.s}' is a ${k}; a pointer variable needs another name`);
+      ins.dst = slot(st.dst.s, sig.op);
+    }
+    if (sig.expand) {
+      // memcpy_to_page(): kmap_local_page(), the copy, kunmap_local(), all at this statement.
+      const tmp = slot(MEMCPY_TMP, 'kmap_local');
+      const map = mk('kmap_local', st.name, `${text} [kmap_local_page]`);
+      map.dst = tmp;
+      map.page = ins.page;
+      const unmap = mk('kunmap_local', st.name, `${text} [kunmap_local]`);
+      unmap.src = tmp;
+      ins.src = tmp;
+      ins.page = -1;
+      ins.text = `${text} [${sig.expand}]`;
+      emit(map, st.name);
+      emit(ins, st.name);
+      emit(unmap, st.name);
+      return;
+    }
+    emit(ins, st.name);
+  };
+
+  const block = (stmts: Stmt[], depth: number) => {
+    for (const st of stmts) {
+      if (st.kind === 'call') {
+        call(st);
+        continue;
+      }
+      const count = st.count.v;
+      if (count < 1 || count > MAX_REPEAT) scope.error(st.count, `repeat count ${st.count.s} out of range (1..${MAX_REPEAT})`);
+      loopSlots = Math.max(loopSlots, depth + 1);
+      const head = mk('loop', st.tok, `repeat ${st.count.s}`);
+      head.ref = depth;
+      head.arg = count;
+      emit(head, st.tok);
+      const first = program.length;
+      block(st.body, depth + 1);
+      const end = mk('endloop', st.close, `end of repeat ${st.count.s}`);
+      end.ref = depth;
+      end.target = first;
+      emit(end, st.close);
+    }
+  };
+  block(body, 0);
+  return { vars, loopSlots, program };
+}

@@ -1,0 +1,113 @@
+// The statements of a program: their kernel names, the opcode each compiles to, and the kind
+// of each argument, so that the compiler checks them all the same way.
+
+import type { Opcode } from './ir.js';
+
+/**
+ * page: a declared page; ptr: an assigned pointer variable; local/atomic: a pointer assigned
+ * from kmap_local_page/kmap_atomic in this program; off: offset within the page; key;
+ * rights: READ, WRITE or READ|WRITE; chan; comp; work; softirq/irq: a context of that kind;
+ * cpu: a CPU number.
+ */
+export type ArgKind =
+  | 'page'
+  | 'ptr'
+  | 'local'
+  | 'atomic'
+  | 'off'
+  | 'key'
+  | 'rights'
+  | 'chan'
+  | 'comp'
+  | 'work'
+  | 'softirq'
+  | 'irq'
+  | 'cpu';
+
+export interface StmtSig {
+  op: Opcode;
+  args: ArgKind[];
+  /** How many of args are required (the rest are optional). */
+  required: number;
+  /** 'must': x = f(...) required; 'may': optional; 'no': not allowed. */
+  dst: 'must' | 'may' | 'no';
+  /** memcpy_*_page: expand to kmap_local_page + access + kunmap_local. */
+  expand?: 'read' | 'write';
+  /** Only in a user task's program. */
+  userOnly?: boolean;
+}
+
+const sig = (op: Opcode, args: ArgKind[], required = args.length, dst: StmtSig['dst'] = 'no'): StmtSig => ({
+  op,
+  args,
+  required,
+  dst,
+});
+
+export const STATEMENTS: Record<string, StmtSig> = {
+  // kmap()'s address is also page_address(): a caller may ignore the result.
+  kmap: sig('kmap', ['page'], 1, 'may'),
+  kunmap: sig('kunmap', ['page']),
+  kmap_local_page: sig('kmap_local', ['page'], 1, 'must'),
+  kunmap_local: sig('kunmap_local', ['local']),
+  kmap_atomic: sig('kmap_atomic', ['page'], 1, 'must'),
+  kunmap_atomic: sig('kunmap_atomic', ['atomic']),
+  page_address: sig('page_address', ['page'], 1, 'must'),
+  read: sig('read', ['ptr', 'off'], 1),
+  write: sig('write', ['ptr', 'off'], 1),
+  grant_access: sig('grant', ['key', 'rights']),
+  revoke_access: sig('revoke', ['key', 'rights'], 1),
+  send: sig('send', ['chan', 'ptr']),
+  recv: sig('recv', ['chan'], 1, 'must'),
+  complete: sig('complete', ['comp']),
+  wait_for_completion: sig('wait', ['comp']),
+  queue_work: sig('queue_work', ['work']),
+  raise_softirq: sig('raise', ['softirq']),
+  raise_irq: sig('raise', ['irq']),
+  schedule: sig('schedule', []),
+  cond_resched: sig('cond_resched', []),
+  preempt_disable: sig('preempt_disable', []),
+  preempt_enable: sig('preempt_enable', []),
+  local_irq_disable: sig('irq_disable', []),
+  local_irq_enable: sig('irq_enable', []),
+  pagefault_disable: sig('pagefault_disable', []),
+  pagefault_enable: sig('pagefault_enable', []),
+  migrate: sig('migrate', ['cpu']),
+  return_to_user: { ...sig('return_to_user', []), userOnly: true },
+  stray_read: sig('stray_read', ['page', 'off'], 1),
+  stray_write: sig('stray_write', ['page', 'off'], 1),
+  memcpy_to_page: { ...sig('write', ['page', 'off'], 1), expand: 'write' },
+  memcpy_from_page: { ...sig('read', ['page', 'off'], 1), expand: 'read' },
+  nop: sig('nop', []),
+};
+
+/** Largest byte offset into a page. */
+export const PAGE_SIZE = 4096;
+
+/** Closest statement name, for "did you mean". */
+export function suggest(word: string, names: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const n of names) {
+    const d = distance(word, n, bestD);
+    if (d < bestD) {
+      bestD = d;
+      best = n;
+    }
+  }
+  return best;
+}
+
+// Levenshtein distance, giving up above `limit`.
+function distance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
