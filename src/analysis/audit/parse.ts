@@ -1,0 +1,48 @@
+// Stage 2: tree-sitter parsing. One parser per thread, initialised once.
+
+import { createRequire } from 'node:module';
+import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
+
+let parserPromise: Promise<Parser> | null = null;
+
+async function makeParser(): Promise<Parser> {
+  const require = createRequire(import.meta.url);
+  await Parser.init();
+  const lang = await Language.load(require.resolve('tree-sitter-c/tree-sitter-c.wasm'));
+  const p = new Parser();
+  p.setLanguage(lang);
+  return p;
+}
+
+export function getParser(): Promise<Parser> {
+  parserPromise ??= makeParser();
+  return parserPromise;
+}
+
+export async function parseC(source: string): Promise<Tree> {
+  const p = await getParser();
+  const t = p.parse(source);
+  if (!t) throw new Error('tree-sitter returned no tree');
+  return t;
+}
+
+/** True when the node or one of its ancestors is an ERROR node. */
+export function inErrorRegion(node: Node): boolean {
+  for (let n: Node | null = node; n; n = n.parent) if (n.type === 'ERROR' || n.isMissing) return true;
+  return false;
+}
+
+/** Strip parentheses and casts: `((char *)kmap(p))` -> the call. */
+export function stripWrappers(node: Node): Node {
+  let n = node;
+  for (;;) {
+    if (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
+    else if (n.type === 'cast_expression' && n.childForFieldName('value')) n = n.childForFieldName('value')!;
+    else return n;
+  }
+}
+
+/** Normalised text of an expression, for comparing `kunmap(x->page)` with `kmap(x->page)`. */
+export function norm(text: string): string {
+  return text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+}

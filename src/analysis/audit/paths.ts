@@ -1,0 +1,238 @@
+// Stage 4a: a small path-sensitive walk over one function body. It follows the structured
+// control flow (if/else, loops, switch, goto, return, #if alternatives) and keeps, for each
+// path, the stack of live mappings in the order they were made. From that it reports which
+// mappings are still live at each return, the nesting depth at each map, and unmaps that
+// do not take the top of the stack (a LIFO violation for kmap_local).
+
+import type { Node } from 'web-tree-sitter';
+
+/** An unmap names the sites it may release (several when one page expression is mapped at several sites). */
+export type PathEvent = { kind: 'map'; site: number } | { kind: 'unmap'; sites: number[] };
+
+export interface PathReport {
+  /** site -> lines of returns (or the closing brace) reached with the mapping live */
+  liveAtReturn: Map<number, number[]>;
+  /** site -> greatest stack depth right after the map (1 = nothing else live) */
+  depth: Map<number, number>;
+  /** unmaps that were not on top: the unmapped site, the sites above it, and the unmap node */
+  lifo: { site: number; above: number[]; node: Node }[];
+  /** true when the walk dropped states to stay bounded */
+  approximate: boolean;
+}
+
+type Stack = number[];
+type States = Map<string, Stack>;
+
+const MAX_STATES = 48;
+const MAX_STACK = 20;
+
+function key(s: Stack): string {
+  return s.join(',');
+}
+
+export function analysePaths(body: Node, events: Map<number, PathEvent>): PathReport {
+  const rep: PathReport = { liveAtReturn: new Map(), depth: new Map(), lifo: [], approximate: false };
+  // Only expressions on the way to an event need to be walked.
+  const hot = new Set<number>();
+  for (const id of events.keys()) hot.add(id);
+  const eventNodes: Node[] = [];
+  walkAll(body, (n) => {
+    if (events.has(n.id)) eventNodes.push(n);
+  });
+  for (const n of eventNodes) for (let p: Node | null = n.parent; p && p.id !== body.id; p = p.parent) hot.add(p.id);
+
+  const labels = new Map<string, States>();
+  let final = false;
+  const lifoSeen = new Set<string>();
+  const breaks: States[] = [];
+  const conts: States[] = [];
+
+  const join = (a: States, b: States): States => {
+    if (a.size === 0) return new Map(b);
+    const out = new Map(a);
+    for (const [k, v] of b) {
+      if (out.size >= MAX_STATES && !out.has(k)) {
+        rep.approximate = true;
+        continue;
+      }
+      out.set(k, v);
+    }
+    return out;
+  };
+  const recordReturn = (line: number, st: States) => {
+    if (!final) return;
+    for (const s of st.values()) for (const site of s) {
+      let l = rep.liveAtReturn.get(site);
+      if (!l) rep.liveAtReturn.set(site, (l = []));
+      if (!l.includes(line)) l.push(line);
+    }
+  };
+  const apply = (n: Node, st: States): States => {
+    const ev = events.get(n.id);
+    if (!ev) return st;
+    const out: States = new Map();
+    for (const s of st.values()) {
+      let t: Stack;
+      if (ev.kind === 'map') {
+        t = s.length >= MAX_STACK ? s : [...s, ev.site];
+        if (final) rep.depth.set(ev.site, Math.max(rep.depth.get(ev.site) ?? 0, t.length));
+      } else {
+        let i = -1;
+        for (let j = s.length - 1; j >= 0 && i === -1; j--) if (ev.sites.includes(s[j]!)) i = j;
+        if (i === -1) t = s;
+        else {
+          if (i !== s.length - 1 && final) {
+            const above = s.slice(i + 1);
+            const k = `${n.id}:${s[i]}:${above.join(',')}`;
+            if (!lifoSeen.has(k)) {
+              lifoSeen.add(k);
+              rep.lifo.push({ site: s[i]!, above, node: n });
+            }
+          }
+          t = [...s.slice(0, i), ...s.slice(i + 1)];
+        }
+      }
+      out.set(key(t), t);
+    }
+    return out;
+  };
+  const expr = (n: Node, st: States): States => {
+    if (!hot.has(n.id)) return st;
+    if (n.type === 'compound_statement') return exec(n, st);
+    for (const c of n.namedChildren) if (c) st = expr(c, st);
+    return apply(n, st);
+  };
+  const seq = (nodes: (Node | null)[], st: States): States => {
+    for (const c of nodes) if (c) st = exec(c, st);
+    return st;
+  };
+  const loop = (body: Node | null, cond: Node | null, update: Node | null, st: States, atLeastOnce: boolean): States => {
+    breaks.push(new Map());
+    conts.push(new Map());
+    let entry = cond && !atLeastOnce ? expr(cond, st) : st;
+    let exit: States = atLeastOnce ? new Map() : entry;
+    for (let i = 0; i < 3; i++) {
+      let s = body ? exec(body, entry) : entry;
+      s = join(s, conts[conts.length - 1]!);
+      if (update) s = expr(update, s);
+      if (cond) s = expr(cond, s);
+      exit = join(exit, s);
+      const next = join(entry, s);
+      if (next.size === entry.size) break;
+      entry = next;
+    }
+    conts.pop();
+    return join(exit, breaks.pop()!);
+  };
+  const exec = (n: Node, st: States): States => {
+    switch (n.type) {
+      case 'compound_statement':
+      case 'translation_unit':
+      case 'ERROR':
+        return seq(n.namedChildren, st);
+      case 'labeled_statement': {
+        const name = n.childForFieldName('label')?.text ?? '';
+        st = join(st, labels.get(name) ?? new Map());
+        return seq(n.namedChildren.filter((c) => c?.type !== 'statement_identifier'), st);
+      }
+      case 'if_statement': {
+        const s = expr(n.childForFieldName('condition')!, st);
+        const a = exec(n.childForFieldName('consequence')!, s);
+        const alt = n.childForFieldName('alternative');
+        const b = alt ? seq(alt.namedChildren, s) : s;
+        return join(a, b);
+      }
+      case 'while_statement':
+        return loop(n.childForFieldName('body'), n.childForFieldName('condition'), null, st, false);
+      case 'do_statement':
+        return loop(n.childForFieldName('body'), n.childForFieldName('condition'), null, st, true);
+      case 'for_statement': {
+        const init = n.childForFieldName('initializer');
+        if (init) st = init.type === 'declaration' ? exec(init, st) : expr(init, st);
+        return loop(n.childForFieldName('body'), n.childForFieldName('condition'), n.childForFieldName('update'), st, false);
+      }
+      case 'switch_statement': {
+        const s = expr(n.childForFieldName('condition')!, st);
+        breaks.push(new Map());
+        let fall: States = new Map();
+        let hasDefault = false;
+        for (const c of n.childForFieldName('body')?.namedChildren ?? []) {
+          if (!c) continue;
+          if (c.type === 'case_statement') {
+            if (!c.childForFieldName('value')) hasDefault = true;
+            fall = seq(c.namedChildren.filter((x) => x && x.id !== c.childForFieldName('value')?.id), join(fall, s));
+          } else fall = exec(c, fall);
+        }
+        let out = join(fall, breaks.pop()!);
+        if (!hasDefault) out = join(out, s);
+        return out;
+      }
+      case 'return_statement': {
+        const v = n.namedChild(0);
+        recordReturn(n.startPosition.row + 1, v ? expr(v, st) : st);
+        return new Map();
+      }
+      case 'goto_statement': {
+        const name = n.childForFieldName('label')?.text ?? '';
+        labels.set(name, join(labels.get(name) ?? new Map(), st));
+        return new Map();
+      }
+      case 'break_statement':
+        if (breaks.length) breaks[breaks.length - 1] = join(breaks[breaks.length - 1]!, st);
+        return new Map();
+      case 'continue_statement':
+        if (conts.length) conts[conts.length - 1] = join(conts[conts.length - 1]!, st);
+        return new Map();
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_else':
+      case 'preproc_elif':
+      case 'preproc_elifdef': {
+        // Either branch of a conditional compilation block may be the one compiled.
+        const alt = n.childForFieldName('alternative');
+        const skip = new Set([alt?.id, n.childForFieldName('condition')?.id, n.childForFieldName('name')?.id]);
+        const a = seq(n.namedChildren.filter((c) => c && !skip.has(c.id)), st);
+        return join(a, alt ? exec(alt, st) : st);
+      }
+      case 'expression_statement':
+      case 'declaration':
+      default:
+        return expr(n, st);
+    }
+  };
+
+  // Iterate until the states reaching each label are stable (backward gotos), then one
+  // final pass that records what it sees.
+  const start: States = new Map([['', []]]);
+  for (let i = 0; i < 4; i++) {
+    const before = snapshot(labels);
+    exec(body, start);
+    if (snapshot(labels) === before) break;
+  }
+  final = true;
+  const fallOff = exec(body, start);
+  recordReturn(body.endPosition.row + 1, fallOff);
+  return rep;
+
+  function snapshot(m: Map<string, States>): string {
+    return [...m].map(([k, v]) => k + ':' + [...v.keys()].sort().join('|')).join(';');
+  }
+}
+
+function walkAll(n: Node, f: (n: Node) => void): void {
+  const cur = n.walk();
+  let done = false;
+  while (!done) {
+    f(cur.currentNode);
+    if (cur.gotoFirstChild()) continue;
+    while (!cur.gotoNextSibling()) {
+      if (!cur.gotoParent() || cur.currentNode.id === n.id) {
+        done = true;
+        break;
+      }
+    }
+  }
+  cur.delete();
+}
+
+export { walkAll };

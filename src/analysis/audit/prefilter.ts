@@ -1,0 +1,56 @@
+// Stage 1: find the C files under the given paths and cheaply decide which need parsing.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname, basename } from 'node:path';
+import { UsageError } from '../../cli/errors.js';
+
+export const PREFILTER = /\bk(?:un)?map/;
+
+/** Only files whose text mentions kmap/kunmap are worth a parse. */
+export function mayContainCalls(text: string): boolean {
+  return text.includes('kmap') || text.includes('kunmap');
+}
+
+export interface InputFile {
+  abs: string;
+  rel: string; // relative to the PATH given (for a file PATH: its base name)
+}
+
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.pc']);
+
+function walk(dir: string, root: string, out: InputFile[]): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new UsageError(`${dir}: cannot read directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) walk(p, root, out);
+    } else if (e.isFile() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
+      out.push({ abs: p, rel: relative(root, p) });
+    }
+  }
+}
+
+/** Expand PATH arguments into C/H files. A missing path is a usage error naming it. */
+export function collectFiles(paths: string[]): InputFile[] {
+  const out: InputFile[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`${p}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot access (${code ?? 'error'})`}`);
+    }
+    const abs = resolve(p);
+    if (st.isDirectory()) walk(abs, abs, out);
+    else if (st.isFile()) out.push({ abs, rel: basename(abs) || relative(dirname(abs), abs) });
+    else throw new UsageError(`${p}: not a regular file or directory`);
+  }
+  return out;
+}

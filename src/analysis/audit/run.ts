@@ -1,0 +1,105 @@
+// The audit driver: collect files, prefilter, parse and analyse them in this thread or in a
+// pool of worker threads (--jobs N), and summarise.
+
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { analyseFile } from './classify.js';
+import { parseC } from './parse.js';
+import { collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
+import { summarise } from './summary.js';
+import type { AuditOptions, AuditResult, FileResult } from './types.js';
+
+function empty(file: string, parsed: boolean): FileResult {
+  return { file, parsed, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
+}
+
+/** Analyse one file; never throws (a file that cannot be read or parsed gets `error`). */
+export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult> {
+  let text: string;
+  try {
+    text = readFileSync(f.abs, 'utf8');
+  } catch (e) {
+    return { ...empty(f.rel, false), error: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
+  if (!mayContainCalls(text)) return empty(f.rel, false);
+  try {
+    const tree = await parseC(text);
+    try {
+      return analyseFile(f.rel, text, tree, { fix });
+    } finally {
+      tree.delete();
+    }
+  } catch (e) {
+    return { ...empty(f.rel, true), error: `analysis failed: ${(e as Error).message}` };
+  }
+}
+
+/** Audit the given paths. Paths that do not exist raise a UsageError. */
+export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
+  const t0 = performance.now();
+  const inputs = collectFiles(paths);
+  const fix = Boolean(opts.fix);
+  const jobs = Math.max(1, Math.min(opts.jobs, inputs.length || 1));
+  let results: FileResult[];
+  if (jobs === 1) {
+    results = [];
+    for (const f of inputs) {
+      results.push(await auditFile(f, fix));
+      opts.onProgress?.(results.length, inputs.length);
+    }
+  } else {
+    results = await runPool(inputs, jobs, fix, opts.onProgress);
+  }
+  const parsed = results.filter((r) => r.parsed || r.error);
+  const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const summary = summarise(inputs.length, results, performance.now() - t0);
+  return { files, summary, inputs };
+}
+
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+function makeWorker(): Worker {
+  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
+  if (import.meta.url.endsWith('.ts')) {
+    const api = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./worker.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`;
+    return new Worker(boot, { eval: true });
+  }
+  return new Worker(new URL('./worker.js', import.meta.url));
+}
+
+async function runPool(inputs: InputFile[], jobs: number, fix: boolean, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
+  const BATCH = 24;
+  const results: FileResult[] = new Array(inputs.length);
+  let next = 0;
+  let done = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = makeWorker();
+      let batchStart = 0;
+      const send = () => {
+        if (next >= inputs.length) {
+          void w.terminate().then(() => resolve());
+          return;
+        }
+        batchStart = next;
+        const batch = inputs.slice(next, next + BATCH);
+        next += batch.length;
+        w.postMessage({ files: batch, fix });
+      };
+      w.on('message', (m: { results: FileResult[] }) => {
+        m.results.forEach((r, k) => (results[batchStart + k] = r));
+        done += m.results.length;
+        onProgress?.(done, inputs.length);
+        send();
+      });
+      w.on('error', reject);
+      w.on('online', send);
+    });
+  await Promise.all(Array.from({ length: jobs }, one));
+  return results;
+}

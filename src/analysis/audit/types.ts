@@ -1,0 +1,121 @@
+// Data shapes shared by the audit stages. Everything here is plain JSON so that worker
+// threads can send results back by structured clone.
+
+/** The calls the audit looks for. */
+export const MAP_CALLS = ['kmap', 'kmap_local_page', 'kmap_local_folio', 'kmap_atomic'] as const;
+export const UNMAP_CALLS = ['kunmap', 'kunmap_local', 'kunmap_atomic'] as const;
+export type MapCall = (typeof MAP_CALLS)[number];
+export type UnmapCall = (typeof UNMAP_CALLS)[number];
+export type CallName = MapCall | UnmapCall;
+
+export function isMapCall(n: string): n is MapCall {
+  return (MAP_CALLS as readonly string[]).includes(n);
+}
+export function isUnmapCall(n: string): n is UnmapCall {
+  return (UNMAP_CALLS as readonly string[]).includes(n);
+}
+export function isAuditedCall(n: string): n is CallName {
+  return isMapCall(n) || isUnmapCall(n);
+}
+
+/** Class of a kmap() site. kmap_local_page/kmap_local_folio/kmap_atomic sites are 'already-local'. */
+export type SiteClass = 'local' | 'global' | 'unclear' | 'already-local';
+
+export interface Pos {
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+export interface UnmapRef extends Pos {
+  call: UnmapCall;
+  arg: string;
+}
+
+export type FindingKind =
+  | 'missing-unmap' // a path leaves the function with the mapping live, though other paths unmap it
+  | 'lifo-after-conversion' // kmap() sites whose unmaps are out of order for kmap_local
+  | 'lifo-violation' // kmap_local/kmap_atomic unmapped out of order today
+  | 'kunmap-wrong-arg' // kunmap() given something that is not the mapped page
+  | 'unmap-wrong-kind' // e.g. kunmap_local() of a kmap() address
+  | 'error-region'; // the call sits inside a tree-sitter ERROR node (macros, #ifdef)
+
+export interface Finding extends Pos {
+  kind: FindingKind;
+  message: string;
+  /** Index of the site the finding is about, in FileResult.sites, if any. */
+  site?: number;
+}
+
+export interface Site extends Pos {
+  file: string; // relative to the PATH given on the command line
+  call: MapCall;
+  class: SiteClass;
+  function: string | null; // enclosing function, or null at file scope / in a macro
+  reason: string;
+  /** Individual facts behind the class, each checkable in the source. */
+  reasons: string[];
+  /** The page (or folio) expression as written. */
+  arg: string;
+  /** Where the address goes: a variable name, or null if discarded / used inline. */
+  addr: string | null;
+  unmaps: UnmapRef[];
+  /** Greatest number of kmap-family mappings live at once at this site on any path (1 = not nested). */
+  depth: number;
+  /** For kmap(): would kunmap_local order satisfy the LIFO rule after conversion? */
+  lifoOk: boolean;
+  /** True when the call is inside (or is) a tree-sitter ERROR region. */
+  inErrorRegion: boolean;
+  /** Set when the site was found through a macro: the macro's name. */
+  viaMacro?: string;
+  /** For local sites: can --fix convert it mechanically? If not, why. */
+  fixable?: boolean;
+  fixNote?: string;
+}
+
+/** A textual replacement in one file, as byte offsets into the original source. */
+export interface Edit {
+  start: number; // UTF-16 code unit offsets into the JS string of the file
+  end: number;
+  text: string;
+}
+
+export interface FileResult {
+  file: string; // relative path
+  parsed: boolean; // false when the prefilter skipped it
+  hasErrors: boolean; // the tree contains ERROR/MISSING nodes
+  sites: Site[];
+  findings: Finding[];
+  /** Count of every audited call name found in the file (map and unmap calls). */
+  calls: Record<string, number>;
+  /** Edits for --fix, grouped per converted kmap() site. */
+  fixes: { site: number; edits: Edit[] }[];
+  /** Set when the file could not be read or parsed at all. */
+  error?: string;
+}
+
+export interface AuditOptions {
+  jobs: number;
+  /** Called after each file, for progress output. */
+  onProgress?: (done: number, total: number) => void;
+  /** Collect fix edits (costs a little more work). */
+  fix?: boolean;
+}
+
+export interface AuditSummary {
+  filesScanned: number; // C files found under the paths
+  filesParsed: number; // files that passed the text prefilter and were parsed
+  filesWithErrors: number; // parsed files containing ERROR nodes
+  calls: Record<string, number>;
+  kmapSites: number;
+  classes: Record<'local' | 'global' | 'unclear', number>;
+  fixable: number;
+  findings: Record<string, number>;
+  subsystems: Record<string, { local: number; global: number; unclear: number }>;
+  sitesPerFunction: Record<string, number>; // histogram: "1": n functions with 1 kmap site, ...
+  elapsedMs: number;
+}
+
+export interface AuditResult {
+  files: FileResult[]; // only files with at least one call, sorted by path
+  summary: AuditSummary;
+}

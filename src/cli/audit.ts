@@ -1,0 +1,109 @@
+// `pksim audit PATH...`: find kmap()/kunmap()/kmap_local_*()/kmap_atomic() calls in kernel C
+// code and say which kmap() sites are thread-local. See README "Auditing kmap() call sites".
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { applyEdits, unifiedDiff } from '../analysis/audit/fix.js';
+import { formatJson, formatSarif, formatSummary, formatText } from '../analysis/audit/format.js';
+import { defaultJobs, runAudit } from '../analysis/audit/run.js';
+import { UsageError } from './errors.js';
+import type { CliIO } from './io.js';
+
+const HELP = `usage: pksim audit PATH... [--format text|json|sarif] [--jobs N] [--fix [--write]] [--all]
+
+Finds every kmap(), kunmap(), kmap_local_page(), kmap_local_folio(), kunmap_local(),
+kmap_atomic() and kunmap_atomic() call in the C files under PATH (files that do not
+mention kmap are skipped unparsed) and classifies each kmap() site:
+  local    the address stays in the function (or a get/put helper pair) and is unmapped
+           on every path: convertible to kmap_local_page()
+  global   the address or the mapping escapes: stored in a struct/array/global, handed
+           to work items, completions, callbacks or iterators, unmapped elsewhere
+  unclear  could not be decided; the reason says why
+It also warns about unmaps missing on a path, unmaps out of LIFO order (today for
+kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the wrong argument.
+
+options:
+  --format F   text (default: file:line:col lines and a summary table), json, sarif (2.1.0)
+  --jobs N     worker threads (default: number of CPUs)
+  --fix        print a unified diff converting the local sites whose conversion is
+               mechanical; apply it with 'patch -p1' inside PATH. Files are not changed.
+  --write      with --fix: also rewrite the files in place
+  --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
+  --summary    text format: only the summary table
+
+Paths in the output are relative to the PATH given. Exit status: 0 when the audit ran
+(findings are reported, not failures), 2 for bad usage or unreadable input.
+`;
+
+export async function command(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      jobs: { type: 'string', short: 'j' },
+      fix: { type: 'boolean' },
+      write: { type: 'boolean' },
+      all: { type: 'boolean' },
+      summary: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  if (!positionals.length) throw new UsageError('expected at least one PATH (a kernel tree, a directory or a C file)');
+  const format = values.format!;
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format: '${format}' is not text, json or sarif`);
+  let jobs = defaultJobs();
+  if (values.jobs !== undefined) {
+    if (!/^[1-9][0-9]*$/.test(values.jobs) || Number(values.jobs) > 256) throw new UsageError(`--jobs: '${values.jobs}' is not a number of threads (1..256)`);
+    jobs = Number(values.jobs);
+  }
+  if (values.write && !values.fix) throw new UsageError('--write only makes sense with --fix');
+
+  let lastDraw = 0;
+  const onProgress = io.isTTY
+    ? (done: number, total: number) => {
+        const now = Date.now();
+        if (done !== total && now - lastDraw < 100) return;
+        lastDraw = now;
+        io.err(`\r\x1b[Kaudit: ${done}/${total} files`);
+        if (done === total) io.err('\r\x1b[K');
+      }
+    : undefined;
+  const res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(onProgress ? { onProgress } : {}) });
+
+  if (values.fix) {
+    const absOf = new Map<string, string>();
+    for (const f of res.inputs) if (!absOf.has(f.rel)) absOf.set(f.rel, f.abs);
+    let sites = 0;
+    let files = 0;
+    let diff = '';
+    for (const f of res.files) {
+      if (!f.fixes.length) continue;
+      const abs = absOf.get(f.file)!;
+      const old = readFileSync(abs, 'utf8');
+      const edits = f.fixes.flatMap((x) => x.edits);
+      const updated = applyEdits(old, edits);
+      const d = unifiedDiff(f.file, old, updated);
+      if (!d) continue;
+      diff += d;
+      files++;
+      sites += f.sites.filter((s) => s.fixable).length;
+      if (values.write) writeFileSync(abs, updated);
+    }
+    if (!values.write) io.out(diff);
+    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : "; apply with 'patch -p1' in the PATH given"}\n`);
+    return 0;
+  }
+  if (format === 'json') io.out(formatJson(res));
+  else if (format === 'sarif') {
+    const root = positionals.length === 1 ? pathToFileURL(resolve(positionals[0]!)).href : null;
+    io.out(formatSarif(res, root));
+  } else io.out(values.summary ? formatSummary(res.summary) : formatText(res, { all: Boolean(values.all) }));
+  return 0;
+}
