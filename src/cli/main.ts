@@ -16,6 +16,7 @@ interface CommandEntry {
 const commands: Record<string, CommandEntry> = {
   pkrs: { summary: 'decode a PKRS value or check one access against it', load: async () => (await import('./pkrs.js')).command },
   list: { summary: 'name the built-in scenarios, one line each', load: async () => (await import('./list.js')).command },
+  audit: { summary: 'classify kmap() call sites in kernel C code (local/global/unclear)', load: async () => (await import('./audit.js')).command },
 };
 
 function usage(): string {
