@@ -1,0 +1,133 @@
+// The kernel-log view of a run: one line per statement, with faults, WARNING and Oops blocks
+// written the way a kernel developer reads them in dmesg.
+
+import { decodeErrorCode, hex32, rightsOf } from '../arch/x86/pkrs.js';
+import type { PksimEvent } from '../kernel/events.js';
+import type { RunResult } from '../sim/result.js';
+import { METRIC_NAMES } from '../sim/metrics.js';
+
+type Ev<T extends PksimEvent['type']> = Extract<PksimEvent, { type: T }>;
+
+function stamp(e: PksimEvent): string {
+  return `[${String(e.tick).padStart(5)}] cpu${e.cpu} ${e.ctxKind === 'idle' ? 'idle' : e.ctxKind} ${e.ctxName}`;
+}
+
+function site(e: PksimEvent): string {
+  return e.loc ? `${e.loc.file}:${e.loc.line}:${e.loc.col}` : '?';
+}
+
+function addr(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
+
+function sourceLine(src: string[], e: PksimEvent): string | null {
+  if (!e.loc) return null;
+  const line = src[e.loc.line - 1];
+  return line === undefined ? null : ` ${String(e.loc.line).padStart(4)} | ${line.trimEnd()}`;
+}
+
+/** Rights of the scenario's keys in a PKRS value: "pmem=noaccess". */
+function keyRights(r: RunResult, pkrs: number): string {
+  return r.config.keys.map((k) => `${k.name}=${rightsOf(pkrs, k.id)}`).join(' ');
+}
+
+export function formatDmesg(r: RunResult, source = ''): string {
+  const src = source.split('\n');
+  const out: string[] = [];
+  const push = (s: string) => out.push(s);
+  push(`pksim: ${r.scenario} under ${r.policy} (${r.config.cpus} CPUs, CR4.PKS=${r.config.cr4pks ? 1 : 0}, PKS_INIT_VALUE=${hex32(r.config.defaultPkrs)})`);
+  let pid = 0;
+  for (const e of r.events) {
+    switch (e.type) {
+      case 'stmt':
+        push(`${stamp(e)}: ${e.text}`);
+        break;
+      case 'map':
+        out[out.length - 1] += ` -> ${addr(e.addr)}${e.slot >= 0 ? ` (${e.how === 'kmap' ? 'pkmap slot' : 'kmap_local idx'} ${e.slot})` : ''}`;
+        break;
+      case 'access':
+        if (e.outcome !== 'ok' || (e as { class?: string }).class === 'stray') {
+          const cls = (e as { class?: string }).class;
+          push(`${stamp(e)}:   ${e.write ? 'write' : 'read'} ${addr(e.addr)}: ${e.outcome.replace('_', ' ')}${cls ? ` [oracle: ${cls}]` : ''}`);
+        }
+        break;
+      case 'fault': {
+        const f = e as Ev<'fault'>;
+        const pk = (f.errorCode & 0x20) !== 0;
+        push(`${stamp(e)}: #PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) [${decodeErrorCode(f.errorCode).join(' ')}]` +
+          (pk ? ` - protection keys violation, key ${f.key}, PKRS ${hex32(f.pkrs)} (${keyRights(r, f.pkrs)})` : ' - not-present page'));
+        break;
+      }
+      case 'pardon':
+        push(`${stamp(e)}: PKS: key ${e.key} opened in the faulting context's saved PKRS -> ${hex32(e.framePkrs)}${e.silent ? ' (silently)' : ''}`);
+        break;
+      case 'warning': {
+        if (!e.printed) {
+          push(`${stamp(e)}: (warning at ${e.site} suppressed: WARN_ONCE already fired)`);
+          break;
+        }
+        push('------------[ cut here ]------------');
+        push(`WARNING: CPU: ${e.cpu} PID: ${e.ctx} at ${e.site} ${e.ctxName}`);
+        push(e.message);
+        const l = sourceLine(src, e);
+        if (l) push(l);
+        push('---[ end trace ]---');
+        break;
+      }
+      case 'oops': {
+        push(`BUG: ${e.message}`);
+        push(`Oops: [#${++pid}] SMP`);
+        push(`CPU: ${e.cpu} PID: ${e.ctx} Comm: ${e.ctxName} (${e.ctxKind})`);
+        push(`RIP: ${site(e)}`);
+        const l = sourceLine(src, e);
+        if (l) push(l);
+        push(e.killed ? `---[ end trace ]--- (task ${e.ctxName} killed)` : '---[ end trace ]---');
+        break;
+      }
+      case 'panic':
+        push(`---[ end ${e.message} ]---`);
+        break;
+      case 'entry':
+        if (e.kind !== 'exception') push(`${stamp(e)}: irq entry (${e.kind}), PKRS ${hex32(e.savedPkrs)} saved in the entry frame`);
+        break;
+      case 'exit':
+        if (e.kind !== 'exception') push(`${stamp(e)}: ${e.kind} exit, PKRS ${hex32(e.restoredPkrs)} restored from the entry frame`);
+        break;
+      case 'switch':
+        push(`${stamp(e)}: context switch ${e.from} -> ${e.to}`);
+        break;
+      case 'ipi':
+        push(`${stamp(e)}: IPI to cpu${e.target}: ${e.reason}`);
+        break;
+      case 'sleep':
+        push(`${stamp(e)}: sleeps on ${e.reason}`);
+        break;
+      case 'wakeup':
+        push(`${stamp(e)}: wakes ${e.target} (${e.reason})`);
+        break;
+      case 'lifo_violation':
+        push(`${stamp(e)}: WARNING: kunmap_local() of idx ${e.got} but the top of the stack is idx ${e.expected}: tearing down the top mapping`);
+        break;
+      case 'leak':
+        push(`${stamp(e)}: LEAK (${e.what}): ${e.detail}`);
+        break;
+      case 'report':
+        push(`${stamp(e)}: ${e.what}: ${e.detail}`);
+        break;
+      default:
+        break;
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function formatSummary(r: RunResult): string {
+  const s = r.summary as unknown as Record<string, number>;
+  const lines = [`--- ${r.scenario} under ${r.policy}: ${r.stop}${r.stop === 'limit:steps' ? ' (raise it with --max-steps)' : ''}`];
+  const row: string[] = [];
+  for (const k of METRIC_NAMES) row.push(`${k}=${s[k]}`);
+  for (let i = 0; i < row.length; i += 6) lines.push('    ' + row.slice(i, i + 6).join(' '));
+  lines.push(`schedule: ${r.schedule.length ? r.schedule.join(',') : '(no choices)'}`);
+  for (const x of r.expectations) lines.push(`expect ${x.ok ? 'ok  ' : 'FAIL'} line ${x.line}: ${x.text} (actual ${x.actual})`);
+  return lines.join('\n') + '\n';
+}

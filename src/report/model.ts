@@ -1,0 +1,186 @@
+// The data the HTML viewer draws: computed here (in Node, testable) from RunResults, embedded
+// in the report as JSON, drawn by viewer/. Compact on purpose: spans and bands are flat number
+// arrays, names go through per-run tables, and only events that get a marker keep their fields.
+
+import type { PksimEvent } from '../kernel/events.js';
+import type { RunResult, RunSummary, ExpectationResult } from '../sim/result.js';
+import {
+  KEY_STATES,
+  buildTimeline,
+  eventKey,
+  keyBands,
+  markerType,
+  resultSource,
+  runLabel,
+  strayOutcome,
+  type MarkerType,
+} from './timeline.js';
+
+export const FRAME_KINDS = ['user', 'kthread', 'worker', 'softirq', 'hardirq', 'nmi', 'exception'] as const;
+
+/** Fields per span in RunView.spans: cpu, start, end, depth, kind (FRAME_KINDS index), context (contexts index). */
+export const SPAN_FIELDS = 6;
+/** Fields per band in RunView.bands: cpu, key index (RunView.keys), start, end, state (KEY_STATES index). */
+export const BAND_FIELDS = 5;
+
+export interface MarkerView {
+  /** Time on the axis. */
+  t: number;
+  tick: number;
+  cpu: number;
+  type: MarkerType;
+  /** For strays: caught, warned or missed; for warnings: printed or suppressed. */
+  sub: string;
+  /** Index in RunView.contexts, -1 if none. */
+  ctx: number;
+  /** Hardware key the event is about, -1 if none. */
+  key: number;
+  /** PKRS to decode in the panel: the event's own (access, fault, pardon frame) or the CPU's. */
+  pkrs: number;
+  /** The event's own fields, minus the ones kept above. */
+  ev: Record<string, unknown>;
+}
+
+export interface RunView {
+  label: string;
+  scenario: string;
+  file: string;
+  policy: string;
+  mode: string | null;
+  stop: string;
+  cpus: number;
+  end: number;
+  cr4pks: boolean;
+  wp: boolean;
+  defaultPkrs: number;
+  keys: { id: number; name: string; default: string }[];
+  pages: string[];
+  contexts: string[];
+  /** Deepest frame per CPU (0 = only a task). */
+  maxDepth: number[];
+  spans: number[];
+  bands: number[];
+  markers: MarkerView[];
+  summary: RunSummary;
+  expectations: ExpectationResult[];
+  /** Index into ViewModel.sources of the scenario source, -1 if the result carries none. */
+  source: number;
+}
+
+export interface ViewModel {
+  version: 1;
+  title: string;
+  runs: RunView[];
+  sources: { file: string; lines: string[] }[];
+}
+
+function stripEvent(e: PksimEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'tick' || k === 'cpu' || k === 'ctx' || k === 'ctxName') continue;
+    if (k === 'loc') {
+      if (v) out.loc = { line: (v as { line: number }).line, col: (v as { col: number }).col };
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** PKRS that explains an event: the one checked (access, fault), the frame's after a pardon. */
+function eventPkrs(e: PksimEvent, cpuPkrs: number): number {
+  if (e.type === 'access' || e.type === 'fault') return e.pkrs >>> 0;
+  if (e.type === 'pardon') return e.framePkrs >>> 0;
+  return cpuPkrs >>> 0;
+}
+
+export function buildRunView(r: RunResult, sourceIndex: number): RunView {
+  const tl = buildTimeline(r);
+  const contexts: string[] = [];
+  const ctxIdx = new Map<string, number>();
+  const ctxOf = (name: string): number => {
+    if (!name) return -1;
+    let i = ctxIdx.get(name);
+    if (i === undefined) {
+      i = contexts.length;
+      contexts.push(name);
+      ctxIdx.set(name, i);
+    }
+    return i;
+  };
+  for (const c of r.config.contexts) ctxOf(c.name);
+  const keyIds = r.config.keys.map((k) => k.id);
+  const pageKeys = r.config.pages.map((p) => p.key);
+  const maxDepth = new Array<number>(tl.cpus).fill(0);
+  const spans: number[] = [];
+  for (const s of tl.spans) {
+    maxDepth[s.cpu] = Math.max(maxDepth[s.cpu] ?? 0, s.depth);
+    spans.push(s.cpu, s.start, s.end, s.depth, Math.max(0, FRAME_KINDS.indexOf(s.kind as never)), ctxOf(s.name));
+  }
+  const bands: number[] = [];
+  for (const b of keyBands(tl, keyIds, r.config.cr4pks)) {
+    bands.push(b.cpu, keyIds.indexOf(b.key), b.start, b.end, KEY_STATES.indexOf(b.state));
+  }
+  const markers: MarkerView[] = [];
+  tl.events.forEach((e, i) => {
+    const type = markerType(e);
+    if (!type) return;
+    const sub =
+      type === 'stray' ? (strayOutcome(e) ?? '') : e.type === 'warning' ? (e.printed ? 'printed' : 'suppressed') : '';
+    markers.push({
+      t: tl.times[i]!,
+      tick: e.tick,
+      cpu: e.cpu,
+      type,
+      sub,
+      ctx: e.ctx >= 0 || e.ctxName ? ctxOf(e.ctxName) : -1,
+      key: eventKey(e, pageKeys),
+      pkrs: eventPkrs(e, tl.pkrsAt[i]!),
+      ev: stripEvent(e),
+    });
+  });
+  return {
+    label: runLabel(r),
+    scenario: r.scenario,
+    file: r.file,
+    policy: r.policy,
+    mode: r.mode,
+    stop: r.stop,
+    cpus: tl.cpus,
+    end: tl.end,
+    cr4pks: r.config.cr4pks,
+    wp: r.config.wp,
+    defaultPkrs: r.config.defaultPkrs >>> 0,
+    keys: r.config.keys.map((k) => ({ id: k.id, name: k.name, default: k.default })),
+    pages: r.config.pages.map((p) => p.name),
+    contexts,
+    maxDepth,
+    spans,
+    bands,
+    markers,
+    summary: r.summary,
+    expectations: r.expectations ?? [],
+    source: sourceIndex,
+  };
+}
+
+export function buildViewModel(results: readonly RunResult[], title?: string): ViewModel {
+  const sources: ViewModel['sources'] = [];
+  const byText = new Map<string, number>();
+  const runs = results.map((r) => {
+    const text = resultSource(r);
+    let idx = -1;
+    if (text !== undefined) {
+      const k = `${r.file}\u0000${text}`;
+      idx = byText.get(k) ?? -1;
+      if (idx < 0) {
+        idx = sources.length;
+        sources.push({ file: r.file, lines: text.split(/\r?\n/) });
+        byText.set(k, idx);
+      }
+    }
+    return buildRunView(r, idx);
+  });
+  const names = [...new Set(results.map((r) => r.scenario))];
+  return { version: 1, title: title ?? (names.join(', ') || 'pksim'), runs, sources };
+}

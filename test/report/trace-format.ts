@@ -1,0 +1,61 @@
+// A checker for the Chrome trace-event format, as far as pksim uses it: required fields on every
+// event, B/E properly nested per track, timestamps monotonic per track, numeric counters,
+// metadata naming the process and threads. Returns the list of problems (empty when valid).
+
+const PHASES = new Set(['B', 'E', 'X', 'i', 'I', 'C', 'M']);
+
+export function traceProblems(trace: unknown): string[] {
+  const out: string[] = [];
+  if (typeof trace !== 'object' || trace === null) return ['trace is not an object'];
+  const t = trace as { traceEvents?: unknown; displayTimeUnit?: unknown };
+  if (!Array.isArray(t.traceEvents)) return ['traceEvents is not an array'];
+  if (t.displayTimeUnit !== undefined && t.displayTimeUnit !== 'ns' && t.displayTimeUnit !== 'ms') {
+    out.push(`bad displayTimeUnit ${String(t.displayTimeUnit)}`);
+  }
+  const stacks = new Map<string, string[]>();
+  const lastTs = new Map<string, number>();
+  t.traceEvents.forEach((raw, i) => {
+    const e = raw as Record<string, unknown>;
+    const where = `event ${i} (${JSON.stringify(e).slice(0, 120)})`;
+    if (typeof e.name !== 'string' || e.name === '') out.push(`${where}: name missing`);
+    if (typeof e.ph !== 'string' || !PHASES.has(e.ph)) out.push(`${where}: bad ph`);
+    if (typeof e.ts !== 'number' || !Number.isFinite(e.ts) || e.ts < 0) out.push(`${where}: bad ts`);
+    if (!Number.isInteger(e.pid)) out.push(`${where}: bad pid`);
+    if (!Number.isInteger(e.tid)) out.push(`${where}: bad tid`);
+    const track = `${String(e.pid)}:${String(e.tid)}`;
+    if (e.ph === 'M') {
+      const args = e.args as Record<string, unknown> | undefined;
+      if ((e.name === 'process_name' || e.name === 'thread_name') && typeof args?.name !== 'string') {
+        out.push(`${where}: metadata without args.name`);
+      }
+      return;
+    }
+    if (e.ph === 'C') {
+      const args = e.args as Record<string, unknown> | undefined;
+      if (!args || Object.keys(args).length === 0) out.push(`${where}: counter without args`);
+      for (const [k, v] of Object.entries(args ?? {})) {
+        if (typeof v !== 'number' || !Number.isFinite(v)) out.push(`${where}: counter ${k} not numeric`);
+      }
+      const ct = `C:${String(e.pid)}:${String(e.name)}`;
+      if ((lastTs.get(ct) ?? -Infinity) > (e.ts as number)) out.push(`${where}: counter ts goes back`);
+      lastTs.set(ct, e.ts as number);
+      return;
+    }
+    if ((lastTs.get(track) ?? -Infinity) > (e.ts as number)) out.push(`${where}: ts goes back on track ${track}`);
+    lastTs.set(track, e.ts as number);
+    if (e.ph === 'i' || e.ph === 'I') {
+      if (e.s !== undefined && e.s !== 't' && e.s !== 'p' && e.s !== 'g') out.push(`${where}: bad instant scope`);
+    }
+    if (e.ph === 'X' && (typeof e.dur !== 'number' || e.dur < 0)) out.push(`${where}: X without dur`);
+    const st = stacks.get(track) ?? [];
+    stacks.set(track, st);
+    if (e.ph === 'B') st.push(e.name as string);
+    if (e.ph === 'E') {
+      const top = st.pop();
+      if (top === undefined) out.push(`${where}: E without B on track ${track}`);
+      else if (top !== e.name) out.push(`${where}: E ${String(e.name)} closes B ${top}`);
+    }
+  });
+  for (const [track, st] of stacks) if (st.length) out.push(`track ${track}: ${st.length} slice(s) never closed`);
+  return out;
+}
