@@ -4,6 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { UsageError, EXIT_USAGE } from './errors.js';
 import { processIO, type CliIO } from './io.js';
+import { ScenarioError } from '../scenario/index.js';
 
 export type Command = (argv: string[], io: CliIO) => Promise<number>;
 
@@ -14,6 +15,8 @@ interface CommandEntry {
 
 // One line per command; each module exports `command`.
 const commands: Record<string, CommandEntry> = {
+  run: { summary: 'run a scenario under one protection design: kernel log and summary', load: async () => (await import('./run.js')).command },
+  compare: { summary: 'run scenarios under every design: one table per scenario', load: async () => (await import('./compare.js')).command },
   pkrs: { summary: 'decode a PKRS value or check one access against it', load: async () => (await import('./pkrs.js')).command },
   list: { summary: 'name the built-in scenarios, one line each', load: async () => (await import('./list.js')).command },
   audit: { summary: 'classify kmap() call sites in kernel C code (local/global/unclear)', load: async () => (await import('./audit.js')).command },
@@ -41,6 +44,10 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     const cmd = await entry.load();
     return await cmd(rest, io);
   } catch (e) {
+    if (e instanceof ScenarioError) {
+      io.err(e.format());
+      return EXIT_USAGE;
+    }
     if (e instanceof UsageError) {
       io.err(`pksim ${name}: ${e.message}\n`);
       return e.exitCode;

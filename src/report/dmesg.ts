@@ -37,6 +37,9 @@ export function formatDmesg(r: RunResult, source = ''): string {
   const push = (s: string) => out.push(s);
   push(`pksim: ${r.scenario} under ${r.policy} (${r.config.cpus} CPUs, CR4.PKS=${r.config.cr4pks ? 1 : 0}, PKS_INIT_VALUE=${hex32(r.config.defaultPkrs)})`);
   let pid = 0;
+  // The warning is printed from the #PF handler; name the context that faulted, as the
+  // kernel's WARNING line names the interrupted task.
+  let faulting: PksimEvent | null = null;
   for (const e of r.events) {
     switch (e.type) {
       case 'stmt':
@@ -54,6 +57,7 @@ export function formatDmesg(r: RunResult, source = ''): string {
       case 'fault': {
         const f = e as Ev<'fault'>;
         const pk = (f.errorCode & 0x20) !== 0;
+        faulting = e;
         push(`${stamp(e)}: #PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) [${decodeErrorCode(f.errorCode).join(' ')}]` +
           (pk ? ` - protection keys violation, key ${f.key}, PKRS ${hex32(f.pkrs)} (${keyRights(r, f.pkrs)})` : ' - not-present page'));
         break;
@@ -67,7 +71,7 @@ export function formatDmesg(r: RunResult, source = ''): string {
           break;
         }
         push('------------[ cut here ]------------');
-        push(`WARNING: CPU: ${e.cpu} PID: ${e.ctx} at ${e.site} ${e.ctxName}`);
+        push(`WARNING: CPU: ${e.cpu} PID: ${faulting?.ctx ?? e.ctx} at ${e.site} ${faulting ? `${faulting.ctxKind} ${faulting.ctxName}` : e.ctxName}`);
         push(e.message);
         const l = sourceLine(src, e);
         if (l) push(l);

@@ -1,0 +1,72 @@
+// `pksim compare FILE...`: every scenario under every design, one table per scenario.
+
+import { parseArgs } from 'node:util';
+import { libraryNames, loadScenario } from '../scenario/index.js';
+import { runScenario, ScheduleError } from '../sim/runner.js';
+import { DEFAULT_COMPARE, PolicyError, parsePolicy } from '../policy/index.js';
+import type { RunResult } from '../sim/result.js';
+import { compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
+import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import type { CliIO } from './io.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
+import { writeReports } from './outputs.js';
+
+const HELP = `usage: pksim compare [FILE|NAME...] [--policies LIST] [options]
+
+Runs each scenario under each design and prints a table per scenario (and a total when
+there are several). With no scenario, compares the whole built-in library.
+
+  --policies LIST     default ${DEFAULT_COMPARE.join(',')}
+${RUN_OPTIONS_HELP}
+Exit status: 0 ok, 1 an expectation of a scenario failed, 2 bad input, 3 a limit stopped a run.
+`;
+
+export async function command(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...RUN_OPTIONS, policies: { type: 'string' } } });
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  const policies = (values.policies ?? DEFAULT_COMPARE.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+  try {
+    for (const p of policies) parsePolicy(p);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`);
+    throw e;
+  }
+  const names = positionals.length ? positionals : libraryNames();
+  const scenarios = names.map((n) => loadScenario(n));
+  const opts = runOptionsFrom(values);
+  const perFile: RunResult[][] = [];
+  const progress = io.isTTY && !values.json;
+  for (const [i, ir] of scenarios.entries()) {
+    if (progress) io.err(`\r[${i + 1}/${scenarios.length}] ${ir.name}`.padEnd(60));
+    try {
+      perFile.push(policies.map((p) => runScenario(ir, { ...opts, policy: p, events: Boolean(values.html) })));
+    } catch (e) {
+      if (e instanceof ScheduleError) throw new UsageError(`${ir.file}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (progress) io.err('\r'.padEnd(61) + '\r');
+  if (values.html) await writeReports(io, perFile.flat(), { html: values.html, force: values.force });
+  if (values.json) {
+    const files = perFile.map((rs) => ({
+      scenario: rs[0]!.scenario,
+      file: rs[0]!.file,
+      runs: rs.map((r) => ({ policy: r.policy, mode: r.mode, stop: r.stop, schedule: r.schedule, summary: r.summary, expectations: r.expectations })),
+    }));
+    io.out(JSON.stringify({ policies, files, total: perFile.length > 1 ? totalsByPolicy(perFile) : undefined }) + '\n');
+  } else {
+    for (const rs of perFile) {
+      io.out(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${compareTable(rs)}\n`);
+    }
+    if (perFile.length > 1) io.out(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}`);
+  }
+  const all = perFile.flat();
+  if (all.some((r) => r.stop === 'limit:steps')) {
+    io.err('pksim compare: a run stopped at the step limit; raise it with --max-steps\n');
+    return EXIT_LIMIT;
+  }
+  return all.some((r) => r.expectations.some((x) => !x.ok)) ? EXIT_FAIL : 0;
+}
