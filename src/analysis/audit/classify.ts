@@ -4,7 +4,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { buildModel, posOf, type CallInfo, type FileModel, type FnInfo } from './calls.js';
 import { traceValue, type EscapeReport } from './escape.js';
-import { inErrorRegion, norm, stripWrappers } from './parse.js';
+import { enclosingLoop, firstError, inErrorRegion, norm, stripWrappers } from './parse.js';
 import { analysePaths, type PathEvent, type PathReport } from './paths.js';
 import { checkHelperPair } from './helpers.js';
 import { planFixes } from './fix.js';
@@ -138,7 +138,9 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
       const m = (u as CallInfo & { matched?: number[] }).matched;
       if (u.fn === fn && m) events.set(u.node.id, { kind: 'unmap', sites: m });
     }
-    pathReports.set(fn, analysePaths(fn.body, events));
+    const guards = new Map<string, number[]>();
+    for (const i of idxs) for (const v of works[i]!.esc.vars) guards.set(v, [...(guards.get(v) ?? []), i]);
+    pathReports.set(fn, analysePaths(fn.body, events, guards));
   }
 
   // LIFO: today (among kmap_local/kmap_atomic) and after converting kmap() sites.
@@ -162,7 +164,13 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
   // Classify kmap() sites.
   for (const w of works) {
     const s = w.site;
+    const fnErr = !s.inErrorRegion && w.call.fn ? firstError(w.call.fn.node) : null;
     if (s.inErrorRegion) finding({ kind: 'error-region', line: s.line, column: s.column, site: works.indexOf(w), message: `${s.call}() call sits in a region tree-sitter could not parse (a macro or #ifdef it cannot see through); the result is based on the part of the tree that parsed` });
+    else if (fnErr) {
+      s.inErrorRegion = true;
+      s.errorLine = fnErr.startPosition.row + 1;
+      finding({ kind: 'error-region', line: s.line, column: s.column, site: works.indexOf(w), message: `${s.call}() call is in ${w.call.fn!.name}(), which does not parse cleanly (line ${s.errorLine}: a macro or #ifdef tree-sitter cannot see through); the result is based on the part of the tree that parsed` });
+    }
     if (s.call !== 'kmap') {
       const live = (w.call.fn && pathReports.get(w.call.fn)?.liveAtReturn.get(works.indexOf(w))) || [];
       s.reason = `${s.call}() is already thread-local`;
@@ -197,6 +205,20 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
   return res;
 }
 
+/** Mapped inside a loop and unmapped inside a different loop (page arrays). */
+function loopPaired(w: SiteWork): boolean {
+  const body = w.call.fn?.body ?? null;
+  const l = enclosingLoop(w.call.node, body);
+  return !!l && w.unmapNodes.some((u) => {
+    const m = enclosingLoop(u, body);
+    return !!m && m.id !== l.id && !isInside(m, l) && !isInside(l, m);
+  });
+}
+
+function isInside(inner: Node, outer: Node): boolean {
+  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+}
+
 function classifyKmap(
   model: FileModel,
   w: SiteWork,
@@ -222,7 +244,7 @@ function classifyKmap(
     return unmatchedKunmaps.filter((u) => u.fn && u.fn !== fn && norm(u.argText).replace(/^.*(->|\.)/, '') === leaf);
   };
   if (s.viaMacro) R.push(`kmap() is reached through macro ${s.viaMacro}()`);
-  if (s.inErrorRegion) R.push('the call sits in an unparsed (ERROR) region');
+  if (s.inErrorRegion) R.push(s.errorLine ? `${fn?.name ?? 'the function'}() does not parse cleanly at line ${s.errorLine}` : 'the call sits in an unparsed (ERROR) region');
   if (!fn) {
     s.class = 'global';
     R.push(...facts.map((f) => f.text));
@@ -251,13 +273,17 @@ function classifyKmap(
       s.class = 'unclear';
       R.push(`no kunmap() of ${s.arg || 'the page'} in ${fn.name}() or elsewhere in this file (missing, or done by another file)`);
     }
+  } else if (unc.length) {
+    s.class = 'unclear';
+    R.push(...unc.map((f) => `${f.text} (line ${f.line})`));
+    if (partial) R.push(`kunmap() at ${lines(unmapLines)}; the walk sees the mapping live at the return on ${lines(live)}`);
+  } else if (partial && loopPaired(w)) {
+    s.class = 'unclear';
+    R.push(`mapped in one loop and unmapped in another (${lines(unmapLines)}): the number of maps and unmaps cannot be matched statically`);
   } else if (partial) {
     s.class = 'unclear';
     R.push(`not unmapped on every path: kunmap() at ${lines(unmapLines)}, but the mapping is still live at the return on ${lines(live)}`);
     finding({ kind: 'missing-unmap', line: s.line, column: s.column, site: idx, message: `kmap(${s.arg}) is unmapped on some paths (${lines(unmapLines)}) but still mapped at the return on ${lines(live)}` });
-  } else if (unc.length) {
-    s.class = 'unclear';
-    R.push(...unc.map((f) => `${f.text} (line ${f.line})`));
   } else {
     s.class = 'local';
     const where = w.esc.discarded ? 'the mapping is used only' : s.addr ? `the address (${w.esc.vars.join(', ')}) stays` : 'the address is used only';

@@ -17,14 +17,15 @@ function whyNotMechanical(w: SiteWork, fn: FnInfo): string | { addr: string } {
   const s = w.site;
   if (s.class !== 'local') return `class is ${s.class}`;
   if (s.viaMacro) return `the call is inside macro ${s.viaMacro}()`;
-  if (s.inErrorRegion) return 'the call sits in an unparsed region';
+  if (s.inErrorRegion && !s.errorLine) return 'the call sits in an unparsed region';
   if (w.esc.discarded || !w.esc.vars.length) return 'the address returned by kmap() is not kept in a variable (kunmap_local() needs it)';
   if (w.esc.reassigned) return 'the variable holding the address is reassigned';
   if (w.esc.moved) return 'the variable holding the address is moved (+=, ++); kunmap_local() needs an address inside the page';
   if (!w.unmapNodes.length) return 'no unmap to rewrite';
   for (const u of w.unmapNodes) {
     if (u.parent?.type !== 'expression_statement') return `the unmap at line ${u.startPosition.row + 1} is not a plain statement`;
-    if (u.childForFieldName('function')?.text !== 'kunmap') return `the unmap at line ${u.startPosition.row + 1} goes through a macro`;
+    const callee = u.childForFieldName('function')?.text;
+    if (callee !== 'kunmap') return `the unmap at line ${u.startPosition.row + 1} is ${callee}(), not kunmap()`;
   }
   for (const v of w.esc.vars) {
     const decl = fn.locals.get(v)?.node;

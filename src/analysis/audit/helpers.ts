@@ -65,7 +65,8 @@ export function checkHelperPair(model: FileModel, getter: FnInfo, _w: SiteWork):
     }
     const events = new Map<number, PathEvent>([[n.id, { kind: 'map', site: 0 }]]);
     for (const p of putCalls) events.set(p.id, { kind: 'unmap', sites: [0] });
-    const live = analysePaths(c.body, events).liveAtReturn.get(0) ?? [];
+    const guards = new Map(esc.vars.map((v) => [v, [0]]));
+    const live = analysePaths(c.body, events, guards).liveAtReturn.get(0) ?? [];
     if (live.length) bad.push(`caller ${c.name}() does not call ${[...putNames].join('/')}() on the path returning at line ${live.join(', ')}`);
     else good.push(`${c.name}()`);
   }

@@ -46,3 +46,23 @@ export function stripWrappers(node: Node): Node {
 export function norm(text: string): string {
   return text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
 }
+
+/** The first ERROR or MISSING node under `node`, or null when it parsed cleanly. */
+export function firstError(node: Node): Node | null {
+  if (!node.hasError) return null;
+  if (node.type === 'ERROR' || node.isMissing) return node;
+  for (const c of node.children) {
+    if (!c) continue;
+    if (c.isMissing) return c;
+    if (c.hasError) return firstError(c);
+  }
+  return node.type === 'ERROR' ? node : null;
+}
+
+/** The nearest enclosing loop statement, if any, below `stop`. */
+export function enclosingLoop(node: Node, stop: Node | null): Node | null {
+  for (let p = node.parent; p && p.id !== stop?.id; p = p.parent) {
+    if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') return p;
+  }
+  return null;
+}

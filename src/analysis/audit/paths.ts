@@ -30,7 +30,12 @@ function key(s: Stack): string {
   return s.join(',');
 }
 
-export function analysePaths(body: Node, events: Map<number, PathEvent>): PathReport {
+/**
+ * guards: variables that hold a mapping's result, by site. In `if (IS_ERR(v)) ...` or
+ * `if (!v) ...` the branch taken on failure has nothing mapped for that site (a get helper
+ * that failed maps nothing).
+ */
+export function analysePaths(body: Node, events: Map<number, PathEvent>, guards: Map<string, number[]> = new Map()): PathReport {
   const rep: PathReport = { liveAtReturn: new Map(), depth: new Map(), lifo: [], approximate: false };
   // Only expressions on the way to an event need to be walked.
   const hot = new Set<number>();
@@ -136,10 +141,22 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>): PathRe
         return seq(n.namedChildren.filter((c) => c?.type !== 'statement_identifier'), st);
       }
       case 'if_statement': {
-        const s = expr(n.childForFieldName('condition')!, st);
-        const a = exec(n.childForFieldName('consequence')!, s);
+        const cond = n.childForFieldName('condition')!;
+        const s = expr(cond, st);
+        const g = guards.size ? failureTest(cond) : null;
+        const drop = (x: States, sites: number[]): States => {
+          const out: States = new Map();
+          for (const v of x.values()) {
+            const t = v.filter((i) => !sites.includes(i));
+            out.set(key(t), t);
+          }
+          return out;
+        };
+        const sites = g ? guards.get(g.name) : undefined;
+        const a = exec(n.childForFieldName('consequence')!, sites && g!.failWhenTrue ? drop(s, sites) : s);
         const alt = n.childForFieldName('alternative');
-        const b = alt ? seq(alt.namedChildren, s) : s;
+        const sb = sites && !g!.failWhenTrue ? drop(s, sites) : s;
+        const b = alt ? seq(alt.namedChildren, sb) : sb;
         return join(a, b);
       }
       case 'while_statement':
@@ -183,9 +200,10 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>): PathRe
       case 'continue_statement':
         if (conts.length) conts[conts.length - 1] = join(conts[conts.length - 1]!, st);
         return new Map();
+      case 'preproc_else':
+        return seq(n.namedChildren, st);
       case 'preproc_if':
       case 'preproc_ifdef':
-      case 'preproc_else':
       case 'preproc_elif':
       case 'preproc_elifdef': {
         // Either branch of a conditional compilation block may be the one compiled.
@@ -217,6 +235,36 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>): PathRe
   function snapshot(m: Map<string, States>): string {
     return [...m].map(([k, v]) => k + ':' + [...v.keys()].sort().join('|')).join(';');
   }
+}
+
+/** `IS_ERR(v)`, `!v`, `v == NULL`, `unlikely(...)` -> v, failing when the condition is true; their negations -> failing when false. */
+function failureTest(cond: Node): { name: string; failWhenTrue: boolean } | null {
+  let t = cond.text.replace(/\s+/g, '');
+  let neg = false;
+  for (;;) {
+    const m = /^\((.*)\)$/.exec(t) ?? /^(?:unlikely|likely)\((.*)\)$/.exec(t);
+    if (m && balancedParens(m[1]!)) t = m[1]!;
+    else if (t.startsWith('!') && !t.startsWith('!=')) {
+      neg = !neg;
+      t = t.slice(1);
+    } else break;
+  }
+  let m = /^(?:IS_ERR|IS_ERR_OR_NULL)\((\w+)\)$/.exec(t);
+  if (m) return { name: m[1]!, failWhenTrue: !neg };
+  m = /^(\w+)==NULL$/.exec(t) ?? /^NULL==(\w+)$/.exec(t);
+  if (m) return { name: m[1]!, failWhenTrue: !neg };
+  m = /^(\w+)$/.exec(t);
+  if (m) return { name: m[1]!, failWhenTrue: neg };
+  return null;
+}
+
+function balancedParens(s: string): boolean {
+  let d = 0;
+  for (const ch of s) {
+    if (ch === '(') d++;
+    else if (ch === ')' && --d < 0) return false;
+  }
+  return d === 0;
 }
 
 function walkAll(n: Node, f: (n: Node) => void): void {

@@ -63,8 +63,10 @@ export interface Site extends Pos {
   depth: number;
   /** For kmap(): would kunmap_local order satisfy the LIFO rule after conversion? */
   lifoOk: boolean;
-  /** True when the call is inside (or is) a tree-sitter ERROR region. */
+  /** True when the call is inside a tree-sitter ERROR region, or its function does not parse cleanly. */
   inErrorRegion: boolean;
+  /** When the function does not parse cleanly: the line of its first error. */
+  errorLine?: number;
   /** Set when the site was found through a macro: the macro's name. */
   viaMacro?: string;
   /** For local sites: can --fix convert it mechanically? If not, why. */

@@ -1,0 +1,160 @@
+// One fixture per kernel idiom: each kmap() site gets the class a kernel developer would give it.
+
+import { describe, expect, it } from 'vitest';
+import { kmapSites, auditFixture } from './util.js';
+
+describe('local sites', () => {
+  it('map/copy/unmap in one function is local and convertible', async () => {
+    const [s] = await kmapSites('map_copy_unmap.c');
+    expect(s).toMatchObject({ class: 'local', function: 'demo_read_block', line: 9, column: 10, addr: 'vaddr', fixable: true, depth: 1, lifoOk: true });
+    expect(s!.unmaps).toEqual([{ line: 11, column: 2, call: 'kunmap', arg: 'page' }]);
+  });
+
+  it('goto cleanup that always reaches the unmap is local', async () => {
+    const [s] = await kmapSites('goto_cleanup.c');
+    expect(s!.class).toBe('local');
+    expect(s!.reason).toContain('unmapped on every path (line 19)');
+  });
+
+  it('map and unmap inside a loop body with switch/break/continue is local', async () => {
+    const [s] = await kmapSites('loop_switch.c');
+    expect(s!.class).toBe('local');
+    expect(s!.unmaps.map((u) => u.line)).toEqual([19, 22]);
+  });
+
+  it('a static get/put helper pair whose callers always put is local, but not mechanical', async () => {
+    const [s] = await kmapSites('get_put_helpers.c');
+    expect(s!.class).toBe('local');
+    expect(s!.reason).toContain('get/put helper pair demo_get_dir_page()/demo_put_dir_page()');
+    expect(s!.reason).toContain('demo_count_entries(), demo_dir_empty()');
+    expect(s!.fixable).toBe(false);
+  });
+
+  it('kmap() for its side effect with page_address() later is local but not convertible by --fix', async () => {
+    const [s] = await kmapSites('discarded_result.c');
+    expect(s!.class).toBe('local');
+    expect(s!.addr).toBeNull();
+    expect(s!.fixable).toBe(false);
+    expect(s!.fixNote).toMatch(/not kept in a variable/);
+  });
+
+  it('both #ifdef branches unmap: local', async () => {
+    const [s] = await kmapSites('ifdef_region.c');
+    expect(s).toMatchObject({ class: 'local', function: 'demo_dump' });
+    expect(s!.unmaps.map((u) => u.line)).toEqual([12, 15]);
+  });
+});
+
+describe('global sites', () => {
+  it('address stored in a struct field, unmapped in another function', async () => {
+    const [s] = await kmapSites('store_struct_field.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('stored in struct field buf->vaddr');
+    expect(s!.reason).toContain('unmapped in demo_buf_close()');
+  });
+
+  it('addresses stored in an array of a long-lived struct', async () => {
+    const [s] = await kmapSites('store_array.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('stored in array ring->slots[i]');
+  });
+
+  it('address stored in a file-scope variable', async () => {
+    const [s] = await kmapSites('store_global.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('stored in global demo_scratch');
+  });
+
+  it('scatterlist-style iterator keeps the mapping across calls', async () => {
+    const [s] = await kmapSites('sg_iterator.c');
+    expect(s!.class).toBe('global');
+    expect(s!.function).toBe('demo_iter_next');
+    expect(s!.reason).toContain('it->addr');
+  });
+
+  it('pointer handed to a work item', async () => {
+    const [s] = await kmapSites('work_item.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('f->data');
+    expect(s!.reason).toContain('unmapped in demo_flush_fn()');
+  });
+
+  it('pointer in an on-stack request completed by another context', async () => {
+    const [s] = await kmapSites('completion.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('req (holding the address) is passed to demo_engine_submit()');
+  });
+
+  it('pointer passed together with a callback', async () => {
+    const [s] = await kmapSites('callback.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('together with callback demo_read_done');
+  });
+
+  it('mapped here, unmapped in a different function', async () => {
+    const [s] = await kmapSites('unmapped_elsewhere.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('kunmap(txn->page) is in demo_end_write()');
+  });
+
+  it('passed to a same-file helper that stores it', async () => {
+    const [s] = await kmapSites('helper_stores.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('passed to demo_ctx_attach()');
+    expect(s!.reason).toContain('ctx->cur');
+  });
+});
+
+describe('unclear sites', () => {
+  it('a get/put pair with a caller that misses the put names the caller and the line', async () => {
+    const [s] = await kmapSites('get_put_unpaired.c');
+    expect(s!.class).toBe('unclear');
+    expect(s!.reason).toContain('caller demo_lookup() does not call demo_unmap_node() on the path returning at line 20');
+  });
+
+  it('an exported getter whose callers are in other files', async () => {
+    const [s] = await kmapSites('returned_nonstatic.c');
+    expect(s!.class).toBe('unclear');
+    expect(s!.reason).toContain('not static');
+  });
+
+  it('address passed through a function pointer', async () => {
+    const [s] = await kmapSites('indirect_call.c');
+    expect(s!.class).toBe('unclear');
+    expect(s!.reason).toContain('indirect call flt->ops->transform()');
+  });
+
+  it('addresses in a local array', async () => {
+    const [s] = await kmapSites('local_array.c');
+    expect(s!.class).toBe('unclear');
+    expect(s!.reason).toContain('local array addrs[]');
+  });
+
+  it('unmapped only on the error path', async () => {
+    const [s] = await kmapSites('unmap_error_path_only.c');
+    expect(s!.class).toBe('unclear');
+    expect(s!.reason).toContain('still live at the return on line 14');
+  });
+});
+
+describe('macros and parse errors', () => {
+  it('finds kmap() through a wrapper macro and matches the wrapped unmap', async () => {
+    const [s] = await kmapSites('macro_wrapper.c');
+    expect(s).toMatchObject({ class: 'local', viaMacro: 'demo_map_blk', arg: '(blk)->bh_page', fixable: false });
+    expect(s!.unmaps).toHaveLength(1);
+  });
+
+  it('reports kmap() inside a statement macro body as unclear, with the number of uses', async () => {
+    const [s] = await kmapSites('macro_body.c');
+    expect(s).toMatchObject({ class: 'unclear', function: null, viaMacro: 'DEMO_WITH_PAGE', line: 7 });
+    expect(s!.reason).toContain('1 call site(s)');
+  });
+
+  it('a site in a function that does not parse cleanly is analysed and flagged', async () => {
+    const f = await auditFixture('ifdef_region.c');
+    const s = f.sites.find((x) => x.function === 'demo_scan')!;
+    expect(f.hasErrors).toBe(true);
+    expect(s).toMatchObject({ class: 'local', inErrorRegion: true, errorLine: 24 });
+    expect(f.findings.some((x) => x.kind === 'error-region' && x.line === s.line)).toBe(true);
+  });
+});
