@@ -156,6 +156,8 @@ export function drawTimeline(model: ViewModel, st: ViewState, width: number): SV
     r.dataset.key = String(run.keys[ki]!.id);
     r.dataset.state = stateName;
     r.dataset.cpu = String(cpu);
+    r.dataset.t0 = String(s);
+    r.dataset.t1 = String(e);
     r.dataset.i = String(i / BAND_FIELDS);
     lanes[cpu]!.appendChild(r);
   }

@@ -187,4 +187,5 @@ controls();
 header();
 interactions();
 render();
+document.body.dataset.loadMs = performance.now().toFixed(0);
 document.body.dataset.ready = '1';

@@ -121,8 +121,10 @@ export function fillSummary(table: HTMLElement, model: ViewModel, current: numbe
   table.appendChild(head);
   const metrics = Object.keys(model.runs[0]!.summary) as (keyof RunView['summary'])[];
   for (const m of metrics) {
-    const tr = row([m, ...model.runs.map((r) => String(r.summary[m] ?? ''))]);
+    const values = model.runs.map((r) => String(r.summary[m] ?? ''));
+    const tr = row([m, ...values]);
     tr.dataset.metric = m;
+    if (new Set(values).size > 1) tr.classList.add('diff');
     table.appendChild(tr);
   }
 }

@@ -12,6 +12,8 @@ import { REPORT_CSS } from './style.js';
 export interface HtmlOptions {
   /** Page title; defaults to the scenario name(s). */
   title?: string;
+  /** Scenario source text by file name, for results that carry no `source` of their own. */
+  sources?: Record<string, string>;
 }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -62,5 +64,5 @@ export function renderHtmlFromModel(model: ViewModel): string {
 /** One self-contained HTML file for one run, or several runs of a scenario (compare). */
 export function renderHtml(results: RunResult[], opts: HtmlOptions = {}): string {
   if (results.length === 0) throw new Error('renderHtml: no results to render');
-  return renderHtmlFromModel(buildViewModel(results, opts.title));
+  return renderHtmlFromModel(buildViewModel(results, opts.title, opts.sources));
 }

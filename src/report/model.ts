@@ -31,7 +31,7 @@ export interface MarkerView {
   type: MarkerType;
   /** For strays: caught, warned or missed; for warnings: printed or suppressed. */
   sub: string;
-  /** Index in RunView.contexts, -1 if none. */
+  /** Index in RunView.contexts of the context charged (for the #PF handler: the one that faulted), -1 if none. */
   ctx: number;
   /** Hardware key the event is about, -1 if none. */
   key: number;
@@ -133,7 +133,7 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
       cpu: e.cpu,
       type,
       sub,
-      ctx: e.ctx >= 0 || e.ctxName ? ctxOf(e.ctxName) : -1,
+      ctx: ctxOf(tl.owner[i]!),
       key: eventKey(e, pageKeys),
       pkrs: eventPkrs(e, tl.pkrsAt[i]!),
       ev: stripEvent(e),
@@ -164,11 +164,15 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
   };
 }
 
-export function buildViewModel(results: readonly RunResult[], title?: string): ViewModel {
+export function buildViewModel(
+  results: readonly RunResult[],
+  title?: string,
+  sourcesByFile: Record<string, string> = {},
+): ViewModel {
   const sources: ViewModel['sources'] = [];
   const byText = new Map<string, number>();
   const runs = results.map((r) => {
-    const text = resultSource(r);
+    const text = resultSource(r) ?? (Object.hasOwn(sourcesByFile, r.file) ? sourcesByFile[r.file] : undefined);
     let idx = -1;
     if (text !== undefined) {
       const k = `${r.file}\u0000${text}`;

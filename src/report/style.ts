@@ -42,6 +42,7 @@ button.on{background:var(--fg);color:#fff;border-color:var(--fg)}
 #summary td,#summary th,#expectations td,#expectations th{border:1px solid var(--line);padding:2px 8px;text-align:right}
 #summary th:first-child,#summary td:first-child,#expectations td{text-align:left}
 #summary th.cur{background:#eef2f6}
+#summary tr.diff td{font-weight:600}
 .bad{color:#b42318;font-weight:600}
 .ok{color:#067647}
 `;

@@ -25,7 +25,8 @@ export function resultSource(r: RunResult): string | undefined {
 }
 
 export function runLabel(r: RunResult): string {
-  return r.mode ? `${r.policy}:${r.mode}` : r.policy;
+  if (!r.mode || r.policy.includes(':')) return r.policy;
+  return `${r.policy}:${r.mode}`;
 }
 
 export interface Span {
@@ -123,6 +124,8 @@ export interface Timeline {
   times: number[];
   /** PKRS of events[i]'s CPU once events[0..i] happened. */
   pkrsAt: number[];
+  /** Context events[i] is charged to: its own, or for the #PF handler the context that faulted. */
+  owner: string[];
   /** End of the run on the time axis. */
   end: number;
   cpus: number;
@@ -132,6 +135,7 @@ export interface Timeline {
 }
 
 const TASK_KINDS = new Set<string>(['user', 'kthread', 'worker']);
+const IDLE_NAME = /^(|idle|swapper(\/\d+)?)$/;
 
 export function buildTimeline(r: RunResult): Timeline {
   const events = r.events
@@ -165,10 +169,21 @@ export function buildTimeline(r: RunResult): Timeline {
   const cur = new Array<number>(cpus).fill(r.config.defaultPkrs >>> 0);
   const pkrs: PkrsSeg[][] = Array.from({ length: cpus }, () => [{ start: 0, end, pkrs: r.config.defaultPkrs >>> 0 }]);
   const pkrsAt: number[] = [];
+  const owner: string[] = [];
 
   events.forEach((e, i) => {
     const t = times[i]!;
     const st = stacks[e.cpu];
+    let who = e.ctxName;
+    if (e.ctxKind === 'exception' && st) {
+      for (let j = st.length - 1; j >= 0; j--) {
+        if (st[j]!.kind !== 'exception') {
+          who = st[j]!.name;
+          break;
+        }
+      }
+    }
+    owner.push(who);
     if (st) {
       if (e.type === 'entry') {
         st.push({ kind: e.kind, name: e.name, ctx: e.ctx, start: t, depth: st.length });
@@ -182,7 +197,8 @@ export function buildTimeline(r: RunResult): Timeline {
         if (bottom) {
           close(e.cpu, bottom, t);
         }
-        const idle = e.toCtx < 0 || e.to === 'idle' || e.to === '';
+        // The event is emitted by the incoming context; the idle task (swapper/N) is drawn as a gap.
+        const idle = e.toCtx < 0 || (e.ctx === e.toCtx && e.ctxKind === 'idle') || IDLE_NAME.test(e.to);
         if (idle) {
           if (bottom) {
             for (let j = st.length - 1; j >= 1; j--) close(e.cpu, st[j]!, t);
@@ -226,7 +242,7 @@ export function buildTimeline(r: RunResult): Timeline {
       }
     }
   }
-  return { events, times, pkrsAt, end, cpus, spans, pkrs };
+  return { events, times, pkrsAt, owner, end, cpus, spans, pkrs };
 }
 
 export function keyState(pkrs: number, key: number, cr4pks: boolean): KeyState {
