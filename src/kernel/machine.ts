@@ -140,7 +140,7 @@ export class Machine {
     c.frames.push(ctx);
     if (kind === 'hardirq' || kind === 'nmi') c.irqsOff = true;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'entry', kind, name, savedPkrs: ctx.savedPkrs, depth: c.frames.length - 1 });
-    this.writePkrs(cpu, this.initPkrs);
+    this.writePkrs(cpu, this.hooks.entryResets ? this.initPkrs : ctx.savedPkrs);
     return ctx;
   }
 
@@ -514,7 +514,7 @@ export class Machine {
       this.emit({ ...this.base(cpu), type: 'access', write, addr, page, key: this.lastKey, mapping, outcome: OUTCOME_NAMES[outcome]!, pkrs: c.msr });
     }
     if (outcome === ACCESS_NOT_PRESENT) this.oops(cpu, `BUG: unable to handle page fault for address: ${addr.toString(16).padStart(8, '0')}`);
-    else if (outcome === ACCESS_OOPS) this.oops(cpu, `protection key fault (key ${this.lastKey}) at ${addr.toString(16).padStart(8, '0')}`);
+    else if (outcome === ACCESS_OOPS) this.oops(cpu, `BUG: unable to handle page fault for address: ${addr.toString(16).padStart(8, '0')} (protection key ${this.lastKey} violation)`);
     return outcome;
   }
 

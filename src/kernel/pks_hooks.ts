@@ -15,6 +15,11 @@ export interface PksHooks {
   readonly label: string;
   /** CR4.PKS: false for `none` and `scoped:off`. */
   readonly pks: boolean;
+  /**
+   * Whether interrupt/exception entry loads PKS_INIT_VALUE (true), or lets the interrupt run
+   * with the interrupted context's PKRS (false: the original patch set, before the reset).
+   */
+  readonly entryResets: boolean;
   /** kmap() of a page, after its pkmap slot (or linear address) is set up. */
   kmap(m: Machine, cpu: number, page: number): void;
   /** kunmap(page). `mapper` is the context that made the matching kmap(). */

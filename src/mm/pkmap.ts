@@ -37,13 +37,18 @@ export class Pkmap {
     return slot;
   }
 
+  /** map_new_virtual(): scan from the last slot used; on wrap-around flush and scan once more. */
   private findFree(): number {
-    for (let n = 0; n < this.size; n++) {
+    let count = this.size;
+    for (;;) {
       this.lastNr = (this.lastNr + 1) % this.size;
-      if (this.lastNr === 0) this.flushZero();
+      if (this.lastNr === 0) {
+        this.flushZero();
+        count = this.size;
+      }
       if (this.slotCount[this.lastNr] === 0) return this.lastNr;
+      if (--count === 0) return -1;
     }
-    return -1;
   }
 
   /** flush_all_zero_pkmaps(): tear down every mapped-but-unused slot. */

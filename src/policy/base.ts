@@ -12,6 +12,7 @@ export type PksMode = 'strict' | 'relaxed' | 'silent' | 'off';
 /** A design with no PKS at all: every hook does nothing, CR4.PKS is clear. */
 export class NoPks implements PksHooks {
   readonly pks: boolean = false;
+  readonly entryResets: boolean = true;
   constructor(readonly label: string) {}
   kmap(_m: Machine, _cpu: number, _page: number): void {}
   kunmap(_m: Machine, _cpu: number, _page: number, _mapper: Ctx | null): void {}

@@ -1,6 +1,7 @@
 // `global`: the original PKS/PMEM patch set. kmap() of a protected page enables the key on
 // every CPU and for every context until the last kunmap() of a page with that key; each
-// enable/disable transition is an IPI to every other CPU. Faults are never pardoned.
+// enable/disable transition is an IPI to every other CPU. Faults are never pardoned, and
+// interrupts inherit the interrupted context's PKRS.
 
 import type { Machine } from '../kernel/machine.js';
 import type { Ctx } from '../kernel/context.js';
@@ -8,6 +9,9 @@ import { pkrKeyMask, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { ContextLocalPks } from './base.js';
 
 export class GlobalPks extends ContextLocalPks {
+  // The original series saved PKRS on exception entry but did not reset it: an interrupt ran
+  // with whatever rights the context it interrupted had.
+  override readonly entryResets = false;
   /** Live kmap()s per key. */
   private readonly live = new Int32Array(PKS_NUM_KEYS);
   constructor() {

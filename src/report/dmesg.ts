@@ -79,7 +79,7 @@ export function formatDmesg(r: RunResult, source = ''): string {
         break;
       }
       case 'oops': {
-        push(`BUG: ${e.message}`);
+        push(e.message);
         push(`Oops: [#${++pid}] SMP`);
         push(`CPU: ${e.cpu} PID: ${e.ctx} Comm: ${e.ctxName} (${e.ctxKind})`);
         push(`RIP: ${site(e)}`);
