@@ -137,16 +137,28 @@ export function pkeyCheck(
 }
 
 /**
+ * Error code of a supervisor access, indexed by (key bits << 2 | write << 1 | wp): a table
+ * lookup keeps the hot check branch-free.
+ */
+const PKS_FAULT_LUT = (() => {
+  const t = new Int32Array(16);
+  for (let bits = 0; bits < 4; bits++) {
+    for (let w = 0; w < 2; w++) {
+      for (let wp = 0; wp < 2; wp++) {
+        const fault = (bits & PKR_AD_BIT) !== 0 || (w === 1 && wp === 1 && (bits & PKR_WD_BIT) !== 0);
+        t[(bits << 2) | (w << 1) | wp] = fault ? X86_PF_PK | X86_PF_PROT | (w ? X86_PF_WRITE : 0) : 0;
+      }
+    }
+  }
+  return t;
+})();
+
+/**
  * The supervisor-page fast path the machine uses: PKRS only, CR4.PKS set by the caller.
- * Kept separate so the hot loop does not branch on page type or register choice.
+ * Returns 0 or the #PF error code, like pkeyCheck() for a supervisor page.
  */
 export function pksCheck(pkrs: number, key: number, write: boolean, wp: boolean): number {
-  const bits = (pkrs >>> (key << 1)) & 3;
-  if (bits === 0) return 0;
-  if ((bits & PKR_AD_BIT) !== 0 || (write && wp && (bits & PKR_WD_BIT) !== 0)) {
-    return write ? X86_PF_PK | X86_PF_PROT | X86_PF_WRITE : X86_PF_PK | X86_PF_PROT;
-  }
-  return 0;
+  return PKS_FAULT_LUT[(((pkrs >>> (key << 1)) & 3) << 2) | (write ? 2 : 0) | (wp ? 1 : 0)]!;
 }
 
 export function decodeErrorCode(code: number): string[] {
