@@ -56,7 +56,7 @@ function tAt(clientX: number): number {
 
 function header(): void {
   const r = run();
-  byId('title').textContent = model.title;
+  byId('title').textContent = r.scenario;
   byId('meta').textContent =
     `${r.file} · policy ${r.label} · ${r.cpus} CPU${r.cpus > 1 ? 's' : ''} · ${r.summary.ticks} ticks · stopped: ${r.stop}` +
     (r.cr4pks ? '' : ' · CR4.PKS off');
@@ -76,6 +76,8 @@ function controls(): void {
     b.addEventListener('click', () => {
       st.run = i;
       st.selected = -1;
+      clear(panel);
+      panel.appendChild(el('p', { class: 'hint' }, `Showing ${r.label}. Click a marker, a frame or a band for details.`));
       header();
       render();
     });

@@ -186,5 +186,7 @@ export function buildViewModel(
     return buildRunView(r, idx);
   });
   const names = [...new Set(results.map((r) => r.scenario))];
+  // A compare over several files: the switch names the scenario too.
+  if (names.length > 1) for (const run of runs) run.label = `${run.scenario} · ${run.label}`;
   return { version: 1, title: title ?? (names.join(', ') || 'pksim'), runs, sources };
 }

@@ -14,6 +14,7 @@ import { renderHtml } from '../../src/report/index.js';
 import type { RunResult } from '../../src/sim/result.js';
 import { ARTIFACTS, browserTestsEnabled, launch, openReport } from './browser.js';
 import { expected, realReport } from './expected.js';
+import { repeatRun } from '../fixtures/report/big.js';
 
 const ALL_POLICIES = ['none', 'global', 'abandon', 'exception', 'scoped:strict', 'scoped:relaxed', 'scoped:silent', 'scoped:off'];
 const DOCS_IMG = fileURLToPath(new URL('../../docs/img/', import.meta.url));
@@ -105,7 +106,9 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     const global = await bands();
     const globalAxes = await axes();
     await page.screenshot({ path: join(ARTIFACTS, 'async_handoff_global.png') });
+    await page.click('.marker[data-type="ipi"]');
     await choosePolicy(page, 'scoped:relaxed');
+    expect(await page.$('#panel-title')).toBeNull(); // no stale details from the other run
     const scoped = await bands();
     expect(await axes()).toEqual(globalAxes);
     expect(scoped).not.toEqual(global);
@@ -123,9 +126,12 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
       mkdirSync(DOCS_IMG, { recursive: true });
       const clip = await page.$eval('#main', (m) => m.getBoundingClientRect().bottom);
       await choosePolicy(page, 'global');
+      await page.click('.marker[data-type="ipi"]');
+      await page.mouse.move(0, 0);
       await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_global.png'), clip: { x: 0, y: 0, width: 1400, height: clip } });
       await choosePolicy(page, 'scoped:relaxed');
       await page.click('.marker[data-type="fault"]');
+      await page.mouse.move(0, 0);
       await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_scoped_relaxed.png'), clip: { x: 0, y: 0, width: 1400, height: clip } });
     }
     await page.close();
@@ -213,6 +219,27 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     );
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'largest_compare.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('a long run (the library scenario repeated to 20k+ events): size, load and zoom time (printed)', async () => {
+    const ir = loadScenario('stray_irq_during_kmap');
+    const runs = ['global', 'scoped:relaxed'].map((p) => repeatRun(runScenario(ir, { policy: p }), 400));
+    const html = renderHtml(runs, { sources: { [ir.file]: ir.source } });
+    const file = join(ARTIFACTS, 'long_run.html');
+    writeFileSync(file, html);
+    const { page, loadMs, errors } = await openReport(browser, file);
+    const t0 = Date.now();
+    await page.click('#zoom-in');
+    await page.waitForFunction(() => document.querySelectorAll('.span').length > 0);
+    await choosePolicy(page, 'scoped:relaxed');
+    const switchMs = Date.now() - t0;
+    const events = runs.reduce((a, r) => a + r.events.length, 0);
+    console.log(
+      `long run: ${events} events in 2 policies, ${(Buffer.byteLength(html) / 1024).toFixed(1)} KiB, loaded in ${loadMs} ms, ` +
+        `zoom + policy switch ${switchMs} ms, ${await page.$$eval('#timeline svg *', (e) => e.length)} SVG elements drawn`,
+    );
+    expect(errors).toEqual([]);
     await page.close();
   });
 });
