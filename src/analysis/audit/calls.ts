@@ -43,8 +43,10 @@ export interface FileModel {
   fnByName: Map<string, FnInfo>;
   calls: CallInfo[];
   macroSites: MacroSite[];
-  /** Every call_expression by callee name (identifier callees only), for caller lookups. */
-  callsByCallee: Map<string, Node[]>;
+  /** Calls of a function or macro by name (identifier callees only), for caller lookups. */
+  callsTo(name: string): Node[];
+  /** The function a node is in. */
+  fnOf(n: Node): FnInfo | null;
 }
 
 /** The identifier a declarator declares: `*const foo[4]` -> foo. */
@@ -80,14 +82,32 @@ function fnInfo(def: Node): FnInfo | null {
   if (!body || !d) return null;
   const name = declaratorName(d.childForFieldName('declarator'))?.name;
   if (!name) return null;
-  const params: VarInfo[] = [];
-  for (const p of d.childForFieldName('parameters')?.namedChildren ?? []) {
-    if (p && p.type === 'parameter_declaration') params.push(...varsOf(p));
-  }
-  const locals = new Map<string, VarInfo>();
-  for (const decl of body.descendantsOfType('declaration')) if (decl) for (const v of varsOf(decl)) locals.set(v.name, v);
-  const isStatic = def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
-  return { name, node: def, body, isStatic, params, locals };
+  const fd = d;
+  let params: VarInfo[] | null = null;
+  let locals: Map<string, VarInfo> | null = null;
+  // Parameters and locals are only needed for the few functions with calls: computed on demand.
+  return {
+    name,
+    node: def,
+    body,
+    get isStatic() {
+      return def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
+    },
+    get params() {
+      if (!params) {
+        params = [];
+        for (const p of fd.childForFieldName('parameters')?.namedChildren ?? []) if (p && p.type === 'parameter_declaration') params.push(...varsOf(p));
+      }
+      return params;
+    },
+    get locals() {
+      if (!locals) {
+        locals = new Map();
+        for (const decl of body.descendantsOfType('declaration')) if (decl) for (const v of varsOf(decl)) locals.set(v.name, v);
+      }
+      return locals;
+    },
+  };
 }
 
 /** Function-like macros whose whole body is one audited call, e.g. `#define map_buf(b) kmap((b)->page)`. */
@@ -99,27 +119,76 @@ interface Wrapper {
 
 const CALL_IN_TEXT = /\b(kmap_local_page|kmap_local_folio|kmap_atomic|kmap|kunmap_local|kunmap_atomic|kunmap)\s*\(/g;
 
+function escapeRe(s: string): string {
+  return s.replace(/[^\w]/g, '\\$&');
+}
+
+/**
+ * Build the model of one file. Calls are located from the text (a regex for the names) and
+ * then looked up in the tree, so that big files cost a parse, not a walk over every node.
+ */
 export function buildModel(tree: Tree, source: string): FileModel {
   const root = tree.rootNode;
   const fns: FnInfo[] = [];
   const fnByName = new Map<string, FnInfo>();
+  const fnById = new Map<number, FnInfo>();
   for (const def of root.descendantsOfType('function_definition')) {
     if (!def) continue;
     const f = fnInfo(def);
     if (f) {
       fns.push(f);
+      fnById.set(def.id, f);
       if (!fnByName.has(f.name)) fnByName.set(f.name, f);
     }
   }
-  // Wrapper macros and calls inside macro bodies.
+  const fnOf = (n: Node): FnInfo | null => {
+    for (let p: Node | null = n.parent; p; p = p.parent) if (p.type === 'function_definition') return fnById.get(p.id) ?? null;
+    return null;
+  };
+  /** The call_expression whose callee identifier starts at `index`, if the text there is one. */
+  const callAt = (index: number, name: string): Node | null => {
+    const id = root.descendantForIndex(index, index + name.length);
+    if (!id || id.type !== 'identifier' || id.text !== name) return null;
+    const call = id.parent;
+    if (call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== id.id) return null;
+    return call;
+  };
+  const callsCache = new Map<string, Node[]>();
+  const callsTo = (name: string): Node[] => {
+    let l = callsCache.get(name);
+    if (l) return l;
+    l = [];
+    for (const m of source.matchAll(new RegExp(`\\b${escapeRe(name)}\\s*\\(`, 'g'))) {
+      const c = callAt(m.index!, name);
+      if (c) l.push(c);
+    }
+    callsCache.set(name, l);
+    return l;
+  };
+  // Macros whose body mentions an audited call: wrappers (the whole body is the call) are
+  // followed to their uses; other bodies are reported as macro sites.
   const wrappers = new Map<string, Wrapper>();
   const macroSites: MacroSite[] = [];
-  for (const m of root.descendantsOfType('preproc_function_def')) {
-    if (!m) continue;
-    const mname = m.childForFieldName('name')?.text ?? '';
-    const value = m.childForFieldName('value');
-    if (!value || isAuditedCall(mname)) continue;
-    const params = (m.childForFieldName('parameters')?.namedChildren ?? []).map((p) => p?.text ?? '');
+  const seenMacros = new Set<number>();
+  const calls: CallInfo[] = [];
+  const argsOf = (c: Node) => c.childForFieldName('arguments')?.namedChildren.filter((x): x is Node => x !== null && x.type !== 'comment') ?? [];
+  for (const m of source.matchAll(CALL_IN_TEXT)) {
+    const name = m[1] as CallName;
+    const at = m.index!;
+    const c = callAt(at, name);
+    if (c) {
+      const args = argsOf(c);
+      calls.push({ node: c, name, fn: fnOf(c), arg: args[0] ?? null, argText: args[0]?.text ?? '' });
+      continue;
+    }
+    const n = root.descendantForIndex(at, at + name.length);
+    const value = n?.type === 'preproc_arg' ? n : null;
+    const def = value?.parent;
+    if (!value || def?.type !== 'preproc_function_def' || seenMacros.has(def.id)) continue;
+    seenMacros.add(def.id);
+    const mname = def.childForFieldName('name')?.text ?? '';
+    if (isAuditedCall(mname)) continue;
+    const params = (def.childForFieldName('parameters')?.namedChildren ?? []).map((p) => p?.text ?? '');
     const body = value.text.trim();
     const whole = /^\(?\s*(kmap_local_page|kmap_local_folio|kmap_atomic|kmap|kunmap_local|kunmap_atomic|kunmap)\s*\(([\s\S]*)\)\s*\)?$/.exec(body);
     if (whole && balanced(whole[2]!)) {
@@ -130,35 +199,18 @@ export function buildModel(tree: Tree, source: string): FileModel {
       macroSites.push({ macro: mname, name: mm[1] as CallName, index: value.startIndex + mm.index! });
     }
   }
-  const fnOf = (n: Node): FnInfo | null => {
-    for (let p: Node | null = n.parent; p; p = p.parent) if (p.type === 'function_definition') return fns.find((f) => f.node.id === p!.id) ?? null;
-    return null;
-  };
-  const calls: CallInfo[] = [];
-  const callsByCallee = new Map<string, Node[]>();
-  for (const c of root.descendantsOfType('call_expression')) {
-    if (!c) continue;
-    const callee = c.childForFieldName('function');
-    if (!callee || callee.type !== 'identifier') continue;
-    const name = callee.text;
-    let list = callsByCallee.get(name);
-    if (!list) callsByCallee.set(name, (list = []));
-    list.push(c);
-    const args = c.childForFieldName('arguments')?.namedChildren.filter((x): x is Node => x !== null && x.type !== 'comment') ?? [];
-    if (isAuditedCall(name)) {
-      calls.push({ node: c, name, fn: fnOf(c), arg: args[0] ?? null, argText: args[0]?.text ?? '' });
-    } else {
-      const w = wrappers.get(name);
-      if (w) {
-        let text = w.argTemplate;
-        w.params.forEach((p, i) => {
-          if (args[i]) text = text.replace(new RegExp(`\\b${p.replace(/[^\w]/g, '')}\\b`, 'g'), args[i]!.text);
-        });
-        calls.push({ node: c, name: w.name, fn: fnOf(c), arg: null, argText: text.trim(), viaMacro: name });
-      }
+  for (const [mname, w] of wrappers) {
+    for (const c of callsTo(mname)) {
+      const args = argsOf(c);
+      let text = w.argTemplate;
+      w.params.forEach((p, i) => {
+        if (args[i]) text = text.replace(new RegExp(`\\b${p.replace(/[^\w]/g, '')}\\b`, 'g'), args[i]!.text);
+      });
+      calls.push({ node: c, name: w.name, fn: fnOf(c), arg: null, argText: text.trim(), viaMacro: mname });
     }
   }
-  return { tree, source, fns, fnByName, calls, macroSites, callsByCallee };
+  calls.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  return { tree, source, fns, fnByName, calls, macroSites, callsTo, fnOf };
 }
 
 function balanced(s: string): boolean {

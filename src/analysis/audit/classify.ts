@@ -187,7 +187,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
   for (const m of model.macroSites) {
     if (m.name !== 'kmap') continue;
     const p = posOf(source, m.index);
-    const uses = model.callsByCallee.get(m.macro)?.length ?? 0;
+    const uses = model.callsTo(m.macro).length;
     const reason = `inside the body of macro ${m.macro}(), which expands at ${uses} call site(s) in this file; decide at each expansion`;
     res.sites.push({ file: rel, ...p, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
   }

@@ -26,13 +26,12 @@ function putHelpers(model: FileModel, getter: FnInfo): FnInfo[] {
 }
 
 function enclosingFn(model: FileModel, n: Node): FnInfo | null {
-  for (let p: Node | null = n.parent; p; p = p.parent) if (p.type === 'function_definition') return model.fns.find((f) => f.node.id === p!.id) ?? null;
-  return null;
+  return model.fnOf(n);
 }
 
 export function checkHelperPair(model: FileModel, getter: FnInfo, _w: SiteWork): HelperVerdict {
   const puts = putHelpers(model, getter);
-  const callers = (model.callsByCallee.get(getter.name) ?? []).map((n) => ({ n, fn: enclosingFn(model, n) })).filter((c) => c.fn && c.fn !== getter);
+  const callers = model.callsTo(getter.name).map((n) => ({ n, fn: enclosingFn(model, n) })).filter((c) => c.fn && c.fn !== getter);
   const where = getter.isStatic ? '' : ` (${getter.name}() is not static: callers in other files are not seen)`;
   if (!callers.length) {
     return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and none is in this file${where}`] };
@@ -46,7 +45,7 @@ export function checkHelperPair(model: FileModel, getter: FnInfo, _w: SiteWork):
   const good: string[] = [];
   for (const { n, fn } of callers) {
     const c = fn!;
-    const putCalls = [...putNames].flatMap((p) => (model.callsByCallee.get(p) ?? []).filter((x) => enclosingFn(model, x) === c));
+    const putCalls = [...putNames].flatMap((p) => model.callsTo(p).filter((x) => enclosingFn(model, x) === c));
     const esc = traceValue(model, c, n, 0);
     const g = esc.facts.find((f) => f.verdict === 'global');
     if (g) {

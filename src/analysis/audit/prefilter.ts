@@ -4,10 +4,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, basename } from 'node:path';
 import { UsageError } from '../../cli/errors.js';
 
-export const PREFILTER = /\bk(?:un)?map/;
-
 /** Only files whose text mentions kmap/kunmap are worth a parse. */
-export function mayContainCalls(text: string): boolean {
+export function mayContainCalls(text: string | Buffer): boolean {
   return text.includes('kmap') || text.includes('kunmap');
 }
 

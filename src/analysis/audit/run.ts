@@ -16,13 +16,15 @@ function empty(file: string, parsed: boolean): FileResult {
 
 /** Analyse one file; never throws (a file that cannot be read or parsed gets `error`). */
 export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult> {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(f.abs, 'utf8');
+    buf = readFileSync(f.abs);
   } catch (e) {
     return { ...empty(f.rel, false), error: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
   }
-  if (!mayContainCalls(text)) return empty(f.rel, false);
+  // The prefilter works on the raw bytes: most files are never decoded.
+  if (!mayContainCalls(buf)) return empty(f.rel, false);
+  const text = buf.toString('utf8');
   try {
     const tree = await parseC(text);
     try {
