@@ -1,5 +1,5 @@
-// An out-of-order kunmap_local(), a classic mistake when converting kmap_atomic() pairs: the
-// first mapping is released first, which breaks the per-task LIFO stack.
+// An out-of-order kunmap_local(), like a copy helper converted from kmap_atomic() that releases
+// its first mapping first, which breaks the per-task LIFO stack of local mappings.
 
 cpus 1
 key pmem = 1 default noaccess

@@ -4,7 +4,7 @@
 import type { ContextAst, Decl, ExpectAst } from './ast.js';
 import { ScenarioError, type Diagnostic } from './errors.js';
 import type { CmpOp, ContextDecl, ContextKind, Expectation, KeyDefault, ScenarioIR, Trigger } from './ir.js';
-import { lex, T, type Tok } from './lexer.js';
+import { lex, type Tok } from './lexer.js';
 import { DECL_KEYWORDS, Parser } from './parse.js';
 import { compileProgram, joinTokens, loc, type NameKind, type ScenarioScope } from './program.js';
 import { suggest } from './stmts.js';
@@ -63,7 +63,8 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
 export function compileScenario(text: string, file: string): ScenarioIR {
   const lexed = lex(text, file, MAX_ERRORS);
   const errors: Diagnostic[] = lexed.errors.slice();
-  const ast = new Parser(lexed.toks, file, errors, MAX_ERRORS).parseFile();
+  const K = lexed.toks;
+  const ast = new Parser(K, lexed.eof, file, errors, MAX_ERRORS).parseFile();
   // Name errors after a syntax error are mostly echoes of it: report the syntax errors alone.
   if (errors.length > 0) throw new ScenarioError(errors.sort(byPosition).slice(0, MAX_ERRORS), text);
 
@@ -83,7 +84,7 @@ export function compileScenario(text: string, file: string): ScenarioIR {
   };
   const names = new Map<string, { kind: NameKind; index: number; tok: Tok }>();
   const error = (tok: Tok, message: string) => {
-    errors.push({ file, line: tok.line, col: tok.col, len: Math.max(1, tok.s.length), message });
+    errors.push({ file, line: K.line[tok], col: K.col[tok], len: Math.max(1, K.s[tok].length), message });
     if (errors.length >= MAX_ERRORS) throw new TooMany();
   };
   const scope: ScenarioScope = {
@@ -94,15 +95,15 @@ export function compileScenario(text: string, file: string): ScenarioIR {
     kindOf: (name) => names.get(name)?.kind,
     contextKind: (i) => ir.contexts[i]!.kind,
     lookup(tok, want) {
-      const n = names.get(tok.s);
+      const n = names.get(K.s[tok]);
       if (!n) {
         const others = [...names.entries()].filter(([, v]) => v.kind === want).map(([k]) => k);
-        const s = suggest(tok.s, others);
-        error(tok, `unknown ${want} '${tok.s}'${s ? `; did you mean '${s}'?` : ''}`);
+        const s = suggest(K.s[tok], others);
+        error(tok, `unknown ${want} '${K.s[tok]}'${s ? `; did you mean '${s}'?` : ''}`);
         return -1;
       }
       if (n.kind !== want) {
-        error(tok, `'${tok.s}' is a ${n.kind}, not a ${want}`);
+        error(tok, `'${K.s[tok]}' is a ${n.kind}, not a ${want}`);
         return -1;
       }
       return n.index;
@@ -112,8 +113,8 @@ export function compileScenario(text: string, file: string): ScenarioIR {
   try {
     const index = declare(ast.decls, ir, names, scope, error);
     for (const d of ast.decls) define(d, index.get(d) ?? -1, ir, scope, error);
-    if (ir.contexts.length === 0) {
-      error({ t: T.Eof, s: '', v: 0, line: 1, col: 1, bol: true }, 'the scenario has no task or interrupt to run: declare one, e.g. task NAME cpu 0 { ... }');
+    if (ir.contexts.length === 0 && errors.length === 0) {
+      error(K.synthetic(1, 1), 'the scenario has no task or interrupt to run: declare one, e.g. task NAME cpu 0 { ... }');
     }
   } catch (e) {
     if (!(e instanceof TooMany)) throw e;
@@ -126,13 +127,14 @@ type ErrorFn = (tok: Tok, message: string) => void;
 
 // Pass 1: settings and every name, so that programs may refer to names declared below them.
 function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameKind; index: number; tok: Tok }>, scope: ScenarioScope, error: ErrorFn): Map<Decl, number> {
+  const K = scope.toks;
   const index = new Map<Decl, number>();
   const seen = new Map<string, Tok>();
   const add = (kind: NameKind, tok: Tok, index: number) => {
-    if (DECL_KEYWORDS.has(tok.s)) error(tok, `'${tok.s}' is a keyword and cannot name a ${kind}`);
-    const prev = names.get(tok.s);
-    if (prev) error(tok, `'${tok.s}' is already declared as a ${prev.kind} at line ${prev.tok.line}`);
-    else names.set(tok.s, { kind, index, tok });
+    if (DECL_KEYWORDS.has(K.s[tok])) error(tok, `'${K.s[tok]}' is a keyword and cannot name a ${kind}`);
+    const prev = names.get(K.s[tok]);
+    if (prev) error(tok, `'${K.s[tok]}' is already declared as a ${prev.kind} at line ${K.line[prev.tok]}`);
+    else names.set(K.s[tok], { kind, index, tok });
   };
   for (const d of decls) {
     if (d.kind === 'key') index.set(d, ir.keys.length);
@@ -141,54 +143,54 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
     else if (d.kind === 'work') index.set(d, ir.works.length);
     switch (d.kind) {
       case 'setting': {
-        const first = seen.get(d.kw.s);
-        if (first) error(d.kw, `'${d.kw.s}' is already set at line ${first.line}`);
-        seen.set(d.kw.s, d.kw);
-        const v = d.value.v;
-        if (d.kw.s === 'cpus') {
-          if (v < 1 || v > MAX_CPUS) error(d.value, `cpus ${d.value.s} out of range (1..${MAX_CPUS})`);
+        const first = seen.get(K.s[d.kw]);
+        if (first !== undefined) error(d.kw, `'${K.s[d.kw]}' is already set at line ${K.line[first]}`);
+        seen.set(K.s[d.kw], d.kw);
+        const v = K.v[d.value];
+        if (K.s[d.kw] === 'cpus') {
+          if (v < 1 || v > MAX_CPUS) error(d.value, `cpus ${K.s[d.value]} out of range (1..${MAX_CPUS})`);
           else ir.machine.cpus = v;
-        } else if (d.kw.s === 'last_pkmap') {
-          if (v < 1 || v > MAX_LAST_PKMAP) error(d.value, `last_pkmap ${d.value.s} out of range (1..${MAX_LAST_PKMAP})`);
+        } else if (K.s[d.kw] === 'last_pkmap') {
+          if (v < 1 || v > MAX_LAST_PKMAP) error(d.value, `last_pkmap ${K.s[d.value]} out of range (1..${MAX_LAST_PKMAP})`);
           else ir.machine.lastPkmap = v;
-        } else if (v > 1) error(d.value, `wp is CR0.WP: 0 or 1, not ${d.value.s}`);
+        } else if (v > 1) error(d.value, `wp is CR0.WP: 0 or 1, not ${K.s[d.value]}`);
         else ir.machine.wp = v === 1;
         break;
       }
       case 'key':
         add('key', d.name, ir.keys.length);
-        ir.keys.push({ name: d.name.s, id: 0, default: 'noaccess', loc: loc(scope.file, d.kw) });
+        ir.keys.push({ name: K.s[d.name], id: 0, default: 'noaccess', loc: loc(scope.file, K, d.kw) });
         break;
       case 'page':
         if (ir.pages.length === MAX_PAGES) error(d.name, `too many pages (at most ${MAX_PAGES})`);
         add('page', d.name, ir.pages.length);
-        ir.pages.push({ name: d.name.s, key: 0, highmem: false, loc: loc(scope.file, d.kw) });
+        ir.pages.push({ name: K.s[d.name], key: 0, highmem: false, loc: loc(scope.file, K, d.kw) });
         break;
       case 'channel':
         add('channel', d.name, ir.channels.length);
-        ir.channels.push(d.name.s);
+        ir.channels.push(K.s[d.name]);
         break;
       case 'completion':
         add('completion', d.name, ir.completions.length);
-        ir.completions.push(d.name.s);
+        ir.completions.push(K.s[d.name]);
         break;
       case 'context':
         if (ir.contexts.length === MAX_CONTEXTS) error(d.name, `too many contexts (at most ${MAX_CONTEXTS})`);
         add('context', d.name, ir.contexts.length);
         ir.contexts.push({
-          name: d.name.s,
-          kind: CONTEXT_KIND[d.kw.s]!,
+          name: K.s[d.name],
+          kind: CONTEXT_KIND[K.s[d.kw]]!,
           cpu: 0,
           trigger: { type: 'start' },
           vars: [],
           loopSlots: 0,
           program: [],
-          loc: loc(scope.file, d.kw),
+          loc: loc(scope.file, K, d.kw),
         });
         break;
       case 'work':
         add('work', d.name, ir.works.length);
-        ir.works.push({ name: d.name.s, worker: -1, vars: [], loopSlots: 0, program: [], loc: loc(scope.file, d.kw) });
+        ir.works.push({ name: K.s[d.name], worker: -1, vars: [], loopSlots: 0, program: [], loc: loc(scope.file, K, d.kw) });
         break;
       case 'expect':
         break;
@@ -200,29 +202,30 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
 
 // Pass 2: resolve references, check values, compile programs.
 function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error: ErrorFn): void {
+  const K = scope.toks;
   switch (d.kind) {
     case 'key': {
       const k = ir.keys[i]!;
-      const id = d.id.v;
-      if (id < 1 || id > 15) error(d.id, `key number ${d.id.s} out of range (1..15; key 0 is the kernel's unprotected default)`);
+      const id = K.v[d.id];
+      if (id < 1 || id > 15) error(d.id, `key number ${K.s[d.id]} out of range (1..15; key 0 is the kernel's unprotected default)`);
       else {
         const other = ir.keys.find((x) => x !== k && x.id === id);
         if (other) error(d.id, `key number ${id} is already used by key '${other.name}'`);
         k.id = id;
       }
-      if (d.dflt) {
-        if (KEY_DEFAULTS.has(d.dflt.s)) k.default = d.dflt.s as KeyDefault;
-        else error(d.dflt, `expected noaccess, readonly or rw after default, found '${d.dflt.s}'`);
+      if (d.dflt !== null) {
+        if (KEY_DEFAULTS.has(K.s[d.dflt])) k.default = K.s[d.dflt] as KeyDefault;
+        else error(d.dflt, `expected noaccess, readonly or rw after default, found '${K.s[d.dflt]}'`);
       }
       break;
     }
     case 'page': {
       const p = ir.pages[i]!;
-      if (d.key) {
+      if (d.key !== null) {
         const ki = scope.lookup(d.key, 'key');
         if (ki >= 0) p.key = ir.keys[ki]!.id;
       }
-      p.highmem = d.mem?.s === 'highmem';
+      p.highmem = d.mem !== null && K.s[d.mem] === 'highmem';
       break;
     }
     case 'context':
@@ -231,7 +234,7 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
     case 'work': {
       const w = ir.works[i]!;
       const wi = scope.lookup(d.worker, 'context');
-      if (wi >= 0 && ir.contexts[wi]!.kind !== 'worker') error(d.worker, `'${d.worker.s}' is not a worker: declare it with 'worker ${d.worker.s} cpu N'`);
+      if (wi >= 0 && ir.contexts[wi]!.kind !== 'worker') error(d.worker, `'${K.s[d.worker]}' is not a worker: declare it with 'worker ${K.s[d.worker]} cpu N'`);
       w.worker = wi;
       Object.assign(w, compileProgram(scope, d.body, false));
       break;
@@ -245,50 +248,52 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
 }
 
 function defineContext(d: ContextAst, c: ContextDecl, ir: ScenarioIR, scope: ScenarioScope, error: ErrorFn): void {
-  if (d.cpu.v >= ir.machine.cpus) error(d.cpu, `CPU ${d.cpu.s} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
-  else c.cpu = d.cpu.v;
+  const K = scope.toks;
+  if (K.v[d.cpu] >= ir.machine.cpus) error(d.cpu, `CPU ${K.s[d.cpu]} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
+  else c.cpu = K.v[d.cpu];
   const irq = c.kind === 'softirq' || c.kind === 'hardirq' || c.kind === 'nmi';
   let trigger: Trigger = irq ? { type: 'raise' } : { type: 'start' };
   const t = d.trigger;
   if (t && !irq) {
-    error(t.tok, `a ${d.kw.s} cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'`);
+    error(t.tok, `a ${K.s[d.kw]} cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'`);
   } else if (t?.kind === 'on') {
     trigger = { type: 'channel', channel: scope.lookup(t.channel, 'channel') };
   } else if (t?.kind === 'tick') {
-    if (t.tick.v > MAX_TICK) error(t.tick, `tick ${t.tick.s} out of range (0..${MAX_TICK})`);
-    trigger = { type: 'tick', tick: t.tick.v };
+    if (K.v[t.tick] > MAX_TICK) error(t.tick, `tick ${K.s[t.tick]} out of range (0..${MAX_TICK})`);
+    trigger = { type: 'tick', tick: K.v[t.tick] };
   } else if (t?.kind === 'any') {
     trigger = { type: 'any' };
   }
   c.trigger = trigger;
-  if (d.body) Object.assign(c, compileProgram(scope, d.body, c.kind === 'user'));
+  if (d.body !== null) Object.assign(c, compileProgram(scope, d.body, c.kind === 'user'));
 }
 
 function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expectation {
+  const K = scope.toks;
   let policy: string | null = null;
-  if (d.policy) {
-    if (!(POLICIES as readonly string[]).includes(d.policy.s)) {
-      const s = suggest(d.policy.s, POLICIES);
-      error(d.policy, `unknown policy '${d.policy.s}' (none, global, abandon, exception, scoped)${s ? `; did you mean '${s}'?` : ''}`);
-    } else if (d.mode && d.policy.s !== 'scoped') {
-      error(d.mode, `only scoped has modes, not ${d.policy.s}`);
-    } else if (d.mode && !(SCOPED_MODES as readonly string[]).includes(d.mode.s)) {
-      error(d.mode, `unknown scoped mode '${d.mode.s}' (strict, relaxed, silent, off)`);
+  if (d.policy !== null) {
+    if (!(POLICIES as readonly string[]).includes(K.s[d.policy])) {
+      const s = suggest(K.s[d.policy], POLICIES);
+      error(d.policy, `unknown policy '${K.s[d.policy]}' (none, global, abandon, exception, scoped)${s ? `; did you mean '${s}'?` : ''}`);
+    } else if (d.mode !== null && K.s[d.policy] !== 'scoped') {
+      error(d.mode, `only scoped has modes, not ${K.s[d.policy]}`);
+    } else if (d.mode !== null && !(SCOPED_MODES as readonly string[]).includes(K.s[d.mode])) {
+      error(d.mode, `unknown scoped mode '${K.s[d.mode]}' (strict, relaxed, silent, off)`);
     }
-    policy = d.mode ? `${d.policy.s}:${d.mode.s}` : d.policy.s;
+    policy = d.mode !== null ? `${K.s[d.policy]}:${K.s[d.mode]}` : K.s[d.policy];
   }
   const text = joinTokens(scope.toks, d.from, d.to);
-  const base = { policy, loc: loc(scope.file, d.kw), text };
-  const m = d.metric.s;
+  const base = { policy, loc: loc(scope.file, K, d.kw), text };
+  const m = K.s[d.metric];
   const short = SHORTHANDS[m];
-  if (short && !d.op) return { ...base, metric: short[0], op: short[1], value: short[2] };
+  if (short && d.op === null) return { ...base, metric: short[0], op: short[1], value: short[2] };
   if (!(METRICS as readonly string[]).includes(m)) {
     const s = suggest(m, [...METRICS, ...Object.keys(SHORTHANDS)]);
     error(d.metric, `unknown metric '${m}'${s ? `; did you mean '${s}'?` : ''}`);
-  } else if (!d.op || !d.value) {
+  } else if (d.op === null || d.value === null) {
     error(d.metric, `expected a comparison after '${m}', e.g. expect ${m} == 0`);
   }
-  const value = d.value?.v ?? 0;
-  if (d.value && value > MAX_VALUE) error(d.value, `value ${d.value.s} out of range (0..${MAX_VALUE})`);
-  return { ...base, metric: m, op: (d.op?.s ?? '==') as CmpOp, value };
+  const value = d.value === null ? 0 : K.v[d.value]!;
+  if (d.value !== null && value > MAX_VALUE) error(d.value, `value ${K.s[d.value]} out of range (0..${MAX_VALUE})`);
+  return { ...base, metric: m, op: (d.op === null ? '==' : K.s[d.op]) as CmpOp, value };
 }

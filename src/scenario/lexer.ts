@@ -10,27 +10,94 @@ export enum T {
   Eof,
 }
 
-export interface Tok {
-  t: T;
-  /** The text as written. */
-  s: string;
+/** A token is an index into Toks. */
+export type Tok = number;
+
+/**
+ * The tokens as parallel arrays, not one object each: a long scenario has millions of tokens,
+ * and objects that all survive would keep the garbage collector copying them.
+ */
+export class Toks {
+  t: Uint8Array;
   /** Value of a number token. */
-  v: number;
-  line: number;
-  col: number;
-  /** First token on its line. */
-  bol: boolean;
+  v: Float64Array;
+  line: Int32Array;
+  col: Int32Array;
+  /** 1 for the first token on its line. */
+  bol: Uint8Array;
+  /** The text as written. */
+  s: string[] = [];
+  count = 0;
+
+  constructor(capacity: number) {
+    this.t = new Uint8Array(capacity);
+    this.v = new Float64Array(capacity);
+    this.line = new Int32Array(capacity);
+    this.col = new Int32Array(capacity);
+    this.bol = new Uint8Array(capacity);
+  }
+
+  push(t: T, s: string, v: number, line: number, col: number, bol: boolean): Tok {
+    const i = this.count++;
+    if (i === this.t.length) this.grow();
+    this.t[i] = t;
+    this.s[i] = s;
+    this.v[i] = v;
+    this.line[i] = line;
+    this.col[i] = col;
+    this.bol[i] = bol ? 1 : 0;
+    return i;
+  }
+
+  /** A position that is not a token (end of a line, start of file), for error messages. */
+  synthetic(line: number, col: number): Tok {
+    return this.push(T.Eof, '', 0, line, col, false);
+  }
+
+  private grow(): void {
+    const n = this.t.length * 2;
+    const t = new Uint8Array(n);
+    t.set(this.t);
+    this.t = t;
+    const v = new Float64Array(n);
+    v.set(this.v);
+    this.v = v;
+    const line = new Int32Array(n);
+    line.set(this.line);
+    this.line = line;
+    const col = new Int32Array(n);
+    col.set(this.col);
+    this.col = col;
+    const bol = new Uint8Array(n);
+    bol.set(this.bol);
+    this.bol = bol;
+  }
 }
 
 export interface LexResult {
-  toks: Tok[];
+  /** Ends with a T.Eof token at index `eof`. */
+  toks: Toks;
+  eof: Tok;
   /** The first comment block, before any token, without comment markers. */
   description: string;
   errors: Diagnostic[];
 }
 
-const TWO_CHAR = new Set(['==', '!=', '>=', '<=']);
-const ONE_CHAR = '(){},=|;:<>';
+// Single-character punctuation by character code.
+const PUNCT: (string | undefined)[] = [];
+for (const ch of '(){},=|;:<>') PUNCT[ch.charCodeAt(0)] = ch;
+
+/** Decimal or 0x hex; NaN if malformed; Infinity past 15 digits (caught by range checks). */
+function parseNumber(s: string): number {
+  const hex = s.length > 2 && s.charCodeAt(0) === 48 && (s.charCodeAt(1) | 32) === 120;
+  for (let k = hex ? 2 : 0; k < s.length; k++) {
+    const d = s.charCodeAt(k);
+    const ok = (d >= 48 && d <= 57) || (hex && ((d | 32) >= 97 && (d | 32) <= 102));
+    if (!ok) return NaN;
+  }
+  if (s.length > 15) return Infinity;
+  return hex ? parseInt(s.slice(2), 16) : Number(s);
+}
 
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
@@ -40,7 +107,8 @@ function isIdentPart(c: number): boolean {
 }
 
 export function lex(text: string, file: string, maxErrors: number): LexResult {
-  const toks: Tok[] = [];
+  // Real scenarios have about one token per 4 characters; grow if not.
+  const toks = new Toks((text.length >> 2) + 16);
   const errors: Diagnostic[] = [];
   const comments: string[] = [];
   let commentsDone = false;
@@ -86,6 +154,13 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
       const end = text.indexOf('*/', i + 2);
       if (end < 0) {
         err(line, col, 2, "unterminated comment: '/*' has no matching '*/'");
+        // The rest of the text is comment: end of file is on its last line.
+        for (let k = i; k < n; k++) {
+          if (text.charCodeAt(k) === 10) {
+            line++;
+            lineStart = k + 1;
+          }
+        }
         break;
       }
       const body = text.slice(i + 2, end);
@@ -104,7 +179,7 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < n && isIdentPart(text.charCodeAt(j))) j++;
-      toks.push({ t: T.Ident, s: text.slice(i, j), v: 0, line, col, bol });
+      toks.push(T.Ident, text.slice(i, j), 0, line, col, bol);
       bol = false;
       i = j;
       continue;
@@ -113,24 +188,24 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
       let j = i + 1;
       while (j < n && isIdentPart(text.charCodeAt(j))) j++;
       const s = text.slice(i, j);
-      let v = NaN;
-      if (/^[0-9]+$/.test(s)) v = s.length > 15 ? Infinity : Number(s);
-      else if (/^0[xX][0-9a-fA-F]+$/.test(s)) v = s.length > 15 ? Infinity : parseInt(s.slice(2), 16);
+      const v = parseNumber(s);
       if (Number.isNaN(v)) err(line, col, s.length, `invalid number '${s}'`);
-      toks.push({ t: T.Num, s, v: Number.isNaN(v) ? 0 : v, line, col, bol });
+      toks.push(T.Num, s, Number.isNaN(v) ? 0 : v, line, col, bol);
       bol = false;
       i = j;
       continue;
     }
-    const two = text.slice(i, i + 2);
-    if (TWO_CHAR.has(two)) {
-      toks.push({ t: T.Punct, s: two, v: 0, line, col, bol });
+    const c2 = text.charCodeAt(i + 1);
+    // == != >= <=
+    if (c2 === 61 && (c === 61 || c === 33 || c === 62 || c === 60)) {
+      toks.push(T.Punct, text.slice(i, i + 2), 0, line, col, bol);
       bol = false;
       i += 2;
       continue;
     }
-    if (ONE_CHAR.includes(text[i]!)) {
-      toks.push({ t: T.Punct, s: text[i]!, v: 0, line, col, bol });
+    const p = PUNCT[c];
+    if (p !== undefined) {
+      toks.push(T.Punct, p, 0, line, col, bol);
       bol = false;
       i++;
       continue;
@@ -141,7 +216,7 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
     i += ch.length;
   }
   // EOF sits just after the last character of the text, still a position on its last line.
-  toks.push({ t: T.Eof, s: '', v: 0, line, col: n - lineStart + 1, bol: true });
+  const eof = toks.push(T.Eof, '', 0, line, n - lineStart + 1, true);
   while (comments.length > 0 && comments[comments.length - 1] === '') comments.pop();
-  return { toks, description: comments.join(' ').replace(/\s+/g, ' ').trim(), errors };
+  return { toks, eof, description: comments.join(' ').replace(/\s+/g, ' ').trim(), errors };
 }

@@ -3,7 +3,7 @@
 
 import type { Arg, ContextAst, Decl, ExpectAst, FileAst, Stmt, TriggerAst } from './ast.js';
 import type { Diagnostic } from './errors.js';
-import { T, type Tok } from './lexer.js';
+import { T, type Tok, type Toks } from './lexer.js';
 
 /** repeat blocks nest at most this deep. */
 export const MAX_NESTING = 16;
@@ -29,14 +29,16 @@ class Abort {
 /** Thrown when too many errors have been recorded: stop parsing. */
 class TooMany {}
 
-export function describeTok(tok: Tok): string {
-  return tok.t === T.Eof ? 'end of file' : `'${tok.s}'`;
+export function describeTok(K: Toks, tok: Tok): string {
+  return K.t[tok] === T.Eof ? 'end of file' : `'${K.s[tok]}'`;
 }
 
 export class Parser {
   private i = 0;
   constructor(
-    private readonly toks: Tok[],
+    private readonly k: Toks,
+    /** Index of the T.Eof token (error positions may be appended after it). */
+    private readonly eof: Tok,
     private readonly file: string,
     readonly errors: Diagnostic[],
     private readonly maxErrors: number,
@@ -45,10 +47,10 @@ export class Parser {
   parseFile(): FileAst {
     const decls: Decl[] = [];
     try {
-      while (this.peek().t !== T.Eof) {
+      while (this.k.t[this.peek()] !== T.Eof) {
         const start = this.i;
         try {
-          if (this.peek().s === ';') {
+          if (this.k.s[this.peek()] === ';') {
             this.i++;
             continue;
           }
@@ -67,11 +69,11 @@ export class Parser {
   // --- token helpers ---
 
   private peek(k = 0): Tok {
-    return this.toks[Math.min(this.i + k, this.toks.length - 1)]!;
+    return Math.min(this.i + k, this.eof);
   }
   private next(): Tok {
     const t = this.peek();
-    if (t.t !== T.Eof) this.i++;
+    if (this.k.t[t] !== T.Eof) this.i++;
     return t;
   }
   private fail(tok: Tok, message: string): never {
@@ -79,40 +81,50 @@ export class Parser {
     throw new Abort(this.i);
   }
   report(tok: Tok, message: string): void {
-    this.errors.push({ file: this.file, line: tok.line, col: tok.col, len: Math.max(1, tok.s.length), message });
+    this.errors.push({ file: this.file, line: this.k.line[tok], col: this.k.col[tok], len: Math.max(1, this.k.s[tok].length), message });
     if (this.errors.length >= this.maxErrors) throw new TooMany();
   }
   private punct(s: string, what: string): Tok {
     const t = this.peek();
-    if (t.t !== T.Punct || t.s !== s) this.fail(t, `expected '${s}' ${what}, found ${describeTok(t)}`);
+    if (this.k.t[t] !== T.Punct || this.k.s[t] !== s) this.fail(t, `expected '${s}' ${what}, found ${describeTok(this.k, t)}`);
     return this.next();
   }
-  private ident(what: string): Tok {
+  /** In a declaration's header, names and numbers must be on the declaration's line. */
+  private header = false;
+  private sameLine(what: string): void {
     const t = this.peek();
-    if (t.t !== T.Ident) this.fail(t, `expected ${what}, found ${describeTok(t)}`);
+    if (!this.header || !this.k.bol[t] || this.k.t[t] === T.Eof || this.i === 0) return;
+    const prev = this.i - 1;
+    this.fail(this.k.synthetic(this.k.line[prev], this.k.col[prev] + this.k.s[prev]!.length), `expected ${what} at the end of the line`);
+  }
+  private ident(what: string): Tok {
+    this.sameLine(what);
+    const t = this.peek();
+    if (this.k.t[t] !== T.Ident) this.fail(t, `expected ${what}, found ${describeTok(this.k, t)}`);
     return this.next();
   }
   private number(what: string): Tok {
+    this.sameLine(what);
     const t = this.peek();
-    if (t.t !== T.Num) this.fail(t, `expected ${what}, found ${describeTok(t)}`);
+    if (this.k.t[t] !== T.Num) this.fail(t, `expected ${what}, found ${describeTok(this.k, t)}`);
     return this.next();
   }
   private isWord(s: string, k = 0): boolean {
     const t = this.peek(k);
-    return t.t === T.Ident && t.s === s;
+    return this.k.t[t] === T.Ident && this.k.s[t] === s;
   }
   private isPunct(s: string): boolean {
     const t = this.peek();
-    return t.t === T.Punct && t.s === s;
+    return this.k.t[t] === T.Punct && this.k.s[t] === s;
   }
   /** A declaration must end its line: anything else on the line is an error. */
   private endOfDecl(what: string): void {
     const t = this.peek();
-    if (t.t === T.Punct && t.s === ';') {
+    if (this.k.t[t] === T.Punct && this.k.s[t] === ';') {
       this.i++;
       return;
     }
-    if (t.t !== T.Eof && !t.bol) this.fail(t, `unexpected ${describeTok(t)} in ${what}`);
+    if (this.k.t[t] !== T.Eof && !this.k.bol[t]) this.fail(t, `unexpected ${describeTok(this.k, t)} in ${what}`);
   }
 
   // Resume at the first line that starts with a declaration keyword.
@@ -120,7 +132,7 @@ export class Parser {
     this.i = from;
     for (;;) {
       const t = this.peek();
-      if (t.t === T.Eof || (t.bol && t.t === T.Ident && DECL_KEYWORDS.has(t.s))) return;
+      if (this.k.t[t] === T.Eof || (this.k.bol[t] && this.k.t[t] === T.Ident && DECL_KEYWORDS.has(this.k.s[t]))) return;
       this.i++;
     }
   }
@@ -129,7 +141,7 @@ export class Parser {
     this.i = from;
     for (;;) {
       const t = this.peek();
-      if (t.t === T.Eof || t.bol || (t.t === T.Punct && t.s === '}')) return;
+      if (this.k.t[t] === T.Eof || this.k.bol[t] || (this.k.t[t] === T.Punct && this.k.s[t] === '}')) return;
       this.i++;
     }
   }
@@ -138,16 +150,17 @@ export class Parser {
 
   private parseDecl(decls: Decl[]): void {
     const kw = this.peek();
-    if (kw.t !== T.Ident || !DECL_KEYWORDS.has(kw.s)) {
-      if (kw.t === T.Punct && kw.s === '}') this.fail(kw, "unmatched '}'");
-      this.fail(kw, `expected a declaration (cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(kw)}`);
+    if (this.k.t[kw] !== T.Ident || !DECL_KEYWORDS.has(this.k.s[kw])) {
+      if (this.k.t[kw] === T.Punct && this.k.s[kw] === '}') this.fail(kw, "unmatched '}'");
+      this.fail(kw, `expected a declaration (cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(this.k, kw)}`);
     }
     this.i++;
-    if (SETTING_KEYWORDS.has(kw.s)) {
-      const value = this.number(`a number after '${kw.s}'`);
-      this.endOfDecl(`'${kw.s}' setting`);
+    this.header = true;
+    if (SETTING_KEYWORDS.has(this.k.s[kw])) {
+      const value = this.number(`a number after '${this.k.s[kw]}'`);
+      this.endOfDecl(`'${this.k.s[kw]}' setting`);
       decls.push({ kind: 'setting', kw, value });
-    } else if (kw.s === 'key') {
+    } else if (this.k.s[kw] === 'key') {
       const name = this.ident('a key name');
       this.punct('=', `after the key name`);
       const id = this.number('a key number (1..15)');
@@ -158,33 +171,33 @@ export class Parser {
       }
       this.endOfDecl('key declaration');
       decls.push({ kind: 'key', kw, name, id, dflt });
-    } else if (kw.s === 'page') {
+    } else if (this.k.s[kw] === 'page') {
       const name = this.ident('a page name');
       let key: Tok | null = null;
       let mem: Tok | null = null;
       for (;;) {
-        if (this.isWord('key') && !this.peek().bol && key === null) {
+        if (this.isWord('key') && !this.k.bol[this.peek()] && key === null) {
           this.i++;
           key = this.ident('a key name after key');
-        } else if ((this.isWord('highmem') || this.isWord('lowmem')) && !this.peek().bol && mem === null) {
+        } else if ((this.isWord('highmem') || this.isWord('lowmem')) && !this.k.bol[this.peek()] && mem === null) {
           mem = this.next();
         } else break;
       }
       this.endOfDecl('page declaration (expected key NAME, highmem or lowmem)');
       decls.push({ kind: 'page', kw, name, key, mem });
-    } else if (kw.s === 'channel' || kw.s === 'completion') {
-      const kind = kw.s;
+    } else if (this.k.s[kw] === 'channel' || this.k.s[kw] === 'completion') {
+      const kind = this.k.s[kw];
       decls.push({ kind, kw, name: this.ident(`a ${kind} name`) });
       while (this.isPunct(',')) {
         this.i++;
         decls.push({ kind, kw, name: this.ident(`a ${kind} name`) });
       }
       this.endOfDecl(`${kind} declaration`);
-    } else if (CONTEXT_KEYWORDS.has(kw.s)) {
+    } else if (CONTEXT_KEYWORDS.has(this.k.s[kw])) {
       decls.push(this.parseContext(kw));
-    } else if (kw.s === 'work') {
+    } else if (this.k.s[kw] === 'work') {
       const name = this.ident('a work item name');
-      if (!this.isWord('on')) this.fail(this.peek(), `expected 'on WORKER' after the work item name, found ${describeTok(this.peek())}`);
+      if (!this.isWord('on')) this.fail(this.peek(), `expected 'on WORKER' after the work item name, found ${describeTok(this.k, this.peek())}`);
       this.i++;
       const worker = this.ident('the name of a worker');
       decls.push({ kind: 'work', kw, name, worker, body: this.parseBlock(0) });
@@ -194,8 +207,8 @@ export class Parser {
   }
 
   private parseContext(kw: Tok): ContextAst {
-    const name = this.ident(`a ${kw.s} name`);
-    if (!this.isWord('cpu')) this.fail(this.peek(), `expected 'cpu N' after the ${kw.s} name, found ${describeTok(this.peek())}`);
+    const name = this.ident(`a ${this.k.s[kw]} name`);
+    if (!this.isWord('cpu')) this.fail(this.peek(), `expected 'cpu N' after the ${this.k.s[kw]} name, found ${describeTok(this.k, this.peek())}`);
     this.i++;
     const cpu = this.number('a CPU number');
     let trigger: TriggerAst | null = null;
@@ -211,10 +224,10 @@ export class Parser {
       } else if (this.isWord('tick')) {
         this.i++;
         trigger = { kind: 'tick', tok: tt, tick: this.number('a tick number after at tick') };
-      } else this.fail(this.peek(), `expected 'tick N' or 'any' after at, found ${describeTok(this.peek())}`);
+      } else this.fail(this.peek(), `expected 'tick N' or 'any' after at, found ${describeTok(this.k, this.peek())}`);
     }
     let body: Stmt[] | null = null;
-    if (kw.s === 'worker') {
+    if (this.k.s[kw] === 'worker') {
       if (this.isPunct('{')) this.fail(this.peek(), "a worker has no program of its own: declare its work items with 'work NAME on WORKER { ... }'");
       this.endOfDecl('worker declaration');
     } else body = this.parseBlock(0);
@@ -232,17 +245,17 @@ export class Parser {
       policy = first;
       mode = this.ident('a mode after the colon (strict, relaxed, silent or off)');
       metric = this.ident('a metric');
-    } else if (this.peek().t === T.Ident && !this.peek().bol) {
+    } else if (this.k.t[this.peek()] === T.Ident && !this.k.bol[this.peek()]) {
       policy = first;
       metric = this.next();
     }
     let op: Tok | null = null;
     let value: Tok | null = null;
     const t = this.peek();
-    if (t.t === T.Punct && CMP_OPS.has(t.s)) {
+    if (this.k.t[t] === T.Punct && CMP_OPS.has(this.k.s[t])) {
       op = this.next();
       value = this.number('a number after the comparison');
-    } else if (t.t === T.Punct && t.s === '=') {
+    } else if (this.k.t[t] === T.Punct && this.k.s[t] === '=') {
       this.fail(t, "expected a comparison (==, !=, >=, <=, >, <), found '='; did you mean '=='?");
     }
     const to = this.i;
@@ -254,18 +267,19 @@ export class Parser {
 
   private parseBlock(depth: number): Stmt[] {
     const open = this.punct('{', 'to start the program');
+    this.header = false;
     const body: Stmt[] = [];
     for (;;) {
       const t = this.peek();
-      if (t.t === T.Eof) {
+      if (this.k.t[t] === T.Eof) {
         this.report(open, "unterminated block: this '{' has no matching '}'");
         throw new TooMany(); // nothing after this can be parsed
       }
-      if (t.t === T.Punct && t.s === '}') {
+      if (this.k.t[t] === T.Punct && this.k.s[t] === '}') {
         this.i++;
         return body;
       }
-      if (t.t === T.Punct && t.s === ';') {
+      if (this.k.t[t] === T.Punct && this.k.s[t] === ';') {
         this.i++;
         continue;
       }
@@ -282,11 +296,11 @@ export class Parser {
   private parseStmt(depth: number): Stmt {
     const from = this.i;
     const first = this.peek();
-    if (first.t !== T.Ident) {
-      if (first.t === T.Punct && first.s === '{') this.fail(first, "unexpected '{': only repeat N { ... } opens a block");
-      this.fail(first, `expected a statement, found ${describeTok(first)}`);
+    if (this.k.t[first] !== T.Ident) {
+      if (this.k.t[first] === T.Punct && this.k.s[first] === '{') this.fail(first, "unexpected '{': only repeat N { ... } opens a block");
+      this.fail(first, `expected a statement, found ${describeTok(this.k, first)}`);
     }
-    if (first.s === 'repeat' && this.peek(1).t !== T.Punct) {
+    if (this.k.s[first] === 'repeat' && this.k.t[this.peek(1)] !== T.Punct) {
       this.i++;
       const count = this.number('a repeat count');
       let body: Stmt[] = [];
@@ -294,18 +308,18 @@ export class Parser {
         this.report(first, `repeat blocks nested too deep (at most ${MAX_NESTING})`);
         this.skipBlock();
       } else body = this.parseBlock(depth + 1);
-      return { kind: 'repeat', tok: first, count, body, close: this.toks[this.i - 1]! };
+      return { kind: 'repeat', tok: first, count, body, close: this.i - 1 };
     }
-    if (DECL_KEYWORDS.has(first.s) && first.bol && this.peek(1).t !== T.Punct) {
-      this.fail(first, `'${first.s}' declaration inside a program: is a '}' missing above?`);
+    if (DECL_KEYWORDS.has(this.k.s[first]) && this.k.bol[first] && this.k.t[this.peek(1)] !== T.Punct) {
+      this.fail(first, `'${this.k.s[first]}' declaration inside a program: is a '}' missing above?`);
     }
     let dst: Tok | null = null;
-    if (this.peek(1).t === T.Punct && this.peek(1).s === '=') {
+    if (this.k.t[this.peek(1)] === T.Punct && this.k.s[this.peek(1)] === '=') {
       dst = this.next();
       this.i++;
     }
     const name = this.ident(dst ? 'a call after =' : 'a statement');
-    this.punct('(', `after '${name.s}'`);
+    this.punct('(', `after '${this.k.s[name]}'`);
     const args: Arg[] = [];
     if (!this.isPunct(')')) {
       for (;;) {
@@ -319,7 +333,7 @@ export class Parser {
         this.i++;
       }
     }
-    const close = this.punct(')', `to close the arguments of '${name.s}'`);
+    const close = this.punct(')', `to close the arguments of '${this.k.s[name]}'`);
     return { kind: 'call', dst, name, args, close, from, to: this.i };
   }
 
@@ -329,18 +343,18 @@ export class Parser {
     let level = 1;
     while (level > 0) {
       const t = this.next();
-      if (t.t === T.Eof) {
+      if (this.k.t[t] === T.Eof) {
         this.report(open, "unterminated block: this '{' has no matching '}'");
         throw new TooMany();
       }
-      if (t.t === T.Punct && t.s === '{') level++;
-      else if (t.t === T.Punct && t.s === '}') level--;
+      if (this.k.t[t] === T.Punct && this.k.s[t] === '{') level++;
+      else if (this.k.t[t] === T.Punct && this.k.s[t] === '}') level--;
     }
   }
 
   private atom(): Tok {
     const t = this.peek();
-    if (t.t !== T.Ident && t.t !== T.Num) this.fail(t, `expected an argument, found ${describeTok(t)}`);
+    if (this.k.t[t] !== T.Ident && this.k.t[t] !== T.Num) this.fail(t, `expected an argument, found ${describeTok(this.k, t)}`);
     return this.next();
   }
 }

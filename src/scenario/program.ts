@@ -4,7 +4,7 @@
 import type { Arg, CallStmt, Stmt } from './ast.js';
 import type { Instr, Opcode, SrcLoc } from './ir.js';
 import { RIGHT_READ, RIGHT_WRITE } from './ir.js';
-import { T, type Tok } from './lexer.js';
+import { T, type Tok, type Toks } from './lexer.js';
 import { PAGE_SIZE, STATEMENTS, suggest, type ArgKind } from './stmts.js';
 
 /** Longest program, after expanding helpers. */
@@ -17,7 +17,7 @@ export type NameKind = 'key' | 'page' | 'channel' | 'completion' | 'context' | '
 export interface ScenarioScope {
   file: string;
   cpus: number;
-  toks: Tok[];
+  toks: Toks;
   /** Index into the table of that kind, or -1 after reporting an error at tok. */
   lookup(tok: Tok, want: NameKind): number;
   /** The kind a global name was declared as, if any. */
@@ -42,29 +42,29 @@ export interface CompiledProgram {
 // Names with a '%' cannot be written in a scenario, so they never clash with a user's variable.
 const MEMCPY_TMP = '%memcpy';
 
-export function loc(file: string, tok: Tok): SrcLoc {
-  return { file, line: tok.line, col: tok.col };
+export function loc(file: string, K: Toks, tok: Tok): SrcLoc {
+  return { file, line: K.line[tok]!, col: K.col[tok]! };
 }
 
 /** The statement's tokens re-joined with kernel-style spacing: `p = kmap(buf)`. */
-export function joinTokens(toks: Tok[], from: number, to: number): string {
+export function joinTokens(K: Toks, from: Tok, to: Tok): string {
   let s = '';
-  for (let k = from; k < to; k++) {
-    const t = toks[k]!;
-    if (k > from) {
-      const p = toks[k - 1]!;
+  for (let t = from; t < to; t++) {
+    if (t > from) {
+      const p = t - 1;
       const tight =
-        (t.t === T.Punct && (t.s === ')' || t.s === ',' || t.s === '|' || t.s === ':' || t.s === ';')) ||
-        (t.s === '(' && p.t === T.Ident) ||
-        (p.t === T.Punct && (p.s === '(' || p.s === '|' || p.s === ':'));
+        (K.t[t] === T.Punct && (K.s[t] === ')' || K.s[t] === ',' || K.s[t] === '|' || K.s[t] === ':' || K.s[t] === ';')) ||
+        (K.s[t] === '(' && K.t[p] === T.Ident) ||
+        (K.t[p] === T.Punct && (K.s[p] === '(' || K.s[p] === '|' || K.s[p] === ':'));
       if (!tight) s += ' ';
     }
-    s += t.s;
+    s += K.s[t];
   }
   return s;
 }
 
 export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boolean): CompiledProgram {
+  const K = scope.toks;
   const vars: string[] = [];
   const varMap = new Map<string, Var>();
   const program: Instr[] = [];
@@ -79,7 +79,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     arg: -1,
     ref: -1,
     target: -1,
-    loc: loc(scope.file, at),
+    loc: loc(scope.file, K, at),
     text,
   });
   const emit = (i: Instr, at: Tok) => {
@@ -110,45 +110,45 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   };
   const name = (a: Arg, what: string): Tok | null => {
     const t = single(a, what);
-    if (t && t.t !== T.Ident) {
-      scope.error(t, `expected ${what}, found the number ${t.s}`);
+    if (t !== null && K.t[t] !== T.Ident) {
+      scope.error(t, `expected ${what}, found the number ${K.s[t]}`);
       return null;
     }
     return t;
   };
   const number = (a: Arg, what: string, max: number): number => {
     const t = single(a, what);
-    if (!t) return 0;
-    if (t.t !== T.Num) {
-      scope.error(t, `expected ${what} (a number), found '${t.s}'`);
+    if (t === null) return 0;
+    if (K.t[t] !== T.Num) {
+      scope.error(t, `expected ${what} (a number), found '${K.s[t]}'`);
       return 0;
     }
-    if (t.v > max) scope.error(t, `${what} ${t.s} out of range (0..${max})`);
-    return t.v;
+    if (K.v[t] > max) scope.error(t, `${what} ${K.s[t]} out of range (0..${max})`);
+    return K.v[t];
   };
   const pointer = (a: Arg, call: string, need: Opcode | null): number => {
     const t = name(a, 'a pointer variable');
-    if (!t) return -1;
-    const v = varMap.get(t.s);
+    if (t === null) return -1;
+    const v = varMap.get(K.s[t]);
     if (!v) {
-      const k = scope.kindOf(t.s);
-      if (k === 'page') scope.error(t, `'${t.s}' is a page, not a pointer: map it first (p = kmap_local_page(${t.s}))`);
-      else if (k) scope.error(t, `'${t.s}' is a ${k}, not a pointer`);
-      else scope.error(t, `pointer '${t.s}' is used before it is assigned in this program`);
+      const k = scope.kindOf(K.s[t]);
+      if (k === 'page') scope.error(t, `'${K.s[t]}' is a page, not a pointer: map it first (p = kmap_local_page(${K.s[t]}))`);
+      else if (k) scope.error(t, `'${K.s[t]}' is a ${k}, not a pointer`);
+      else scope.error(t, `pointer '${K.s[t]}' is used before it is assigned in this program`);
       return -1;
     }
     if (need && v.from !== need) {
       const made = need === 'kmap_local' ? 'kmap_local_page' : 'kmap_atomic';
       const hint = v.from === 'kmap_local' ? '; use kunmap_local()' : v.from === 'kmap_atomic' ? '; use kunmap_atomic()' : '';
-      scope.error(t, `${call}() of '${t.s}', which was not assigned from ${made}() in this program${hint}`);
+      scope.error(t, `${call}() of '${K.s[t]}', which was not assigned from ${made}() in this program${hint}`);
     }
     return v.idx;
   };
   const page = (a: Arg, call: string): number => {
     const t = name(a, 'a page');
-    if (!t) return -1;
-    if (varMap.has(t.s) && scope.kindOf(t.s) === undefined) {
-      scope.error(t, call === 'kunmap' ? `kunmap() takes the page, not the address: '${t.s}' is a pointer` : `${call}() takes a page, but '${t.s}' is a pointer`);
+    if (t === null) return -1;
+    if (varMap.has(K.s[t]) && scope.kindOf(K.s[t]) === undefined) {
+      scope.error(t, call === 'kunmap' ? `kunmap() takes the page, not the address: '${K.s[t]}' is a pointer` : `${call}() takes a page, but '${K.s[t]}' is a pointer`);
       return -1;
     }
     return scope.lookup(t, 'page');
@@ -156,33 +156,33 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   const rights = (a: Arg): number => {
     let r = 0;
     for (const t of a.parts) {
-      if (t.s === 'READ') r |= RIGHT_READ;
-      else if (t.s === 'WRITE') r |= RIGHT_WRITE;
-      else scope.error(t, `expected READ, WRITE or READ|WRITE, found '${t.s}'`);
+      if (K.s[t] === 'READ') r |= RIGHT_READ;
+      else if (K.s[t] === 'WRITE') r |= RIGHT_WRITE;
+      else scope.error(t, `expected READ, WRITE or READ|WRITE, found '${K.s[t]}'`);
     }
     return r;
   };
   const context = (a: Arg, want: ArgKind, call: string): number => {
     const t = name(a, want === 'softirq' ? 'a softirq' : 'a hardirq or nmi');
-    if (!t) return -1;
+    if (t === null) return -1;
     const i = scope.lookup(t, 'context');
     if (i < 0) return -1;
     const kind = scope.contextKind(i);
     const ok = want === 'softirq' ? kind === 'softirq' : kind === 'hardirq' || kind === 'nmi';
-    if (!ok) scope.error(t, `${call}() needs ${want === 'softirq' ? 'a softirq' : 'a hardirq or nmi'}, but '${t.s}' is a ${kind === 'user' ? 'task' : kind}`);
+    if (!ok) scope.error(t, `${call}() needs ${want === 'softirq' ? 'a softirq' : 'a hardirq or nmi'}, but '${K.s[t]}' is a ${kind === 'user' ? 'task' : kind}`);
     return i;
   };
 
   const call = (st: CallStmt) => {
-    const fname = st.name.s;
+    const fname = K.s[st.name];
     const sig = STATEMENTS[fname];
     if (!sig) {
       const s = suggest(fname, Object.keys(STATEMENTS));
       scope.error(st.name, `unknown statement '${fname}'${s ? `; did you mean '${s}'?` : ''}`);
       return;
     }
-    if (st.dst && sig.dst === 'no') scope.error(st.dst, `${fname}() returns nothing to assign to '${st.dst.s}'`);
-    if (!st.dst && sig.dst === 'must') scope.error(st.name, `the result of ${fname}() must be assigned: p = ${fname}(...)`);
+    if (st.dst !== null && sig.dst === 'no') scope.error(st.dst, `${fname}() returns nothing to assign to '${K.s[st.dst]}'`);
+    if (st.dst === null && sig.dst === 'must') scope.error(st.name, `the result of ${fname}() must be assigned: p = ${fname}(...)`);
     if (sig.userOnly && !userTask) scope.error(st.name, `${fname}() is only for a user task (task NAME cpu N { ... })`);
     const n = st.args.length;
     if (n < sig.required || n > sig.args.length) {
@@ -224,14 +224,14 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
         case 'key':
         case 'work': {
           const t = name(a, `a ${kind}`);
-          if (t) ins.ref = scope.lookup(t, kind);
+          if (t !== null) ins.ref = scope.lookup(t, kind);
           break;
         }
         case 'chan':
         case 'comp': {
           const want = kind === 'chan' ? 'channel' : 'completion';
           const t = name(a, `a ${want}`);
-          if (t) ins.ref = scope.lookup(t, want);
+          if (t !== null) ins.ref = scope.lookup(t, want);
           break;
         }
         case 'softirq':
@@ -240,10 +240,10 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
           break;
       }
     });
-    if (st.dst) {
-      const k = scope.kindOf(st.dst.s);
-      if (k) scope.error(st.dst, `'${st.dst.s}' is a ${k}; a pointer variable needs another name`);
-      ins.dst = slot(st.dst.s, sig.op);
+    if (st.dst !== null) {
+      const k = scope.kindOf(K.s[st.dst]);
+      if (k) scope.error(st.dst, `'${K.s[st.dst]}' is a ${k}; a pointer variable needs another name`);
+      ins.dst = slot(K.s[st.dst], sig.op);
     }
     if (sig.expand) {
       // memcpy_to_page(): kmap_local_page(), the copy, kunmap_local(), all at this statement.
@@ -270,16 +270,16 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
         call(st);
         continue;
       }
-      const count = st.count.v;
-      if (count < 1 || count > MAX_REPEAT) scope.error(st.count, `repeat count ${st.count.s} out of range (1..${MAX_REPEAT})`);
+      const count = K.v[st.count];
+      if (count < 1 || count > MAX_REPEAT) scope.error(st.count, `repeat count ${K.s[st.count]} out of range (1..${MAX_REPEAT})`);
       loopSlots = Math.max(loopSlots, depth + 1);
-      const head = mk('loop', st.tok, `repeat ${st.count.s}`);
+      const head = mk('loop', st.tok, `repeat ${K.s[st.count]}`);
       head.ref = depth;
       head.arg = count;
       emit(head, st.tok);
       const first = program.length;
       block(st.body, depth + 1);
-      const end = mk('endloop', st.close, `end of repeat ${st.count.s}`);
+      const end = mk('endloop', st.close, `end of repeat ${K.s[st.count]}`);
       end.ref = depth;
       end.target = first;
       emit(end, st.close);
