@@ -5,7 +5,7 @@ import { libraryNames, loadScenario } from '../scenario/index.js';
 import { runScenario, ScheduleError } from '../sim/runner.js';
 import { DEFAULT_COMPARE, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
-import { compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
+import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
@@ -61,7 +61,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     for (const rs of perFile) {
       io.out(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${compareTable(rs)}\n`);
     }
-    if (perFile.length > 1) io.out(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}`);
+    if (perFile.length > 1) io.out(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}\n`);
+    io.out(LEGEND);
   }
   const all = perFile.flat();
   if (all.some((r) => r.stop === 'limit:steps')) {

@@ -9,6 +9,20 @@ export const COMPARE_COLUMNS: (keyof RunSummary)[] = [
   'lifoViolations', 'leaks', 'reports',
 ];
 
+/** Short column headings; the legend under each table spells them out. */
+const SHORT: Partial<Record<keyof RunSummary, string>> = {
+  legitBroken: 'broken', legitWarned: 'warned', legitSilent: 'silent', straysCaught: 'caught',
+  straysWarned: 'strayWarn', straysMissed: 'missed', oopses: 'oops', panics: 'panic', warnings: 'WARN',
+  pkrsWrites: 'wrmsr', ipis: 'IPIs', pkmapSleeps: 'sleeps', lifoViolations: 'lifo', reports: 'reports',
+};
+
+export const LEGEND =
+  'legit accesses: broken (oops), warned (pardoned + WARNING), silent (pardoned quietly); strays: caught (oops),\n' +
+  'strayWarn (pardoned + WARNING), missed (unnoticed); exposure: protected page x tick reachable unnoticed;\n' +
+  'wrmsr: PKRS writes (unchanged values skipped); IPIs: cross-CPU PKRS updates.\n';
+
+const head = (k: keyof RunSummary): string => SHORT[k] ?? k;
+
 export function formatTable(header: string[], rows: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
@@ -16,7 +30,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 }
 
 export function compareTable(results: RunResult[]): string {
-  const header = ['policy', ...COMPARE_COLUMNS, 'stop'];
+  const header = ['policy', ...COMPARE_COLUMNS.map(head), 'stop'];
   const rows = results.map((r) => [r.policy, ...COMPARE_COLUMNS.map((k) => String(r.summary[k])), r.stop + (r.expectations.some((x) => !x.ok) ? ' (expect FAILED)' : '')]);
   return formatTable(header, rows);
 }
@@ -35,6 +49,6 @@ export function totalsByPolicy(perFile: RunResult[][]): { policy: string; summar
 }
 
 export function totalsTable(perFile: RunResult[][]): string {
-  const header = ['policy', ...COMPARE_COLUMNS];
+  const header = ['policy', ...COMPARE_COLUMNS.map(head)];
   return formatTable(header, totalsByPolicy(perFile).map((t) => [t.policy, ...COMPARE_COLUMNS.map((k) => String(t.summary[k]))]));
 }
