@@ -6,7 +6,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium; PKSIM_CHROMIUM points elsewhere (another distro's path). */
+export const CHROMIUM = process.env.PKSIM_CHROMIUM || '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const MUST_RUN = !!process.env.CI;
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
