@@ -183,6 +183,8 @@ export class Machine {
     const t = this.cpus[cpu]!.curr;
     if (t.local.depth > 0) {
       this.leak(cpu, 'kmap_local', `${t.local.depth} kmap_local mapping(s) still held at ${where}`);
+      // The leaked mappings take the rights they granted with them: one bug, one report.
+      for (let i = t.local.depth - 1; i >= 0; i--) this.hooks.unmapLocal(this, cpu, t.local.page[i]!);
       this.dropLocalStack(cpu, t);
     }
     this.checkHeldAtExit(cpu, t.ctx, where);

@@ -72,7 +72,10 @@ export interface RunResult {
   seed: number | null;
   /** The choices the scheduler made: passing them back as --schedule replays the run. */
   schedule: number[];
-  /** Why the run stopped: 'done', 'panic', 'deadlock', 'limit:steps'. */
+  /**
+   * Why the run stopped: 'done' (every context finished), 'killed' (finished, but an oops killed
+   * a task), 'panic', 'deadlock' (contexts blocked forever), 'limit:steps'.
+   */
   stop: string;
   config: RunConfigInfo;
   events: PksimEvent[];

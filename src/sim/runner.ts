@@ -113,7 +113,9 @@ export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
     }
     m.tick++;
   }
-  const finished = stop === 'done' && sched.allDone() && !m.tasks.some((t) => t.state === 'dead');
+  // Everything ran to the end, except tasks an oops killed.
+  if (stop === 'done' && m.tasks.some((t) => t.state === 'dead')) stop = 'killed';
+  const finished = stop === 'done';
   const summary = metrics.summary(m, m.tick, finished);
   return {
     scenario: ir.name,

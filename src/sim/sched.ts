@@ -177,7 +177,7 @@ export class Scheduler {
 
   allDone(): boolean {
     for (const t of this.m.tasks) {
-      if (t.kind === 'idle') continue;
+      if (t.kind === 'idle' || t.state === 'dead') continue;
       if (t.kind === 'worker') {
         if (t.workQueue.length > 0 || t.ctx.work >= 0) return false;
       } else if (t.state === 'runnable' || t.state === 'blocked') return false;
