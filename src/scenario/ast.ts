@@ -4,9 +4,7 @@
 import type { Tok } from './lexer.js';
 
 /** An argument: one atom, or atoms joined by '|' (READ|WRITE). */
-export interface Arg {
-  parts: Tok[];
-}
+export type Arg = Tok[];
 
 export interface CallStmt {
   kind: 'call';

@@ -328,7 +328,7 @@ export class Parser {
           this.i++;
           parts.push(this.atom());
         }
-        args.push({ parts });
+        args.push(parts);
         if (!this.isPunct(',')) break;
         this.i++;
       }

@@ -102,11 +102,11 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   };
 
   const single = (a: Arg, what: string): Tok | null => {
-    if (a.parts.length > 1) {
-      scope.error(a.parts[1]!, `'|' only combines READ and WRITE; expected ${what}`);
+    if (a.length > 1) {
+      scope.error(a[1]!, `'|' only combines READ and WRITE; expected ${what}`);
       return null;
     }
-    return a.parts[0]!;
+    return a[0]!;
   };
   const name = (a: Arg, what: string): Tok | null => {
     const t = single(a, what);
@@ -155,7 +155,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   };
   const rights = (a: Arg): number => {
     let r = 0;
-    for (const t of a.parts) {
+    for (const t of a) {
       if (K.s[t] === 'READ') r |= RIGHT_READ;
       else if (K.s[t] === 'WRITE') r |= RIGHT_WRITE;
       else scope.error(t, `expected READ, WRITE or READ|WRITE, found '${K.s[t]}'`);
@@ -187,17 +187,16 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     const n = st.args.length;
     if (n < sig.required || n > sig.args.length) {
       const want = sig.required === sig.args.length ? `${sig.required}` : `${sig.required} or ${sig.args.length}`;
-      const at = n > sig.args.length ? st.args[sig.args.length]!.parts[0]! : st.close;
+      const at = n > sig.args.length ? st.args[sig.args.length]![0]! : st.close;
       scope.error(at, `${fname}() takes ${want} argument${want === '1' ? '' : 's'}, not ${n}`);
       return;
     }
     const text = joinTokens(scope.toks, st.from, st.to);
     const ins = mk(sig.op, st.dst ?? st.name, text);
-    if (sig.args.includes('off')) ins.arg = 0;
-    if (sig.args.includes('rights')) ins.arg = RIGHT_READ | RIGHT_WRITE;
-    sig.args.forEach((kind, i) => {
-      const a = st.args[i];
-      if (!a) return;
+    ins.arg = sig.defaultArg;
+    for (let i = 0; i < n; i++) {
+      const a = st.args[i]!;
+      const kind = sig.args[i]!;
       switch (kind) {
         case 'page':
           ins.page = page(a, fname);
@@ -239,7 +238,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
           ins.ref = context(a, kind, fname);
           break;
       }
-    });
+    }
     if (st.dst !== null) {
       const k = scope.kindOf(K.s[st.dst]);
       if (k) scope.error(st.dst, `'${K.s[st.dst]}' is a ${k}; a pointer variable needs another name`);

@@ -1,7 +1,7 @@
 // The statements of a program: their kernel names, the opcode each compiles to, and the kind
 // of each argument, so that the compiler checks them all the same way.
 
-import type { Opcode } from './ir.js';
+import { RIGHT_READ, RIGHT_WRITE, type Opcode } from './ir.js';
 
 /**
  * page: a declared page; ptr: an assigned pointer variable; local/atomic: a pointer assigned
@@ -35,6 +35,8 @@ export interface StmtSig {
   expand?: 'read' | 'write';
   /** Only in a user task's program. */
   userOnly?: boolean;
+  /** Instr.arg when an optional argument is left out: offset 0, rights READ|WRITE, else -1. */
+  defaultArg: number;
 }
 
 const sig = (op: Opcode, args: ArgKind[], required = args.length, dst: StmtSig['dst'] = 'no'): StmtSig => ({
@@ -42,6 +44,7 @@ const sig = (op: Opcode, args: ArgKind[], required = args.length, dst: StmtSig['
   args,
   required,
   dst,
+  defaultArg: args.includes('off') ? 0 : args.includes('rights') ? RIGHT_READ | RIGHT_WRITE : -1,
 });
 
 export const STATEMENTS: Record<string, StmtSig> = {

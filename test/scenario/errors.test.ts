@@ -39,6 +39,9 @@ describe('syntax errors', () => {
     ['worker with a body', 'worker w cpu 0 { nop() }', "1:16: a worker has no program of its own: declare its work items with 'work NAME on WORKER { ... }'"],
     ['stray {', task('{ read(p) }'), "7:3: unexpected '{': only repeat N { ... } opens a block"],
     ['bad trigger', 'softirq s cpu 0 at noon { nop() }', "1:20: expected 'tick N' or 'any' after at, found 'noon'"],
+    ['missing }', 'task a cpu 0 {\n  nop()\ntask b cpu 0 {\n  nop()\n}\n', "3:1: 'task' declaration inside a program: is a '}' missing above?"],
+    ['declaration split over lines', 'key\npmem = 1', '1:4: expected a key name at the end of the line'],
+    ['missing argument', task('read(p, )'), "7:11: expected an argument, found ')'"],
   ];
   for (const [what, src, want] of cases) it(what, () => expect(first(src)).toBe(want));
 
@@ -91,6 +94,9 @@ describe('semantic errors', () => {
     ['nothing to assign', task('x = kunmap(buf)'), "7:3: kunmap() returns nothing to assign to 'x'"],
     ['variable named like a page', task('buf = kmap(buf)'), "7:3: 'buf' is a page; a pointer variable needs another name"],
     ['repeat count 0', task('repeat 0 { nop() }'), '7:10: repeat count 0 out of range (1..1000000)'],
+    ['huge number', task('p = kmap(buf)\n  write(p, 99999999999999999999)'), '8:12: offset 99999999999999999999 out of range (0..4095)'],
+    ['tick out of range', 'softirq s cpu 0 at tick 1000000001 { nop() }', '1:25: tick 1000000001 out of range (0..1000000000)'],
+    ['repeat count too large', task('repeat 1000001 { nop() }'), '7:10: repeat count 1000001 out of range (1..1000000)'],
     ['cpus out of range', 'cpus 65', '1:6: cpus 65 out of range (1..64)'],
     ['wp not 0/1', 'wp 2', '1:4: wp is CR0.WP: 0 or 1, not 2'],
     ['unknown metric', 'task t cpu 0 { nop() }\nexpect oopsess == 1', "2:8: unknown metric 'oopsess'; did you mean 'oopses'?"],
