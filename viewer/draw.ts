@@ -39,6 +39,7 @@ export const MARKER_COLORS: Record<string, string> = {
   grant: '#7f56d9',
   revoke: '#c3b5fd',
   ipi: '#667085',
+  sleep: '#d0d5dd',
   report: '#98a2b3',
 };
 

@@ -22,7 +22,7 @@ export function markerTitle(run: RunView, m: MarkerView): string {
       ? `stray ${ev.write ? 'write' : 'read'} (${m.sub})`
       : m.type === 'warning' && m.sub === 'suppressed'
         ? 'warning (suppressed by WARN_ONCE)'
-        : m.type === 'report'
+        : m.type === 'report' || m.type === 'sleep'
           ? String(ev.type)
           : m.type;
   return `${what} — tick ${m.tick}, CPU ${m.cpu}, ${run.contexts[m.ctx] ?? 'no context'}`;

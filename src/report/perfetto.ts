@@ -83,6 +83,10 @@ function instantName(e: PksimEvent, pageNames: readonly string[]): string {
       return `${e.type}_access key ${e.key}`;
     case 'ipi':
       return `IPI -> cpu${e.target}: ${e.reason}`;
+    case 'sleep':
+      return `sleep: ${e.reason}`;
+    case 'wakeup':
+      return `wake up ${e.target}: ${e.reason}`;
     default:
       return e.type;
   }

@@ -68,6 +68,7 @@ export type MarkerType =
   | 'grant'
   | 'revoke'
   | 'ipi'
+  | 'sleep'
   | 'report';
 export const MARKER_TYPES: readonly MarkerType[] = [
   'map',
@@ -81,6 +82,7 @@ export const MARKER_TYPES: readonly MarkerType[] = [
   'grant',
   'revoke',
   'ipi',
+  'sleep',
   'report',
 ];
 
@@ -100,6 +102,9 @@ export function markerType(e: PksimEvent): MarkerType | null {
       return e.type;
     case 'access':
       return accessClass(e) === 'stray' ? 'stray' : null;
+    case 'sleep':
+    case 'wakeup':
+      return 'sleep';
     case 'lifo_violation':
     case 'leak':
     case 'report':
