@@ -57,7 +57,8 @@ function formatDiagnostic(d: Diagnostic, lines: string[]): string {
   let out = `${d.file}:${d.line}:${d.col}: error: ${d.message}\n`;
   const src = lines[d.line - 1];
   if (src === undefined) return out;
-  const text = src.endsWith('\r') ? src.slice(0, -1) : src;
+  let text = src.endsWith('\r') ? src.slice(0, -1) : src;
+  if (d.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // columns do not count it
   // Keep tabs in the caret line so that the caret sits under the spot whatever the tab width.
   let pad = '';
   for (let i = 0; i < d.col - 1 && i < text.length; i++) pad += text[i] === '\t' ? '\t' : ' ';

@@ -113,9 +113,10 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
   const comments: string[] = [];
   let commentsDone = false;
   let lastCommentLine = 0;
-  let i = 0;
+  // A byte order mark from an editor is not part of the scenario (nor of column 1).
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
-  let lineStart = 0;
+  let lineStart = i;
   let bol = true;
   const n = text.length;
   const err = (l: number, c: number, len: number, message: string) => {

@@ -220,6 +220,11 @@ task t cpu 0 { a = kmap_local_page(pg); read(a, 1) /* inline */ kunmap_local(a);
     expect(ir.contexts[0]!.program.map((i) => i.op)).toEqual(['kmap_local', 'read', 'kunmap_local']);
   });
 
+  it('ignores a byte order mark', () => {
+    const ir = compileScenario('\ufeffpage pg\ntask t cpu 0 { stray_read(pg) }\n', F);
+    expect(ir.pages[0]!.loc).toEqual({ file: F, line: 1, col: 1 });
+  });
+
   it('uses the last assignment of a variable for kunmap_local checks', () => {
     const src = 'page pg highmem\ntask t cpu 0 {\n a = kmap_atomic(pg)\n kunmap_atomic(a)\n a = kmap_local_page(pg)\n kunmap_local(a)\n}\n';
     expect(compileScenario(src, F).contexts[0]!.vars).toEqual(['a']);
