@@ -19,6 +19,8 @@ export interface FnInfo {
   isStatic: boolean;
   params: VarInfo[];
   locals: Map<string, VarInfo>;
+  /** True when the function header did not parse (a macro such as SYSCALL_DEFINE): params unknown. */
+  pseudo?: boolean;
 }
 
 export interface CallInfo {
@@ -141,9 +143,42 @@ export function buildModel(tree: Tree, source: string): FileModel {
       if (!fnByName.has(f.name)) fnByName.set(f.name, f);
     }
   }
+  // A function whose header is a macro (SYSCALL_DEFINE3(...) { ... }) does not parse as a
+  // function_definition: its outermost block stands in for it, named from the header text.
+  const pseudo = new Map<number, FnInfo>();
   const fnOf = (n: Node): FnInfo | null => {
-    for (let p: Node | null = n.parent; p; p = p.parent) if (p.type === 'function_definition') return fnById.get(p.id) ?? null;
-    return null;
+    let outer: Node | null = null;
+    for (let p: Node | null = n.parent; p; p = p.parent) {
+      if (p.type === 'function_definition') return fnById.get(p.id) ?? null;
+      if (p.type === 'compound_statement' || (p.type === 'ERROR' && !outer)) outer = p;
+    }
+    if (!outer) return null;
+    let f = pseudo.get(outer.id);
+    if (!f) {
+      const head = outer.type === 'ERROR' ? source.slice(outer.startIndex, outer.startIndex + 400).split('{')[0]! : source.slice(Math.max(0, outer.startIndex - 400), outer.startIndex);
+      const cut = head.slice(Math.max(head.lastIndexOf(';'), head.lastIndexOf('}')) + 1);
+      const m = /(\w+)\s*\(\s*(\w*)/.exec(cut.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
+      const name = m ? (/^(COMPAT_)?SYSCALL_DEFINE/.test(m[1]!) ? `${m[1]}(${m[2]})` : m[1]!) : `<block at line ${outer.startPosition.row + 1}>`;
+      const body = outer;
+      let locals: Map<string, VarInfo> | null = null;
+      f = {
+        name,
+        node: outer,
+        body,
+        isStatic: false,
+        params: [],
+        pseudo: true,
+        get locals() {
+          if (!locals) {
+            locals = new Map();
+            for (const decl of body.descendantsOfType('declaration')) if (decl) for (const v of varsOf(decl)) locals.set(v.name, v);
+          }
+          return locals;
+        },
+      };
+      pseudo.set(outer.id, f);
+    }
+    return f;
   };
   /** The call_expression whose callee identifier starts at `index`, if the text there is one. */
   const callAt = (index: number, name: string): Node | null => {

@@ -139,7 +139,11 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
       if (u.fn === fn && m) events.set(u.node.id, { kind: 'unmap', sites: m });
     }
     const guards = new Map<string, number[]>();
-    for (const i of idxs) for (const v of works[i]!.esc.vars) guards.set(v, [...(guards.get(v) ?? []), i]);
+    for (const i of idxs) {
+      const page = norm(works[i]!.site.arg);
+      const names = /^\w+$/.test(page) ? [...works[i]!.esc.vars, page] : works[i]!.esc.vars;
+      for (const v of names) guards.set(v, [...(guards.get(v) ?? []), i]);
+    }
     pathReports.set(fn, analysePaths(fn.body, events, guards));
   }
 
@@ -164,7 +168,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
   // Classify kmap() sites.
   for (const w of works) {
     const s = w.site;
-    const fnErr = !s.inErrorRegion && w.call.fn ? firstError(w.call.fn.node) : null;
+    const fnErr = !s.inErrorRegion && w.call.fn ? (w.call.fn.pseudo ? w.call.fn.node : firstError(w.call.fn.node)) : null;
     if (s.inErrorRegion) finding({ kind: 'error-region', line: s.line, column: s.column, site: works.indexOf(w), message: `${s.call}() call sits in a region tree-sitter could not parse (a macro or #ifdef it cannot see through); the result is based on the part of the tree that parsed` });
     else if (fnErr) {
       s.inErrorRegion = true;
@@ -203,6 +207,24 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
   for (const f of res.findings) if (f.site !== undefined) f.site = order.get(f.site);
   for (const fx of res.fixes) fx.site = order.get(fx.site) ?? fx.site;
   return res;
+}
+
+/** A get helper that maps a page and returns the page itself (or stores it through an out-parameter): the line. */
+function pageHandedBack(fn: FnInfo, arg: string): number | null {
+  const a = norm(arg);
+  if (!/^\w+$/.test(a)) return null;
+  for (const r of fn.body.descendantsOfType('return_statement')) {
+    const v = r?.namedChild(0);
+    if (r && v && norm(stripWrappers(v).text) === a) return r.startPosition.row + 1;
+  }
+  for (const x of fn.body.descendantsOfType('assignment_expression')) {
+    const l = x?.childForFieldName('left');
+    const r = x?.childForFieldName('right');
+    if (!x || !l || !r || l.type !== 'pointer_expression' || norm(stripWrappers(r).text) !== a) continue;
+    const base = l.namedChild(0)?.text ?? '';
+    if (fn.params.some((p) => p.name === base)) return x.startPosition.row + 1;
+  }
+  return null;
 }
 
 /** Mapped inside a loop and unmapped inside a different loop (page arrays). */
@@ -261,6 +283,13 @@ function classifyKmap(
     s.class = h.class;
     R.push(...ret.map((f) => f.text));
     if (partial) R.push(`kunmap() only on the paths at ${lines(unmapLines)}, e.g. error paths; other paths return with the mapping live`);
+    R.push(...h.reasons);
+    s.fixable = false;
+    s.fixNote = 'get/put helper pair: convert the helpers and their callers by hand';
+  } else if (!s.unmaps.length && fn && pageHandedBack(fn, s.arg)) {
+    const h = checkHelperPair(model, fn, w);
+    s.class = h.class;
+    R.push(`the page ${s.arg} is handed back to the caller still mapped (line ${pageHandedBack(fn, s.arg)})`);
     R.push(...h.reasons);
     s.fixable = false;
     s.fixNote = 'get/put helper pair: convert the helpers and their callers by hand';

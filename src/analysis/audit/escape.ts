@@ -27,10 +27,10 @@ export interface EscapeReport {
 }
 
 /** Callees that are known to use a pointer synchronously and keep nothing. */
-const SYNC = /^(mem(cpy|set|move|cmp|chr|scan|zero_explicit|cpy_(to|from)_page)|str\w*|copy_(to|from)_user\w*|__copy_\w+|copy_(to|from)_iter|copy_page\w*|clear_page|clear_user|flush_dcache_page|flush_kernel\w*|crc\w*|csum\w*|print\w*|pr_\w+|dev_(err|warn|info|dbg)|WARN\w*|BUG_ON|le\d+_to_cpu\w*|cpu_to_le\w+|be\d+_to_cpu\w*|get_unaligned\w*|put_unaligned\w*|sizeof|min|max|min_t|max_t|offset_in_page|virt_to_page|page_address|kfree|sg_virt|hex_dump\w*|print_hex_dump\w*|unlikely|likely|IS_ERR|PTR_ERR|ERR_PTR|ALIGN|memchr_inv|test_bit|set_bit|clear_bit|find_\w*bit\w*|__set_bit|__clear_bit|bitmap_\w+|kasan_\w+|kmsan_\w+)$/;
+const SYNC = /^(mem(cpy|set|move|cmp|chr|scan|zero_explicit|cpy_(to|from)_page)|str\w*|copy_(to|from)_user\w*|__copy_\w+|copy_(to|from)_iter|copy_page\w*|clear_page|clear_user|flush_dcache_page|flush_kernel\w*|crc\w*|csum\w*|print\w*|pr_\w+|dev_(err|warn|info|dbg)|WARN\w*|BUG_ON|le\d+_to_cpu\w*|cpu_to_le\w+|be\d+_to_cpu\w*|get_unaligned\w*|put_unaligned\w*|sizeof|min|max|min_t|max_t|offset_in_page|virt_to_page|page_address|kfree|sg_virt|hex_dump\w*|print_hex_dump\w*|unlikely|likely|IS_ERR|PTR_ERR|ERR_PTR|ALIGN|memchr_inv|test_bit|set_bit|clear_bit|find_\w*bit\w*|__set_bit|__clear_bit|bitmap_\w+|kasan_\w+|kmsan_\w+|iov_iter_kvec|iov_iter_init|kernel_sendmsg\w*|kernel_recvmsg|sock_sendmsg|sock_recvmsg)$/;
 
 /** Callees that hand what they are given to another context, or keep it. */
-const ASYNC = /(queue_work|queue_delayed_work|schedule_work|schedule_delayed_work|INIT_WORK|INIT_DELAYED_WORK|kthread_\w+|tasklet_\w+|call_rcu|init_completion|^complete(_all)?$|submit_bio|bio_add_\w+|bio_init|^sg_set_buf$|^sg_init_one$|^sg_set_page$|^sg_init_table$|timer_setup|mod_timer|add_timer|^async_\w+|\w+_async$|list_add\w*|hlist_add\w*|llist_add|xa_store\w*|radix_tree_insert|idr_alloc\w*|kfifo_in\w*|\w*_enqueue\w*|\w*_submit\w*|\w*_queue\w*|iov_iter_kvec|iov_iter_init|\w*_set_callback|request_irq|swap\w*_push|\w*_register\w*)/;
+const ASYNC = /(queue_work|queue_delayed_work|schedule_work|schedule_delayed_work|INIT_WORK|INIT_DELAYED_WORK|kthread_\w+|tasklet_\w+|call_rcu|init_completion|^complete(_all)?$|submit_bio|bio_add_\w+|bio_init|^sg_set_buf$|^sg_init_one$|^sg_set_page$|^sg_init_table$|timer_setup|mod_timer|add_timer|^async_\w+|\w+_async$|list_add\w*|hlist_add\w*|llist_add|xa_store\w*|radix_tree_insert|idr_alloc\w*|kfifo_in\w*|\w*_enqueue\w*|\w*_submit\w*|\w*_queue\w*|\w*_set_callback|request_irq|swap\w*_push|\w*_register\w*)/;
 
 function isCallback(model: FileModel, arg: Node): string | null {
   const a = stripWrappers(arg);
@@ -201,7 +201,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
     if (target && depth > 0 && idx >= 0 && target.params[idx]) {
       const inner = traceParam(model, target, target.params[idx]!.name, depth - 1);
       const bad = inner.facts.find((f) => f.verdict === 'global' || f.verdict === 'unclear');
-      if (bad) fact(bad.verdict, `${what} is passed to ${name}(), where ${bad.text.replace(/^the (address|parameter)/, 'it')} (line ${bad.line})`, call);
+      if (bad) fact(bad.verdict, `${what} is passed to ${name}(); there, ${bad.text} (line ${bad.line})`, call);
       return;
     }
     if (struct) {

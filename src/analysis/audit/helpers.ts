@@ -29,8 +29,8 @@ function enclosingFn(model: FileModel, n: Node): FnInfo | null {
   return model.fnOf(n);
 }
 
-export function checkHelperPair(model: FileModel, getter: FnInfo, _w: SiteWork): HelperVerdict {
-  const puts = putHelpers(model, getter);
+export function checkHelperPair(model: FileModel, getter: FnInfo, _w: SiteWork | null, depth = 2, given?: FnInfo[]): HelperVerdict {
+  const puts = given ?? putHelpers(model, getter);
   const callers = model.callsTo(getter.name).map((n) => ({ n, fn: enclosingFn(model, n) })).filter((c) => c.fn && c.fn !== getter);
   const where = getter.isStatic ? '' : ` (${getter.name}() is not static: callers in other files are not seen)`;
   if (!callers.length) {
@@ -55,7 +55,13 @@ export function checkHelperPair(model: FileModel, getter: FnInfo, _w: SiteWork):
     }
     const r = esc.facts.find((f) => f.verdict === 'returned');
     if (r) {
-      bad.push(`caller ${c.name}() passes the mapping on to its own callers (line ${r.line})`);
+      // A chain of getters (find_entry() calling get_page()): check the outer getter's callers.
+      const outer = depth > 0 && !putCalls.length ? checkHelperPair(model, c, null, depth - 1, puts) : null;
+      if (outer?.class === 'local') good.push(`${c.name}() (itself a getter whose callers all put)`);
+      else if (outer?.class === 'global') {
+        global = true;
+        bad.push(`caller ${c.name}() passes the mapping on (line ${r.line}): ${outer.reasons.join('; ')}`);
+      } else bad.push(`caller ${c.name}() passes the mapping on to its own callers (line ${r.line})${outer ? ': ' + outer.reasons.join('; ') : ''}`);
       continue;
     }
     if (!putCalls.length) {

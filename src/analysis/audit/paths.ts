@@ -249,6 +249,15 @@ function failureTest(cond: Node): { name: string; failWhenTrue: boolean } | null
       t = t.slice(1);
     } else break;
   }
+  // `v && !IS_ERR(v)` (valid: fails when false) and `!v || IS_ERR(v)` (fails when true).
+  for (const [op, failWhenTrue] of [['&&', false], ['||', true]] as const) {
+    if (!neg && t.includes(op)) {
+      const parts = t.split(op).map((x) => failureTest({ text: x } as Node));
+      const n0 = parts[0]?.name;
+      if (n0 && parts.every((x) => x && x.name === n0 && x.failWhenTrue === failWhenTrue)) return { name: n0, failWhenTrue };
+      return null;
+    }
+  }
   let m = /^(?:IS_ERR|IS_ERR_OR_NULL)\((\w+)\)$/.exec(t);
   if (m) return { name: m[1]!, failWhenTrue: !neg };
   m = /^(\w+)==NULL$/.exec(t) ?? /^NULL==(\w+)$/.exec(t);
