@@ -127,17 +127,19 @@ export function drawTimeline(model: ViewModel, st: ViewState, width: number): SV
 
   const sp = run.spans;
   for (let i = 0; i < sp.length; i += SPAN_FIELDS) {
-    const [cpu, s, e, depth, kind, ctx] = sp.slice(i, i + SPAN_FIELDS) as [number, number, number, number, number, number];
+    const [cpu, s, e, depth, kind, ctx, owner] = sp.slice(i, i + SPAN_FIELDS) as [number, number, number, number, number, number, number];
     if (e < st.t0 || s > st.t1 || !lanes[cpu]) continue;
     const name = run.contexts[ctx] ?? '?';
     const kindName = FRAME_KINDS[kind] ?? 'user';
     const x0 = clampX(s);
     const w = Math.max(1, clampX(e) - x0);
     const yy = laneY[cpu]! + MARK_H + depth * ROW_H;
-    const cls = st.ctx && st.ctx !== name ? 'span dim' : 'span';
+    const ownerName = run.contexts[owner] ?? name;
+    const cls = st.ctx && st.ctx !== name && st.ctx !== ownerName ? 'span dim' : 'span';
     const r = svg('rect', { class: cls, x: x0, y: yy, width: w, height: ROW_H - 2, fill: `var(--${kindName})` });
     r.dataset.kind = kindName;
     r.dataset.ctx = name;
+    r.dataset.owner = ownerName;
     r.dataset.i = String(i / SPAN_FIELDS);
     lanes[cpu]!.appendChild(r);
     const text = label(name, w);

@@ -88,13 +88,14 @@ export function showMarker(panel: HTMLElement, model: ViewModel, run: RunView, m
 }
 
 export function showSpan(panel: HTMLElement, run: RunView, i: number): void {
-  const [cpu, s, e, depth, kind, ctx] = run.spans.slice(i * SPAN_FIELDS, (i + 1) * SPAN_FIELDS) as number[];
+  const [cpu, s, e, depth, kind, ctx, owner] = run.spans.slice(i * SPAN_FIELDS, (i + 1) * SPAN_FIELDS) as number[];
   clear(panel);
   panel.dataset.type = 'frame';
   panel.appendChild(el('h3', { id: 'panel-title' }, `${FRAME_KINDS[kind!] ?? '?'} ${run.contexts[ctx!] ?? '?'}`));
   const t = el('table');
   t.appendChild(row(['CPU', String(cpu)]));
   t.appendChild(row(['depth', String(depth)]));
+  if (owner !== ctx) t.appendChild(row(['handles a fault of', run.contexts[owner!] ?? '?']));
   t.appendChild(row(['from', String(s)]));
   t.appendChild(row(['to', String(e)]));
   panel.appendChild(t);

@@ -18,8 +18,11 @@ import {
 
 export const FRAME_KINDS = ['user', 'kthread', 'worker', 'softirq', 'hardirq', 'nmi', 'exception'] as const;
 
-/** Fields per span in RunView.spans: cpu, start, end, depth, kind (FRAME_KINDS index), context (contexts index). */
-export const SPAN_FIELDS = 6;
+/**
+ * Fields per span in RunView.spans: cpu, start, end, depth, kind (FRAME_KINDS index), context and
+ * owner (contexts indices; the owner of a #PF frame is the context that faulted).
+ */
+export const SPAN_FIELDS = 7;
 /** Fields per band in RunView.bands: cpu, key index (RunView.keys), start, end, state (KEY_STATES index). */
 export const BAND_FIELDS = 5;
 
@@ -115,7 +118,7 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
   const spans: number[] = [];
   for (const s of tl.spans) {
     maxDepth[s.cpu] = Math.max(maxDepth[s.cpu] ?? 0, s.depth);
-    spans.push(s.cpu, s.start, s.end, s.depth, Math.max(0, FRAME_KINDS.indexOf(s.kind as never)), ctxOf(s.name));
+    spans.push(s.cpu, s.start, s.end, s.depth, Math.max(0, FRAME_KINDS.indexOf(s.kind as never)), ctxOf(s.name), ctxOf(s.owner));
   }
   const bands: number[] = [];
   for (const b of keyBands(tl, keyIds, r.config.cr4pks)) {

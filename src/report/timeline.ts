@@ -37,6 +37,8 @@ export interface Span {
   kind: FrameKind;
   name: string;
   ctx: number;
+  /** The context the frame works for: itself, or for the #PF handler the context that faulted. */
+  owner: string;
 }
 
 export interface PkrsSeg {
@@ -165,11 +167,11 @@ export function buildTimeline(r: RunResult): Timeline {
   const kindOf = new Map<string, FrameKind>();
   for (const c of r.config.contexts) kindOf.set(c.name, c.kind);
 
-  type Frame = { kind: FrameKind; name: string; ctx: number; start: number; depth: number };
+  type Frame = { kind: FrameKind; name: string; ctx: number; start: number; depth: number; owner: string };
   const stacks: Frame[][] = Array.from({ length: cpus }, () => []);
   const spans: Span[] = [];
   const close = (cpu: number, f: Frame, t: number): void => {
-    spans.push({ cpu, start: f.start, end: t, depth: f.depth, kind: f.kind, name: f.name, ctx: f.ctx });
+    spans.push({ cpu, start: f.start, end: t, depth: f.depth, kind: f.kind, name: f.name, ctx: f.ctx, owner: f.owner });
   };
   const cur = new Array<number>(cpus).fill(r.config.defaultPkrs >>> 0);
   const pkrs: PkrsSeg[][] = Array.from({ length: cpus }, () => [{ start: 0, end, pkrs: r.config.defaultPkrs >>> 0 }]);
@@ -191,7 +193,7 @@ export function buildTimeline(r: RunResult): Timeline {
     owner.push(who);
     if (st) {
       if (e.type === 'entry') {
-        st.push({ kind: e.kind, name: e.name, ctx: e.ctx, start: t, depth: st.length });
+        st.push({ kind: e.kind, name: e.name, ctx: e.ctx, start: t, depth: st.length, owner: e.kind === 'exception' ? who : e.name });
       } else if (e.type === 'exit') {
         let j = st.length - 1;
         while (j >= 0 && !(st[j]!.name === e.name && st[j]!.kind === e.kind)) j--;
@@ -210,13 +212,13 @@ export function buildTimeline(r: RunResult): Timeline {
             st.length = 0;
           }
         } else {
-          const f: Frame = { kind: kindOf.get(e.to) ?? 'kthread', name: e.to, ctx: e.toCtx, start: t, depth: 0 };
+          const f: Frame = { kind: kindOf.get(e.to) ?? 'kthread', name: e.to, ctx: e.toCtx, start: t, depth: 0, owner: e.to };
           if (bottom) st[0] = f;
           else st.push(f);
         }
       } else if (st.length === 0 && e.ctx >= 0 && TASK_KINDS.has(e.ctxKind)) {
         // A task running without a recorded switch-in: it has been there since this event.
-        st.push({ kind: e.ctxKind as FrameKind, name: e.ctxName, ctx: e.ctx, start: t, depth: 0 });
+        st.push({ kind: e.ctxKind as FrameKind, name: e.ctxName, ctx: e.ctx, start: t, depth: 0, owner: e.ctxName });
       }
       if (e.type === 'pkrs_write') {
         const v = e.value >>> 0;

@@ -163,6 +163,13 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     expect(shown).toBeGreaterThan(0);
     expect(shown).toBeLessThan(all);
     expect(await page.$$eval('.span:not(.dim)', (s) => s.every((e) => (e as SVGElement).dataset.ctx !== 'writer'))).toBe(true);
+    // The #PF handler's frame and its fault, warning and pardon are charged to the interrupt.
+    const undimmed = await page.$$eval('.span:not(.dim)', (s) => s.map((e) => `${(e as SVGElement).dataset.kind}:${(e as SVGElement).dataset.owner}`));
+    expect(undimmed).toContain(`exception:${ctx}`);
+    const shownTypes = await page.$$eval('.marker', (ms) => ms.map((m) => (m as SVGElement).dataset.type));
+    for (const t of ['fault', 'warning', 'pardon', 'stray']) {
+      expect(shownTypes.filter((x) => x === t).length, t).toBe(expected(r).markers[t]);
+    }
     await page.selectOption('#ctx-filter', '');
     // Key filter: unticking the key removes its bands.
     const key = r.config.keys[0]!.id;
