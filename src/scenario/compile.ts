@@ -146,7 +146,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         const first = seen.get(K.s[d.kw]);
         if (first !== undefined) error(d.kw, `'${K.s[d.kw]}' is already set at line ${K.line[first]}`);
         seen.set(K.s[d.kw], d.kw);
-        const v = K.v[d.value];
+        const v = K.num(d.value);
         if (K.s[d.kw] === 'cpus') {
           if (v < 1 || v > MAX_CPUS) error(d.value, `cpus ${K.s[d.value]} out of range (1..${MAX_CPUS})`);
           else ir.machine.cpus = v;
@@ -206,7 +206,7 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
   switch (d.kind) {
     case 'key': {
       const k = ir.keys[i]!;
-      const id = K.v[d.id];
+      const id = K.num(d.id);
       if (id < 1 || id > 15) error(d.id, `key number ${K.s[d.id]} out of range (1..15; key 0 is the kernel's unprotected default)`);
       else {
         const other = ir.keys.find((x) => x !== k && x.id === id);
@@ -249,8 +249,8 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
 
 function defineContext(d: ContextAst, c: ContextDecl, ir: ScenarioIR, scope: ScenarioScope, error: ErrorFn): void {
   const K = scope.toks;
-  if (K.v[d.cpu] >= ir.machine.cpus) error(d.cpu, `CPU ${K.s[d.cpu]} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
-  else c.cpu = K.v[d.cpu];
+  if (K.num(d.cpu) >= ir.machine.cpus) error(d.cpu, `CPU ${K.s[d.cpu]} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
+  else c.cpu = K.num(d.cpu);
   const irq = c.kind === 'softirq' || c.kind === 'hardirq' || c.kind === 'nmi';
   let trigger: Trigger = irq ? { type: 'raise' } : { type: 'start' };
   const t = d.trigger;
@@ -259,8 +259,8 @@ function defineContext(d: ContextAst, c: ContextDecl, ir: ScenarioIR, scope: Sce
   } else if (t?.kind === 'on') {
     trigger = { type: 'channel', channel: scope.lookup(t.channel, 'channel') };
   } else if (t?.kind === 'tick') {
-    if (K.v[t.tick] > MAX_TICK) error(t.tick, `tick ${K.s[t.tick]} out of range (0..${MAX_TICK})`);
-    trigger = { type: 'tick', tick: K.v[t.tick] };
+    if (K.num(t.tick) > MAX_TICK) error(t.tick, `tick ${K.s[t.tick]} out of range (0..${MAX_TICK})`);
+    trigger = { type: 'tick', tick: K.num(t.tick) };
   } else if (t?.kind === 'any') {
     trigger = { type: 'any' };
   }
@@ -293,7 +293,7 @@ function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expe
   } else if (d.op === null || d.value === null) {
     error(d.metric, `expected a comparison after '${m}', e.g. expect ${m} == 0`);
   }
-  const value = d.value === null ? 0 : K.v[d.value]!;
+  const value = d.value === null ? 0 : K.num(d.value);
   if (d.value !== null && value > MAX_VALUE) error(d.value, `value ${K.s[d.value]} out of range (0..${MAX_VALUE})`);
   return { ...base, metric: m, op: (d.op === null ? '==' : K.s[d.op]) as CmpOp, value };
 }

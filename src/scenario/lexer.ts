@@ -19,8 +19,6 @@ export type Tok = number;
  */
 export class Toks {
   t: Uint8Array;
-  /** Value of a number token. */
-  v: Float64Array;
   line: Int32Array;
   col: Int32Array;
   /** 1 for the first token on its line. */
@@ -31,18 +29,22 @@ export class Toks {
 
   constructor(capacity: number) {
     this.t = new Uint8Array(capacity);
-    this.v = new Float64Array(capacity);
     this.line = new Int32Array(capacity);
     this.col = new Int32Array(capacity);
     this.bol = new Uint8Array(capacity);
   }
 
-  push(t: T, s: string, v: number, line: number, col: number, bol: boolean): Tok {
+  /** Value of a number token (0 if malformed: the lexer has reported it). */
+  num(tok: Tok): number {
+    const v = parseNumber(this.s[tok]!);
+    return Number.isNaN(v) ? 0 : v;
+  }
+
+  push(t: T, s: string, line: number, col: number, bol: boolean): Tok {
     const i = this.count++;
     if (i === this.t.length) this.grow();
     this.t[i] = t;
     this.s[i] = s;
-    this.v[i] = v;
     this.line[i] = line;
     this.col[i] = col;
     this.bol[i] = bol ? 1 : 0;
@@ -51,7 +53,7 @@ export class Toks {
 
   /** A position that is not a token (end of a line, start of file), for error messages. */
   synthetic(line: number, col: number): Tok {
-    return this.push(T.Eof, '', 0, line, col, false);
+    return this.push(T.Eof, '', line, col, false);
   }
 
   private grow(): void {
@@ -59,9 +61,6 @@ export class Toks {
     const t = new Uint8Array(n);
     t.set(this.t);
     this.t = t;
-    const v = new Float64Array(n);
-    v.set(this.v);
-    this.v = v;
     const line = new Int32Array(n);
     line.set(this.line);
     this.line = line;
@@ -107,8 +106,8 @@ function isIdentPart(c: number): boolean {
 }
 
 export function lex(text: string, file: string, maxErrors: number): LexResult {
-  // Real scenarios have about one token per 4 characters; grow if not.
-  const toks = new Toks((text.length >> 2) + 16);
+  // Real scenarios have about one token per 3 to 5 characters; grow if there are more.
+  const toks = new Toks(((text.length / 3) | 0) + 16);
   const errors: Diagnostic[] = [];
   const comments: string[] = [];
   let commentsDone = false;
@@ -180,7 +179,7 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < n && isIdentPart(text.charCodeAt(j))) j++;
-      toks.push(T.Ident, text.slice(i, j), 0, line, col, bol);
+      toks.push(T.Ident, text.slice(i, j), line, col, bol);
       bol = false;
       i = j;
       continue;
@@ -189,9 +188,8 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
       let j = i + 1;
       while (j < n && isIdentPart(text.charCodeAt(j))) j++;
       const s = text.slice(i, j);
-      const v = parseNumber(s);
-      if (Number.isNaN(v)) err(line, col, s.length, `invalid number '${s}'`);
-      toks.push(T.Num, s, Number.isNaN(v) ? 0 : v, line, col, bol);
+      if (Number.isNaN(parseNumber(s))) err(line, col, s.length, `invalid number '${s}'`);
+      toks.push(T.Num, s, line, col, bol);
       bol = false;
       i = j;
       continue;
@@ -199,14 +197,14 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
     const c2 = text.charCodeAt(i + 1);
     // == != >= <=
     if (c2 === 61 && (c === 61 || c === 33 || c === 62 || c === 60)) {
-      toks.push(T.Punct, text.slice(i, i + 2), 0, line, col, bol);
+      toks.push(T.Punct, text.slice(i, i + 2), line, col, bol);
       bol = false;
       i += 2;
       continue;
     }
     const p = PUNCT[c];
     if (p !== undefined) {
-      toks.push(T.Punct, p, 0, line, col, bol);
+      toks.push(T.Punct, p, line, col, bol);
       bol = false;
       i++;
       continue;
@@ -217,7 +215,7 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
     i += ch.length;
   }
   // EOF sits just after the last character of the text, still a position on its last line.
-  const eof = toks.push(T.Eof, '', 0, line, n - lineStart + 1, true);
+  const eof = toks.push(T.Eof, '', line, n - lineStart + 1, true);
   while (comments.length > 0 && comments[comments.length - 1] === '') comments.pop();
   return { toks, eof, description: comments.join(' ').replace(/\s+/g, ' ').trim(), errors };
 }

@@ -123,8 +123,8 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
       scope.error(t, `expected ${what} (a number), found '${K.s[t]}'`);
       return 0;
     }
-    if (K.v[t] > max) scope.error(t, `${what} ${K.s[t]} out of range (0..${max})`);
-    return K.v[t];
+    if (K.num(t) > max) scope.error(t, `${what} ${K.s[t]} out of range (0..${max})`);
+    return K.num(t);
   };
   const pointer = (a: Arg, call: string, need: Opcode | null): number => {
     const t = name(a, 'a pointer variable');
@@ -269,7 +269,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
         call(st);
         continue;
       }
-      const count = K.v[st.count];
+      const count = K.num(st.count);
       if (count < 1 || count > MAX_REPEAT) scope.error(st.count, `repeat count ${K.s[st.count]} out of range (1..${MAX_REPEAT})`);
       loopSlots = Math.max(loopSlots, depth + 1);
       const head = mk('loop', st.tok, `repeat ${K.s[st.count]}`);
