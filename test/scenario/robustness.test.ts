@@ -56,7 +56,7 @@ describe('robustness', () => {
           check(text);
         },
       ),
-      { numRuns: 1500 },
+      { numRuns: 700 },
     );
   });
 
@@ -66,7 +66,7 @@ describe('robustness', () => {
         check(toks.join(' '));
         check(toks.join(''));
       }),
-      { numRuns: 1500 },
+      { numRuns: 700 },
     );
   });
 
@@ -75,7 +75,7 @@ describe('robustness', () => {
       fc.property(fc.string({ maxLength: 300, unit: 'binary' }), (s) => {
         check(s);
       }),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
   });
 
