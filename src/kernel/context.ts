@@ -21,7 +21,7 @@ export class Ctx {
   program: Instr[] = [];
   /** Per-variable pointer value and the mapping it was derived from (-1: none/forged). */
   varAddr: Float64Array = new Float64Array(0);
-  varMap: Int32Array = new Int32Array(0);
+  varMap: Float64Array = new Float64Array(0);
   loops: Int32Array = new Int32Array(0);
   /** Index of the scenario context or work item this context runs (-1 for idle). */
   decl = -1;
@@ -44,7 +44,7 @@ export class Ctx {
     this.program = program;
     this.pc = 0;
     this.varAddr = new Float64Array(vars);
-    this.varMap = new Int32Array(vars).fill(-1);
+    this.varMap = new Float64Array(vars).fill(-1);
     this.loops = new Int32Array(loops);
   }
 }
@@ -69,6 +69,8 @@ export class Task {
     readonly name: string,
     readonly kind: TaskKind | 'idle',
     public cpu: number,
+    /** Position in Machine.tasks (round-robin order). */
+    readonly index: number,
   ) {
     this.ctx = new Ctx(id, name, kind === 'idle' ? 'kthread' : kind, cpu, this);
   }

@@ -12,6 +12,7 @@ import { Ctx, Task } from './context.js';
 import type { EventSink, FrameKind, PksimEvent } from './events.js';
 import { VERDICT_OOPS, type PksHooks } from './pks_hooks.js';
 import { Stats } from './stats.js';
+import { MAP_ATOMIC, MAP_KMAP, MAP_LOCAL, MappingTable } from './mappings.js';
 
 export type WarnDedupe = 'once' | 'per-site';
 export type ResetPoint = 'work-item' | 'schedule';
@@ -26,10 +27,7 @@ export interface MachineConfig {
   resetPoints: ResetPoint[];
 }
 
-export const MAP_KMAP = 0;
-export const MAP_LOCAL = 1;
-export const MAP_ATOMIC = 2;
-export const MAP_LINEAR = 3;
+export { MAP_KMAP, MAP_LOCAL, MAP_ATOMIC, MAP_LINEAR } from './mappings.js';
 
 export const ACCESS_OK = 0;
 export const ACCESS_PARDONED = 1;
@@ -65,11 +63,8 @@ export class Machine {
   readonly pkmap: Pkmap;
   readonly fixmap: FixmapSlots;
   readonly as: AddressSpace;
-  // Mapping records: every pointer a scenario holds is derived from one.
-  readonly mapKind: number[] = [];
-  readonly mapPage: number[] = [];
-  readonly mapCtx: Ctx[] = [];
-  readonly mapLive: number[] = [];
+  /** Mapping records: every pointer a scenario holds is derived from one. */
+  readonly maps = new MappingTable();
   private readonly pageKmaps: number[][];
   /** Set when a kunmap() freed a pkmap slot: sleepers in kmap() can retry. */
   pkmapFreed = false;
@@ -84,6 +79,8 @@ export class Machine {
   private readonly warnedSites = new Set<string>();
   /** Result of the last map operation. */
   lastMapping = -1;
+  /** Pages whose key is protected by default: the only ones exposure counts. */
+  private readonly protectedPages: Int32Array;
 
   constructor(
     readonly cfg: MachineConfig,
@@ -101,7 +98,8 @@ export class Machine {
     this.pageHighmem = Uint8Array.from(cfg.pages, (p) => (p.highmem ? 1 : 0));
     this.pageKmaps = Array.from({ length: n }, () => []);
     this.pkmap = new Pkmap(cfg.lastPkmap, n);
-    this.fixmap = new FixmapSlots(cfg.cpus);
+    this.fixmap = new FixmapSlots(cfg.cpus, n);
+    this.protectedPages = Int32Array.from(cfg.pages.flatMap((p, i) => (p.key !== 0 && this.keyDefaultBits[p.key]! !== 0 ? [i] : [])));
     this.as = new AddressSpace(this.pageHighmem, this.pkmap, this.fixmap, cfg.cpus);
     this.nextCtxId = 0;
     for (let c = 0; c < cfg.cpus; c++) {
@@ -113,7 +111,7 @@ export class Machine {
   // ---- tasks and contexts -------------------------------------------------------------
 
   newTask(name: string, kind: TaskKind | 'idle', cpu: number): Task {
-    const t = new Task(this.nextCtxId++, name, kind, cpu);
+    const t = new Task(this.nextCtxId++, name, kind, cpu, this.tasks.length);
     t.threadPkrs = this.initPkrs;
     this.tasks.push(t);
     return t;
@@ -215,7 +213,7 @@ export class Machine {
 
   private dropLocalStack(cpu: number, t: Task): void {
     for (let i = 0; i < t.local.depth; i++) {
-      this.mapLive[t.local.mapping[i]!] = 0;
+      this.maps.kill(t.local.mapping[i]!);
       this.fixmap.set(cpu, i, -1);
     }
     t.local.depth = 0;
@@ -360,19 +358,9 @@ export class Machine {
 
   // ---- highmem ------------------------------------------------------------------------
 
-  private newMapping(kind: number, page: number, ctx: Ctx): number {
-    const id = this.mapKind.length;
-    this.mapKind.push(kind);
-    this.mapPage.push(page);
-    this.mapCtx.push(ctx);
-    this.mapLive.push(1);
-    this.lastMapping = id;
-    return id;
-  }
-
   /** A linear-map pointer (page_address()): needs no mapping, always live. */
   linear(cpu: number, page: number): number {
-    this.newMapping(MAP_LINEAR, page, this.top(cpu));
+    this.lastMapping = MappingTable.linear(page, this.top(cpu));
     return this.pageHighmem[page] ? 0 : linearAddr(page);
   }
 
@@ -390,8 +378,7 @@ export class Machine {
       }
       addr = pkmapAddr(slot);
     } else addr = linearAddr(page);
-    const ctx = this.top(cpu);
-    const id = this.newMapping(MAP_KMAP, page, ctx);
+    const id = this.maps.alloc(MAP_KMAP, page, this.top(cpu));
     this.pageKmaps[page]!.push(id);
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'map', how: 'kmap', page, addr, mapping: id, slot });
@@ -408,25 +395,24 @@ export class Machine {
       return;
     }
     const ctx = this.top(cpu);
-    let i = list.findIndex((id) => this.mapCtx[id] === ctx);
+    let i = list.findIndex((id) => this.maps.madeBy(id, ctx));
     const foreign = i < 0;
     if (foreign) i = 0;
     const id = list[i]!;
     list.splice(i, 1);
-    this.mapLive[id] = 0;
-    const mapper = this.mapCtx[id]!;
+    const mapper = this.maps.ctxOf(id);
+    this.maps.kill(id);
     if (this.pageHighmem[page] && this.pkmap.unmap(page) === 0) this.pkmapFreed = true;
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: 'kunmap', page, addr: 0, mapping: id });
-    if (foreign) this.report(cpu, 'kunmap_foreign', `kunmap() from ${ctx.name}, but the page was kmapped by ${mapper.name}`);
+    if (foreign) this.report(cpu, 'kunmap_foreign', `kunmap() from ${ctx.name}, but the page was kmapped by ${mapper?.name}`);
     this.hooks.kunmap(this, cpu, page, mapper);
   }
 
   /** kmap_local_page()/kmap_atomic(): push on the current task's stack. Returns the address. */
   kmapLocal(cpu: number, page: number, atomic: boolean): number {
     const t = this.cpus[cpu]!.curr;
-    const ctx = this.top(cpu);
-    const id = this.newMapping(atomic ? MAP_ATOMIC : MAP_LOCAL, page, ctx);
+    const id = this.maps.alloc(atomic ? MAP_ATOMIC : MAP_LOCAL, page, this.top(cpu));
     if (atomic) {
       t.preemptCount++;
       t.pagefaultDisabled++;
@@ -435,7 +421,7 @@ export class Machine {
     let idx = -1;
     if (this.pageHighmem[page]) {
       if (t.local.depth >= KM_MAX_IDX) {
-        this.mapLive[id] = 0;
+        this.maps.kill(id);
         this.oops(cpu, `kernel BUG: kmap_local stack overflow (more than ${KM_MAX_IDX} nested mappings)`);
         return 0;
       }
@@ -455,7 +441,7 @@ export class Machine {
   /** kunmap_local(addr): tears down the top of the stack; an address that is not the top warns. */
   kunmapLocal(cpu: number, addr: number, mapping: number, atomic: boolean): void {
     const t = this.cpus[cpu]!.curr;
-    const page = this.mapPage[mapping]!;
+    const page = this.maps.isLive(mapping) ? this.maps.pageOf(mapping) : this.as.translate(addr);
     if (atomic) {
       t.preemptCount = Math.max(0, t.preemptCount - 1);
       t.pagefaultDisabled = Math.max(0, t.pagefaultDisabled - 1);
@@ -471,10 +457,10 @@ export class Machine {
         this.stats.lifoViolations++;
         if (this.sink) this.emit({ ...this.base(cpu), type: 'lifo_violation', expected: top, got: idx });
       }
-      this.mapLive[t.local.mapping[top]!] = 0;
+      this.maps.kill(t.local.mapping[top]!);
       this.fixmap.set(cpu, top, -1);
       t.local.depth--;
-    } else this.mapLive[mapping] = 0;
+    } else this.maps.kill(mapping);
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: atomic ? 'kunmap_atomic' : 'kunmap_local', page, addr, mapping });
     this.hooks.unmapLocal(this, cpu, page);
@@ -485,6 +471,7 @@ export class Machine {
     if (!this.pageHighmem[page]) return linearAddr(page);
     const slot = this.pkmap.pageSlot[page]!;
     if (slot >= 0) return pkmapAddr(slot);
+    if (this.fixmap.mapped[page] === 0) return 0; // not mapped anywhere: the stray faults not-present
     const pte = this.fixmap.pte;
     for (let i = 0; i < pte.length; i++) if (pte[i] === page) return kmapLocalAddr((i / KM_MAX_IDX) | 0, i % KM_MAX_IDX);
     return 0; // not mapped anywhere: the stray faults not-present
@@ -558,25 +545,18 @@ export class Machine {
 
   // ---- exposure -----------------------------------------------------------------------
 
-  private reachScratch: Uint8Array | null = null;
-
   /**
    * Protected pages a stray write from the context running on `cpu` could reach unnoticed:
    * addressable now, and either allowed by PKRS or pardoned without a new warning.
    */
   exposureOf(cpu: number): number {
-    const n = this.pageKey.length;
-    const addressable = (this.reachScratch ??= new Uint8Array(n));
-    addressable.fill(0);
-    const pte = this.fixmap.pte;
-    for (let i = 0; i < pte.length; i++) if (pte[i]! >= 0) addressable[pte[i]!] = 1;
     const msr = this.cpus[cpu]!.msr;
+    const pp = this.protectedPages;
     let count = 0;
-    for (let p = 0; p < n; p++) {
+    for (let i = 0; i < pp.length; i++) {
+      const p = pp[i]!;
+      if (this.pageHighmem[p] && this.pkmap.pageSlot[p]! < 0 && this.fixmap.mapped[p] === 0) continue; // no address reaches it
       const key = this.pageKey[p]!;
-      const d = this.keyDefaultBits[key]!;
-      if (key === 0 || d === 0) continue; // not protected by default
-      if (this.pageHighmem[p] && this.pkmap.pageSlot[p]! < 0 && !addressable[p]) continue;
       if (!this.hooks.pks || pksCheck(msr, key, true, this.cfg.wp) === 0 || this.hooks.pardonsSilently(this, cpu, p, key)) count++;
     }
     return count;

@@ -7,28 +7,35 @@ import { KM_MAX_IDX } from './layout.js';
 /** Per-task stack of kmap_local mappings. */
 export class LocalStack {
   readonly page = new Int32Array(KM_MAX_IDX).fill(-1);
-  readonly mapping = new Int32Array(KM_MAX_IDX).fill(-1);
+  readonly mapping = new Float64Array(KM_MAX_IDX).fill(-1);
   depth = 0;
 }
 
 /** The fixmap PTEs of every CPU's kmap_local range. */
 export class FixmapSlots {
   readonly pte: Int32Array;
-  constructor(cpus: number) {
+  /** Per page: how many fixmap PTEs point at it (kept so exposure needs no scan). */
+  readonly mapped: Int32Array;
+  constructor(cpus: number, pages: number) {
     this.pte = new Int32Array(cpus * KM_MAX_IDX).fill(-1);
+    this.mapped = new Int32Array(pages);
   }
   set(cpu: number, idx: number, page: number): void {
-    this.pte[cpu * KM_MAX_IDX + idx] = page;
+    const i = cpu * KM_MAX_IDX + idx;
+    const old = this.pte[i]!;
+    if (old >= 0) this.mapped[old]!--;
+    if (page >= 0) this.mapped[page]!++;
+    this.pte[i] = page;
   }
   get(cpu: number, idx: number): number {
     return this.pte[cpu * KM_MAX_IDX + idx]!;
   }
   /** Switch-out: the outgoing task's mappings disappear from this CPU. */
   clearTask(cpu: number, st: LocalStack): void {
-    for (let i = 0; i < st.depth; i++) this.pte[cpu * KM_MAX_IDX + i] = -1;
+    for (let i = 0; i < st.depth; i++) this.set(cpu, i, -1);
   }
   /** Switch-in: the incoming task's mappings are re-established on this CPU. */
   restoreTask(cpu: number, st: LocalStack): void {
-    for (let i = 0; i < st.depth; i++) this.pte[cpu * KM_MAX_IDX + i] = st.page[i]!;
+    for (let i = 0; i < st.depth; i++) this.set(cpu, i, st.page[i]!);
   }
 }

@@ -49,7 +49,7 @@ export function renderHtmlFromModel(model: ViewModel): string {
 <div class="group"><button id="zoom-in" title="zoom in (+)">+</button><button id="zoom-out" title="zoom out (-)">&minus;</button><button id="zoom-reset" title="whole run (0)">all</button><span id="range" class="hint"></span></div>
 </div>
 <div id="legend"></div>
-<div id="main"><div id="timeline"></div><aside id="panel"><p class="hint">Click a marker, a frame or a band for details. Wheel zooms, drag pans.</p></aside></div>
+<div id="main"><div id="timeline"></div><aside id="panel"><p class="hint">Click a marker, a frame or a band for details. Ctrl+wheel or +/&minus; zoom; drag, shift+wheel or arrow keys pan.</p></aside></div>
 <section id="summary"><h2>Summary</h2><table id="summary-table"></table></section>
 <section id="expectations"></section>
 <div id="tooltip"></div>

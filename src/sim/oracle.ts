@@ -2,7 +2,7 @@
 // by where its pointer came from, independently of the protection design in force.
 
 import type { Machine } from '../kernel/machine.js';
-import { MAP_KMAP, MAP_LINEAR } from '../kernel/machine.js';
+import { MAP_KMAP, MAP_LINEAR } from '../kernel/mappings.js';
 import type { Ctx } from '../kernel/context.js';
 import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 
@@ -38,9 +38,10 @@ export class Oracle {
    */
   classify(ctx: Ctx, mapping: number, page: number, write: boolean): number {
     const m = this.m;
-    if (mapping < 0 || page < 0 || !m.mapLive[mapping] || m.mapPage[mapping] !== page) return CLASS_STRAY;
-    const kind = m.mapKind[mapping]!;
-    const own = m.mapCtx[mapping] === ctx;
+    const maps = m.maps;
+    if (mapping < 0 || page < 0 || !maps.isLive(mapping) || maps.pageOf(mapping) !== page) return CLASS_STRAY;
+    const kind = maps.kindOf(mapping);
+    const own = maps.madeBy(mapping, ctx);
     if (kind === MAP_KMAP) return own ? CLASS_LOCAL : CLASS_HANDOFF;
     if (kind === MAP_LINEAR) {
       // A raw linear-map pointer is legitimate for unprotected pages, or where the code

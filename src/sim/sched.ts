@@ -30,6 +30,9 @@ export class Scheduler {
   private readonly acts: Int32Array;
   private si = 0;
   private lastRunCpu = -1;
+  /** Contexts triggered `at tick N` and `at any`, found once. */
+  private readonly timed: number[];
+  private readonly anyTime: number[];
 
   constructor(
     private readonly m: Machine,
@@ -40,6 +43,8 @@ export class Scheduler {
     this.pending = Array.from({ length: m.cpus.length }, () => []);
     this.fired = new Uint8Array(ir.contexts.length);
     this.acts = new Int32Array(m.cpus.length * 3 + ir.contexts.length + 1);
+    this.timed = ir.contexts.flatMap((d, i) => (d.trigger.type === 'tick' ? [i] : []));
+    this.anyTime = ir.contexts.flatMap((d, i) => (d.trigger.type === 'any' ? [i] : []));
     this.taskOf = ir.contexts.map((d, i) => {
       if (d.kind !== 'user' && d.kind !== 'kthread' && d.kind !== 'worker') return null;
       const t = m.newTask(d.name, d.kind, d.cpu);
@@ -54,9 +59,8 @@ export class Scheduler {
 
   /** Interrupts triggered `at tick N` become pending when the clock reaches N. */
   raiseTimed(): void {
-    const cs = this.ir.contexts;
-    for (let i = 0; i < cs.length; i++) {
-      const t = cs[i]!.trigger;
+    for (const i of this.timed) {
+      const t = this.ir.contexts[i]!.trigger;
       if (t.type === 'tick' && !this.fired[i] && this.m.tick >= t.tick) {
         this.fired[i] = 1;
         this.raise(i);
@@ -106,7 +110,7 @@ export class Scheduler {
   nextRunnable(cpu: number): Task | null {
     const tasks = this.m.tasks;
     const curr = this.m.cpus[cpu]!.curr;
-    const start = tasks.indexOf(curr);
+    const start = curr.index;
     for (let k = 1; k <= tasks.length; k++) {
       const t = tasks[(start + k) % tasks.length]!;
       if (t !== curr && t.cpu === cpu && t.state === 'runnable' && t.kind !== 'idle') return t;
@@ -147,8 +151,10 @@ export class Scheduler {
     const endRun = n;
     for (let c = 0; c < cpus; c++) if (this.canPreempt(c)) a[n++] = (ACT_PREEMPT << 16) | c;
     const firstFire = n;
-    const cs = this.ir.contexts;
-    for (let i = 0; i < cs.length; i++) if (cs[i]!.trigger.type === 'any' && !this.fired[i]) a[n++] = (ACT_FIRE << 16) | i;
+    for (let j = 0; j < this.anyTime.length; j++) {
+      const i = this.anyTime[j]!;
+      if (!this.fired[i]) a[n++] = (ACT_FIRE << 16) | i;
+    }
     if (n === 0) return -1;
     let idx: number;
     if (n === 1) idx = 0;

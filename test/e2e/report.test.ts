@@ -150,6 +150,17 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     }, full);
     expect(await range()).toBeCloseTo(full / 2, 5);
     await page.keyboard.press('ArrowRight');
+    // Ctrl+wheel zooms in further at the pointer.
+    const box = (await page.$('#timeline svg'))!;
+    const bb = (await box.boundingBox())!;
+    await page.mouse.move(bb.x + bb.width / 2, bb.y + 40);
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -100);
+    await page.keyboard.up('Control');
+    await page.waitForFunction((f) => {
+      const s = document.querySelector('#timeline svg') as SVGElement | null;
+      return !!s && Number(s.dataset.t1) - Number(s.dataset.t0) < f / 2 - 1e-9;
+    }, full);
     await page.click('#zoom-reset');
     await page.waitForFunction((f) => {
       const s = document.querySelector('#timeline svg') as SVGElement | null;

@@ -91,7 +91,7 @@ describe('kernel facts: kmap_local', () => {
     expect(m.stats.lifoViolations).toBe(1);
     expect(t.local.depth).toBe(1);
     expect(m.as.translate(b)).toBe(-1); // the top (b) was torn down
-    expect(m.mapLive[mb]).toBe(0);
+    expect(m.maps.isLive(mb)).toBe(false);
     expect(m.as.translate(a)).toBe(0); // a is still mapped
   });
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { captureIO } from '../../src/cli/io.js';
 import { command } from '../../src/cli/list.js';
+import { main } from '../../src/cli/main.js';
 import { compileScenario, libraryNames, listScenarios, loadScenario, readScenario } from '../../src/scenario/index.js';
 
 const names = libraryNames();
@@ -57,6 +58,13 @@ describe('pksim list', () => {
     const lines = io.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(names.length);
     expect(lines[0]!.startsWith(names[0]!)).toBe(true);
+  });
+
+  it('is a pksim command', async () => {
+    const io = captureIO();
+    expect(await main(['list'], io)).toBe(0);
+    expect(io.stdout.split('\n')[0]!.startsWith(names[0]!)).toBe(true);
+    expect(await main(['list', 'extra'], captureIO())).toBe(2);
   });
 
   it('prints JSON with --json', async () => {

@@ -148,10 +148,14 @@ export function buildModel(tree: Tree, source: string): FileModel {
   const pseudo = new Map<number, FnInfo>();
   const fnOf = (n: Node): FnInfo | null => {
     let outer: Node | null = null;
+    let def: Node | null = null;
+    // The outermost definition: `list_for_each(x) { ... }` inside a body parses as a nested
+    // (K&R style) function definition, which is really a loop of the enclosing function.
     for (let p: Node | null = n.parent; p; p = p.parent) {
-      if (p.type === 'function_definition') return fnById.get(p.id) ?? null;
+      if (p.type === 'function_definition') def = p;
       if (p.type === 'compound_statement' || (p.type === 'ERROR' && !outer)) outer = p;
     }
+    if (def && fnById.has(def.id)) return fnById.get(def.id)!;
     if (!outer) return null;
     let f = pseudo.get(outer.id);
     if (!f) {

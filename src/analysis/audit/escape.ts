@@ -105,8 +105,8 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
         if (left.id === top.id) {
           if (v.id !== value.id && !struct && p.childForFieldName('operator')?.text !== '=') rep.moved = true;
           if (v.id !== value.id && p.childForFieldName('operator')?.text === '=' && !struct) {
-            const r = stripWrappers(p.childForFieldName('right')!);
-            if (!(r.type === 'call_expression' && r.id === value.id)) rep.reassigned = true;
+            const r = p.childForFieldName('right')!;
+            if (!(r.startIndex <= value.startIndex && value.endIndex <= r.endIndex)) rep.reassigned = true;
           }
           return;
         }

@@ -159,6 +159,9 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
         const b = alt ? seq(alt.namedChildren, sb) : sb;
         return join(a, b);
       }
+      case 'function_definition':
+        // A loop macro (`page_chain_for_each(page) { ... }`) misparsed as a nested definition.
+        return loop(n.childForFieldName('body'), null, null, st, false);
       case 'while_statement':
         return loop(n.childForFieldName('body'), n.childForFieldName('condition'), null, st, false);
       case 'do_statement':

@@ -1,0 +1,111 @@
+// Mapping records: every pointer a scenario holds is derived from one, and the oracle judges
+// accesses by them. Slots are recycled with a generation number, so a run of any length keeps
+// a table as large as its peak of live mappings, and a stale pointer (old generation) is
+// recognised as dead. Linear-map pointers (page_address()) need no record: their id encodes
+// the page and the context that derived them.
+
+import type { Ctx } from './context.js';
+
+export const MAP_KMAP = 0;
+export const MAP_LOCAL = 1;
+export const MAP_ATOMIC = 2;
+export const MAP_LINEAR = 3;
+
+const SLOTS = 2 ** 20;
+const LINEAR_TAG = 2 ** 50;
+const CTX_SPAN = 2 ** 24;
+
+export class MappingTable {
+  private kind = new Uint8Array(64);
+  private page = new Int32Array(64);
+  private gen = new Float64Array(64);
+  private live = new Uint8Array(64);
+  private ctx: (Ctx | null)[] = new Array(64).fill(null);
+  private free: number[] = [];
+  private size = 0;
+
+  alloc(kind: number, page: number, ctx: Ctx): number {
+    let slot: number;
+    if (this.free.length > 0) slot = this.free.pop()!;
+    else {
+      if (this.size === this.kind.length) this.grow();
+      slot = this.size++;
+    }
+    const g = ++this.gen[slot]!;
+    this.kind[slot] = kind;
+    this.page[slot] = page;
+    this.live[slot] = 1;
+    this.ctx[slot] = ctx;
+    return g * SLOTS + slot;
+  }
+
+  private grow(): void {
+    const n = this.kind.length * 2;
+    if (n > SLOTS) throw new Error(`more than ${SLOTS} live mappings`);
+    const k = new Uint8Array(n), p = new Int32Array(n), g = new Float64Array(n), l = new Uint8Array(n);
+    k.set(this.kind);
+    p.set(this.page);
+    g.set(this.gen);
+    l.set(this.live);
+    this.kind = k;
+    this.page = p;
+    this.gen = g;
+    this.live = l;
+    this.ctx.length = n;
+    this.ctx.fill(null, this.size);
+  }
+
+  /** The id of a linear-map pointer to `page` derived by `ctx`. */
+  static linear(page: number, ctx: Ctx): number {
+    return LINEAR_TAG + page * CTX_SPAN + (ctx.id % CTX_SPAN);
+  }
+
+  private slotOf(id: number): number {
+    if (id < 0 || id >= LINEAR_TAG) return -1;
+    const slot = id % SLOTS;
+    return this.gen[slot] === Math.floor(id / SLOTS) ? slot : -1;
+  }
+
+  isLive(id: number): boolean {
+    if (id >= LINEAR_TAG) return true;
+    const s = this.slotOf(id);
+    return s >= 0 && this.live[s] === 1;
+  }
+
+  kindOf(id: number): number {
+    return id >= LINEAR_TAG ? MAP_LINEAR : this.kind[id % SLOTS]!;
+  }
+
+  /** Page the mapping was made for (valid for live ids and linear ids). */
+  pageOf(id: number): number {
+    if (id >= LINEAR_TAG) return Math.floor((id - LINEAR_TAG) / CTX_SPAN);
+    const s = this.slotOf(id);
+    return s >= 0 ? this.page[s]! : -1;
+  }
+
+  /** Whether `ctx` made the mapping. */
+  madeBy(id: number, ctx: Ctx): boolean {
+    if (id >= LINEAR_TAG) return (id - LINEAR_TAG) % CTX_SPAN === ctx.id % CTX_SPAN;
+    const s = this.slotOf(id);
+    return s >= 0 && this.ctx[s] === ctx;
+  }
+
+  ctxOf(id: number): Ctx | null {
+    const s = this.slotOf(id);
+    return s >= 0 ? this.ctx[s]! : null;
+  }
+
+  /** End a mapping: pointers derived from it become stale; the slot is reused later. */
+  kill(id: number): void {
+    const s = this.slotOf(id);
+    if (s < 0 || this.live[s] === 0) return;
+    this.live[s] = 0;
+    this.ctx[s] = null;
+    this.free.push(s);
+  }
+
+  /** Live records (for tests and limits). */
+  get liveCount(): number {
+    return this.size - this.free.length;
+  }
+}
