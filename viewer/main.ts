@@ -156,11 +156,16 @@ function interactions(): void {
   timeline.addEventListener(
     'wheel',
     (ev) => {
-      ev.preventDefault();
-      if (ev.shiftKey || Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
+      // Ctrl/⌘ + wheel (and trackpad pinch) zooms at the pointer; shift + wheel or a horizontal
+      // swipe pans; a plain wheel keeps scrolling the page.
+      if (ev.ctrlKey || ev.metaKey) {
+        ev.preventDefault();
+        zoom(ev.deltaY > 0 ? 1.25 : 0.8, tAt(ev.clientX));
+      } else if (ev.shiftKey || Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
+        ev.preventDefault();
         const d = ((ev.deltaX || ev.deltaY) / 500) * (st.t1 - st.t0);
         setView(st.t0 + d, st.t1 + d);
-      } else zoom(ev.deltaY > 0 ? 1.25 : 0.8, tAt(ev.clientX));
+      }
     },
     { passive: false },
   );
