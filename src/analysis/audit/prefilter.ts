@@ -4,9 +4,16 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, basename } from 'node:path';
 import { UsageError } from '../../cli/errors.js';
 
-/** Only files whose text mentions kmap/kunmap are worth a parse. */
+const AUDITED_WORD = /\b(?:kmap|kmap_local_page|kmap_local_folio|kmap_atomic|kunmap|kunmap_local|kunmap_atomic)\b/;
+
+/**
+ * Only files that mention one of the audited names as a whole word are worth a parse
+ * (ttm_bo_kmap() or kmap_to_page() alone do not count). A byte search first, then a regex
+ * on a latin1 view, which is cheap and enough for ASCII identifiers.
+ */
 export function mayContainCalls(text: string | Buffer): boolean {
-  return text.includes('kmap') || text.includes('kunmap');
+  if (!text.includes('kmap') && !text.includes('kunmap')) return false;
+  return AUDITED_WORD.test(typeof text === 'string' ? text : text.toString('latin1'));
 }
 
 export interface InputFile {

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Benchmark `pksim audit` against Coccinelle on Debian's linux-source-6.1 tree.
+#   bench/audit/run.sh            # prints one JSON document on stdout, progress on stderr
+# Installs linux-source-6.1 and coccinelle when missing (apt-get, as root), unpacks the tree
+# under /var/tmp/pksim-linux (override with PKSIM_LINUX_CACHE), never inside the repository.
+# RUNS (default 3) repetitions of each pksim configuration; spatch runs SPATCH_RUNS (default 1).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+tree=$("$here/setup.sh" | tail -n1)
+work=${PKSIM_BENCH_DIR:-/var/tmp/pksim-bench}
+mkdir -p "$work"
+RUNS=${RUNS:-3}
+SPATCH_RUNS=${SPATCH_RUNS:-1}
+
+# The CLI as shipped (compiled JS), built into a cache directory so dist/ is not touched.
+out="$repo/node_modules/.cache/pksim-audit-dist"
+(cd "$repo" && npx tsc -p tsconfig.build.json --outDir "$out" >/dev/null 2>&1 || true)
+test -f "$out/cli/main.js" || { echo "build failed" >&2; exit 1; }
+
+timed() { # timed NAME CMD... : appends "NAME wall user sys" to $work/times.txt
+  local name=$1; shift
+  /usr/bin/time -o "$work/.t" -f "%e %U %S" "$@"
+  echo "$name $(cat "$work/.t")" >> "$work/times.txt"
+}
+
+: > "$work/times.txt"
+uptime >&2
+for r in $(seq "$RUNS"); do
+  for j in 1 2; do
+    echo "pksim audit --jobs $j (run $r)" >&2
+    timed "pksim-j$j" node "$out/cli/main.js" audit "$tree" --jobs "$j" --format json > "$work/pksim-j$j.json"
+  done
+done
+for r in $(seq "$SPATCH_RUNS"); do
+  echo "spatch -j 2 (run $r)" >&2
+  (cd "$tree" && timed spatch-j2 spatch --sp-file "$here/kmap.cocci" --dir . --include-headers -j 2 --very-quiet > "$work/spatch.out" 2> "$work/spatch.err")
+done
+# A plain text baseline: every line that mentions kmap( at all.
+(cd "$tree" && grep -rnE --include='*.[ch]' '\bkmap[[:space:]]*\(' . > "$work/grep.out" || true)
+cd "$repo" && npx tsx bench/audit/compare.ts "$work" "$tree"
