@@ -24,3 +24,40 @@ softirq block_done cpu 1 on bio {
     write(p, 0x10)
     complete(done)
 }
+
+// Expectations per design (the library is the regression suite; see test/scenario/library.expect.test.ts).
+// The writer's own accesses are legit-local, the softirq's write is legit-handoff: 3 legit accesses.
+// No PKS (none, scoped:off): nothing faults.
+expect none faults == 0
+expect scoped:off faults == 0
+expect none finished == 1
+// global: kmap() opens key 1 on every CPU (an IPI to cpu1), kunmap() closes it (another IPI); no fault.
+expect global ipis == 2
+expect global faults == 0
+expect global finished == 1
+// abandon: kmap() opens the key for the writer only; the softirq's write faults, warns, and the
+// key is abandoned for everyone (one IPI).
+expect abandon legitWarned == 1
+expect abandon faults == 1
+expect abandon ipis == 1
+// exception: kmap() opens nothing, so the writer's own write faults first (the one printed
+// warning, then its pardon lasts until return to user); the softirq's write is pardoned silently
+// because WARN_ONCE is spent.
+expect exception faults == 2
+expect exception legitWarned == 1
+expect exception legitSilent == 1
+expect exception warnings == 1
+// scoped: only the softirq's access faults (the writer's kmap() opened the key for the writer).
+expect scoped:strict faults == 1
+expect scoped:relaxed faults == 1
+expect scoped:silent faults == 1
+// STRICT: no pardon; an oops in softirq context panics the machine: the legit handoff is broken.
+expect scoped:strict legitBroken == 1
+expect scoped:strict panics == 1
+// RELAXED: warns once and completes; SILENT: completes without a warning.
+expect scoped:relaxed legitWarned == 1
+expect scoped:relaxed warnings == 1
+expect scoped:relaxed finished == 1
+expect scoped:silent legitSilent == 1
+expect scoped:silent warnings == 0
+expect scoped:silent finished == 1

@@ -27,3 +27,35 @@ work decrypt on kcryptd {
     write(p, 0)
     complete(done)
 }
+
+// Expectations per design.
+// No PKS: nothing faults, 4 legit accesses (2 by the submitter, 2 handed off to the worker).
+expect none faults == 0
+expect scoped:off faults == 0
+expect none legitAccesses == 4
+// global: one IPI to open the key everywhere at kmap(), one to close it at kunmap(); no fault.
+expect global ipis == 2
+expect global faults == 0
+// abandon: the worker's first access (the read) faults and abandons the key for good; its write
+// then goes through without a fault.
+expect abandon faults == 1
+expect abandon legitWarned == 1
+expect abandon ipis == 1
+// exception: the submitter's own write faults (printed warning), then the worker's read faults
+// (pardoned silently, WARN_ONCE spent); the worker's write uses that pardon.
+expect exception faults == 2
+expect exception legitWarned == 1
+expect exception legitSilent == 1
+// scoped:strict: the worker's read oopses, the worker (a task) is killed, not a panic, and the
+// submitter waits for a completion that never comes.
+expect scoped:strict legitBroken == 1
+expect scoped:strict panics == 0
+expect scoped:strict oopses == 1
+expect scoped:strict finished == 0
+// RELAXED/SILENT: one fault (the read); the pardon in the worker's saved PKRS covers the write.
+expect scoped:relaxed faults == 1
+expect scoped:relaxed legitWarned == 1
+expect scoped:relaxed finished == 1
+expect scoped:silent faults == 1
+expect scoped:silent legitSilent == 1
+expect scoped:silent warnings == 0

@@ -25,3 +25,24 @@ task writer cpu 1 {
     revoke_access(pmem, READ|WRITE)
     return_to_user()
 }
+
+// Expectations per design. Every access is legit (the code asked for the rights it uses) and no
+// design breaks one: 4 legit accesses, no fault.
+expect legitAccesses == 4
+expect legitBroken == 0
+expect faults == 0
+// Exposure (page x tick writable unnoticed; 2 pmem pages, both always mapped):
+// none/off: every tick a task runs: cpu0 from tick 0 to 12, cpu1 from tick 1 to 12 = 24 CPU-ticks x 2.
+expect none exposure == 48
+expect scoped:off exposure == 48
+// scoped: only the writer's READ|WRITE window (end of its grant tick 5 to its revoke at 11: 6
+// ticks) x 2 pages; the reader's READ grant leaves WD set, so nothing is writable for it.
+expect scoped:strict exposure == 12
+expect scoped:relaxed exposure == 12
+expect scoped:silent exposure == 12
+// exception: the set/clear API has no READ vs WRITE: the reader's READ grant opens the key
+// read/write too, doubling the exposure.
+expect exception exposure == 24
+// Each grant and each revoke writes PKRS once (2 tasks x 2 writes); no PKS, no writes.
+expect scoped:strict pkrsWrites == 4
+expect none pkrsWrites == 0

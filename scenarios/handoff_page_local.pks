@@ -22,3 +22,15 @@ softirq block_done cpu 1 {
     kunmap_local(q)
     complete(done)
 }
+
+// Expectations per design. The page, not the address, is handed over; each side maps it
+// locally: 3 legit-local accesses (2 by the writer's memcpy helpers, 1 by the softirq) and no
+// design faults, warns or breaks anything.
+expect legitAccesses == 3
+expect legitBroken == 0
+expect faults == 0
+expect warnings == 0
+expect finished == 1
+// scoped: kmap_local grant and revoke write PKRS twice per mapping (3 mappings).
+expect scoped:relaxed pkrsWrites == 6
+expect global ipis == 0

@@ -17,3 +17,12 @@ softirq net_rx cpu 0 {
     write(v, 0x20)
     kunmap_atomic(v)
 }
+
+// Expectations per design. kmap_atomic() is kmap_local with preemption and page faults off:
+// 2 legit-local accesses in the softirq, nothing faults under any design.
+expect legitAccesses == 2
+expect legitBroken == 0
+expect faults == 0
+expect finished == 1
+// scoped: the atomic mapping's grant and revoke are the only PKRS writes.
+expect scoped:relaxed pkrsWrites == 2

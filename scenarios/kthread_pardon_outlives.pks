@@ -32,3 +32,29 @@ work io_done on kworker {
 work unrelated on kworker {
     stray_write(meta, 0x20)
 }
+
+// Expectations per design. One legit-handoff write (io_done), one stray write (unrelated).
+// No PKS: the stray is missed.
+expect none straysMissed == 1
+expect scoped:off straysMissed == 1
+// global: the key is open everywhere only between kmap() and kunmap() (2 IPIs); by the time the
+// unrelated item runs it is closed: the stray oopses and kills the worker.
+expect global ipis == 2
+expect global straysCaught == 1
+expect global legitBroken == 0
+// abandon: io_done's fault abandons the key for good; the stray then goes through.
+expect abandon legitWarned == 1
+expect abandon straysMissed == 1
+// exception: io_done's fault opens the key in the worker's frame, and a kernel thread is never
+// left: the pardon still covers the stray.
+expect exception legitWarned == 1
+expect exception straysMissed == 1
+// scoped:strict: io_done oopses, the worker dies, the submitter waits forever.
+expect scoped:strict legitBroken == 1
+expect scoped:strict finished == 0
+// RELAXED/SILENT: the pardon outlives the work item, so the unrelated stray is missed
+// (run with --reset-at work-item to see it caught).
+expect scoped:relaxed legitWarned == 1
+expect scoped:relaxed straysMissed == 1
+expect scoped:silent legitSilent == 1
+expect scoped:silent straysMissed == 1

@@ -15,3 +15,11 @@ task convert cpu 0 {
     kunmap_local(d)
     return_to_user()
 }
+
+// Expectations per design. The first kunmap_local() is not the top of the stack (warns, tears down
+// the top), and then the second is not the top either: two LIFO violations under every design.
+// The accesses come before and are legit.
+expect lifoViolations == 2
+expect legitAccesses == 2
+expect faults == 0
+expect leaks == 0

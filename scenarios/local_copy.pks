@@ -19,3 +19,14 @@ task cp cpu 0 {
     kunmap_local(s)
     return_to_user()
 }
+
+// Expectations per design. 8 legit-local accesses (4 reads, 4 writes); PKS "just works": no
+// design faults, and the mappings are gone before the return to user space.
+expect legitAccesses == 8
+expect legitBroken == 0
+expect faults == 0
+expect leaks == 0
+expect lifoViolations == 0
+// scoped: one PKRS write to open key 1 at the first kmap_local, one to close it at the last
+// unmap (the nested ones change nothing and are skipped by the per-CPU cache).
+expect scoped:relaxed pkrsWrites == 2

@@ -30,3 +30,12 @@ task neighbour cpu 0 {
     kunmap_local(q)
     return_to_user()
 }
+
+// Expectations per design. The mappings survive preemption (PKRS saved and restored with the
+// task), so none of the 5 legit-local accesses faults under any design. The migrate(1) while the
+// mapping is held is refused (one report); the one after kunmap_local() succeeds.
+expect legitAccesses == 5
+expect legitBroken == 0
+expect faults == 0
+expect reports == 1
+expect finished == 1

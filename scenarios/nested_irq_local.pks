@@ -22,3 +22,16 @@ hardirq nic cpu 0 {
     write(q, 0x40)
     kunmap_local(q)
 }
+
+// Expectations per design. 3 legit-local accesses (2 by the task, 1 by the hardirq).
+expect legitAccesses == 3
+expect legitBroken == 0
+// Every design but exception gives the hardirq its own rights for its own mapping: no fault.
+expect none faults == 0
+expect global faults == 0
+expect abandon faults == 0
+expect scoped faults == 0
+// exception: the nesting count is the task's: the hardirq's kmap_local only bumps it from 1 to 2
+// and writes nothing, so the hardirq runs with the default PKRS and its write faults (warned).
+expect exception faults == 1
+expect exception legitWarned == 1

@@ -30,3 +30,17 @@ nmi perf cpu 0 {
     read(r, 0)
     kunmap_local(r)
 }
+
+// Expectations per design. 5 legit-local accesses over three nesting levels.
+expect legitAccesses == 5
+expect legitBroken == 0
+expect none faults == 0
+expect global faults == 0
+expect abandon faults == 0
+expect scoped faults == 0
+// exception: the task's count is already 1 when the hardirq and then the NMI map: neither gets a
+// PKRS write; the hardirq's write faults (the printed warning), the NMI's read faults (silent,
+// WARN_ONCE spent).
+expect exception faults == 2
+expect exception legitWarned == 1
+expect exception legitSilent == 1

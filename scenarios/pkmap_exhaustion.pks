@@ -29,3 +29,18 @@ task sleeper cpu 1 {
     kunmap(c)
     return_to_user()
 }
+
+// Expectations per design. With two slots held, the sleeper's kmap() sleeps once, under every
+// design; the 3 accesses are legit-local.
+expect pkmapSleeps == 1
+expect legitAccesses == 3
+expect legitBroken == 0
+expect finished == 1
+// exception: kmap() opens nothing: the holder's first read faults (warned; its pardon covers the
+// second read), the sleeper's write faults (silent).
+expect exception faults == 2
+expect exception legitWarned == 1
+expect exception legitSilent == 1
+expect scoped faults == 0
+// global: the key goes open/closed twice (kmap(a) .. kunmap(b), then kmap(c) .. kunmap(c)): 4 IPIs.
+expect global ipis == 4

@@ -21,3 +21,17 @@ task reader_b cpu 1 {
     kunmap(shared)
     return_to_user()
 }
+
+// Expectations per design. One pkmap slot with a use count of 2; 4 legit-local reads.
+expect legitAccesses == 4
+expect legitBroken == 0
+// global: open at the first kmap(), closed at the last kunmap(): one IPI each way.
+expect global ipis == 2
+expect global faults == 0
+expect scoped faults == 0
+expect abandon faults == 0
+// exception: each reader's first read faults (kmap() opens nothing): one printed warning, one
+// silent pardon.
+expect exception faults == 2
+expect exception legitWarned == 1
+expect exception legitSilent == 1

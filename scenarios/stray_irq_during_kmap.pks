@@ -21,3 +21,25 @@ task writer cpu 0 {
 hardirq buggy cpu 1 {
     stray_write(buf, 0x80)
 }
+
+// Expectations per design: the headline of the proposal. The hardirq's write is a stray (a
+// forged pointer) into a page that the writer has kmap()ped.
+expect strayAccesses == 1
+// No PKS, and global (kmap() opened the key for every CPU and context): missed.
+expect none straysMissed == 1
+expect scoped:off straysMissed == 1
+expect global straysMissed == 1
+expect global ipis == 2
+// abandon: the stray faults, warns and abandons the key for everyone.
+expect abandon straysWarned == 1
+// exception: the writer's own write took the one printed warning; the stray is pardoned silently.
+expect exception straysMissed == 1
+expect exception legitWarned == 1
+// scoped: only the writer has the key open, so the stray faults. STRICT oopses (in a hardirq: a
+// panic); RELAXED pardons it with a warning, because the page is globally unprotected while
+// kmap()ped; SILENT lets it through without a word.
+expect scoped:strict straysCaught == 1
+expect scoped:strict panics == 1
+expect scoped:relaxed straysWarned == 1
+expect scoped:relaxed straysMissed == 0
+expect scoped:silent straysMissed == 1

@@ -438,14 +438,19 @@ export class Machine {
     return addr;
   }
 
-  /** kunmap_local(addr): tears down the top of the stack; an address that is not the top warns. */
+  /**
+   * kunmap_local(addr): tears down the top of the stack; an address that is not the top warns
+   * and the top goes anyway. Rights follow the stack: the torn-down mapping's page is the one
+   * whose key reference is dropped, so counts stay balanced even when the order is wrong.
+   */
   kunmapLocal(cpu: number, addr: number, mapping: number, atomic: boolean): void {
     const t = this.cpus[cpu]!.curr;
-    const page = this.maps.isLive(mapping) ? this.maps.pageOf(mapping) : this.as.translate(addr);
     if (atomic) {
       t.preemptCount = Math.max(0, t.preemptCount - 1);
       t.pagefaultDisabled = Math.max(0, t.pagefaultDisabled - 1);
     }
+    let page: number;
+    let torn: number;
     if (addr >= FIXMAP_KMAP_BASE) {
       if (t.local.depth === 0) {
         this.report(cpu, 'kunmap_local_empty', 'kunmap_local() with no kmap_local mapping held');
@@ -457,12 +462,21 @@ export class Machine {
         this.stats.lifoViolations++;
         if (this.sink) this.emit({ ...this.base(cpu), type: 'lifo_violation', expected: top, got: idx });
       }
-      this.maps.kill(t.local.mapping[top]!);
+      page = t.local.page[top]!;
+      torn = t.local.mapping[top]!;
       this.fixmap.set(cpu, top, -1);
       t.local.depth--;
-    } else this.maps.kill(mapping);
+    } else {
+      if (!this.maps.isLive(mapping)) {
+        this.report(cpu, 'kunmap_local_dead', 'kunmap_local() of a mapping that is already gone');
+        return;
+      }
+      page = this.maps.pageOf(mapping);
+      torn = mapping;
+    }
+    this.maps.kill(torn);
     this.version++;
-    if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: atomic ? 'kunmap_atomic' : 'kunmap_local', page, addr, mapping });
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: atomic ? 'kunmap_atomic' : 'kunmap_local', page, addr, mapping: torn });
     this.hooks.unmapLocal(this, cpu, page);
   }
 
