@@ -61,3 +61,8 @@ expect scoped:relaxed finished == 1
 expect scoped:silent legitSilent == 1
 expect scoped:silent warnings == 0
 expect scoped:silent finished == 1
+// Without PKS there are no PKRS writes and nothing to warn about; all 3 legit accesses complete.
+expect none legitAccesses == 3
+expect none pkrsWrites == 0
+expect scoped:off legitAccesses == 3
+expect scoped:off pkrsWrites == 0

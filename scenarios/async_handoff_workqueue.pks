@@ -59,3 +59,9 @@ expect scoped:relaxed finished == 1
 expect scoped:silent faults == 1
 expect scoped:silent legitSilent == 1
 expect scoped:silent warnings == 0
+// Without PKS there are no PKRS writes; global breaks nothing and completes.
+expect none pkrsWrites == 0
+expect scoped:off legitAccesses == 4
+expect scoped:off pkrsWrites == 0
+expect global legitBroken == 0
+expect global finished == 1

@@ -58,3 +58,18 @@ expect scoped:relaxed legitWarned == 1
 expect scoped:relaxed straysMissed == 1
 expect scoped:silent legitSilent == 1
 expect scoped:silent straysMissed == 1
+// Fault and IPI counts: one fault at io_done for every design with PKS but global (where the only
+// fault is the stray's); abandon pays one IPI (2 CPUs) to abandon the key.
+expect none faults == 0
+expect none legitAccesses == 1
+expect scoped:off faults == 0
+expect scoped:off pkrsWrites == 0
+expect abandon faults == 1
+expect abandon ipis == 1
+expect exception faults == 1
+expect exception ipis == 0
+expect scoped:strict oopses == 1
+expect scoped:strict strayAccesses == 0
+expect scoped:relaxed faults == 1
+expect scoped:silent faults == 1
+expect scoped:silent warnings == 0

@@ -35,3 +35,5 @@ expect abandon faults == 0
 expect exception faults == 2
 expect exception legitWarned == 1
 expect exception legitSilent == 1
+expect none faults == 0
+expect none pkrsWrites == 0

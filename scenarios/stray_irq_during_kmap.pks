@@ -43,3 +43,10 @@ expect scoped:strict panics == 1
 expect scoped:relaxed straysWarned == 1
 expect scoped:relaxed straysMissed == 0
 expect scoped:silent straysMissed == 1
+// Faults: none without PKS; one (the stray) for abandon and SILENT; abandon's costs an IPI.
+expect none faults == 0
+expect scoped:off faults == 0
+expect abandon faults == 1
+expect abandon ipis == 1
+expect scoped:silent faults == 1
+expect scoped:silent warnings == 0
