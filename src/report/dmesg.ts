@@ -132,6 +132,8 @@ export function formatSummary(r: RunResult): string {
   for (const k of METRIC_NAMES) row.push(`${k}=${s[k]}`);
   for (let i = 0; i < row.length; i += 6) lines.push('    ' + row.slice(i, i + 6).join(' '));
   lines.push(`schedule: ${r.schedule.length ? r.schedule.join(',') : '(no choices)'}`);
-  for (const x of r.expectations) lines.push(`expect ${x.ok ? 'ok  ' : 'FAIL'} line ${x.line}: ${x.text} (actual ${x.actual})`);
+  const failed = r.expectations.filter((x) => !x.ok);
+  if (r.expectations.length) lines.push(`expectations: ${r.expectations.length - failed.length} of ${r.expectations.length} met`);
+  for (const x of failed) lines.push(`expect FAIL line ${x.line}: ${x.text} (actual ${x.actual})`);
   return lines.join('\n') + '\n';
 }
