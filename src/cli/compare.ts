@@ -65,8 +65,9 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     io.out(LEGEND);
   }
   const all = perFile.flat();
-  if (all.some((r) => r.stop === 'limit:steps')) {
-    io.err('pksim compare: a run stopped at the step limit; raise it with --max-steps\n');
+  if (all.some((r) => r.stop.startsWith('limit:'))) {
+    const which = all.find((r) => r.stop.startsWith('limit:'))!.stop === 'limit:steps' ? 'step limit; raise it with --max-steps' : 'event limit; raise it with --max-events';
+    io.err(`pksim compare: a run stopped at the ${which}\n`);
     return EXIT_LIMIT;
   }
   return all.some((r) => r.expectations.some((x) => !x.ok)) ? EXIT_FAIL : 0;

@@ -11,6 +11,7 @@ export const RUN_OPTIONS = {
   warn: { type: 'string' },
   'reset-at': { type: 'string' },
   'max-steps': { type: 'string' },
+  'max-events': { type: 'string' },
   json: { type: 'boolean' },
   html: { type: 'string' },
   force: { type: 'boolean' },
@@ -23,6 +24,7 @@ export const RUN_OPTIONS_HELP = `  --seed N            seeded random schedule (p
   --warn once|per-site   fault-handler warning dedupe (default once, like WARN_ONCE)
   --reset-at LIST     kernel-thread reset points: work-item, schedule (default none)
   --max-steps N       stop a run after N steps (default 1000000)
+  --max-events N      stop a run that has recorded N events (default 2000000)
   --json              machine-readable output
   --html OUT.html     write a self-contained HTML timeline
   --force             overwrite existing output files
@@ -54,5 +56,6 @@ export function runOptionsFrom(values: Record<string, string | boolean | undefin
     o.resetPoints = pts as ResetPoint[];
   }
   if (typeof values['max-steps'] === 'string') o.maxSteps = int('--max-steps', values['max-steps'], 1, 1e9);
+  if (typeof values['max-events'] === 'string') o.maxEvents = int('--max-events', values['max-events'], 1, 1e9);
   return o;
 }

@@ -2,6 +2,7 @@
 // written the way a kernel developer reads them in dmesg.
 
 import { decodeErrorCode, hex32, rightsOf } from '../arch/x86/pkrs.js';
+import { mkPte, pteHex } from '../arch/x86/pte.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
 import { METRIC_NAMES } from '../sim/metrics.js';
@@ -59,7 +60,7 @@ export function formatDmesg(r: RunResult, source = ''): string {
         const pk = (f.errorCode & 0x20) !== 0;
         faulting = e;
         push(`${stamp(e)}: #PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) [${decodeErrorCode(f.errorCode).join(' ')}]` +
-          (pk ? ` - protection keys violation, key ${f.key}, PKRS ${hex32(f.pkrs)} (${keyRights(r, f.pkrs)})` : ' - not-present page'));
+          (pk ? ` - protection keys violation, key ${f.key}, PKRS ${hex32(f.pkrs)} (${keyRights(r, f.pkrs)}), *pte = ${pteHex(mkPte(f.page + 1, f.key))}` : ' - not-present page'));
         break;
       }
       case 'pardon':
@@ -127,7 +128,7 @@ export function formatDmesg(r: RunResult, source = ''): string {
 
 export function formatSummary(r: RunResult): string {
   const s = r.summary as unknown as Record<string, number>;
-  const lines = [`--- ${r.scenario} under ${r.policy}: ${r.stop}${r.stop === 'limit:steps' ? ' (raise it with --max-steps)' : ''}`];
+  const lines = [`--- ${r.scenario} under ${r.policy}: ${r.stop}${r.stop === 'limit:steps' ? ' (raise it with --max-steps)' : r.stop === 'limit:events' ? ' (raise it with --max-events)' : ''}`];
   const row: string[] = [];
   for (const k of METRIC_NAMES) row.push(`${k}=${s[k]}`);
   for (let i = 0; i < row.length; i += 6) lines.push('    ' + row.slice(i, i + 6).join(' '));

@@ -29,9 +29,12 @@ export interface RunOptions {
   maxSteps?: number;
   /** Record the event stream (off for benchmarks). */
   events?: boolean;
+  /** Stop when the recorded stream reaches this many events (memory bound). */
+  maxEvents?: number;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;
+export const DEFAULT_MAX_EVENTS = 2_000_000;
 export { ScheduleError };
 
 
@@ -48,6 +51,7 @@ export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
           if (e.type === 'access' && pendingClass >= 0) (e as { class?: string }).class = CLASS_NAMES[pendingClass];
           events.push(e);
         };
+  const maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
   const m = new Machine(
     {
       cpus: ir.machine.cpus,
@@ -84,6 +88,10 @@ export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
     }
     if (m.tick >= maxSteps) {
       stop = 'limit:steps';
+      break;
+    }
+    if (events.length >= maxEvents) {
+      stop = 'limit:events';
       break;
     }
     const cpu = actArg(act);

@@ -166,3 +166,11 @@ describe('the pksim executable', () => {
     expect(r.stderr).toMatch(/usage: pksim/);
   });
 });
+
+describe('resource limits', () => {
+  it('the event limit stops the run with exit 3 and names the option', async () => {
+    const r = await cli('run', 'local_copy', '--max-events', '5', '--quiet');
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/event limit.*--max-events/);
+  });
+});

@@ -84,3 +84,21 @@ describe('hardware facts: the access check (known-good table, key 2 protected)',
     }
   });
 });
+
+import { mkPte, pteKey, pteUser, _PAGE_PKEY_MASK } from '../../../src/arch/x86/pte.js';
+
+describe('hardware facts: the page table entry', () => {
+  it('the key lives in PTE bits 62:59', () => {
+    expect(_PAGE_PKEY_MASK).toBe(0x7800000000000000n);
+    for (let k = 0; k < 16; k++) {
+      const pte = mkPte(0x1234, k);
+      expect(pteKey(pte)).toBe(k);
+      expect((pte >> 59n) & 0xfn).toBe(BigInt(k));
+      expect(pte >> 63n).toBe(0n); // bit 63 (NX) untouched
+    }
+  });
+  it("the page's U/S bit picks the register: supervisor pages PKRS, user pages PKRU", () => {
+    expect(pteUser(mkPte(1, 2, true))).toBe(true);
+    expect(pteUser(mkPte(1, 2, false))).toBe(false);
+  });
+});
