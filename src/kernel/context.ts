@@ -50,7 +50,8 @@ export class Ctx {
 }
 
 export class Task {
-  state: TaskState = 'runnable';
+  private st: TaskState = 'runnable';
+  private onCpu: number;
   /** Thread state's PKRS: saved on switch-out, loaded on switch-in. */
   threadPkrs = 0;
   preemptCount = 0;
@@ -68,10 +69,34 @@ export class Task {
     readonly id: number,
     readonly name: string,
     readonly kind: TaskKind | 'idle',
-    public cpu: number,
+    cpu: number,
     /** Position in Machine.tasks (round-robin order). */
     readonly index: number,
+    /** Runnable (non-idle) tasks per CPU, kept up to date by the state and cpu setters. */
+    private readonly nrRunnable: Int32Array,
   ) {
+    this.onCpu = cpu;
+    if (kind !== 'idle') nrRunnable[cpu]!++;
     this.ctx = new Ctx(id, name, kind === 'idle' ? 'kthread' : kind, cpu, this);
+  }
+
+  get state(): TaskState {
+    return this.st;
+  }
+  set state(s: TaskState) {
+    if (this.kind !== 'idle' && (this.st === 'runnable') !== (s === 'runnable')) this.nrRunnable[this.onCpu]! += s === 'runnable' ? 1 : -1;
+    this.st = s;
+  }
+
+  get cpu(): number {
+    return this.onCpu;
+  }
+  set cpu(c: number) {
+    if (this.kind !== 'idle' && this.st === 'runnable') {
+      this.nrRunnable[this.onCpu]!--;
+      this.nrRunnable[c]!++;
+    }
+    this.onCpu = c;
+    this.ctx.cpu = c;
   }
 }

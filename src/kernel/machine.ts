@@ -52,6 +52,8 @@ export interface Cpu {
 export class Machine {
   readonly cpus: Cpu[] = [];
   readonly tasks: Task[] = [];
+  /** Runnable tasks per CPU (the run queue length, idle tasks not counted). */
+  readonly nrRunnable: Int32Array;
   readonly stats = new Stats();
   /** PKS_INIT_VALUE: what every entry and every new task starts from. */
   readonly initPkrs: number;
@@ -87,6 +89,7 @@ export class Machine {
     readonly hooks: PksHooks,
     public sink: EventSink | null = null,
   ) {
+    this.nrRunnable = new Int32Array(cfg.cpus);
     let init = 0;
     for (const k of cfg.keys) {
       this.keyDefaultBits[k.id] = rightsBits(k.id, k.default) >>> (k.id * 2);
@@ -111,7 +114,7 @@ export class Machine {
   // ---- tasks and contexts -------------------------------------------------------------
 
   newTask(name: string, kind: TaskKind | 'idle', cpu: number): Task {
-    const t = new Task(this.nextCtxId++, name, kind, cpu, this.tasks.length);
+    const t = new Task(this.nextCtxId++, name, kind, cpu, this.tasks.length, this.nrRunnable);
     t.threadPkrs = this.initPkrs;
     this.tasks.push(t);
     return t;
@@ -164,7 +167,6 @@ export class Machine {
     c.curr = next;
     c.frames[0] = next.ctx;
     next.cpu = cpu;
-    next.ctx.cpu = cpu;
     this.fixmap.restoreTask(cpu, next.local);
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'switch', from: prev.name, to: next.name, fromCtx: prev.id, toCtx: next.id });

@@ -287,6 +287,5 @@ export class Interp {
     }
     this.sched.switchAway(cpu);
     t.cpu = target;
-    t.ctx.cpu = target;
   }
 }

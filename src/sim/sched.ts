@@ -121,14 +121,14 @@ export class Scheduler {
   canRun(cpu: number): boolean {
     const c = this.m.cpus[cpu]!;
     if (c.frames.length > 1) return true;
-    if (c.curr !== c.idle && c.curr.state === 'runnable') return true;
-    return this.nextRunnable(cpu) !== null;
+    // The current task runs, or another runnable task is switched in.
+    return this.m.nrRunnable[cpu]! > 0;
   }
 
   canPreempt(cpu: number): boolean {
     const c = this.m.cpus[cpu]!;
     const t = c.curr;
-    return c.frames.length === 1 && t !== c.idle && t.state === 'runnable' && t.preemptCount === 0 && !c.irqsOff && this.nextRunnable(cpu) !== null;
+    return c.frames.length === 1 && t !== c.idle && t.state === 'runnable' && t.preemptCount === 0 && !c.irqsOff && this.m.nrRunnable[cpu]! > 1;
   }
 
   /** Switch to the next runnable task, or to idle when there is none. */
