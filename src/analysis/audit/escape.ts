@@ -24,6 +24,8 @@ export interface EscapeReport {
   reassigned: boolean;
   /** A tracked variable is moved (+=, ++): kunmap_local() would need an address inside the page. */
   moved: boolean;
+  /** The tracked variables that are reassigned or moved (the others can name the mapping). */
+  unstable: Set<string>;
 }
 
 /** Callees that are known to use a pointer synchronously and keep nothing. */
@@ -67,7 +69,7 @@ function line(n: Node): number {
  * depth limits how far calls to functions defined in the same file are followed.
  */
 export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, depth = 2): EscapeReport {
-  const rep: EscapeReport = { facts: [], vars: [], discarded: false, reassigned: false, moved: false };
+  const rep: EscapeReport = { facts: [], vars: [], discarded: false, reassigned: false, moved: false, unstable: new Set() };
   if (!fn) {
     rep.facts.push({ verdict: 'global', text: 'used outside any function (a static initialiser)', line: line(value) });
     return rep;
@@ -103,10 +105,16 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
       case 'assignment_expression': {
         const left = p.childForFieldName('left')!;
         if (left.id === top.id) {
-          if (v.id !== value.id && !struct && p.childForFieldName('operator')?.text !== '=') rep.moved = true;
+          if (v.id !== value.id && !struct && p.childForFieldName('operator')?.text !== '=') {
+            rep.moved = true;
+            rep.unstable.add(v.text);
+          }
           if (v.id !== value.id && p.childForFieldName('operator')?.text === '=' && !struct) {
             const r = p.childForFieldName('right')!;
-            if (!(r.startIndex <= value.startIndex && value.endIndex <= r.endIndex)) rep.reassigned = true;
+            if (!(r.startIndex <= value.startIndex && value.endIndex <= r.endIndex)) {
+              rep.reassigned = true;
+              rep.unstable.add(v.text);
+            }
           }
           return;
         }
@@ -114,7 +122,10 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
         return;
       }
       case 'update_expression':
-        if (!struct) rep.moved = true;
+        if (!struct) {
+          rep.moved = true;
+          rep.unstable.add(v.text);
+        }
         return;
       case 'return_statement':
         fact('returned', `${what} is returned to the caller (line ${line(p)})`, p);
@@ -227,7 +238,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
 
 /** How a parameter of a same-file function is used: does it escape there? */
 export function traceParam(model: FileModel, fn: FnInfo, param: string, depth: number): EscapeReport {
-  const rep: EscapeReport = { facts: [], vars: [], discarded: false, reassigned: false, moved: false };
+  const rep: EscapeReport = { facts: [], vars: [], discarded: false, reassigned: false, moved: false, unstable: new Set() };
   for (const id of fn.body.descendantsOfType('identifier')) {
     if (!id || id.text !== param) continue;
     // Reuse traceValue by treating each use of the parameter as the value.

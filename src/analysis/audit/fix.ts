@@ -19,20 +19,21 @@ function whyNotMechanical(w: SiteWork, fn: FnInfo): string | { addr: string } {
   if (s.viaMacro) return `the call is inside macro ${s.viaMacro}()`;
   if (s.inErrorRegion && !s.errorLine) return 'the call sits in an unparsed region';
   if (w.esc.discarded || !w.esc.vars.length) return 'the address returned by kmap() is not kept in a variable (kunmap_local() needs it)';
-  if (w.esc.reassigned) return 'the variable holding the address is reassigned';
-  if (w.esc.moved) return 'the variable holding the address is moved (+=, ++); kunmap_local() needs an address inside the page';
   if (!w.unmapNodes.length) return 'no unmap to rewrite';
   for (const u of w.unmapNodes) {
     if (u.parent?.type !== 'expression_statement') return `the unmap at line ${u.startPosition.row + 1} is not a plain statement`;
     const callee = u.childForFieldName('function')?.text;
     if (callee !== 'kunmap') return `the unmap at line ${u.startPosition.row + 1} is ${callee}(), not kunmap()`;
   }
-  for (const v of w.esc.vars) {
+  const stable = w.esc.vars.filter((v) => !w.esc.unstable.has(v));
+  for (const v of stable) {
     const decl = fn.locals.get(v)?.node;
     const scope = decl?.parent;
     if (scope && w.unmapNodes.every((u) => isAncestor(scope, u))) return { addr: v };
   }
-  return `the variable holding the address (${w.esc.vars[0]}) is not in scope at every unmap`;
+  if (!stable.length && w.esc.moved) return `the variable holding the address (${w.esc.vars.join(', ')}) is moved (+=, ++); kunmap_local() needs an address inside the page`;
+  if (!stable.length) return `the variable holding the address (${w.esc.vars.join(', ')}) is reassigned`;
+  return `no variable holding the address (${stable.join(', ')}) is in scope at every unmap`;
 }
 
 function stmtKey(n: Node): number {

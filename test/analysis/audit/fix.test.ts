@@ -62,6 +62,23 @@ describe('--fix', () => {
     for (const f of FILES) expect(readFileSync(join(b, 'fs/demo', f), 'utf8')).toBe(readFileSync(join(a, 'fs/demo', f), 'utf8'));
   });
 
+  it('unmaps through a variable that still points into the page, never a moving cursor', async () => {
+    const dir = tree(['alias_cursor.c']);
+    const io = captureIO();
+    await main(['audit', dir, '--fix', '--jobs', '1'], io);
+    execFileSync('patch', ['-p1', '-s'], { cwd: dir, input: io.stdout });
+    const fixed = readFileSync(join(dir, 'fs/demo/alias_cursor.c'), 'utf8');
+    expect(fixed).toContain('u8 *base = kmap_local_page(page);');
+    expect(fixed).toContain('\tkunmap_local(base);\n\treturn set;');
+    // The only variable is the one that moves: left alone, with the reason given.
+    expect(fixed).toContain('u32 *w = kmap(page);');
+    const j = captureIO();
+    await main(['audit', FIXTURES + 'alias_cursor.c', '--format', 'json'], j);
+    const second = JSON.parse(j.stdout).sites[1];
+    expect(second).toMatchObject({ class: 'local', fixable: false });
+    expect(second.fixNote).toContain('(w) is moved');
+  });
+
   it('--write without --fix is a usage error', async () => {
     const io = captureIO();
     expect(await main(['audit', FIXTURES, '--write'], io)).toBe(2);
