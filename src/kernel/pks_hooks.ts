@@ -2,7 +2,7 @@
 // where the kernel would call into PKS; a policy never reaches into the machine's internals
 // except through the Machine methods documented as "for policies".
 
-import type { Machine } from './machine.js';
+import type { MachineCore as Machine } from './core.js';
 import type { Ctx } from './context.js';
 import type { SrcLoc } from '../scenario/ir.js';
 

@@ -1,7 +1,7 @@
 // `abandon`: a later revision. Rights are thread-local (kmap() opens the key for its caller
 // only), and the first pardoned fault abandons protection of that key for everyone, for good.
 
-import type { Machine } from '../kernel/machine.js';
+import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
 import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
 import { pkrKeyMask } from '../arch/x86/pkrs.js';

@@ -1,7 +1,7 @@
 // Shared pieces of the protection designs.
 
 import { VERDICT_OOPS, type PksHooks, type Verdict } from '../kernel/pks_hooks.js';
-import type { Machine } from '../kernel/machine.js';
+import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
 import { RIGHT_READ, RIGHT_WRITE, type SrcLoc } from '../scenario/ir.js';
 

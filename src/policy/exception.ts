@@ -3,7 +3,7 @@
 // the *task*, even when called from an interrupt on top of it; a fault in RELAXED warns and
 // opens the key in the faulting frame without looking at the page.
 
-import type { Machine } from '../kernel/machine.js';
+import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
 import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
 import { pkrKeyMask } from '../arch/x86/pkrs.js';

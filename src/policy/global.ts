@@ -3,7 +3,7 @@
 // enable/disable transition is an IPI to every other CPU. Faults are never pardoned, and
 // interrupts inherit the interrupted context's PKRS.
 
-import type { Machine } from '../kernel/machine.js';
+import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
 import { pkrKeyMask, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { ContextLocalPks } from './base.js';

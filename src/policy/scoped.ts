@@ -3,7 +3,7 @@
 // kmap_local_page() does; only another context's access faults, and the smart #PF handler
 // pardons it for the faulting context only, by editing the saved PKRS in its entry frame.
 
-import type { Machine } from '../kernel/machine.js';
+import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
 import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
 import { ContextLocalPks, RW, pkMessage, type PksMode } from './base.js';
