@@ -151,8 +151,8 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     expect(await range()).toBeCloseTo(full / 2, 5);
     await page.keyboard.press('ArrowRight');
     // Ctrl+wheel zooms in further at the pointer.
-    const box = (await page.$('#timeline svg'))!;
-    const bb = (await box.boundingBox())!;
+    // (#timeline is stable; its svg is replaced on every redraw, e.g. the one ArrowRight scheduled.)
+    const bb = (await page.locator('#timeline').boundingBox())!;
     await page.mouse.move(bb.x + bb.width / 2, bb.y + 40);
     await page.keyboard.down('Control');
     await page.mouse.wheel(0, -100);
