@@ -154,7 +154,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
       const aboveSites = v.above.map((i) => works[i]!);
       const all = [w, ...aboveSites];
       const today = all.every((x) => x.site.call !== 'kmap');
-      const names = aboveSites.map((x) => `${x.site.call}() at line ${x.site.line}`).join(', ');
+      const names = [...new Set(aboveSites.map((x) => `${x.site.call}() at line ${x.site.line}`))].join(', ');
       if (today) {
         finding({ kind: 'lifo-violation', ...pos(v.node), site: v.site, message: `${w.site.call}() mapping from line ${w.site.line} is released while ${names} is still mapped: kmap_local mappings must be released in reverse order` });
       } else {

@@ -88,7 +88,7 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
         else {
           if (i !== s.length - 1 && final) {
             const above = s.slice(i + 1);
-            const k = `${n.id}:${s[i]}:${above.join(',')}`;
+            const k = `${n.id}:${s[i]}`;
             if (!lifoSeen.has(k)) {
               lifoSeen.add(k);
               rep.lifo.push({ site: s[i]!, above, node: n });
@@ -111,17 +111,25 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
     for (const c of nodes) if (c) st = exec(c, st);
     return st;
   };
-  const loop = (body: Node | null, cond: Node | null, update: Node | null, st: States, atLeastOnce: boolean): States => {
+  const loop = (body: Node | null, cond: Node | null, update: Node | null, st: States, atLeastOnce: boolean, isMacroLoop = false): States => {
+    const c = cond?.text.replace(/[\s()]/g, '');
+    // for (;;), while (1): left only by break, return or goto. do { } while (0): runs once.
+    const forever = !isMacroLoop && (!cond || c === '1' || c === 'true');
+    const once = atLeastOnce && (c === '0' || c === 'false');
     breaks.push(new Map());
     conts.push(new Map());
     let entry = cond && !atLeastOnce ? expr(cond, st) : st;
-    let exit: States = atLeastOnce ? new Map() : entry;
+    let exit: States = atLeastOnce || forever ? new Map() : entry;
+    if (once) {
+      const s = join(body ? exec(body, entry) : entry, conts.pop()!);
+      return join(s, breaks.pop()!);
+    }
     for (let i = 0; i < 3; i++) {
       let s = body ? exec(body, entry) : entry;
       s = join(s, conts[conts.length - 1]!);
       if (update) s = expr(update, s);
       if (cond) s = expr(cond, s);
-      exit = join(exit, s);
+      if (!forever) exit = join(exit, s);
       const next = join(entry, s);
       if (next.size === entry.size) break;
       entry = next;
@@ -161,7 +169,7 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
       }
       case 'function_definition':
         // A loop macro (`page_chain_for_each(page) { ... }`) misparsed as a nested definition.
-        return loop(n.childForFieldName('body'), null, null, st, false);
+        return loop(n.childForFieldName('body'), null, null, st, false, true);
       case 'while_statement':
         return loop(n.childForFieldName('body'), n.childForFieldName('condition'), null, st, false);
       case 'do_statement':

@@ -24,6 +24,12 @@ describe('missing unmaps', () => {
     expect(m.message).toContain('still live at the return on line 9');
   });
 
+  it('for (;;) is left only through its returns; do { } while (0) runs once', async () => {
+    const f = await auditFixture('forever_loop.c');
+    expect(f.findings).toEqual([]);
+    expect(f.sites.find((s) => s.call === 'kmap')).toMatchObject({ class: 'local', fixable: true });
+  });
+
   it('map in one loop, unmap in another: no false missing-unmap warning', async () => {
     const f = await auditFixture('local_array.c');
     expect(f.findings.filter((x) => x.kind === 'missing-unmap')).toEqual([]);
