@@ -50,6 +50,8 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
   let final = false;
   const lifoSeen = new Set<string>();
   const breaks: States[] = [];
+  const condMaps = new Map<string, number[]>();
+  const within = (e: Node, outer: Node) => e.startIndex >= outer.startIndex && e.endIndex <= outer.endIndex;
   const conts: States[] = [];
 
   const join = (a: States, b: States): States => {
@@ -161,9 +163,18 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
           return out;
         };
         const sites = g ? guards.get(g.name) : undefined;
-        const a = exec(n.childForFieldName('consequence')!, sites && g!.failWhenTrue ? drop(s, sites) : s);
+        const cons = n.childForFieldName('consequence')!;
         const alt = n.childForFieldName('alternative');
-        const sb = sites && !g!.failWhenTrue ? drop(s, sites) : s;
+        // `if (C) p = kmap_atomic(page); ... if (C) kunmap_atomic(p);`: a later test of the
+        // same condition is taken the same way, so its false branch has nothing mapped by the
+        // first one (the condition is assumed not to change in between).
+        const ck = cond.text.replace(/\s+/g, '');
+        const mappedUnder = eventNodes.filter((e) => within(e, cons) && events.get(e.id)!.kind === 'map').map((e) => (events.get(e.id) as { site: number }).site);
+        const same = condMaps.get(ck);
+        if (mappedUnder.length && !(alt && eventNodes.some((e) => within(e, alt) && events.get(e.id)!.kind === 'map'))) condMaps.set(ck, mappedUnder);
+        const a = exec(cons, sites && g!.failWhenTrue ? drop(s, sites) : s);
+        let sb = sites && !g!.failWhenTrue ? drop(s, sites) : s;
+        if (same && !mappedUnder.length) sb = drop(sb, same);
         const b = alt ? seq(alt.namedChildren, sb) : sb;
         return join(a, b);
       }

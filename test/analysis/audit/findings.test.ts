@@ -30,6 +30,12 @@ describe('missing unmaps', () => {
     expect(f.sites.find((s) => s.call === 'kmap')).toMatchObject({ class: 'local', fixable: true });
   });
 
+  it('map and unmap under two tests of the same condition are paired', async () => {
+    const f = await auditFixture('same_condition.c');
+    expect(f.findings).toEqual([]);
+    expect(f.sites.find((s) => s.call === 'kmap')).toMatchObject({ class: 'local', function: 'demo_copy_maybe' });
+  });
+
   it('map in one loop, unmap in another: no false missing-unmap warning', async () => {
     const f = await auditFixture('local_array.c');
     expect(f.findings.filter((x) => x.kind === 'missing-unmap')).toEqual([]);
