@@ -50,7 +50,7 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
   let final = false;
   const lifoSeen = new Set<string>();
   const breaks: States[] = [];
-  const condMaps = new Map<string, number[]>();
+  const condMaps = new Map<string, { t: number[]; f: number[] }>();
   const within = (e: Node, outer: Node) => e.startIndex >= outer.startIndex && e.endIndex <= outer.endIndex;
   const conts: States[] = [];
 
@@ -169,12 +169,18 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
         // same condition is taken the same way, so its false branch has nothing mapped by the
         // first one (the condition is assumed not to change in between).
         const ck = cond.text.replace(/\s+/g, '');
-        const mappedUnder = eventNodes.filter((e) => within(e, cons) && events.get(e.id)!.kind === 'map').map((e) => (events.get(e.id) as { site: number }).site);
+        const mapsIn = (b: Node | null) => (b ? eventNodes.filter((e) => within(e, b) && events.get(e.id)!.kind === 'map').map((e) => (events.get(e.id) as { site: number }).site) : []);
+        const t = mapsIn(cons);
+        const f = mapsIn(alt);
         const same = condMaps.get(ck);
-        if (mappedUnder.length && !(alt && eventNodes.some((e) => within(e, alt) && events.get(e.id)!.kind === 'map'))) condMaps.set(ck, mappedUnder);
-        const a = exec(cons, sites && g!.failWhenTrue ? drop(s, sites) : s);
+        if (t.length || f.length) condMaps.set(ck, { t, f });
+        let sa = sites && g!.failWhenTrue ? drop(s, sites) : s;
         let sb = sites && !g!.failWhenTrue ? drop(s, sites) : s;
-        if (same && !mappedUnder.length) sb = drop(sb, same);
+        if (same && !t.length && !f.length) {
+          sa = drop(sa, same.f);
+          sb = drop(sb, same.t);
+        }
+        const a = exec(cons, sa);
         const b = alt ? seq(alt.namedChildren, sb) : sb;
         return join(a, b);
       }
