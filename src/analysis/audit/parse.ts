@@ -19,9 +19,21 @@ export function getParser(): Promise<Parser> {
   return parserPromise;
 }
 
+/**
+ * Kernel annotations that tree-sitter-c does not know (`char __user *p`, `__acquires(x)`)
+ * turn whole functions into ERROR nodes. They are blanked with spaces of the same length
+ * before parsing, so every offset, line and column stays that of the real file.
+ */
+const ANNOTATIONS =
+  /\b(?:(?:__user|__iomem|__rcu|__percpu|__kernel|__force|__nocast|__safe|__private|__bitwise|__must_check|__init|__exit|__ref|__initdata|__initconst|__exitdata|__read_mostly|__ro_after_init|__always_inline|__maybe_unused|__always_unused|__cold|__weak|__visible|__noreturn|__latent_entropy|__randomize_layout|__packed|noinline|notrace|asmlinkage)\b|(?:__aligned|__printf|__acquires|__releases|__must_hold)\s*\([^()]*\))/g;
+
+export function blankAnnotations(source: string): string {
+  return source.replace(ANNOTATIONS, (m) => ' '.repeat(m.length));
+}
+
 export async function parseC(source: string): Promise<Tree> {
   const p = await getParser();
-  const t = p.parse(source);
+  const t = p.parse(blankAnnotations(source));
   if (!t) throw new Error('tree-sitter returned no tree');
   return t;
 }
