@@ -150,6 +150,12 @@ describe('macros and parse errors', () => {
     expect(s!.reason).toContain('1 call site(s)');
   });
 
+  it('sparse annotations (__user, __must_hold()) do not break the parse', async () => {
+    const f = await auditFixture('annotations.c');
+    expect(f.hasErrors).toBe(false);
+    expect(f.sites[0]).toMatchObject({ class: 'local', inErrorRegion: false, line: 8, column: 16, fixable: true });
+  });
+
   it('a site in a function that does not parse cleanly is analysed and flagged', async () => {
     const f = await auditFixture('ifdef_region.c');
     const s = f.sites.find((x) => x.function === 'demo_scan')!;
