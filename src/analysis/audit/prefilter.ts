@@ -1,6 +1,6 @@
 // Stage 1: find the C files under the given paths and cheaply decide which need parsing.
 
-import { readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, basename } from 'node:path';
 import { UsageError } from '../../cli/errors.js';
 
@@ -54,7 +54,14 @@ export function collectFiles(paths: string[]): InputFile[] {
     }
     const abs = resolve(p);
     if (st.isDirectory()) walk(abs, abs, out);
-    else if (st.isFile()) out.push({ abs, rel: basename(abs) || relative(dirname(abs), abs) });
+    else if (st.isFile()) {
+      try {
+        accessSync(p, constants.R_OK);
+      } catch (e) {
+        throw new UsageError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      out.push({ abs, rel: basename(abs) || relative(dirname(abs), abs) });
+    }
     else throw new UsageError(`${p}: not a regular file or directory`);
   }
   return out;
