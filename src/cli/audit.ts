@@ -2,12 +2,12 @@
 // code and say which kmap() sites are thread-local. See README "Auditing kmap() call sites".
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { applyEdits, unifiedDiff } from '../analysis/audit/fix.js';
 import { formatJson, formatSarif, formatSummary, formatText } from '../analysis/audit/format.js';
 import { defaultJobs, runAudit } from '../analysis/audit/run.js';
+import { auditBase } from '../analysis/audit/prefilter.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -97,12 +97,12 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       if (values.write) writeFileSync(abs, updated);
     }
     if (!values.write) io.out(diff);
-    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : "; apply with 'patch -p1' in the PATH given"}\n`);
+    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : "; apply with 'patch -p1' in ${positionals.length > 1 ? auditBase(positionals) : 'the PATH given'}"}\n`);
     return 0;
   }
   if (format === 'json') io.out(formatJson(res));
   else if (format === 'sarif') {
-    const root = positionals.length === 1 ? pathToFileURL(resolve(positionals[0]!)).href : null;
+    const root = pathToFileURL(auditBase(positionals)).href;
     io.out(formatSarif(res, root));
   } else io.out(values.summary ? formatSummary(res.summary) : formatText(res, { all: Boolean(values.all) }));
   return 0;

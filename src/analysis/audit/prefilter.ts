@@ -1,7 +1,7 @@
 // Stage 1: find the C files under the given paths and cheaply decide which need parsing.
 
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname, basename } from 'node:path';
+import { join, relative, resolve, dirname } from 'node:path';
 import { UsageError } from '../../cli/errors.js';
 
 const AUDITED_WORD = /\b(?:kmap|kmap_local_page|kmap_local_folio|kmap_atomic|kunmap|kunmap_local|kunmap_atomic)\b/;
@@ -18,7 +18,7 @@ export function mayContainCalls(text: string | Buffer): boolean {
 
 export interface InputFile {
   abs: string;
-  rel: string; // relative to the PATH given (for a file PATH: its base name)
+  rel: string; // relative to auditBase(): the PATH given, or the common directory of several
 }
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.pc']);
@@ -41,9 +41,33 @@ function walk(dir: string, root: string, out: InputFile[]): void {
   }
 }
 
+/**
+ * The directory reported paths are relative to: the PATH itself (its directory for a file),
+ * or, for several PATHs, the deepest directory containing them all, so that files with the
+ * same name under different PATHs stay apart (fs/ext2/dir.c vs fs/minix/dir.c).
+ */
+export function auditBase(paths: string[]): string {
+  const roots = paths.map((p) => {
+    const abs = resolve(p);
+    let dir = false;
+    try {
+      dir = statSync(abs).isDirectory();
+    } catch {
+      // reported by collectFiles
+    }
+    return dir ? abs : dirname(abs);
+  });
+  let base = roots[0] ?? resolve('.');
+  for (const r of roots.slice(1)) {
+    while (base !== dirname(base) && relative(base, r).startsWith('..')) base = dirname(base);
+  }
+  return base;
+}
+
 /** Expand PATH arguments into C/H files. A missing path is a usage error naming it. */
 export function collectFiles(paths: string[]): InputFile[] {
   const out: InputFile[] = [];
+  const base = auditBase(paths);
   for (const p of paths) {
     let st;
     try {
@@ -53,14 +77,14 @@ export function collectFiles(paths: string[]): InputFile[] {
       throw new UsageError(`${p}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot access (${code ?? 'error'})`}`);
     }
     const abs = resolve(p);
-    if (st.isDirectory()) walk(abs, abs, out);
+    if (st.isDirectory()) walk(abs, base, out);
     else if (st.isFile()) {
       try {
         accessSync(p, constants.R_OK);
       } catch (e) {
         throw new UsageError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
-      out.push({ abs, rel: basename(abs) || relative(dirname(abs), abs) });
+      out.push({ abs, rel: relative(base, abs) });
     }
     else throw new UsageError(`${p}: not a regular file or directory`);
   }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { captureIO } from '../../../src/cli/io.js';
 import { FIXTURES } from './util.js';
+import { collectFiles } from '../../../src/analysis/audit/prefilter.js';
 
 function kernelLike(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-cli-'));
@@ -118,5 +119,18 @@ describe('errors', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('usage: pksim audit PATH...');
+  });
+});
+
+describe('several PATHs', () => {
+  it('reports paths relative to their common directory, so same-named files stay apart', () => {
+    const root = mkdtempSync(join(tmpdir(), 'audit-multi-'));
+    for (const d of ['ext2', 'minix']) {
+      mkdirSync(join(root, d));
+      writeFileSync(join(root, d, 'dir.c'), 'void f(struct page *p) { void *a = kmap(p); kunmap(p); }\n');
+    }
+    const rels = collectFiles([join(root, 'ext2'), join(root, 'minix')]).map((f) => f.rel);
+    expect(rels).toEqual(['ext2/dir.c', 'minix/dir.c']);
+    expect(collectFiles([join(root, 'ext2')]).map((f) => f.rel)).toEqual(['dir.c']);
   });
 });
