@@ -17,6 +17,7 @@ interface CommandEntry {
 const commands: Record<string, CommandEntry> = {
   run: { summary: 'run a scenario under one protection design: kernel log and summary', load: async () => (await import('./run.js')).command },
   compare: { summary: 'run scenarios under every design: one table per scenario', load: async () => (await import('./compare.js')).command },
+  explore: { summary: 'check invariants over every interleaving within a bound', load: async () => (await import('./explore.js')).command },
   pkrs: { summary: 'decode a PKRS value or check one access against it', load: async () => (await import('./pkrs.js')).command },
   list: { summary: 'name the built-in scenarios, one line each', load: async () => (await import('./list.js')).command },
   audit: { summary: 'classify kmap() call sites in kernel C code (local/global/unclear)', load: async () => (await import('./audit.js')).command },

@@ -39,6 +39,14 @@ export { ScheduleError };
 
 
 export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
+  return runTraced(ir, opts).result;
+}
+
+/**
+ * A run plus, for each choice point, how many actions were offered (the explorer branches on
+ * them): `counts[i]` options at the point where `result.schedule[i]` was chosen.
+ */
+export function runTraced(ir: ScenarioIR, opts: RunOptions = {}): { result: RunResult; counts: number[] } {
   const spec = parsePolicy(opts.policy ?? 'scoped', opts.mode);
   const label = policyLabel(spec);
   const hooks = createPolicy(spec, ir.pages.length, opts.store ?? 'page');
@@ -125,7 +133,7 @@ export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
   if (stop === 'done' && m.tasks.some((t) => t.state === 'dead')) stop = 'killed';
   const finished = stop === 'done';
   const summary = metrics.summary(m, m.tick, finished);
-  return {
+  const result: RunResult = {
     scenario: ir.name,
     file: ir.file,
     policy: label,
@@ -147,6 +155,7 @@ export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
     summary,
     expectations: checkExpectations(ir, spec, label, summary),
   };
+  return { result, counts: sched.counts };
 }
 
 function reportDeadlock(m: Machine, blocked: Task[]): void {

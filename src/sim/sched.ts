@@ -24,6 +24,8 @@ export class Scheduler {
   readonly pending: number[][];
   /** The choices made at every step that had more than one action. */
   readonly taken: number[] = [];
+  /** How many actions each of those steps offered. */
+  readonly counts: number[] = [];
   /** Task of each scenario task context (null for interrupt contexts). */
   readonly taskOf: (Task | null)[];
   private readonly fired: Uint8Array;
@@ -167,6 +169,7 @@ export class Scheduler {
       } else if (this.rng) idx = this.rng.below(n);
       else idx = this.defaultChoice(firstRun, endRun, firstFire, n);
       this.taken.push(idx);
+      this.counts.push(n);
     }
     const act = a[idx]!;
     if (actType(act) === ACT_RUN) this.lastRunCpu = actArg(act);

@@ -1,0 +1,164 @@
+// "Can this ever go wrong?": explore the interleavings of a scenario under one design and check
+// invariants on every run. The exploration is stateless (each run replays a schedule prefix from
+// the start, as the runner is deterministic) and delay-bounded: it covers every schedule that
+// departs from the default schedule at most `bound` times, where a departure is any other
+// choice at a choice point (another CPU first, an interrupt now or later, a preemption). Each
+// violation comes with the schedule that replays it: `pksim run FILE --schedule LIST`.
+
+import type { ScenarioIR } from '../scenario/ir.js';
+import { runTraced, type RunOptions } from '../sim/runner.js';
+import type { RunResult, RunSummary } from '../sim/result.js';
+
+export interface Invariant {
+  name: string;
+  description: string;
+  /** True when the run violates it. */
+  violated(r: RunResult): boolean;
+}
+
+export const INVARIANTS: Invariant[] = [
+  { name: 'no-broken-legit', description: 'no legitimate access oopses', violated: (r) => r.summary.legitBroken > 0 },
+  { name: 'no-missed-stray', description: 'no stray access goes through unnoticed', violated: (r) => r.summary.straysMissed > 0 },
+  { name: 'no-panic', description: 'no oops in interrupt context', violated: (r) => r.summary.panics > 0 },
+  { name: 'no-deadlock', description: 'no context blocks forever', violated: (r) => r.stop === 'deadlock' },
+  { name: 'no-leak', description: 'no kmap_local or grant held when its context is left', violated: (r) => r.summary.leaks > 0 },
+  { name: 'expectations', description: "the scenario's expect lines for this design hold", violated: (r) => r.expectations.some((x) => !x.ok) },
+];
+
+export interface ExploreOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'events'> {
+  /** Departures from the default schedule per run (default 2). */
+  bound?: number;
+  /** Stop after this many runs (a resource limit). */
+  maxRuns?: number;
+  /** Invariant names to check (default: all). */
+  check?: string[];
+  /** Called every `progressEvery` runs. */
+  onProgress?: (runs: number, pending: number) => void;
+}
+
+export const DEFAULT_BOUND = 2;
+export const DEFAULT_MAX_RUNS = 20_000;
+
+export interface Counterexample {
+  invariant: string;
+  /** Runs that violated it. */
+  runs: number;
+  /** The first violating run found (fewest departures first), to replay with --schedule. */
+  schedule: number[];
+  departures: number;
+  summary: RunSummary;
+  stop: string;
+}
+
+export interface Outcome {
+  /** How many runs ended this way. */
+  runs: number;
+  stop: string;
+  summary: Pick<RunSummary, 'legitBroken' | 'legitWarned' | 'legitSilent' | 'straysCaught' | 'straysWarned' | 'straysMissed' | 'oopses' | 'leaks'>;
+  /** One schedule that leads here. */
+  schedule: number[];
+}
+
+export interface ExploreResult {
+  scenario: string;
+  file: string;
+  policy: string;
+  bound: number;
+  runs: number;
+  /** False when --max-runs stopped the exploration before it covered the bound. */
+  complete: boolean;
+  checked: string[];
+  violations: Counterexample[];
+  outcomes: Outcome[];
+  /** Largest exposure seen over all runs, and the schedule that reached it. */
+  maxExposure: { exposure: number; schedule: number[] };
+}
+
+export class ExploreError extends Error {}
+
+export function explore(ir: ScenarioIR, opts: ExploreOptions = {}): ExploreResult {
+  const bound = opts.bound ?? DEFAULT_BOUND;
+  const maxRuns = opts.maxRuns ?? DEFAULT_MAX_RUNS;
+  const checked = opts.check ?? INVARIANTS.map((i) => i.name);
+  const invariants = checked.map((name) => {
+    const inv = INVARIANTS.find((i) => i.name === name);
+    if (!inv) throw new ExploreError(`unknown invariant '${name}' (expected ${INVARIANTS.map((i) => i.name).join(', ')})`);
+    return inv;
+  });
+  const runOpts: RunOptions = { ...opts, events: false };
+  // Breadth-first by number of departures: the first violation found has the fewest.
+  let frontier: number[][] = [[]];
+  const violations = new Map<string, Counterexample>();
+  const outcomes = new Map<string, Outcome>();
+  let maxExposure = { exposure: -1, schedule: [] as number[] };
+  let runs = 0;
+  let complete = true;
+  let policy = '';
+  let depth = 0;
+  while (frontier.length > 0) {
+    const next: number[][] = [];
+    for (let f = 0; f < frontier.length; f++) {
+      if (runs >= maxRuns) {
+        complete = false;
+        break;
+      }
+      const prefix = frontier[f]!;
+      const { result, counts } = runTraced(ir, { ...runOpts, schedule: prefix });
+      runs++;
+      policy = result.policy;
+      if (opts.onProgress && runs % 200 === 0) opts.onProgress(runs, frontier.length - f + next.length);
+      record(result, depth, invariants, violations, outcomes);
+      if (result.summary.exposure > maxExposure.exposure) maxExposure = { exposure: result.summary.exposure, schedule: result.schedule };
+      if (depth < bound) {
+        // Every other choice at every point past the prefix is one more departure.
+        const taken = result.schedule;
+        for (let i = prefix.length; i < taken.length; i++) {
+          for (let a = 0; a < counts[i]!; a++) {
+            if (a === taken[i]) continue;
+            if (runs + next.length >= maxRuns) complete = false; // not even queued: the limit is hit
+            else next.push([...taken.slice(0, i), a]);
+          }
+        }
+      }
+    }
+    frontier = next;
+    if (!complete && runs >= maxRuns) break;
+    depth++;
+  }
+  return {
+    scenario: ir.name,
+    file: ir.file,
+    policy,
+    bound,
+    runs,
+    complete,
+    checked,
+    violations: [...violations.values()],
+    outcomes: [...outcomes.values()].sort((a, b) => b.runs - a.runs),
+    maxExposure,
+  };
+}
+
+function record(r: RunResult, departures: number, invariants: Invariant[], violations: Map<string, Counterexample>, outcomes: Map<string, Outcome>): void {
+  for (const inv of invariants) {
+    if (!inv.violated(r)) continue;
+    const v = violations.get(inv.name);
+    if (v) v.runs++;
+    else violations.set(inv.name, { invariant: inv.name, runs: 1, schedule: r.schedule, departures, summary: r.summary, stop: r.stop });
+  }
+  const s = r.summary;
+  const summary = {
+    legitBroken: s.legitBroken,
+    legitWarned: s.legitWarned,
+    legitSilent: s.legitSilent,
+    straysCaught: s.straysCaught,
+    straysWarned: s.straysWarned,
+    straysMissed: s.straysMissed,
+    oopses: s.oopses,
+    leaks: s.leaks,
+  };
+  const key = `${r.stop} ${Object.values(summary).join(',')}`;
+  const o = outcomes.get(key);
+  if (o) o.runs++;
+  else outcomes.set(key, { runs: 1, stop: r.stop, summary, schedule: r.schedule });
+}
