@@ -14,7 +14,7 @@ export class Ctx {
   readonly writeCnt = new Int32Array(PKS_NUM_KEYS);
   /** Entry frame: PKRS of the interrupted context, saved at entry and restored at exit. */
   savedPkrs = 0;
-  /** preempt_count of the interrupted context, restored at exit. */
+  /** Whether the interrupted context had interrupts disabled, restored at exit. */
   savedIrqsOff = false;
   // Interpreter state (owned by the runner; plain data so a state can be copied).
   pc = 0;

@@ -222,12 +222,12 @@ export class Interp {
         ctx.pc = next;
         if (this.sched.nextRunnable(cpu)) this.sched.switchAway(cpu);
         return;
+      // preempt_count is the task's (in an interrupt: the interrupted task's).
       case 'preempt_disable':
-        if (t) t.preemptCount++;
-        else m.cpus[cpu]!.curr.preemptCount++;
+        m.cpus[cpu]!.curr.preemptCount++;
         break;
       case 'preempt_enable': {
-        const task = t ?? m.cpus[cpu]!.curr;
+        const task = m.cpus[cpu]!.curr;
         if (task.preemptCount > 0) task.preemptCount--;
         else m.report(cpu, 'preempt_underflow', 'preempt_enable() without preempt_disable()');
         break;
