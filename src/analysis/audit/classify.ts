@@ -289,7 +289,7 @@ function classifyKmap(
   } else if (!s.unmaps.length && fn && pageHandedBack(fn, s.arg)) {
     const h = checkHelperPair(model, fn, w);
     s.class = h.class;
-    R.push(`the page ${s.arg} is handed back to the caller still mapped (line ${pageHandedBack(fn, s.arg)})`);
+    R.push(`the page '${s.arg}' is handed back to the caller still mapped (line ${pageHandedBack(fn, s.arg)})`);
     R.push(...h.reasons);
     s.fixable = false;
     s.fixNote = 'get/put helper pair: convert the helpers and their callers by hand';
