@@ -73,3 +73,9 @@ expect scoped:strict strayAccesses == 0
 expect scoped:relaxed faults == 1
 expect scoped:silent faults == 1
 expect scoped:silent warnings == 0
+// Windows: the submitter's key is open only while it holds its own kmap() (never unscoped);
+// the worker's pardon keeps the key open with no mapping or grant of its own (unscoped) under
+// RELAXED and SILENT, and STRICT never opens a key a context did not map.
+expect scoped:relaxed unscopedTicks > 0
+expect scoped:silent unscopedTicks > 0
+expect scoped:strict unscopedTicks == 0

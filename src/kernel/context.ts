@@ -12,6 +12,12 @@ export class Ctx {
   /** Rights this context holds per key (grant_access, kmap_local, scoped kmap), refcounted. */
   readonly readCnt = new Int32Array(PKS_NUM_KEYS);
   readonly writeCnt = new Int32Array(PKS_NUM_KEYS);
+  /** Live kmap()/kmap_local mappings this context made, per key: what its code asked to reach. */
+  readonly mapped = new Int32Array(PKS_NUM_KEYS);
+  /** Window accounting (runner): ticks running, and key x ticks open / open but unscoped. */
+  ranTicks = 0;
+  openTicks = 0;
+  unscopedTicks = 0;
   /** Entry frame: PKRS of the interrupted context, saved at entry and restored at exit. */
   savedPkrs = 0;
   /** Whether the interrupted context had interrupts disabled, restored at exit. */

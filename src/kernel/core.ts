@@ -198,11 +198,25 @@ export class MachineCore {
 
   private dropLocalStack(cpu: number, t: Task): void {
     for (let i = 0; i < t.local.depth; i++) {
-      this.maps.kill(t.local.mapping[i]!);
+      this.endMapping(t.local.mapping[i]!);
       this.fixmap.set(cpu, i, -1);
     }
     t.local.depth = 0;
     this.version++;
+  }
+
+  /** A mapping record made by `ctx`, counted against the page's key for that context. */
+  protected newMapping(kind: number, page: number, ctx: Ctx): number {
+    ctx.mapped[this.pageKey[page]!]!++;
+    return this.maps.alloc(kind, page, ctx);
+  }
+
+  /** End a mapping record (idempotent: a dead or stale id changes nothing). */
+  protected endMapping(id: number): void {
+    if (!this.maps.isLive(id)) return;
+    const ctx = this.maps.ctxOf(id);
+    if (ctx) ctx.mapped[this.pageKey[this.maps.pageOf(id)]!]!--;
+    this.maps.kill(id);
   }
 
   // ---- PKRS ---------------------------------------------------------------------------

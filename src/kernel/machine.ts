@@ -56,7 +56,7 @@ export class Machine extends MachineCore {
       }
       addr = pkmapAddr(slot);
     } else addr = linearAddr(page);
-    const id = this.maps.alloc(MAP_KMAP, page, this.top(cpu));
+    const id = this.newMapping(MAP_KMAP, page, this.top(cpu));
     this.pageKmaps[page]!.push(id);
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'map', how: 'kmap', page, addr, mapping: id, slot });
@@ -79,7 +79,7 @@ export class Machine extends MachineCore {
     const id = list[i]!;
     list.splice(i, 1);
     const mapper = this.maps.ctxOf(id);
-    this.maps.kill(id);
+    this.endMapping(id);
     if (this.pageHighmem[page] && this.pkmap.unmap(page) === 0) this.pkmapFreed = true;
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: 'kunmap', page, addr: 0, mapping: id });
@@ -90,7 +90,7 @@ export class Machine extends MachineCore {
   /** kmap_local_page()/kmap_atomic(): push on the current task's stack. Returns the address. */
   kmapLocal(cpu: number, page: number, atomic: boolean): number {
     const t = this.cpus[cpu]!.curr;
-    const id = this.maps.alloc(atomic ? MAP_ATOMIC : MAP_LOCAL, page, this.top(cpu));
+    const id = this.newMapping(atomic ? MAP_ATOMIC : MAP_LOCAL, page, this.top(cpu));
     if (atomic) {
       t.preemptCount++;
       t.pagefaultDisabled++;
@@ -99,7 +99,7 @@ export class Machine extends MachineCore {
     let idx = -1;
     if (this.pageHighmem[page]) {
       if (t.local.depth >= KM_MAX_IDX) {
-        this.maps.kill(id);
+        this.endMapping(id);
         this.oops(cpu, `kernel BUG: kmap_local stack overflow (more than ${KM_MAX_IDX} nested mappings)`);
         return 0;
       }
@@ -152,7 +152,7 @@ export class Machine extends MachineCore {
       page = this.maps.pageOf(mapping);
       torn = mapping;
     }
-    this.maps.kill(torn);
+    this.endMapping(torn);
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: atomic ? 'kunmap_atomic' : 'kunmap_local', page, addr, mapping: torn });
     this.hooks.unmapLocal(this, cpu, page);

@@ -132,6 +132,10 @@ export function formatSummary(r: RunResult): string {
   const row: string[] = [];
   for (const k of METRIC_NAMES) row.push(`${k}=${s[k]}`);
   for (let i = 0; i < row.length; i += 6) lines.push('    ' + row.slice(i, i + 6).join(' '));
+  if (r.windows.length) {
+    lines.push('windows (ticks running; key x ticks open; of which unscoped: open without a mapping or grant of the key):');
+    for (const w of r.windows) lines.push(`    ${`${w.kind} ${w.context}`.padEnd(28)} ran ${String(w.ticks).padStart(5)}  open ${String(w.keyOpenTicks).padStart(5)}  unscoped ${String(w.unscopedTicks).padStart(5)}`);
+  }
   lines.push(`schedule: ${r.schedule.length ? r.schedule.join(',') : '(no choices)'}`);
   const failed = r.expectations.filter((x) => !x.ok);
   if (r.expectations.length) lines.push(`expectations: ${r.expectations.length - failed.length} of ${r.expectations.length} met`);

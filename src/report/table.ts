@@ -5,20 +5,21 @@ import type { RunResult, RunSummary } from '../sim/result.js';
 /** The columns a reviewer compares designs on, in reading order. */
 export const COMPARE_COLUMNS: (keyof RunSummary)[] = [
   'legitBroken', 'legitWarned', 'legitSilent', 'straysCaught', 'straysWarned', 'straysMissed',
-  'exposure', 'oopses', 'panics', 'warnings', 'faults', 'pkrsWrites', 'ipis', 'pkmapSleeps',
+  'exposure', 'unscopedTicks', 'oopses', 'panics', 'warnings', 'faults', 'pkrsWrites', 'ipis', 'pkmapSleeps',
   'lifoViolations', 'leaks', 'reports',
 ];
 
 /** Short column headings; the legend under each table spells them out. */
 const SHORT: Partial<Record<keyof RunSummary, string>> = {
   legitBroken: 'broken', legitWarned: 'warned', legitSilent: 'silent', straysCaught: 'caught',
-  straysWarned: 'strayWarn', straysMissed: 'missed', oopses: 'oops', panics: 'panic', warnings: 'WARN',
+  straysWarned: 'strayWarn', straysMissed: 'missed', unscopedTicks: 'unscoped', oopses: 'oops', panics: 'panic', warnings: 'WARN',
   pkrsWrites: 'wrmsr', ipis: 'IPIs', pkmapSleeps: 'sleeps', lifoViolations: 'lifo', reports: 'reports',
 };
 
 export const LEGEND =
   'legit accesses: broken (oops), warned (pardoned + WARNING), silent (pardoned quietly); strays: caught (oops),\n' +
   'strayWarn (pardoned + WARNING), missed (unnoticed); exposure: protected page x tick reachable unnoticed;\n' +
+  'unscoped: key x tick open for a context that holds no mapping or grant of that key;\n' +
   'wrmsr: PKRS writes (unchanged values skipped); IPIs: cross-CPU PKRS updates.\n';
 
 const head = (k: keyof RunSummary): string => SHORT[k] ?? k;

@@ -4,6 +4,7 @@
 import type { ContextAst, Decl, ExpectAst } from './ast.js';
 import { ScenarioError, type Diagnostic } from './errors.js';
 import type { CmpOp, ContextDecl, ContextKind, Expectation, KeyDefault, ScenarioIR, Trigger } from './ir.js';
+import { METRIC_NAMES } from './ir.js';
 import { lex, type Tok } from './lexer.js';
 import { DECL_KEYWORDS, Parser } from './parse.js';
 import { compileProgram, joinTokens, loc, type NameKind, type ScenarioScope } from './program.js';
@@ -17,13 +18,7 @@ export const MAX_LAST_PKMAP = 65536;
 export const MAX_TICK = 1_000_000_000;
 export const MAX_VALUE = 2 ** 31 - 1;
 
-export const METRICS = [
-  'legitAccesses', 'legitBroken', 'legitWarned', 'legitSilent',
-  'strayAccesses', 'straysCaught', 'straysWarned', 'straysMissed',
-  'exposure', 'oopses', 'panics', 'warnings', 'warningSites', 'warningsSuppressed',
-  'faults', 'pkrsWrites', 'pkrsWritesSkipped', 'ipis', 'pkmapSleeps', 'lifoViolations',
-  'leaks', 'reports', 'ticks', 'finished',
-] as const;
+export const METRICS = METRIC_NAMES;
 export const POLICIES = ['none', 'global', 'abandon', 'exception', 'scoped'] as const;
 export const SCOPED_MODES = ['strict', 'relaxed', 'silent', 'off'] as const;
 

@@ -129,6 +129,16 @@ export interface WorkDecl {
 
 export type CmpOp = '==' | '!=' | '>=' | '<=' | '>' | '<';
 
+/** The metrics of a run summary, in reading order: what `expect` lines may name. */
+export const METRIC_NAMES = [
+  'legitAccesses', 'legitBroken', 'legitWarned', 'legitSilent',
+  'strayAccesses', 'straysCaught', 'straysWarned', 'straysMissed',
+  'exposure', 'keyOpenTicks', 'unscopedTicks', 'oopses', 'panics', 'warnings', 'warningSites', 'warningsSuppressed',
+  'faults', 'pkrsWrites', 'pkrsWritesSkipped', 'ipis', 'pkmapSleeps', 'lifoViolations',
+  'leaks', 'reports', 'ticks', 'finished',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
 /**
  * `expect [POLICY] METRIC OP VALUE`: checked against the run summary.
  * `policy` is null (all policies), a policy name ('global') or 'scoped:strict'.

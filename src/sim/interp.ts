@@ -24,6 +24,8 @@ export class Interp {
     private readonly oracle: Oracle,
     private readonly metrics: Metrics,
     private readonly setClass: (cls: number) => void,
+    /** Called with each interrupt context as it exits (for the per-context windows). */
+    private readonly onLeave: (ctx: Ctx) => void,
   ) {
     this.chans = ir.channels.map(() => ({ addr: [], map: [] }));
     this.completions = new Int32Array(ir.completions.length);
@@ -37,7 +39,10 @@ export class Interp {
     const ctx = this.m.enter(cpu, d.kind, d.name);
     ctx.decl = decl;
     ctx.load(d.program, d.vars.length, d.loopSlots);
-    if (d.program.length === 0) this.m.exit(cpu);
+    if (d.program.length === 0) {
+      this.m.exit(cpu);
+      this.onLeave(ctx);
+    }
   }
 
   /** Execute one statement on a CPU (or the switch that has to come first). */
@@ -47,7 +52,10 @@ export class Interp {
     if (c.frames.length > 1) {
       const ctx = c.frames[c.frames.length - 1]!;
       this.exec(cpu, ctx, null);
-      if (!m.panicked && c.frames[c.frames.length - 1] === ctx && ctx.pc >= ctx.program.length) m.exit(cpu);
+      if (!m.panicked && c.frames[c.frames.length - 1] === ctx && ctx.pc >= ctx.program.length) {
+        m.exit(cpu);
+        this.onLeave(ctx);
+      }
       return;
     }
     const t = c.curr;

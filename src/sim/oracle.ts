@@ -32,6 +32,12 @@ export class Oracle {
     if (rights & 2 && a[PKS_NUM_KEYS + key]! > 0) a[PKS_NUM_KEYS + key]!--;
   }
 
+  /** Has the context asked for rights on the key with grant_access() (and not revoked them)? */
+  asks(ctx: Ctx, key: number): boolean {
+    const a = this.intents.get(ctx);
+    return a !== undefined && (a[key]! > 0 || a[PKS_NUM_KEYS + key]! > 0);
+  }
+
   /**
    * Classify an access through a pointer derived from `mapping` (-1: forged) that reaches
    * `page` (-1: nothing mapped there).

@@ -22,6 +22,15 @@ export interface RunSummary {
   straysMissed: number;
   /** Sum over ticks and running contexts of protected pages reachable unnoticed (page x tick). */
   exposure: number;
+  /** Sum over ticks and running contexts of the protected keys open (AD clear) for them. */
+  keyOpenTicks: number;
+  /**
+   * The part of keyOpenTicks the context's own code does not explain: the key is open although
+   * the context holds no live kmap()/kmap_local of a page with that key and no grant_access()
+   * of it (a pardon still in force, a global enable, an abandoned key, a READ grant opened
+   * read/write, a leaked grant).
+   */
+  unscopedTicks: number;
   oopses: number;
   panics: number;
   /** Warnings printed (after dedupe). */
@@ -55,6 +64,16 @@ export interface RunConfigInfo {
   contexts: { name: string; kind: ContextKind; cpu: number }[];
 }
 
+/** How long one context (all invocations of one scenario context) ran with keys open. */
+export interface ContextWindow {
+  context: string;
+  kind: string;
+  /** Ticks it was the running context on some CPU. */
+  ticks: number;
+  keyOpenTicks: number;
+  unscopedTicks: number;
+}
+
 export interface ExpectationResult {
   text: string;
   metric: string;
@@ -80,5 +99,7 @@ export interface RunResult {
   config: RunConfigInfo;
   events: PksimEvent[];
   summary: RunSummary;
+  /** Per context: how long it ran with protected keys open, and how much of that was unscoped. */
+  windows: ContextWindow[];
   expectations: ExpectationResult[];
 }

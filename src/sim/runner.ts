@@ -3,7 +3,7 @@
 
 import type { ScenarioIR } from '../scenario/ir.js';
 import { Machine, type ResetPoint, type WarnDedupe } from '../kernel/machine.js';
-import type { Task } from '../kernel/context.js';
+import type { Ctx, Task } from '../kernel/context.js';
 import type { PksimEvent } from '../kernel/events.js';
 import { createPolicy, parsePolicy, policyLabel, type UnprotectStoreKind } from '../policy/index.js';
 import { Oracle, CLASS_NAMES } from './oracle.js';
@@ -12,7 +12,7 @@ import { Rng } from './rng.js';
 import { ScheduleError, Scheduler, ACT_DELIVER, ACT_FIRE, ACT_PREEMPT, ACT_RUN, actType, actArg } from './sched.js';
 import { Interp } from './interp.js';
 import { checkExpectations } from './expect.js';
-import type { RunResult } from './result.js';
+import type { ContextWindow, RunResult } from './result.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -76,7 +76,18 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}): { result: RunR
   const oracle = new Oracle(m);
   const metrics = new Metrics();
   const sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
-  const interp = new Interp(m, ir, sched, oracle, metrics, (c) => (pendingClass = c));
+  // Per-context windows, folded by scenario context name as contexts are left.
+  const windows = new Map<string, ContextWindow>();
+  const fold = (ctx: Ctx) => {
+    if (ctx.ranTicks === 0) return;
+    const w = windows.get(ctx.name) ?? { context: ctx.name, kind: ctx.kind, ticks: 0, keyOpenTicks: 0, unscopedTicks: 0 };
+    w.ticks += ctx.ranTicks;
+    w.keyOpenTicks += ctx.openTicks;
+    w.unscopedTicks += ctx.unscopedTicks;
+    windows.set(ctx.name, w);
+  };
+  const interp = new Interp(m, ir, sched, oracle, metrics, (c) => (pendingClass = c), fold);
+  const protKeys = Int32Array.from(ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id));
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
 
   let stop = 'done';
@@ -126,12 +137,29 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}): { result: RunR
         rateVersion[c] = m.version;
       }
       metrics.exposure += rate[c]!;
+      // Windows: keys open (AD clear, or no PKS at all) for the running context, and those
+      // its own mappings and grants do not explain.
+      const ctx = cp.frames[cp.frames.length - 1]!;
+      ctx.ranTicks++;
+      for (let i = 0; i < protKeys.length; i++) {
+        const k = protKeys[i]!;
+        if (hooks.pks && ((cp.msr >>> (k << 1)) & 1) !== 0) continue;
+        ctx.openTicks++;
+        metrics.keyOpenTicks++;
+        if (ctx.mapped[k] === 0 && !oracle.asks(ctx, k)) {
+          ctx.unscopedTicks++;
+          metrics.unscopedTicks++;
+        }
+      }
     }
     m.tick++;
   }
   // Everything ran to the end, except tasks an oops killed.
   if (stop === 'done' && m.tasks.some((t) => t.state === 'dead')) stop = 'killed';
   const finished = stop === 'done';
+  for (const t of m.tasks) if (t.kind !== 'idle') fold(t.ctx);
+  for (const cp of m.cpus) for (let i = 1; i < cp.frames.length; i++) fold(cp.frames[i]!);
+  const order = new Map(ir.contexts.map((d, i) => [d.name, i]));
   const summary = metrics.summary(m, m.tick, finished);
   const result: RunResult = {
     scenario: ir.name,
@@ -153,6 +181,7 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}): { result: RunR
     },
     events,
     summary,
+    windows: [...windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
     expectations: checkExpectations(ir, spec, label, summary),
   };
   return { result, counts: sched.counts };

@@ -148,3 +148,35 @@ describe('mapping records', () => {
     expect(m.maps.liveCount).toBe(0);
   });
 });
+
+describe('windows: how long each context runs with a key open', () => {
+  const text = `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n read(a, 0)\n kunmap_local(a)\n}\n`;
+  it('keys opened by the context\'s own mapping are open but scoped', () => {
+    // Sampled at the end of each tick: switch-in (closed), map (open), read (open), unmap
+    // (the task has exited by the end of that tick).
+    const r = run(text, { policy: 'scoped:strict' });
+    expect(r.summary.keyOpenTicks).toBe(2);
+    expect(r.summary.unscopedTicks).toBe(0);
+    expect(r.windows).toEqual([{ context: 't', kind: 'user', ticks: 3, keyOpenTicks: 2, unscopedTicks: 0 }]);
+  });
+  it('without PKS every key is open; before the mapping exists that is unscoped', () => {
+    const r = run(text, { policy: 'none' });
+    expect(r.summary.keyOpenTicks).toBe(3);
+    expect(r.summary.unscopedTicks).toBe(1); // the switch-in tick, before kmap_local_page()
+  });
+  it('a pardon in a kernel thread stays unscoped until a reset point', () => {
+    const ir = loadScenario('kthread_pardon_outlives');
+    const plain = runScenario(ir, { policy: 'scoped:relaxed' });
+    const reset = runScenario(ir, { policy: 'scoped:relaxed', resetPoints: ['work-item'] });
+    const kw = (r: typeof plain) => r.windows.find((w) => w.context === 'kworker')!;
+    expect(kw(plain).unscopedTicks).toBeGreaterThan(kw(reset).unscopedTicks);
+    expect(plain.windows.find((w) => w.context === 'submitter')!.unscopedTicks).toBe(0);
+  });
+  it('global opens the key for contexts that never mapped anything', () => {
+    const ir = loadScenario('stray_irq_during_kmap');
+    const g = runScenario(ir, { policy: 'global' });
+    expect(g.windows.find((w) => w.context === 'buggy')!.unscopedTicks).toBeGreaterThan(0);
+    const s = runScenario(ir, { policy: 'scoped:strict' });
+    expect(s.summary.unscopedTicks).toBe(0);
+  });
+});
