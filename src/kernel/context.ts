@@ -14,6 +14,8 @@ export class Ctx {
   readonly writeCnt = new Int32Array(PKS_NUM_KEYS);
   /** Live kmap()/kmap_local mappings this context made, per key: what its code asked to reach. */
   readonly mapped = new Int32Array(PKS_NUM_KEYS);
+  /** grant_access() rights asked for and not yet revoked (READ at key, WRITE at 16+key). */
+  readonly asked = new Int32Array(PKS_NUM_KEYS * 2);
   /** Window accounting (runner): ticks running, and key x ticks open / open but unscoped. */
   ranTicks = 0;
   openTicks = 0;

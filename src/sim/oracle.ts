@@ -13,29 +13,23 @@ export const CLASS_NAMES = ['local', 'handoff', 'stray'] as const;
 export type AccessClass = (typeof CLASS_NAMES)[number];
 
 export class Oracle {
-  /** grant_access() intent per context: what the code asked for, whatever the design did. */
-  private readonly intents = new Map<Ctx, Int32Array>();
-
   constructor(private readonly m: Machine) {}
 
+  /** grant_access() intent: what the code asked for, whatever the design did with it. */
   grant(ctx: Ctx, key: number, rights: number): void {
-    let a = this.intents.get(ctx);
-    if (!a) this.intents.set(ctx, (a = new Int32Array(PKS_NUM_KEYS * 2)));
-    if (rights & 1) a[key]!++;
-    if (rights & 2) a[PKS_NUM_KEYS + key]!++;
+    if (rights & 1) ctx.asked[key]!++;
+    if (rights & 2) ctx.asked[PKS_NUM_KEYS + key]!++;
   }
 
   revoke(ctx: Ctx, key: number, rights: number): void {
-    const a = this.intents.get(ctx);
-    if (!a) return;
+    const a = ctx.asked;
     if (rights & 1 && a[key]! > 0) a[key]!--;
     if (rights & 2 && a[PKS_NUM_KEYS + key]! > 0) a[PKS_NUM_KEYS + key]!--;
   }
 
   /** Has the context asked for rights on the key with grant_access() (and not revoked them)? */
   asks(ctx: Ctx, key: number): boolean {
-    const a = this.intents.get(ctx);
-    return a !== undefined && (a[key]! > 0 || a[PKS_NUM_KEYS + key]! > 0);
+    return ctx.asked[key]! > 0 || ctx.asked[PKS_NUM_KEYS + key]! > 0;
   }
 
   /**
@@ -54,8 +48,8 @@ export class Oracle {
       // explicitly asked for the key's rights (the DAX pattern).
       const key = m.pageKey[page]!;
       if (m.protectedKey(key)) {
-        const a = this.intents.get(ctx);
-        const ok = a !== undefined && (write ? a[PKS_NUM_KEYS + key]! > 0 : a[key]! > 0 || a[PKS_NUM_KEYS + key]! > 0);
+        const a = ctx.asked;
+        const ok = write ? a[PKS_NUM_KEYS + key]! > 0 : a[key]! > 0 || a[PKS_NUM_KEYS + key]! > 0;
         if (!ok) return CLASS_STRAY;
       }
       return own ? CLASS_LOCAL : CLASS_HANDOFF;

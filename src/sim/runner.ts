@@ -39,14 +39,14 @@ export { ScheduleError };
 
 
 export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
-  return runTraced(ir, opts).result;
+  return runTraced(ir, opts, false).result;
 }
 
 /**
  * A run plus, for each choice point, how many actions were offered (the explorer branches on
  * them): `counts[i]` options at the point where `result.schedule[i]` was chosen.
  */
-export function runTraced(ir: ScenarioIR, opts: RunOptions = {}): { result: RunResult; counts: number[] } {
+export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = true): { result: RunResult; counts: number[] } {
   const spec = parsePolicy(opts.policy ?? 'scoped', opts.mode);
   const label = policyLabel(spec);
   const hooks = createPolicy(spec, ir.pages.length, opts.store ?? 'page');
@@ -184,7 +184,7 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}): { result: RunR
     windows: [...windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
     expectations: checkExpectations(ir, spec, label, summary),
   };
-  return { result, counts: sched.counts };
+  return { result, counts: withCounts ? sched.counts : [] };
 }
 
 function reportDeadlock(m: Machine, blocked: Task[]): void {

@@ -17,15 +17,45 @@ export const actArg = (a: number): number => a & 0xffff;
 
 export class ScheduleError extends Error {}
 
+/** Choices and option counts in typed buffers that double when full: no per-step garbage. */
+class ChoiceLog {
+  private taken = new Uint16Array(256);
+  private offer = new Uint16Array(256);
+  private n = 0;
+  push(choice: number, options: number): void {
+    if (this.n === this.taken.length) {
+      const t = new Uint16Array(this.n * 2);
+      const o = new Uint16Array(this.n * 2);
+      t.set(this.taken);
+      o.set(this.offer);
+      this.taken = t;
+      this.offer = o;
+    }
+    this.taken[this.n] = choice;
+    this.offer[this.n++] = options;
+  }
+  choices(): number[] {
+    return toArray(this.taken, this.n);
+  }
+  offered(): number[] {
+    return toArray(this.offer, this.n);
+  }
+}
+
+// A plain loop: Array.from() on a typed array goes through the iterator, far slower.
+function toArray(a: Uint16Array, n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = a[i]!;
+  return out;
+}
+
 const IRQ_PRIO: Record<string, number> = { nmi: 0, hardirq: 1, softirq: 2 };
 
 export class Scheduler {
   /** Per CPU: raised interrupt contexts (scenario context indices), in raise order. */
   readonly pending: number[][];
-  /** The choices made at every step that had more than one action. */
-  readonly taken: number[] = [];
-  /** How many actions each of those steps offered. */
-  readonly counts: number[] = [];
+  /** The choices made at every step that had more than one action, and how many it offered. */
+  private readonly log = new ChoiceLog();
   /** Task of each scenario task context (null for interrupt contexts). */
   readonly taskOf: (Task | null)[];
   private readonly fired: Uint8Array;
@@ -168,8 +198,7 @@ export class Scheduler {
         }
       } else if (this.rng) idx = this.rng.below(n);
       else idx = this.defaultChoice(firstRun, endRun, firstFire, n);
-      this.taken.push(idx);
-      this.counts.push(n);
+      this.log.push(idx, n);
     }
     const act = a[idx]!;
     if (actType(act) === ACT_RUN) this.lastRunCpu = actArg(act);
@@ -182,6 +211,16 @@ export class Scheduler {
     if (firstFire < n) return firstFire;
     for (let i = firstRun; i < endRun; i++) if (actArg(this.acts[i]!) > this.lastRunCpu) return i;
     return firstRun;
+  }
+
+  /** The choices made, in order: passing them back as a schedule replays the run. */
+  get taken(): number[] {
+    return this.log.choices();
+  }
+
+  /** How many actions each choice point offered. */
+  get counts(): number[] {
+    return this.log.offered();
   }
 
   allDone(): boolean {
