@@ -8,7 +8,7 @@ import {
   ACCESS_PARDONED_SILENT,
   type Machine,
 } from '../kernel/machine.js';
-import { CLASS_STRAY } from './oracle.js';
+import { CLASS_STRAY, type Oracle } from './oracle.js';
 import type { RunSummary } from './result.js';
 import type { MetricName } from '../scenario/ir.js';
 
@@ -24,6 +24,45 @@ export class Metrics {
   exposure = 0;
   keyOpenTicks = 0;
   unscopedTicks = 0;
+  /** Exposure rate per CPU, recomputed only when the machine's version moves. */
+  private readonly rate: Float64Array;
+  private readonly rateVersion: Float64Array;
+  private readonly protKeys: Int32Array;
+
+  constructor(m: Machine, protectedKeys: number[]) {
+    this.rate = new Float64Array(m.cpus.length);
+    this.rateVersion = new Float64Array(m.cpus.length).fill(-1);
+    this.protKeys = Int32Array.from(protectedKeys);
+  }
+
+  /**
+   * End of a tick: for every CPU running a context, add the protected pages it could reach
+   * unnoticed (exposure), and the keys open for it, scoped by its own mappings and grants or
+   * not (windows).
+   */
+  sampleTick(m: Machine, oracle: Oracle): void {
+    for (let c = 0; c < m.cpus.length; c++) {
+      const cp = m.cpus[c]!;
+      if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
+      if (this.rateVersion[c] !== m.version) {
+        this.rate[c] = m.exposureOf(c);
+        this.rateVersion[c] = m.version;
+      }
+      this.exposure += this.rate[c]!;
+      const ctx = cp.frames[cp.frames.length - 1]!;
+      ctx.ranTicks++;
+      for (let i = 0; i < this.protKeys.length; i++) {
+        const k = this.protKeys[i]!;
+        if (m.hooks.pks && ((cp.msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
+        ctx.openTicks++;
+        this.keyOpenTicks++;
+        if (ctx.mapped[k] === 0 && !oracle.asks(ctx, k)) {
+          ctx.unscopedTicks++;
+          this.unscopedTicks++;
+        }
+      }
+    }
+  }
 
   record(cls: number, outcome: number): void {
     if (cls === CLASS_STRAY) {

@@ -74,7 +74,7 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
     sink,
   );
   const oracle = new Oracle(m);
-  const metrics = new Metrics();
+  const metrics = new Metrics(m, ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id));
   const sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
   // Per-context windows, folded by scenario context name as contexts are left.
   const windows = new Map<string, ContextWindow>();
@@ -87,12 +87,9 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
     windows.set(ctx.name, w);
   };
   const interp = new Interp(m, ir, sched, oracle, metrics, (c) => (pendingClass = c), fold);
-  const protKeys = Int32Array.from(ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id));
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
 
   let stop = 'done';
-  const rate = new Float64Array(m.cpus.length);
-  const rateVersion = new Float64Array(m.cpus.length).fill(-1);
   for (;;) {
     if (m.panicked) {
       stop = 'panic';
@@ -113,45 +110,22 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
       stop = 'limit:events';
       break;
     }
-    const cpu = actArg(act);
+    const arg = actArg(act); // a CPU, or for FIRE a scenario context
     switch (actType(act)) {
       case ACT_DELIVER:
-        interp.deliver(cpu);
+        interp.deliver(arg);
         break;
       case ACT_RUN:
-        interp.run(cpu);
+        interp.run(arg);
         break;
       case ACT_PREEMPT:
-        sched.preempt(cpu);
+        sched.preempt(arg);
         break;
       case ACT_FIRE:
-        sched.fire(cpu);
+        sched.fire(arg);
         break;
     }
-    // Exposure: protected pages each running context could reach unnoticed during this tick.
-    for (let c = 0; c < m.cpus.length; c++) {
-      const cp = m.cpus[c]!;
-      if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
-      if (rateVersion[c] !== m.version) {
-        rate[c] = m.exposureOf(c);
-        rateVersion[c] = m.version;
-      }
-      metrics.exposure += rate[c]!;
-      // Windows: keys open (AD clear, or no PKS at all) for the running context, and those
-      // its own mappings and grants do not explain.
-      const ctx = cp.frames[cp.frames.length - 1]!;
-      ctx.ranTicks++;
-      for (let i = 0; i < protKeys.length; i++) {
-        const k = protKeys[i]!;
-        if (hooks.pks && ((cp.msr >>> (k << 1)) & 1) !== 0) continue;
-        ctx.openTicks++;
-        metrics.keyOpenTicks++;
-        if (ctx.mapped[k] === 0 && !oracle.asks(ctx, k)) {
-          ctx.unscopedTicks++;
-          metrics.unscopedTicks++;
-        }
-      }
-    }
+    metrics.sampleTick(m, oracle);
     m.tick++;
   }
   // Everything ran to the end, except tasks an oops killed.
