@@ -26,6 +26,7 @@ kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the wrong
 
 options:
   --format F   text (default: file:line:col lines and a summary table), json, sarif (2.1.0)
+  --json       the same as --format json
   --jobs N     worker threads (default: number of CPUs)
   --fix        print a unified diff converting the local sites whose conversion is
                mechanical; apply it with 'patch -p1' inside PATH. Files are not changed.
@@ -33,7 +34,7 @@ options:
   --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
   --summary    text format: only the summary table
 
-Paths in the output are relative to the PATH given. Exit status: 0 when the audit ran
+Paths in the output are relative to the PATH given (to their common directory for several). Exit status: 0 when the audit ran
 (findings are reported, not failures), 2 for bad usage or unreadable input.
 `;
 
@@ -42,7 +43,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      format: { type: 'string', default: 'text' },
+      format: { type: 'string' },
+      json: { type: 'boolean' },
       jobs: { type: 'string', short: 'j' },
       fix: { type: 'boolean' },
       write: { type: 'boolean' },
@@ -56,7 +58,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (!positionals.length) throw new UsageError('expected at least one PATH (a kernel tree, a directory or a C file)');
-  const format = values.format!;
+  if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError(`--json and --format ${values.format} disagree`);
+  const format = values.json ? 'json' : (values.format ?? 'text');
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format: '${format}' is not text, json or sarif`);
   let jobs = defaultJobs();
   if (values.jobs !== undefined) {

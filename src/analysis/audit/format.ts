@@ -53,7 +53,9 @@ export function formatJson(res: AuditResult): string {
   const sites = res.files.flatMap((f) => f.sites);
   const findings = res.files.flatMap((f) => f.findings.map((x) => ({ file: f.file, line: x.line, column: x.column, kind: x.kind, message: x.message })));
   const errors = res.files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error }));
-  return JSON.stringify({ sites, findings, errors, summary: res.summary }, null, 2) + '\n';
+  // No wall-clock time in JSON: the same tree gives byte-identical output (the text summary has it).
+  const { elapsedMs: _elapsed, ...summary } = res.summary;
+  return JSON.stringify({ sites, findings, errors, summary }, null, 2) + '\n';
 }
 
 const RULES: { id: string; name: string; text: string; level: 'note' | 'warning' }[] = [

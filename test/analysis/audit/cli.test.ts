@@ -134,3 +134,15 @@ describe('several PATHs', () => {
     expect(collectFiles([join(root, 'ext2')]).map((f) => f.rel)).toEqual(['dir.c']);
   });
 });
+
+describe('--json', () => {
+  it('is the same as --format json, like every pksim command', async () => {
+    const a = captureIO();
+    const b = captureIO();
+    expect(await main(['audit', FIXTURES, '--json', '--jobs', '1'], a)).toBe(0);
+    expect(await main(['audit', FIXTURES, '--format', 'json', '--jobs', '1'], b)).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(JSON.parse(a.stdout).sites.length).toBeGreaterThan(0);
+    expect(await main(['audit', FIXTURES, '--json', '--format', 'sarif'], captureIO())).toBe(2);
+  });
+});
