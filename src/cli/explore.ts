@@ -8,7 +8,7 @@ import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, ExploreError, INVARIANTS, explore, typ
 import { formatTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { runOptionsFrom } from './runopts.js';
+import { int, runOptionsFrom } from './runopts.js';
 
 const HELP = `usage: pksim explore FILE|NAME [--policy P] [--bound K] [--max-runs N] [--check LIST] [--json]
 
@@ -29,10 +29,8 @@ ${INVARIANTS.map((i) => `  ${i.name.padEnd(16)} ${i.description}`).join('\n')}
 Exit status: 0 no violation, 1 a violation was found, 2 bad input, 3 --max-runs stopped it first.
 `;
 
-function int(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
-  if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`${name}: '${v}' is not an integer in ${min}..${max}`);
-  return Number(v);
+function intOr(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  return v === undefined ? dflt : int(name, v, min, max);
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
@@ -66,8 +64,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       ...runOptionsFrom(values),
       policy: values.policy ?? 'scoped:relaxed',
       mode: values.mode,
-      bound: int('--bound', values.bound, DEFAULT_BOUND, 0, 8),
-      maxRuns: int('--max-runs', values['max-runs'], DEFAULT_MAX_RUNS, 1, 1e8),
+      bound: intOr('--bound', values.bound, DEFAULT_BOUND, 0, 8),
+      maxRuns: intOr('--max-runs', values['max-runs'], DEFAULT_MAX_RUNS, 1, 1e8),
       check: values.check?.split(',').map((s) => s.trim()).filter(Boolean),
       onProgress: progress ? (runs, pending) => io.err(`\r${runs} runs, ${pending} queued`.padEnd(40)) : undefined,
     });

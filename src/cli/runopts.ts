@@ -30,7 +30,8 @@ export const RUN_OPTIONS_HELP = `  --seed N            seeded random schedule (p
   --force             overwrite existing output files
 `;
 
-function int(name: string, v: string, min: number, max: number): number {
+/** An integer option in min..max, or a usage error naming the option. */
+export function int(name: string, v: string, min: number, max: number): number {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`${name}: '${v}' is not an integer in ${min}..${max}`);
   return Number(v);
 }
