@@ -36,9 +36,11 @@ export function listScenarios(): LibraryEntry[] {
 
 /**
  * Source text and display file name of a built-in name or a path. A bare name (no '/', no
- * .pks) is looked up in the library first; a path is read as given.
+ * .pks) is looked up in the library first; a path is read as given; '-' is standard input.
  */
 export function readScenario(nameOrPath: string): { file: string; text: string } {
+  // '-' is standard input, as for any Unix tool: `cat my.pks | pksim run -`.
+  if (nameOrPath === '-') return { file: '<stdin>', text: readFileSync(0, 'utf8') };
   if (NAME_RE.test(nameOrPath)) {
     const lib = `${LIBRARY_DIR}${nameOrPath}.pks`;
     if (existsSync(lib)) return { file: `scenarios/${nameOrPath}.pks`, text: readFileSync(lib, 'utf8') };

@@ -174,3 +174,14 @@ describe('resource limits', () => {
     expect(r.err).toMatch(/event limit.*--max-events/);
   });
 });
+
+describe('standard input', () => {
+  it("'-' reads the scenario from standard input, and errors name <stdin>", () => {
+    const ok = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '-', '--quiet'], { input: OK, encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/under scoped:relaxed: done/);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '-'], { input: 'cpus 1\ntask t cpu 0 {\n a = kmap(q)\n}\n', encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^<stdin>:3:11: error: unknown page 'q'/);
+  });
+});
