@@ -312,11 +312,6 @@ export class MachineCore {
     return printed;
   }
 
-  /** Would the handler's warning for a fault at the current statement be printed? */
-  warningWouldPrint(): boolean {
-    return this.cfg.warn === 'once' ? !this.warnOnceFired : !this.warnedSites.has(this.siteOf(this.loc));
-  }
-
   /** Would a fault at a site the handler has not seen print a warning? (exposure) */
   strayWouldWarn(): boolean {
     return this.cfg.warn === 'once' ? !this.warnOnceFired : true;

@@ -172,13 +172,12 @@ export class Machine extends MachineCore {
   // ---- the access path ----------------------------------------------------------------
 
   /**
-   * One data access by the running context. Returns an ACCESS_* outcome; the page reached is
-   * left in `lastPage`, the key in `lastKey`.
+   * One data access by the running context. Returns an ACCESS_* outcome; the key of the page
+   * reached (-1 for none) is left in `lastKey`.
    */
   access(cpu: number, addr: number, write: boolean, mapping: number): number {
     const c = this.cpus[cpu]!;
     const page = this.as.translate(addr);
-    this.lastPage = page;
     let outcome: number;
     if (page < 0) {
       this.stats.faults++;
@@ -199,7 +198,6 @@ export class Machine extends MachineCore {
     return outcome;
   }
 
-  lastPage = -1;
   lastKey = -1;
 
   /** #PF with PK set: enter the exception, ask the policy, return from the fault, retry. */

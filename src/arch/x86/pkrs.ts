@@ -31,10 +31,6 @@ export const ACC_FETCH = 2;
 
 export type KeyRights = 'rw' | 'readonly' | 'noaccess';
 
-export function pkrKeyShift(key: number): number {
-  return key * 2;
-}
-
 /** AD|WD mask of one key. */
 export function pkrKeyMask(key: number): number {
   return (0x3 << (key * 2)) >>> 0;
