@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { libraryNames, loadScenario } from '../scenario/index.js';
-import { runScenario, ScheduleError } from '../sim/runner.js';
+import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { DEFAULT_COMPARE, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
@@ -65,9 +65,9 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     io.out(LEGEND);
   }
   const all = perFile.flat();
-  if (all.some((r) => r.stop.startsWith('limit:'))) {
-    const which = all.find((r) => r.stop.startsWith('limit:'))!.stop === 'limit:steps' ? 'step limit; raise it with --max-steps' : 'event limit; raise it with --max-events';
-    io.err(`pksim compare: a run stopped at the ${which}\n`);
+  const limited = all.find((r) => limitHint(r.stop));
+  if (limited) {
+    io.err(`pksim compare: ${limited.scenario} under ${limited.policy} stopped at ${limitHint(limited.stop)}\n`);
     return EXIT_LIMIT;
   }
   return all.some((r) => r.expectations.some((x) => !x.ok)) ? EXIT_FAIL : 0;

@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { loadScenario } from '../scenario/index.js';
-import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_STEPS, runScenario, ScheduleError } from '../sim/runner.js';
+import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { PolicyError } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
@@ -50,12 +50,9 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     if (!values.quiet) io.out(formatDmesg(result, ir.source));
     io.out(formatSummary(result));
   }
-  if (result.stop === 'limit:steps') {
-    io.err(`pksim run: stopped at the step limit (${opts.maxSteps ?? DEFAULT_MAX_STEPS} steps); raise it with --max-steps\n`);
-    return EXIT_LIMIT;
-  }
-  if (result.stop === 'limit:events') {
-    io.err(`pksim run: stopped at the event limit (${opts.maxEvents ?? DEFAULT_MAX_EVENTS} events recorded); raise it with --max-events\n`);
+  const limit = limitHint(result.stop);
+  if (limit) {
+    io.err(`pksim run: stopped at ${limit}\n`);
     return EXIT_LIMIT;
   }
   return result.expectations.some((x) => !x.ok) ? EXIT_FAIL : 0;

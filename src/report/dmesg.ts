@@ -6,6 +6,7 @@ import { mkPte, pteHex } from '../arch/x86/pte.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
 import { METRIC_NAMES } from '../sim/metrics.js';
+import { limitHint } from '../sim/runner.js';
 
 type Ev<T extends PksimEvent['type']> = Extract<PksimEvent, { type: T }>;
 
@@ -128,7 +129,8 @@ export function formatDmesg(r: RunResult, source = ''): string {
 
 export function formatSummary(r: RunResult): string {
   const s = r.summary as unknown as Record<string, number>;
-  const lines = [`--- ${r.scenario} under ${r.policy}: ${r.stop}${r.stop === 'limit:steps' ? ' (raise it with --max-steps)' : r.stop === 'limit:events' ? ' (raise it with --max-events)' : ''}`];
+  const limit = limitHint(r.stop);
+  const lines = [`--- ${r.scenario} under ${r.policy}: ${r.stop}${limit ? ` (stopped at ${limit})` : ''}`];
   const row: string[] = [];
   for (const k of METRIC_NAMES) row.push(`${k}=${s[k]}`);
   for (let i = 0; i < row.length; i += 6) lines.push('    ' + row.slice(i, i + 6).join(' '));

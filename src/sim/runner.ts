@@ -37,6 +37,13 @@ export const DEFAULT_MAX_STEPS = 1_000_000;
 export const DEFAULT_MAX_EVENTS = 2_000_000;
 export { ScheduleError };
 
+/** For a run stopped at a resource limit: which limit, and the option that raises it. */
+export function limitHint(stop: string): string | null {
+  if (stop === 'limit:steps') return 'the step limit; raise it with --max-steps';
+  if (stop === 'limit:events') return 'the event limit (recorded events: the memory bound); raise it with --max-events';
+  return null;
+}
+
 
 export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
   return runTraced(ir, opts, false).result;
