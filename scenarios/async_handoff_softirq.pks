@@ -5,7 +5,7 @@
 // This is the access that RELAXED exists to find.
 cpus 2
 key pmem = 1 default noaccess
-page buf key pmem highmem
+page buf key pmem
 channel bio
 completion done
 

@@ -4,7 +4,7 @@
 // The worker is a kernel thread: whatever a fault pardons in it stays until it is left.
 cpus 2
 key pmem = 1 default noaccess
-page buf key pmem highmem
+page buf key pmem
 channel req
 completion done
 

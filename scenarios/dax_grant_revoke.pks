@@ -5,8 +5,8 @@
 // Rights are per key, not per page: the reader's READ grant opens every pmem page for it.
 cpus 2
 key pmem = 1 default noaccess
-page dax0 key pmem lowmem
-page dax1 key pmem lowmem
+page dax0 key pmem
+page dax1 key pmem
 
 task reader cpu 0 {
     p = page_address(dax0)

@@ -5,7 +5,7 @@
 // globally unprotected: a pardon has nothing to justify it.
 cpus 1
 key pmem = 1 default noaccess
-page dax0 key pmem lowmem
+page dax0 key pmem
 
 task reader cpu 0 {
     p = page_address(dax0)

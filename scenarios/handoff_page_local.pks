@@ -5,7 +5,7 @@
 // touches another context's mapping, so no design needs a pardon.
 cpus 2
 key pmem = 1 default noaccess
-page buf key pmem highmem
+page buf key pmem
 completion done
 
 task writer cpu 0 {

@@ -3,7 +3,7 @@
 
 cpus 1
 key pmem = 1 default noaccess
-page sg key pmem highmem
+page sg key pmem
 
 task sender cpu 0 {
     raise_softirq(net_rx)

@@ -5,7 +5,7 @@
 // state is a count, not a flag.
 cpus 1
 key pmem = 1 default noaccess
-page dir key pmem highmem
+page dir key pmem
 
 task lookup cpu 0 {
     d = kmap(dir)

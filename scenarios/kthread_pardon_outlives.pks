@@ -6,8 +6,8 @@
 // the same key while that pardon is still in force.
 cpus 2
 key pmem = 1 default noaccess
-page buf key pmem highmem
-page meta key pmem lowmem
+page buf key pmem
+page meta key pmem
 channel req
 completion done
 

@@ -3,7 +3,7 @@
 
 cpus 1
 key pmem = 1 default noaccess
-page buf key pmem highmem
+page buf key pmem
 
 task ioctl cpu 0 {
     p = kmap_local_page(buf)

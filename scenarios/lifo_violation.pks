@@ -3,8 +3,8 @@
 
 cpus 1
 key pmem = 1 default noaccess
-page src key pmem highmem
-page dst key pmem highmem
+page src key pmem
+page dst key pmem
 
 task convert cpu 0 {
     s = kmap_local_page(src)

@@ -5,8 +5,8 @@
 // return to user space. This is the case tglx's point 1 says PKS "just works" on.
 cpus 1
 key pmem = 1 default noaccess
-page src key pmem highmem
-page dst key pmem highmem
+page src key pmem
+page dst key pmem
 
 task cp cpu 0 {
     s = kmap_local_page(src)

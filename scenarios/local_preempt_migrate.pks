@@ -6,8 +6,8 @@
 // migration, so migrate(1) while the mapping is held is only an attempt.
 cpus 2
 key pmem = 1 default noaccess
-page data key pmem highmem
-page other key pmem highmem
+page data key pmem
+page other key pmem
 
 task scrub cpu 0 {
     p = kmap_local_page(data)

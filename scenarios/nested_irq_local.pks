@@ -5,8 +5,8 @@
 // interrupted, maps its own page on top of the task's kmap_local stack and pops it before exit.
 cpus 1
 key pmem = 1 default noaccess
-page file_page key pmem highmem
-page skb_frag key pmem highmem
+page file_page key pmem
+page skb_frag key pmem
 
 task reader cpu 0 {
     p = kmap_local_page(file_page)

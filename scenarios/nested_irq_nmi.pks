@@ -4,9 +4,9 @@
 // Each level enters with the default PKRS and must leave the one below it as it found it.
 cpus 1
 key pmem = 1 default noaccess
-page a key pmem highmem
-page b key pmem highmem
-page c key pmem highmem
+page a key pmem
+page b key pmem
+page c key pmem
 
 task app cpu 0 {
     p = kmap_local_page(a)

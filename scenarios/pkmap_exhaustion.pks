@@ -2,6 +2,7 @@
 // LAST_PKMAP slots are in use; a kunmap() frees a slot and wakes it.
 
 // With last_pkmap 2 the holder takes both slots; the second task's kmap() must sleep.
+arch x86_32
 cpus 2
 last_pkmap 2
 key pmem = 1 default noaccess

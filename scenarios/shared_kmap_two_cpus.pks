@@ -1,6 +1,7 @@
 // Two CPUs kmap() the same page, like two readers of one highmem page-cache page: one pkmap
 // slot, a use count of two, and the slot stays until the last kunmap().
 
+arch x86_32
 cpus 2
 key pmem = 1 default noaccess
 page shared key pmem highmem

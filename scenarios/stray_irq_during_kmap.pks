@@ -5,7 +5,7 @@
 // Under scoped, only the mapping context has the key open: the stray faults.
 cpus 2
 key pmem = 1 default noaccess
-page buf key pmem highmem
+page buf key pmem
 
 task writer cpu 0 {
     p = kmap(buf)

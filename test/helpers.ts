@@ -9,9 +9,10 @@ import type { RunResult } from '../src/sim/result.js';
 
 export const ALL_POLICIES = ['none', 'global', 'abandon', 'exception', 'scoped:strict', 'scoped:relaxed', 'scoped:silent', 'scoped:off'];
 
-/** One key (id 1, noaccess by default), pages: 0 highmem with key 1, 1 lowmem with key 1, 2 unprotected. */
+/** x86_32 (the highmem model). One key (id 1, noaccess by default), pages: 0 highmem with key 1, 1 lowmem with key 1, 2 unprotected. */
 export function machine(policy = 'scoped:relaxed', over: Partial<MachineConfig> = {}, events?: PksimEvent[]): Machine {
   const cfg: MachineConfig = {
+    arch: 'x86_32',
     cpus: 2,
     lastPkmap: 8,
     wp: true,

@@ -9,12 +9,16 @@ import type { FrameKind } from './events.js';
 export type TaskState = 'runnable' | 'blocked' | 'done' | 'dead';
 
 export class Ctx {
-  /** Rights this context holds per key (grant_access, kmap_local, scoped kmap), refcounted. */
-  readonly readCnt = new Int32Array(PKS_NUM_KEYS);
-  readonly writeCnt = new Int32Array(PKS_NUM_KEYS);
-  /** Live kmap()/kmap_local mappings this context made, per key: what its code asked to reach. */
-  readonly mapped = new Int32Array(PKS_NUM_KEYS);
-  /** grant_access() rights asked for and not yet revoked (READ at key, WRITE at 16+key). */
+  // What the context holds, kept by the machine whatever the design does with it: the
+  // designs derive PKRS rights from these, the oracle keeps its own view to check them.
+  /** grant_access() rights held, per key: READ and WRITE counted apart. */
+  readonly grantR = new Int32Array(PKS_NUM_KEYS);
+  readonly grantW = new Int32Array(PKS_NUM_KEYS);
+  /** Live kmap_local_page()/kmap_atomic() mappings this context made, per key. */
+  readonly localMapped = new Int32Array(PKS_NUM_KEYS);
+  /** Live kmap() mappings this context made, per key. */
+  readonly kmapped = new Int32Array(PKS_NUM_KEYS);
+  /** The oracle's view of grant_access() rights (READ at key, WRITE at 16+key). */
   readonly asked = new Int32Array(PKS_NUM_KEYS * 2);
   /** Window accounting (runner): ticks running, and key x ticks open / open but unscoped. */
   ranTicks = 0;
@@ -26,6 +30,8 @@ export class Ctx {
   savedIrqsOff = false;
   // Interpreter state (owned by the runner; plain data so a state can be copied).
   pc = 0;
+  /** The pc of a statement that slept and will run again (its might_sleep() already ran). */
+  resumePc = -1;
   program: Instr[] = [];
   /** Per-variable pointer value and the mapping it was derived from (-1: none/forged). */
   varAddr: Float64Array = new Float64Array(0);
@@ -44,13 +50,20 @@ export class Ctx {
     public task: Task | null,
   ) {}
 
-  holds(key: number): boolean {
-    return this.readCnt[key]! > 0 || this.writeCnt[key]! > 0;
+  /** Holds a grant_access() right on the key (what a leak check at exit looks for). */
+  holdsGrant(key: number): boolean {
+    return this.grantR[key]! > 0 || this.grantW[key]! > 0;
+  }
+
+  /** Live mappings of pages with the key made by this context: what its code asked to reach. */
+  mapped(key: number): number {
+    return this.localMapped[key]! + this.kmapped[key]!;
   }
 
   load(program: Instr[], vars: number, loops: number): void {
     this.program = program;
     this.pc = 0;
+    this.resumePc = -1;
     this.varAddr = new Float64Array(vars);
     this.varMap = new Float64Array(vars).fill(-1);
     this.loops = new Int32Array(loops);

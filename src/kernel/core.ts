@@ -3,7 +3,8 @@
 // The highmem mappings and the access path build on it in machine.ts.
 
 import { PKR_WD_BIT, PKS_NUM_KEYS, pkrKeyMask, rightsBits } from '../arch/x86/pkrs.js';
-import type { KeyDefault, SrcLoc, TaskKind } from '../scenario/ir.js';
+import type { ArchName } from '../arch/arch.js';
+import { RIGHT_HELD, RIGHT_READ, RIGHT_WRITE, type KeyDefault, type SrcLoc, type TaskKind } from '../scenario/ir.js';
 import { AddressSpace } from '../mm/addrspace.js';
 import { FixmapSlots } from '../mm/kmap_local.js';
 import { Pkmap } from '../mm/pkmap.js';
@@ -11,12 +12,14 @@ import { Ctx, Task } from './context.js';
 import type { EventSink, FrameKind, PksimEvent } from './events.js';
 import type { PksHooks } from './pks_hooks.js';
 import { Stats } from './stats.js';
-import { MappingTable } from './mappings.js';
+import { MAP_KMAP, MappingTable } from './mappings.js';
 
 export type WarnDedupe = 'once' | 'per-site';
 export type ResetPoint = 'work-item' | 'schedule';
 
 export interface MachineConfig {
+  /** x86_64 (the default: direct map only) or x86_32 (highmem, pkmap pool, fixmap). */
+  arch?: ArchName;
   cpus: number;
   lastPkmap: number;
   wp: boolean;
@@ -48,8 +51,14 @@ export class MachineCore {
   /** PKS_INIT_VALUE: what every entry and every new task starts from. */
   readonly initPkrs: number;
   readonly keyDefaultBits = new Int32Array(PKS_NUM_KEYS);
-  /** Keys a policy has opened for every CPU and context (global/abandon designs). */
+  /** PKRS bits a policy has opened on every CPU at once, with IPIs (the `global` design). */
   globalOpen = 0;
+  /**
+   * PKRS bits of abandoned keys (the `abandon` design, V7's pkrs_pkey_allowed_mask inverted):
+   * no IPI; each CPU picks the change up at its next entry, exit, context switch or key fault.
+   */
+  abandoned = 0;
+  readonly arch: ArchName;
   readonly pageKey: Uint8Array;
   readonly pageHighmem: Uint8Array;
   readonly pkmap: Pkmap;
@@ -66,6 +75,10 @@ export class MachineCore {
   protected nextCtxId: number;
   private warnOnceFired = false;
   private readonly warnedSites = new Set<string>();
+  /** Kernel WARN_ON_ONCE() sites that have fired (each prints once per boot). */
+  private readonly firedOnce = new Set<string>();
+  /** __might_resched() prints at most once per HZ: the tick of the last report, -1 for none. */
+  private lastMightSleep = -1;
   /** Result of the last map operation. */
   lastMapping = -1;
 
@@ -74,6 +87,7 @@ export class MachineCore {
     readonly hooks: PksHooks,
     public sink: EventSink | null = null,
   ) {
+    this.arch = cfg.arch ?? 'x86_64';
     this.nrRunnable = new Int32Array(cfg.cpus);
     let init = 0;
     for (const k of cfg.keys) {
@@ -83,10 +97,11 @@ export class MachineCore {
     this.initPkrs = init >>> 0;
     const n = cfg.pages.length;
     this.pageKey = Uint8Array.from(cfg.pages, (p) => p.key);
-    this.pageHighmem = Uint8Array.from(cfg.pages, (p) => (p.highmem ? 1 : 0));
+    // x86_64 has no highmem: every page is in the direct map.
+    this.pageHighmem = Uint8Array.from(cfg.pages, (p) => (p.highmem && this.arch === 'x86_32' ? 1 : 0));
     this.pkmap = new Pkmap(cfg.lastPkmap, n);
     this.fixmap = new FixmapSlots(cfg.cpus, n);
-    this.as = new AddressSpace(this.pageHighmem, this.pkmap, this.fixmap, cfg.cpus);
+    this.as = new AddressSpace(this.arch, this.pageHighmem, this.pkmap, this.fixmap, cfg.cpus);
     this.nextCtxId = 0;
     for (let c = 0; c < cfg.cpus; c++) {
       const idle = this.newTask(`swapper/${c}`, 'idle', c);
@@ -98,7 +113,7 @@ export class MachineCore {
 
   newTask(name: string, kind: TaskKind | 'idle', cpu: number): Task {
     const t = new Task(this.nextCtxId++, name, kind, cpu, this.tasks.length, this.nrRunnable);
-    t.threadPkrs = this.initPkrs;
+    t.threadPkrs = this.defaultPkrs();
     this.tasks.push(t);
     return t;
   }
@@ -115,6 +130,26 @@ export class MachineCore {
     return c.frames.length > 1 || c.curr.preemptCount > 0 || c.irqsOff;
   }
 
+  /**
+   * preempt_count() as the kernel keeps it: the task's preempt_disable() depth plus
+   * SOFTIRQ_OFFSET (0x100) per softirq, HARDIRQ_OFFSET (0x10000) per hardirq and
+   * NMI_OFFSET + HARDIRQ_OFFSET (0x110000) per NMI on the CPU's frame stack.
+   */
+  preemptCount(cpu: number): number {
+    const c = this.cpus[cpu]!;
+    let n = c.curr.preemptCount;
+    for (let i = 1; i < c.frames.length; i++) {
+      const k = c.frames[i]!.kind;
+      n += k === 'softirq' ? 0x100 : k === 'hardirq' ? 0x10000 : k === 'nmi' ? 0x110000 : 0;
+    }
+    return n;
+  }
+
+  /** PKS_INIT_VALUE with abandoned keys open: what entry and a new task load. */
+  defaultPkrs(): number {
+    return (this.initPkrs & ~this.abandoned) >>> 0;
+  }
+
   /** Interrupt/exception entry: save PKRS into the entry frame, load the default. */
   enter(cpu: number, kind: FrameKind, name: string): Ctx {
     const c = this.cpus[cpu]!;
@@ -124,7 +159,9 @@ export class MachineCore {
     c.frames.push(ctx);
     if (kind === 'hardirq' || kind === 'nmi') c.irqsOff = true;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'entry', kind, name, savedPkrs: ctx.savedPkrs, depth: c.frames.length - 1 });
-    this.writePkrs(cpu, this.hooks.entryResets ? this.initPkrs : ctx.savedPkrs);
+    // Every version of the series: entry saves PKRS and loads the default, so no interrupt
+    // inherits the thread-local rights of the context it interrupted.
+    this.writePkrs(cpu, this.defaultPkrs());
     return ctx;
   }
 
@@ -137,7 +174,7 @@ export class MachineCore {
     if (this.sink) this.emit({ ...this.base(cpu), type: 'exit', kind: ctx.kind, name: ctx.name, restoredPkrs: ctx.savedPkrs, depth: c.frames.length - 1 });
     c.frames.pop();
     c.irqsOff = ctx.savedIrqsOff;
-    this.writePkrs(cpu, ctx.savedPkrs);
+    this.writePkrs(cpu, (ctx.savedPkrs & ~this.abandoned) >>> 0);
   }
 
   /** Context switch at task level: save PKRS in the outgoing thread, load the incoming one's. */
@@ -153,7 +190,7 @@ export class MachineCore {
     this.fixmap.restoreTask(cpu, next.local);
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'switch', from: prev.name, to: next.name, fromCtx: prev.id, toCtx: next.id });
-    this.writePkrs(cpu, next.threadPkrs);
+    this.writePkrs(cpu, (next.threadPkrs & ~this.abandoned) >>> 0);
   }
 
   /** Syscall exit: kmap_local and grants must be gone; the next entry starts at the default. */
@@ -175,23 +212,31 @@ export class MachineCore {
       if (t.nest[k]! > 0) this.leak(cpu, 'pks_nest', `key ${k} set read/write ${t.nest[k]} time(s) without a matching clear at ${where}`);
       t.nest[k] = 0;
     }
-    if (t.kind === 'user') this.writePkrs(cpu, this.initPkrs);
+    // A kmap() may legally be held across the return to user space (it is not thread-local);
+    // the next entry starts at the default all the same.
+    if (t.kind === 'user') this.writePkrs(cpu, this.defaultPkrs());
   }
 
-  /** A kernel thread's reset point: drop pardons, keep the rights its grants account for. */
+  /** A reset point: drop pardons, keep the rights the context's own mappings and grants account for. */
   resetToGrants(cpu: number): void {
     const ctx = this.top(cpu);
-    let v = this.initPkrs;
-    for (let k = 0; k < PKS_NUM_KEYS; k++) if (ctx.holds(k)) v = (v & ~pkrKeyMask(k)) | (this.rightsFor(ctx, k) << (k * 2));
+    let v = this.defaultPkrs();
+    for (let k = 0; k < PKS_NUM_KEYS; k++) if (this.keyDefaultBits[k] !== 0) v = (v & ~pkrKeyMask(k)) | (this.rightsFor(ctx, k) << (k * 2));
     this.writePkrs(cpu, v >>> 0);
   }
 
+  /** Grants still held when a context is left are leaks; so are an interrupt's kmap_local mappings. */
   private checkHeldAtExit(cpu: number, ctx: Ctx, where: string): void {
     for (let k = 0; k < PKS_NUM_KEYS; k++) {
-      if (ctx.holds(k)) {
-        this.leak(cpu, 'grant', `key ${k} still granted (read ${ctx.readCnt[k]}, write ${ctx.writeCnt[k]}) at ${where}`);
-        ctx.readCnt[k] = 0;
-        ctx.writeCnt[k] = 0;
+      if (ctx.holdsGrant(k)) {
+        this.leak(cpu, 'grant', `key ${k} still granted (read ${ctx.grantR[k]}, write ${ctx.grantW[k]}) at ${where}`);
+        ctx.grantR[k] = 0;
+        ctx.grantW[k] = 0;
+        ctx.asked[k] = 0;
+        ctx.asked[PKS_NUM_KEYS + k] = 0;
+      }
+      if (ctx.localMapped[k]! > 0 && ctx.task !== null && ctx !== ctx.task.ctx) {
+        this.leak(cpu, 'kmap_local', `${ctx.localMapped[k]} kmap_local mapping(s) of key ${k} still held at ${where}`);
       }
     }
   }
@@ -207,7 +252,9 @@ export class MachineCore {
 
   /** A mapping record made by `ctx`, counted against the page's key for that context. */
   protected newMapping(kind: number, page: number, ctx: Ctx): number {
-    ctx.mapped[this.pageKey[page]!]!++;
+    const key = this.pageKey[page]!;
+    if (kind === MAP_KMAP) ctx.kmapped[key]!++;
+    else ctx.localMapped[key]!++;
     return this.maps.alloc(kind, page, ctx);
   }
 
@@ -215,7 +262,11 @@ export class MachineCore {
   protected endMapping(id: number): void {
     if (!this.maps.isLive(id)) return;
     const ctx = this.maps.ctxOf(id);
-    if (ctx) ctx.mapped[this.pageKey[this.maps.pageOf(id)]!]!--;
+    const key = this.pageKey[this.maps.pageOf(id)]!;
+    if (ctx) {
+      if (this.maps.kindOf(id) === MAP_KMAP) ctx.kmapped[key]!--;
+      else ctx.localMapped[key]!--;
+    }
     this.maps.kill(id);
   }
 
@@ -243,41 +294,77 @@ export class MachineCore {
 
   // ---- for policies -------------------------------------------------------------------
 
-  /** The PKRS bits a context's own grants give key k (0 = rw, WD = read-only, default). */
+  /**
+   * The PKRS bits for key k that what a context holds gives it (0 = rw, WD = read-only, else
+   * the default): a live kmap_local mapping or a WRITE grant opens the key read/write, a READ
+   * grant read-only; a live kmap() counts too under designs whose kmap() opens the key for
+   * its caller (hooks.kmapOpens).
+   */
   rightsFor(ctx: Ctx, key: number): number {
-    if (ctx.writeCnt[key]! > 0) return 0;
+    if (ctx.grantW[key]! > 0 || ctx.localMapped[key]! > 0 || (this.hooks.kmapOpens && ctx.kmapped[key]! > 0)) return 0;
     const d = this.keyDefaultBits[key]!;
-    if (ctx.readCnt[key]! > 0) return d === 0 ? 0 : PKR_WD_BIT;
+    if (ctx.grantR[key]! > 0) return d === 0 ? 0 : PKR_WD_BIT;
     return d;
   }
 
-  /** Set key k's bits in the running context's PKRS from its grant counts. */
+  /** Set key k's bits in the running context's PKRS from what it holds. */
   applyRights(cpu: number, key: number): void {
     const c = this.cpus[cpu]!;
     const bits = this.rightsFor(this.top(cpu), key);
     this.writePkrs(cpu, ((c.pkrs & ~pkrKeyMask(key)) | (bits << (key * 2))) >>> 0);
   }
 
-  /** Take a reference on key rights for the running context (READ=1, WRITE=2). */
-  grantCtx(cpu: number, key: number, rights: number): void {
+  // ---- grant_access / revoke_access (bookkeeping here, effect in the design) ---------------
+
+  /** grant_access(key, rights): the running context takes a reference on READ and/or WRITE. */
+  grant(cpu: number, key: number, rights: number): void {
     const ctx = this.top(cpu);
-    if (rights & 1) ctx.readCnt[key]!++;
-    if (rights & 2) ctx.writeCnt[key]!++;
-    if (this.sink) this.emit({ ...this.base(cpu), type: 'grant', key, rights, count: ctx.readCnt[key]! + ctx.writeCnt[key]! });
-    this.applyRights(cpu, key);
+    if (rights & RIGHT_READ) ctx.grantR[key]!++;
+    if (rights & RIGHT_WRITE) ctx.grantW[key]!++;
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'grant', key, rights, count: ctx.grantR[key]! + ctx.grantW[key]! });
+    this.hooks.grant(this, cpu, key, rights & (RIGHT_READ | RIGHT_WRITE));
   }
 
-  /** Drop a reference; an unbalanced revoke is reported and ignored. */
-  revokeCtx(cpu: number, key: number, rights: number): void {
+  /**
+   * revoke_access(key[, rights]): drop what is held of the rights named. The one-argument form
+   * (RIGHT_HELD) drops READ and WRITE, whichever are held; a right named but not held is
+   * reported as unbalanced, and the rights that are held are dropped all the same.
+   */
+  revoke(cpu: number, key: number, rights: number): void {
     const ctx = this.top(cpu);
-    if (((rights & 1) && ctx.readCnt[key]! === 0) || ((rights & 2) && ctx.writeCnt[key]! === 0)) {
-      this.report(cpu, 'unbalanced_revoke', `revoke of key ${key} rights ${rights} that this context does not hold`);
-      return;
+    let drop = 0;
+    let missing = 0;
+    if (rights & RIGHT_READ) {
+      if (ctx.grantR[key]! > 0) drop |= RIGHT_READ;
+      else if (!(rights & RIGHT_HELD)) missing |= RIGHT_READ;
     }
-    if (rights & 1) ctx.readCnt[key]!--;
-    if (rights & 2) ctx.writeCnt[key]!--;
-    if (this.sink) this.emit({ ...this.base(cpu), type: 'revoke', key, rights, count: ctx.readCnt[key]! + ctx.writeCnt[key]! });
-    this.applyRights(cpu, key);
+    if (rights & RIGHT_WRITE) {
+      if (ctx.grantW[key]! > 0) drop |= RIGHT_WRITE;
+      else if (!(rights & RIGHT_HELD)) missing |= RIGHT_WRITE;
+    }
+    if (missing !== 0 || drop === 0) {
+      const what = missing === 0 ? 'any right' : missing === RIGHT_READ ? 'READ' : missing === RIGHT_WRITE ? 'WRITE' : 'READ|WRITE';
+      this.report(cpu, 'unbalanced_revoke', `revoke_access() of key ${key}: this context does not hold ${what}`);
+    }
+    if (drop === 0) return;
+    if (drop & RIGHT_READ) ctx.grantR[key]!--;
+    if (drop & RIGHT_WRITE) ctx.grantW[key]!--;
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'revoke', key, rights: drop, count: ctx.grantR[key]! + ctx.grantW[key]! });
+    this.hooks.revoke(this, cpu, key, drop);
+  }
+
+  /**
+   * pks_abandon_protections() (V7): clear the key in the allowed mask for everyone, for good,
+   * and open it on this CPU now. No IPI: other CPUs pick it up at their next entry, exit,
+   * context switch or key fault.
+   */
+  abandonKey(cpu: number, key: number): void {
+    const mask = pkrKeyMask(key);
+    if ((this.abandoned & mask) === mask) return;
+    this.abandoned = (this.abandoned | mask) >>> 0;
+    this.version++;
+    const c = this.cpus[cpu]!;
+    this.writePkrs(cpu, (c.pkrs & ~mask) >>> 0);
   }
 
   /** Open or close keys on every CPU at once: each change costs an IPI to every other CPU. */
@@ -310,6 +397,55 @@ export class MachineCore {
     if (this.sink) this.emit({ ...this.base(cpu), type: 'warning', site, message, printed });
     this.version++;
     return printed;
+  }
+
+  /**
+   * A kernel WARN_ON_ONCE()/WARN_ONCE() at `site` (a kernel function): printed the first time
+   * only, counted in warnings either way. Returns whether it printed.
+   */
+  warnOnce(cpu: number, site: string, message: string): boolean {
+    const printed = !this.firedOnce.has(site);
+    this.firedOnce.add(site);
+    if (printed) this.stats.warnings++;
+    else this.stats.warningsSuppressed++;
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'warning', site, message, printed });
+    return printed;
+  }
+
+  /**
+   * might_sleep() (__might_resched): in atomic context or with interrupts off, print the
+   * "sleeping function called from invalid context" splat, at most once per HZ (1 s, a
+   * million ticks), as the kernel rate-limits it. Returns whether the context was atomic.
+   */
+  mightSleep(cpu: number, what: string): boolean {
+    const c = this.cpus[cpu]!;
+    const count = this.preemptCount(cpu);
+    if (count === 0 && !c.irqsOff) return false;
+    if (this.lastMightSleep >= 0 && this.tick < this.lastMightSleep + 1_000_000) return true;
+    this.lastMightSleep = this.tick;
+    const t = c.curr;
+    const at = this.loc ? `${this.loc.file}:${this.loc.line}` : '?';
+    this.report(
+      cpu,
+      'might_sleep',
+      `BUG: sleeping function called from invalid context at ${at}\n` +
+        `in_atomic(): ${count !== 0 ? 1 : 0}, irqs_disabled(): ${c.irqsOff ? 1 : 0}, non_block: 0, pid: ${t.id}, name: ${t.name}\n` +
+        `preempt_count: ${count.toString(16)}, expected: 0\n` +
+        `(${what})`,
+    );
+    return true;
+  }
+
+  /**
+   * schedule() with preemption disabled (__schedule_bug): the kernel prints the splat and
+   * schedules all the same. Returns whether it was printed.
+   */
+  scheduleBug(cpu: number): boolean {
+    const count = this.preemptCount(cpu);
+    if (count === 0) return false;
+    const t = this.cpus[cpu]!.curr;
+    this.report(cpu, 'scheduling_while_atomic', `BUG: scheduling while atomic: ${t.name}/${t.id}/0x${count.toString(16).padStart(8, '0')}`);
+    return true;
   }
 
   /** Would a fault at a site the handler has not seen print a warning? (exposure) */

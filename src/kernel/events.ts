@@ -30,7 +30,8 @@ export type PksimEvent =
   | (Base & {
       type: 'access';
       write: boolean;
-      addr: number;
+      /** The address as the kernel prints it (0x%016lx on x86_64, 0x%08lx on x86_32). */
+      addr: string;
       /** Page index reached, or -1 when not present. */
       page: number;
       key: number;
@@ -39,7 +40,7 @@ export type PksimEvent =
       outcome: AccessOutcome;
       pkrs: number;
     })
-  | (Base & { type: 'fault'; addr: number; errorCode: number; key: number; page: number; pkrs: number })
+  | (Base & { type: 'fault'; addr: string; errorCode: number; key: number; page: number; pkrs: number })
   | (Base & { type: 'pardon'; key: number; page: number; silent: boolean; framePkrs: number })
   | (Base & { type: 'warning'; site: string; message: string; printed: boolean })
   | (Base & { type: 'oops'; message: string; killed: boolean })
@@ -48,12 +49,12 @@ export type PksimEvent =
       type: 'map';
       how: 'kmap' | 'kmap_local' | 'kmap_atomic' | 'linear';
       page: number;
-      addr: number;
+      addr: string;
       mapping: number;
       /** pkmap slot or kmap_local index, -1 for lowmem. */
       slot: number;
     })
-  | (Base & { type: 'unmap'; how: 'kunmap' | 'kunmap_local' | 'kunmap_atomic'; page: number; addr: number; mapping: number })
+  | (Base & { type: 'unmap'; how: 'kunmap' | 'kunmap_local' | 'kunmap_atomic'; page: number; addr: string; mapping: number })
   | (Base & { type: 'entry'; kind: FrameKind; name: string; savedPkrs: number; depth: number })
   | (Base & { type: 'exit'; kind: FrameKind; name: string; restoredPkrs: number; depth: number })
   | (Base & { type: 'switch'; from: string; to: string; fromCtx: number; toCtx: number })

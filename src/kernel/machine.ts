@@ -1,12 +1,13 @@
-// The machine: the core (core.ts) plus the highmem mappings (kmap pool, kmap_local stacks,
-// the linear map) and the access path with the #PF handler, and the exposure measure.
+// The machine: the core (core.ts) plus the mappings (on x86_64 the direct map; on x86_32 the
+// kmap pool, the fixmap slots of kmap_local and the linear map), the kmap_local stacks, the
+// access path with the #PF handler, and the exposure measure.
 // Protection designs plug in through PksHooks; nothing here knows which design runs.
 
-import { X86_PF_WRITE, pksCheck } from '../arch/x86/pkrs.js';
-import { FIXMAP_KMAP_BASE, KM_MAX_IDX, PAGE_SHIFT, kmapLocalAddr, linearAddr, pkmapAddr } from '../mm/layout.js';
+import { X86_PF_WRITE, pkrKeyMask, pksCheck } from '../arch/x86/pkrs.js';
+import { FIXMAP_KMAP_BASE, KM_MAX_IDX, KM_MAX_LIVE, PAGE_SHIFT, directAddr, formatAddr, kmapLocalAddr, linearAddr, pkmapAddr } from '../mm/layout.js';
 import { PKMAP_FULL } from '../mm/pkmap.js';
 import type { EventSink } from './events.js';
-import { VERDICT_OOPS, type PksHooks } from './pks_hooks.js';
+import { VERDICT_OOPS, VERDICT_PARDON, type PksHooks } from './pks_hooks.js';
 import { MAP_ATOMIC, MAP_KMAP, MAP_LOCAL, MappingTable } from './mappings.js';
 import { MachineCore, type MachineConfig } from './core.js';
 
@@ -27,46 +28,78 @@ export class Machine extends MachineCore {
   pkmapFreed = false;
   /** Pages whose key is protected by default: the only ones exposure counts. */
   private readonly protectedPages: Int32Array;
+  /** Exposure of the last exposureOf() call, split by access type. */
+  lastExposureRead = 0;
+  lastExposureWrite = 0;
+  private readonly x86_64: boolean;
 
   constructor(cfg: MachineConfig, hooks: PksHooks, sink: EventSink | null = null) {
     super(cfg, hooks, sink);
+    this.x86_64 = this.arch === 'x86_64';
     this.pageKmaps = Array.from({ length: cfg.pages.length }, () => []);
     this.protectedPages = Int32Array.from(cfg.pages.flatMap((p, i) => (this.protectedKey(p.key) ? [i] : [])));
   }
 
-  // ---- highmem ------------------------------------------------------------------------
+  /** An address as the kernel would print it (for events and messages). */
+  fmt(addr: number): string {
+    return formatAddr(this.arch, addr);
+  }
 
-  /** A linear-map pointer (page_address()): needs no mapping, always live. */
+  /** The page's address in the always-present map: the direct map, or x86_32's linear map. */
+  private mapAddr(page: number): number {
+    return this.x86_64 ? directAddr(page) : linearAddr(page);
+  }
+
+  // ---- kmap / kunmap ----------------------------------------------------------------------
+
+  /**
+   * page_address(): the direct-map address; for an x86_32 highmem page, its kmap() address
+   * while it is kmapped, else NULL. A pointer derived while the page is kmapped carries
+   * that kmap() mapping (the caller's own if it has one), as ext2's kmap(p);
+   * page_address(p) does.
+   */
   linear(cpu: number, page: number): number {
-    this.lastMapping = MappingTable.linear(page, this.top(cpu));
-    return this.pageHighmem[page] ? 0 : linearAddr(page);
+    const ctx = this.top(cpu);
+    const list = this.pageKmaps[page]!;
+    if (list.length > 0) {
+      const own = list.find((id) => this.maps.madeBy(id, ctx));
+      this.lastMapping = own ?? list[0]!;
+      return this.pageHighmem[page] ? pkmapAddr(this.pkmap.pageSlot[page]!) : this.mapAddr(page);
+    }
+    this.lastMapping = MappingTable.linear(page, ctx);
+    return this.pageHighmem[page] ? 0 : this.mapAddr(page);
   }
 
   /** kmap(): returns the address, or -1 when the pkmap pool is full and the caller must sleep. */
-  kmap(cpu: number, page: number): number {
-    if (this.atomic(cpu)) this.report(cpu, 'might_sleep', 'BUG: sleeping function called from invalid context: kmap() in atomic context');
+  kmap(cpu: number, page: number, mightSleep = true): number {
+    if (mightSleep) this.mightSleep(cpu, 'kmap()');
     let addr: number;
     let slot = -1;
     if (this.pageHighmem[page]) {
       slot = this.pkmap.map(page);
       if (slot === PKMAP_FULL) {
         this.stats.pkmapSleeps++;
-        if (this.sink) this.emit({ ...this.base(cpu), type: 'sleep', reason: 'pkmap pool full' });
         return -1;
       }
       addr = pkmapAddr(slot);
-    } else addr = linearAddr(page);
+    } else addr = this.mapAddr(page);
     const id = this.newMapping(MAP_KMAP, page, this.top(cpu));
     this.pageKmaps[page]!.push(id);
     this.version++;
-    if (this.sink) this.emit({ ...this.base(cpu), type: 'map', how: 'kmap', page, addr, mapping: id, slot });
-    this.hooks.kmap(this, cpu, page);
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'map', how: 'kmap', page, addr: this.fmt(addr), mapping: id, slot });
     this.lastMapping = id;
+    this.hooks.kmap(this, cpu, page);
     return addr;
   }
 
-  /** kunmap(page): ends this context's kmap of the page, or else the oldest one. */
-  kunmap(cpu: number, page: number): void {
+  /**
+   * kunmap(page) ends one kmap() record of the page: the unmapping context's own, else the
+   * one whose pointer it holds (`held`: a pointer handed to it), else, for a context that is
+   * not involved at all, the oldest (reported as foreign either way).
+   */
+  kunmap(cpu: number, page: number, held = -1): void {
+    // might_sleep() is in kunmap() only where there is highmem (x86_32).
+    if (!this.x86_64) this.mightSleep(cpu, 'kunmap()');
     const list = this.pageKmaps[page]!;
     if (list.length === 0) {
       this.report(cpu, 'kunmap_unmapped', 'kunmap() of a page that is not kmapped');
@@ -75,51 +108,65 @@ export class Machine extends MachineCore {
     const ctx = this.top(cpu);
     let i = list.findIndex((id) => this.maps.madeBy(id, ctx));
     const foreign = i < 0;
-    if (foreign) i = 0;
+    if (foreign) i = Math.max(0, list.indexOf(held));
     const id = list[i]!;
     list.splice(i, 1);
     const mapper = this.maps.ctxOf(id);
     this.endMapping(id);
     if (this.pageHighmem[page] && this.pkmap.unmap(page) === 0) this.pkmapFreed = true;
     this.version++;
-    if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: 'kunmap', page, addr: 0, mapping: id });
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: 'kunmap', page, addr: '', mapping: id });
     if (foreign) this.report(cpu, 'kunmap_foreign', `kunmap() from ${ctx.name}, but the page was kmapped by ${mapper?.name}`);
     this.hooks.kunmap(this, cpu, page, mapper);
   }
 
-  /** kmap_local_page()/kmap_atomic(): push on the current task's stack. Returns the address. */
+  // ---- kmap_local -------------------------------------------------------------------------
+
+  /**
+   * kmap_local_page()/kmap_atomic(): push on the current task's stack (x86_32: highmem pages
+   * only, in a fixmap slot; x86_64: every page, at its direct-map address, kept for the LIFO
+   * rule and the rights). Returns the address, or 0 when the push BUGs.
+   */
   kmapLocal(cpu: number, page: number, atomic: boolean): number {
-    const t = this.cpus[cpu]!.curr;
-    const id = this.newMapping(atomic ? MAP_ATOMIC : MAP_LOCAL, page, this.top(cpu));
+    const c = this.cpus[cpu]!;
+    const t = c.curr;
     if (atomic) {
       t.preemptCount++;
       t.pagefaultDisabled++;
     }
-    let addr: number;
-    let idx = -1;
-    if (this.pageHighmem[page]) {
-      if (t.local.depth >= KM_MAX_IDX) {
-        this.endMapping(id);
-        this.oops(cpu, `kernel BUG: kmap_local stack overflow (more than ${KM_MAX_IDX} nested mappings)`);
+    const stacked = this.x86_64 || this.pageHighmem[page] === 1;
+    if (stacked) {
+      // kmap_local_idx_push(): interrupts must be off in a hardirq, and the index must stay
+      // below KM_MAX_IDX.
+      if (this.top(cpu).kind === 'hardirq' && !c.irqsOff) this.warnOnce(cpu, 'kmap_local_idx_push', 'kmap_local mapping in hardirq context with interrupts enabled');
+      if (t.local.depth >= KM_MAX_LIVE) {
+        this.oops(cpu, `kernel BUG at mm/highmem.c: kmap_local_idx_push(): kmap_local stack full (${KM_MAX_LIVE} live mappings, KM_MAX_IDX ${KM_MAX_IDX})`);
         return 0;
       }
+    }
+    const id = this.newMapping(atomic ? MAP_ATOMIC : MAP_LOCAL, page, this.top(cpu));
+    let addr: number;
+    let idx = -1;
+    if (stacked) {
       idx = t.local.depth++;
       t.local.page[idx] = page;
       t.local.mapping[idx] = id;
-      this.fixmap.set(cpu, idx, page);
-      addr = kmapLocalAddr(cpu, idx);
+      if (this.pageHighmem[page]) {
+        this.fixmap.set(cpu, idx, page);
+        addr = kmapLocalAddr(cpu, idx);
+      } else addr = directAddr(page);
     } else addr = linearAddr(page);
     this.version++;
-    if (this.sink) this.emit({ ...this.base(cpu), type: 'map', how: atomic ? 'kmap_atomic' : 'kmap_local', page, addr, mapping: id, slot: idx });
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'map', how: atomic ? 'kmap_atomic' : 'kmap_local', page, addr: this.fmt(addr), mapping: id, slot: idx });
     this.hooks.mapLocal(this, cpu, page);
     this.lastMapping = id;
     return addr;
   }
 
   /**
-   * kunmap_local(addr): tears down the top of the stack; an address that is not the top warns
-   * and the top goes anyway. Rights follow the stack: the torn-down mapping's page is the one
-   * whose key reference is dropped, so counts stay balanced even when the order is wrong.
+   * kunmap_local(addr): tears down the top of the stack; an address that is not the top gets
+   * the kernel's WARN_ON_ONCE and the top goes anyway. Rights follow the stack: the torn-down
+   * mapping's page is the one whose key reference is dropped, so counts stay balanced.
    */
   kunmapLocal(cpu: number, addr: number, mapping: number, atomic: boolean): void {
     const t = this.cpus[cpu]!.curr;
@@ -129,20 +176,24 @@ export class Machine extends MachineCore {
     }
     let page: number;
     let torn: number;
-    if (addr >= FIXMAP_KMAP_BASE) {
+    const stacked = this.x86_64 || (addr >= FIXMAP_KMAP_BASE && addr < 2 ** 32);
+    if (stacked) {
       if (t.local.depth === 0) {
         this.report(cpu, 'kunmap_local_empty', 'kunmap_local() with no kmap_local mapping held');
         return;
       }
       const top = t.local.depth - 1;
-      const idx = ((addr - FIXMAP_KMAP_BASE) >>> PAGE_SHIFT) - cpu * KM_MAX_IDX;
+      const idx = this.x86_64 ? this.stackIndexOf(t.local.page, t.local.mapping, top, addr, mapping) : ((addr - FIXMAP_KMAP_BASE) >>> PAGE_SHIFT) - cpu * KM_MAX_IDX;
       if (idx !== top) {
         this.stats.lifoViolations++;
         if (this.sink) this.emit({ ...this.base(cpu), type: 'lifo_violation', expected: top, got: idx });
+        this.warnOnce(cpu, 'kunmap_local_indexed', `kunmap_local() out of order: index ${idx} unmapped while index ${top} is the top of the stack (the top is torn down)`);
       }
       page = t.local.page[top]!;
       torn = t.local.mapping[top]!;
-      this.fixmap.set(cpu, top, -1);
+      if (this.pageHighmem[page]) this.fixmap.set(cpu, top, -1);
+      t.local.page[top] = -1;
+      t.local.mapping[top] = -1;
       t.local.depth--;
     } else {
       if (!this.maps.isLive(mapping)) {
@@ -154,13 +205,21 @@ export class Machine extends MachineCore {
     }
     this.endMapping(torn);
     this.version++;
-    if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: atomic ? 'kunmap_atomic' : 'kunmap_local', page, addr, mapping: torn });
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'unmap', how: atomic ? 'kunmap_atomic' : 'kunmap_local', page, addr: this.fmt(addr), mapping: torn });
     this.hooks.unmapLocal(this, cpu, page);
+  }
+
+  /** x86_64: the stack index an address names (its own mapping first, else the page), -1 if none. */
+  private stackIndexOf(pages: Int32Array, maps: Float64Array, top: number, addr: number, mapping: number): number {
+    for (let i = top; i >= 0; i--) if (maps[i] === mapping) return i;
+    const page = this.as.translate(addr);
+    for (let i = top; i >= 0; i--) if (pages[i] === page) return i;
+    return -1;
   }
 
   /** Address a forged pointer to the page would use: wherever the page is reachable now. */
   strayAddr(page: number): number {
-    if (!this.pageHighmem[page]) return linearAddr(page);
+    if (!this.pageHighmem[page]) return this.mapAddr(page);
     const slot = this.pkmap.pageSlot[page]!;
     if (slot >= 0) return pkmapAddr(slot);
     if (this.fixmap.mapped[page] === 0) return 0; // not mapped anywhere: the stray faults not-present
@@ -182,7 +241,7 @@ export class Machine extends MachineCore {
     if (page < 0) {
       this.stats.faults++;
       this.lastKey = -1;
-      if (this.sink) this.emit({ ...this.base(cpu), type: 'fault', addr, errorCode: write ? X86_PF_WRITE : 0, key: -1, page: -1, pkrs: c.msr });
+      if (this.sink) this.emit({ ...this.base(cpu), type: 'fault', addr: this.fmt(addr), errorCode: write ? X86_PF_WRITE : 0, key: -1, page: -1, pkrs: c.msr });
       outcome = ACCESS_NOT_PRESENT;
     } else {
       const key = this.pageKey[page]!;
@@ -191,10 +250,10 @@ export class Machine extends MachineCore {
       outcome = code === 0 ? ACCESS_OK : this.pkFault(cpu, addr, code, page, key, write);
     }
     if (this.sink) {
-      this.emit({ ...this.base(cpu), type: 'access', write, addr, page, key: this.lastKey, mapping, outcome: OUTCOME_NAMES[outcome]!, pkrs: c.msr });
+      this.emit({ ...this.base(cpu), type: 'access', write, addr: this.fmt(addr), page, key: this.lastKey, mapping, outcome: OUTCOME_NAMES[outcome]!, pkrs: c.msr });
     }
-    if (outcome === ACCESS_NOT_PRESENT) this.oops(cpu, `BUG: unable to handle page fault for address: ${addr.toString(16).padStart(8, '0')}`);
-    else if (outcome === ACCESS_OOPS) this.oops(cpu, `BUG: unable to handle page fault for address: ${addr.toString(16).padStart(8, '0')} (protection key ${this.lastKey} violation)`);
+    if (outcome === ACCESS_NOT_PRESENT) this.oops(cpu, `BUG: unable to handle page fault for address: ${this.fmt(addr).slice(2)}`);
+    else if (outcome === ACCESS_OOPS) this.oops(cpu, `BUG: unable to handle page fault for address: ${this.fmt(addr).slice(2)} (protection key ${this.lastKey} violation)`);
     return outcome;
   }
 
@@ -204,10 +263,13 @@ export class Machine extends MachineCore {
   private pkFault(cpu: number, addr: number, code: number, page: number, key: number, write: boolean): number {
     const c = this.cpus[cpu]!;
     this.stats.faults++;
-    if (this.sink) this.emit({ ...this.base(cpu), type: 'fault', addr, errorCode: code, key, page, pkrs: c.msr });
+    if (this.sink) this.emit({ ...this.base(cpu), type: 'fault', addr: this.fmt(addr), errorCode: code, key, page, pkrs: c.msr });
     const warnedBefore = this.stats.warnings;
     const frame = this.enter(cpu, 'exception', '#PF');
-    const verdict = this.hooks.fault(this, cpu, frame, page, key, write, this.loc);
+    // V7's handle_abandoned_pks_value(): a key abandoned since this context loaded its PKRS
+    // is opened in the frame and the access retried, without asking the design.
+    const abandoned = (this.abandoned & pkrKeyMask(key)) !== 0;
+    const verdict = abandoned ? VERDICT_PARDON : this.hooks.fault(this, cpu, frame, page, key, write, this.loc);
     this.exit(cpu);
     if (verdict === VERDICT_OOPS) return ACCESS_OOPS;
     // The faulting instruction is restarted: if the handler did not open the key, the access
@@ -219,19 +281,34 @@ export class Machine extends MachineCore {
   // ---- exposure -----------------------------------------------------------------------
 
   /**
-   * Protected pages a stray write from the context running on `cpu` could reach unnoticed:
-   * addressable now, and either allowed by PKRS or pardoned without a new warning.
+   * Protected pages a stray access from the context running on `cpu` could reach unnoticed:
+   * addressable now, and either allowed by PKRS or let through without a new warning. Returns
+   * the pages a stray read or write could reach; lastExposureRead/Write hold each apart.
    */
   exposureOf(cpu: number): number {
     const msr = this.cpus[cpu]!.msr;
     const pp = this.protectedPages;
-    let count = 0;
+    let both = 0;
+    let reads = 0;
+    let writes = 0;
     for (let i = 0; i < pp.length; i++) {
       const p = pp[i]!;
       if (this.pageHighmem[p] && this.pkmap.pageSlot[p]! < 0 && this.fixmap.mapped[p] === 0) continue; // no address reaches it
       const key = this.pageKey[p]!;
-      if (!this.hooks.pks || pksCheck(msr, key, true, this.cfg.wp) === 0 || this.hooks.pardonsSilently(this, cpu, p, key)) count++;
+      let r: boolean;
+      let w: boolean;
+      if (!this.hooks.pks) r = w = true;
+      else {
+        r = pksCheck(msr, key, false, this.cfg.wp) === 0;
+        w = pksCheck(msr, key, true, this.cfg.wp) === 0;
+        if ((!r || !w) && this.hooks.pardonsSilently(this, cpu, p, key)) r = w = true;
+      }
+      if (r) reads++;
+      if (w) writes++;
+      if (r || w) both++;
     }
-    return count;
+    this.lastExposureRead = reads;
+    this.lastExposureWrite = writes;
+    return both;
   }
 }

@@ -1,18 +1,30 @@
 // Kernel page-table walk: address -> page index, or -1 for not present.
 
-import { FIXMAP_KMAP_BASE, KM_MAX_IDX, LINEAR_PAGES, PAGE_OFFSET, PAGE_SHIFT, PKMAP_BASE } from './layout.js';
+import type { ArchName } from '../arch/arch.js';
+import { DIRECT_MAP_BASE, FIXMAP_KMAP_BASE, KM_MAX_IDX, LINEAR_PAGES, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, PKMAP_BASE } from './layout.js';
 import type { Pkmap } from './pkmap.js';
 import type { FixmapSlots } from './kmap_local.js';
 
 export class AddressSpace {
+  private readonly x86_64: boolean;
   constructor(
+    arch: ArchName,
     private readonly highmem: Uint8Array,
     private readonly pkmap: Pkmap,
     private readonly fixmap: FixmapSlots,
     private readonly cpus: number,
-  ) {}
+  ) {
+    this.x86_64 = arch === 'x86_64';
+  }
 
   translate(addr: number): number {
+    if (this.x86_64) {
+      // Only the direct map: every page, always present.
+      if (addr < DIRECT_MAP_BASE) return -1;
+      const page = Math.floor((addr - DIRECT_MAP_BASE) / PAGE_SIZE) - 1;
+      return page >= 0 && page < this.highmem.length ? page : -1;
+    }
+    if (addr >= 2 ** 32) return -1;
     if (addr >= FIXMAP_KMAP_BASE) {
       const n = (addr - FIXMAP_KMAP_BASE) >>> PAGE_SHIFT;
       if (n >= this.cpus * KM_MAX_IDX) return -1;

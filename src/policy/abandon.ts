@@ -1,29 +1,40 @@
-// `abandon`: a later revision. Rights are thread-local (kmap() opens the key for its caller
-// only), and the first pardoned fault abandons protection of that key for everyone, for good.
+// `abandon`: the V7 revision (Aug 2021). kmap() of a protected page is flagged invalid
+// (pgmap_protection_flag_invalid(): BUG in STRICT; in RELAXED WARN_ONCE and abandon); a key
+// fault in RELAXED warns once and abandons too (pgmap_pks_fault_callback()). Abandoning
+// (pks_abandon_protections()) clears the key in a global allowed-mask, for everyone, for
+// good, and opens it on the current CPU; other CPUs pick it up lazily at their next entry,
+// exit, context switch, or key fault (which is retried silently): no IPI.
+// kmap_local_page() and grants are thread-local. SILENT is RELAXED without the warnings (the
+// series had no such mode; kept to compare with scoped:silent).
 
 import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
 import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
 import { pkrKeyMask } from '../arch/x86/pkrs.js';
-import { ContextLocalPks, pkMessage, type PksMode } from './base.js';
+import { ContextLocalPks, type PksMode } from './base.js';
 
 export class AbandonPks extends ContextLocalPks {
   constructor(readonly mode: Exclude<PksMode, 'off'>) {
     super(mode === 'relaxed' ? 'abandon' : `abandon:${mode}`);
   }
   override kmap(m: Machine, cpu: number, page: number): void {
-    this.mapLocal(m, cpu, page);
-  }
-  override kunmap(m: Machine, cpu: number, page: number, mapper: Ctx | null): void {
-    if (mapper === m.top(cpu)) this.unmapLocal(m, cpu, page);
+    const key = m.pageKey[page]!;
+    if (!m.protectedKey(key) || (m.abandoned & pkrKeyMask(key)) !== 0) return;
+    if (this.mode === 'strict') {
+      m.oops(cpu, 'kernel BUG at mm/memremap.c: pgmap_protection_flag_invalid(): kmap() of a protected page');
+      return;
+    }
+    if (this.mode === 'relaxed') m.warnOnce(cpu, 'pgmap_protection_flag_invalid', `Page map protection disabled (kmap() of page ${page}, key ${key}: key abandoned for everyone)`);
+    m.abandonKey(cpu, key);
   }
   override fault(m: Machine, cpu: number, _frame: Ctx, page: number, key: number): Verdict {
     if (this.mode === 'strict') return VERDICT_OOPS;
-    if (this.mode === 'relaxed') m.warn(cpu, pkMessage(m, key, page).replace('for this context', 'and key abandoned for everyone'));
-    m.setGlobalOpen(cpu, m.globalOpen | pkrKeyMask(key), `abandon key ${key}`);
+    if (this.mode === 'relaxed') m.warn(cpu, `Page map protection disabled (fault on page ${page}, key ${key}: key abandoned for everyone)`);
+    m.abandonKey(cpu, key);
     return VERDICT_PARDON;
   }
-  override pardonsSilently(m: Machine): boolean {
+  override pardonsSilently(m: Machine, _cpu: number, _page: number, key: number): boolean {
+    if ((m.abandoned & pkrKeyMask(key)) !== 0) return true; // the fault is retried without a word
     return this.mode === 'silent' || (this.mode === 'relaxed' && !m.strayWouldWarn());
   }
 }

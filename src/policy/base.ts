@@ -3,16 +3,14 @@
 import { VERDICT_OOPS, type PksHooks, type Verdict } from '../kernel/pks_hooks.js';
 import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
-import { RIGHT_READ, RIGHT_WRITE, type SrcLoc } from '../scenario/ir.js';
-
-export const RW = RIGHT_READ | RIGHT_WRITE;
+import type { SrcLoc } from '../scenario/ir.js';
 
 export type PksMode = 'strict' | 'relaxed' | 'silent' | 'off';
 
 /** A design with no PKS at all: every hook does nothing, CR4.PKS is clear. */
 export class NoPks implements PksHooks {
   readonly pks: boolean = false;
-  readonly entryResets: boolean = true;
+  readonly kmapOpens: boolean = false;
   constructor(readonly label: string) {}
   kmap(_m: Machine, _cpu: number, _page: number): void {}
   kunmap(_m: Machine, _cpu: number, _page: number, _mapper: Ctx | null): void {}
@@ -29,24 +27,23 @@ export class NoPks implements PksHooks {
 }
 
 /**
- * Thread-local rights, refcounted per execution context: kmap_local_page() and
- * grant_access() open the key for the running context only.
+ * Thread-local rights: kmap_local_page() and grant_access() open the key for the running
+ * context only, with the rights the machine derives from what that context holds.
  */
 export abstract class ContextLocalPks extends NoPks {
   override readonly pks: boolean = true;
   override mapLocal(m: Machine, cpu: number, page: number): void {
     const key = m.pageKey[page]!;
-    if (m.protectedKey(key)) m.grantCtx(cpu, key, RW);
+    if (m.protectedKey(key)) m.applyRights(cpu, key);
   }
   override unmapLocal(m: Machine, cpu: number, page: number): void {
-    const key = m.pageKey[page]!;
-    if (m.protectedKey(key)) m.revokeCtx(cpu, key, RW);
+    this.mapLocal(m, cpu, page);
   }
-  override grant(m: Machine, cpu: number, key: number, rights: number): void {
-    m.grantCtx(cpu, key, rights);
+  override grant(m: Machine, cpu: number, key: number): void {
+    m.applyRights(cpu, key);
   }
-  override revoke(m: Machine, cpu: number, key: number, rights: number): void {
-    m.revokeCtx(cpu, key, rights);
+  override revoke(m: Machine, cpu: number, key: number): void {
+    m.applyRights(cpu, key);
   }
 }
 

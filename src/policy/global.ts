@@ -1,7 +1,9 @@
 // `global`: the original PKS/PMEM patch set. kmap() of a protected page enables the key on
 // every CPU and for every context until the last kunmap() of a page with that key; each
-// enable/disable transition is an IPI to every other CPU. Faults are never pardoned, and
-// interrupts inherit the interrupted context's PKRS.
+// enable/disable transition is an IPI to every other CPU. Faults are never pardoned.
+// kmap_local_page() and grants stay thread-local, and interrupt entry loads the default (the
+// globally enabled keys included), as every version of the series did: an interrupt sees
+// the keys of live kmap()s open, never the rights of the context it interrupted.
 
 import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
@@ -9,9 +11,6 @@ import { pkrKeyMask, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { ContextLocalPks } from './base.js';
 
 export class GlobalPks extends ContextLocalPks {
-  // The original series saved PKRS on exception entry but did not reset it: an interrupt ran
-  // with whatever rights the context it interrupted had.
-  override readonly entryResets = false;
   /** Live kmap()s per key. */
   private readonly live = new Int32Array(PKS_NUM_KEYS);
   constructor() {

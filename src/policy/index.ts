@@ -57,6 +57,8 @@ export function createPolicy(p: PolicySpec, pages: number, store: UnprotectStore
     case 'exception':
       return new ExceptionPks(p.mode as 'strict' | 'relaxed' | 'silent');
     case 'scoped':
-      return new ScopedPks(p.mode!, store === 'hash' ? new HashStore() : new PageStore(pages));
+      // OFF is no PKS at all: exactly `none`, without the bookkeeping.
+      if (p.mode === 'off') return new NoPks('scoped:off');
+      return new ScopedPks(p.mode as 'strict' | 'relaxed' | 'silent', store === 'hash' ? new HashStore() : new PageStore(pages));
   }
 }

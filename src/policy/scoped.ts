@@ -6,7 +6,7 @@
 import type { MachineCore as Machine } from '../kernel/core.js';
 import type { Ctx } from '../kernel/context.js';
 import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
-import { ContextLocalPks, RW, pkMessage, type PksMode } from './base.js';
+import { ContextLocalPks, pkMessage, type PksMode } from './base.js';
 
 /** Where the per-page "globally unprotected" count lives. */
 export interface UnprotectStore {
@@ -56,29 +56,29 @@ export class HashStore implements UnprotectStore {
 }
 
 export class ScopedPks extends ContextLocalPks {
-  override readonly pks: boolean;
+  // kmap() opens the key for its caller, as kmap_local_page() does.
+  override readonly kmapOpens = true;
   constructor(
-    readonly mode: PksMode,
+    readonly mode: Exclude<PksMode, 'off'>,
     readonly store: UnprotectStore,
   ) {
     super(`scoped:${mode}`);
-    this.pks = mode !== 'off';
   }
 
   override kmap(m: Machine, cpu: number, page: number): void {
     const key = m.pageKey[page]!;
     if (!m.protectedKey(key)) return;
     this.store.inc(page);
-    m.grantCtx(cpu, key, RW);
+    m.applyRights(cpu, key);
   }
 
   override kunmap(m: Machine, cpu: number, page: number, mapper: Ctx | null): void {
     const key = m.pageKey[page]!;
     if (!m.protectedKey(key)) return;
     if (!this.store.dec(page)) m.report(cpu, 'unprotect_underflow', `page ${page}: unprotect count would go negative`);
-    // A kunmap() from another context cannot touch the mapper's PKRS: the mapper keeps its
-    // rights until it is left (the machine reports the foreign kunmap).
-    if (mapper === m.top(cpu)) m.revokeCtx(cpu, key, RW);
+    // A kunmap() from another context cannot touch the mapper's PKRS: the mapper keeps the
+    // key open until it is left (the machine reports the foreign kunmap).
+    if (mapper === m.top(cpu)) m.applyRights(cpu, key);
   }
 
   override fault(m: Machine, cpu: number, frame: Ctx, page: number, key: number): Verdict {

@@ -7,6 +7,7 @@ import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
 import { METRIC_NAMES } from '../sim/metrics.js';
 import { limitHint } from '../sim/runner.js';
+import { X86_32_CAVEAT } from '../arch/arch.js';
 
 type Ev<T extends PksimEvent['type']> = Extract<PksimEvent, { type: T }>;
 
@@ -16,10 +17,6 @@ function stamp(e: PksimEvent): string {
 
 function site(e: PksimEvent): string {
   return e.loc ? `${e.loc.file}:${e.loc.line}:${e.loc.col}` : '?';
-}
-
-function addr(v: number): string {
-  return (v >>> 0).toString(16).padStart(8, '0');
 }
 
 function sourceLine(src: string[], e: PksimEvent): string | null {
@@ -37,8 +34,11 @@ export function formatDmesg(r: RunResult, source = ''): string {
   const src = source.split('\n');
   const out: string[] = [];
   const push = (s: string) => out.push(s);
-  push(`pksim: ${r.scenario} under ${r.policy} (${r.config.cpus} CPUs, CR4.PKS=${r.config.cr4pks ? 1 : 0}, PKS_INIT_VALUE=${hex32(r.config.defaultPkrs)})`);
+  push(`pksim: ${r.scenario} under ${r.policy} (${r.config.arch}, ${r.config.cpus} CPUs, CR4.PKS=${r.config.cr4pks ? 1 : 0}, PKS_INIT_VALUE=${hex32(r.config.defaultPkrs)})`);
+  if (r.config.arch === 'x86_32') push(`pksim: ${X86_32_CAVEAT}`);
   let pid = 0;
+  // A map event's address goes on its statement's line, whatever was printed in between.
+  let stmtLine = -1;
   // The warning is printed from the #PF handler; name the context that faulted, as the
   // kernel's WARNING line names the interrupted task.
   let faulting: PksimEvent | null = null;
@@ -46,14 +46,16 @@ export function formatDmesg(r: RunResult, source = ''): string {
     switch (e.type) {
       case 'stmt':
         push(`${stamp(e)}: ${e.text}`);
+        stmtLine = out.length - 1;
+        faulting = null;
         break;
       case 'map':
-        out[out.length - 1] += ` -> ${addr(e.addr)}${e.slot >= 0 ? ` (${e.how === 'kmap' ? 'pkmap slot' : 'kmap_local idx'} ${e.slot})` : ''}`;
+        if (stmtLine >= 0) out[stmtLine] += ` -> ${e.addr}${e.slot >= 0 ? ` (${e.how === 'kmap' ? 'pkmap slot' : 'kmap_local idx'} ${e.slot})` : ''}`;
         break;
       case 'access':
         if (e.outcome !== 'ok' || (e as { class?: string }).class === 'stray') {
           const cls = (e as { class?: string }).class;
-          push(`${stamp(e)}:   ${e.write ? 'write' : 'read'} ${addr(e.addr)}: ${e.outcome.replace('_', ' ')}${cls ? ` [oracle: ${cls}]` : ''}`);
+          push(`${stamp(e)}:   ${e.write ? 'write' : 'read'} ${e.addr}: ${e.outcome.replace('_', ' ')}${cls ? ` [oracle: ${cls}]` : ''}`);
         }
         break;
       case 'fault': {
@@ -118,7 +120,9 @@ export function formatDmesg(r: RunResult, source = ''): string {
         push(`${stamp(e)}: LEAK (${e.what}): ${e.detail}`);
         break;
       case 'report':
-        push(`${stamp(e)}: ${e.what}: ${e.detail}`);
+        // The scheduler's BUG splats are printed as the kernel prints them, line by line.
+        if (e.what === 'might_sleep' || e.what === 'scheduling_while_atomic') for (const l of e.detail.split('\n')) push(l);
+        else push(`${stamp(e)}: ${e.what}: ${e.detail}`);
         break;
       default:
         break;

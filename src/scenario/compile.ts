@@ -9,6 +9,7 @@ import { lex, type Tok } from './lexer.js';
 import { DECL_KEYWORDS, Parser } from './parse.js';
 import { compileProgram, joinTokens, loc, type NameKind, type ScenarioScope } from './program.js';
 import { suggest } from './stmts.js';
+import { ARCH_NAMES, DEFAULT_ARCH, isArch } from '../arch/arch.js';
 
 export const MAX_ERRORS = 20;
 export const MAX_CONTEXTS = 64;
@@ -68,7 +69,7 @@ export function compileScenario(text: string, file: string): ScenarioIR {
     description: lexed.description,
     file,
     source: text,
-    machine: { cpus: 1, lastPkmap: 1024, wp: true },
+    machine: { arch: DEFAULT_ARCH, cpus: 1, lastPkmap: 1024, wp: true },
     keys: [],
     pages: [],
     channels: [],
@@ -125,6 +126,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
   const K = scope.toks;
   const index = new Map<Decl, number>();
   const seen = new Map<string, Tok>();
+  let pkmapTok: Tok | null = null;
   const add = (kind: NameKind, tok: Tok, index: number) => {
     if (DECL_KEYWORDS.has(K.s[tok])) error(tok, `'${K.s[tok]}' is a keyword and cannot name a ${kind}`);
     const prev = names.get(K.s[tok]);
@@ -141,11 +143,18 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         const first = seen.get(K.s[d.kw]);
         if (first !== undefined) error(d.kw, `'${K.s[d.kw]}' is already set at line ${K.line[first]}`);
         seen.set(K.s[d.kw], d.kw);
+        if (K.s[d.kw] === 'arch') {
+          const a = K.s[d.value];
+          if (isArch(a)) ir.machine.arch = a;
+          else error(d.value, `unknown arch '${a}' (expected ${ARCH_NAMES.join(' or ')})`);
+          break;
+        }
         const v = K.num(d.value);
         if (K.s[d.kw] === 'cpus') {
           if (v < 1 || v > MAX_CPUS) error(d.value, `cpus ${K.s[d.value]} out of range (1..${MAX_CPUS})`);
           else ir.machine.cpus = v;
         } else if (K.s[d.kw] === 'last_pkmap') {
+          pkmapTok = d.kw;
           if (v < 1 || v > MAX_LAST_PKMAP) error(d.value, `last_pkmap ${K.s[d.value]} out of range (1..${MAX_LAST_PKMAP})`);
           else ir.machine.lastPkmap = v;
         } else if (v > 1) error(d.value, `wp is CR0.WP: 0 or 1, not ${K.s[d.value]}`);
@@ -191,6 +200,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         break;
     }
   }
+  if (pkmapTok !== null && ir.machine.arch === 'x86_64') error(pkmapTok, `x86_64 has no pkmap pool: last_pkmap needs 'arch x86_32'`);
   scope.cpus = ir.machine.cpus;
   return index;
 }
@@ -221,6 +231,7 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
         if (ki >= 0) p.key = ir.keys[ki]!.id;
       }
       p.highmem = d.mem !== null && K.s[d.mem] === 'highmem';
+      if (p.highmem && ir.machine.arch === 'x86_64') error(d.mem!, `x86_64 has no highmem: every page is in the direct map (declare 'arch x86_32' for the highmem model)`);
       break;
     }
     case 'context':

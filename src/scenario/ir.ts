@@ -2,6 +2,8 @@
 // so that a run state that points into it can be copied and hashed cheaply.
 // The compiler (scenario/compile.ts) produces it; the runner (sim/) executes it.
 
+import type { ArchName } from '../arch/arch.js';
+
 /** A position in scenario source: 1-based line and column. */
 export interface SrcLoc {
   file: string;
@@ -76,6 +78,8 @@ export type Opcode =
 /** Grant/revoke rights bits. */
 export const RIGHT_READ = 1;
 export const RIGHT_WRITE = 2;
+/** revoke_access(key) without rights: drop READ and WRITE, whichever are held. */
+export const RIGHT_HELD = 4;
 
 /**
  * One statement. Operands are indices into the scenario's tables (pages, keys, channels,
@@ -133,7 +137,7 @@ export type CmpOp = '==' | '!=' | '>=' | '<=' | '>' | '<';
 export const METRIC_NAMES = [
   'legitAccesses', 'legitBroken', 'legitWarned', 'legitSilent',
   'strayAccesses', 'straysCaught', 'straysWarned', 'straysMissed',
-  'exposure', 'keyOpenTicks', 'unscopedTicks', 'oopses', 'panics', 'warnings', 'warningSites', 'warningsSuppressed',
+  'exposure', 'exposureRead', 'exposureWrite', 'keyOpenTicks', 'unscopedTicks', 'oopses', 'panics', 'warnings', 'warningSites', 'warningsSuppressed',
   'faults', 'pkrsWrites', 'pkrsWritesSkipped', 'ipis', 'pkmapSleeps', 'lifoViolations',
   'leaks', 'reports', 'ticks', 'finished',
 ] as const;
@@ -156,6 +160,8 @@ export interface Expectation {
 }
 
 export interface MachineDecl {
+  /** `arch x86_64` (the default) or `arch x86_32`. */
+  arch: ArchName;
   cpus: number;
   lastPkmap: number;
   /** CR0.WP */

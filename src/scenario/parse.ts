@@ -9,7 +9,7 @@ import { T, type Tok, type Toks } from './lexer.js';
 export const MAX_NESTING = 16;
 
 export const CONTEXT_KEYWORDS = new Set(['task', 'kthread', 'worker', 'softirq', 'hardirq', 'nmi']);
-export const SETTING_KEYWORDS = new Set(['cpus', 'last_pkmap', 'wp']);
+export const SETTING_KEYWORDS = new Set(['arch', 'cpus', 'last_pkmap', 'wp']);
 export const DECL_KEYWORDS = new Set([
   ...SETTING_KEYWORDS,
   ...CONTEXT_KEYWORDS,
@@ -152,12 +152,12 @@ export class Parser {
     const kw = this.peek();
     if (this.k.t[kw] !== T.Ident || !DECL_KEYWORDS.has(this.k.s[kw])) {
       if (this.k.t[kw] === T.Punct && this.k.s[kw] === '}') this.fail(kw, "unmatched '}'");
-      this.fail(kw, `expected a declaration (cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(this.k, kw)}`);
+      this.fail(kw, `expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(this.k, kw)}`);
     }
     this.i++;
     this.header = true;
     if (SETTING_KEYWORDS.has(this.k.s[kw])) {
-      const value = this.number(`a number after '${this.k.s[kw]}'`);
+      const value = this.k.s[kw] === 'arch' ? this.ident(`x86_64 or x86_32 after 'arch'`) : this.number(`a number after '${this.k.s[kw]}'`);
       this.endOfDecl(`'${this.k.s[kw]}' setting`);
       decls.push({ kind: 'setting', kw, value });
     } else if (this.k.s[kw] === 'key') {

@@ -1,7 +1,7 @@
 // The statements of a program: their kernel names, the opcode each compiles to, and the kind
 // of each argument, so that the compiler checks them all the same way.
 
-import { RIGHT_READ, RIGHT_WRITE, type Opcode } from './ir.js';
+import { RIGHT_HELD, RIGHT_READ, RIGHT_WRITE, type Opcode } from './ir.js';
 
 /**
  * page: a declared page; ptr: an assigned pointer variable; local/atomic: a pointer assigned
@@ -59,7 +59,8 @@ export const STATEMENTS: Record<string, StmtSig> = {
   read: sig('read', ['ptr', 'off'], 1),
   write: sig('write', ['ptr', 'off'], 1),
   grant_access: sig('grant', ['key', 'rights']),
-  revoke_access: sig('revoke', ['key', 'rights'], 1),
+  // revoke_access(key) drops whatever is held (RIGHT_HELD).
+  revoke_access: { ...sig('revoke', ['key', 'rights'], 1), defaultArg: RIGHT_HELD | RIGHT_READ | RIGHT_WRITE },
   send: sig('send', ['chan', 'ptr']),
   recv: sig('recv', ['chan'], 1, 'must'),
   complete: sig('complete', ['comp']),

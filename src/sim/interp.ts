@@ -3,6 +3,7 @@
 import type { Instr, ScenarioIR } from '../scenario/ir.js';
 import type { Machine } from '../kernel/machine.js';
 import type { Ctx, Task } from '../kernel/context.js';
+import { MAP_KMAP } from '../kernel/mappings.js';
 import type { Oracle } from './oracle.js';
 import type { Metrics } from './metrics.js';
 import type { Scheduler } from './sched.js';
@@ -84,7 +85,11 @@ export class Interp {
       if (m.cfg.resetPoints.includes('work-item')) m.resetToGrants(cpu);
       t.ctx.work = -1;
       t.ctx.program = [];
-      if (t.workQueue.length === 0) this.block(t, 'work');
+      if (t.workQueue.length === 0) {
+        // An idle worker sleeps until work is queued: it gives up the CPU.
+        this.resetAtSchedule(cpu);
+        this.block(t, 'work');
+      }
       return;
     }
     if (t.kind === 'user') m.returnToUser(cpu);
@@ -108,14 +113,38 @@ export class Interp {
     }
   }
 
-  /** Sleeping is a bug in atomic context: the kernel would BUG, the model oopses (panic in irq). */
-  private sleepOrDie(cpu: number, t: Task | null, on: string): boolean {
-    if (t === null || this.m.cpus[cpu]!.frames.length > 1) {
-      this.m.oops(cpu, `BUG: scheduling while atomic (${on})`);
+  /**
+   * The running context must sleep. In interrupt context that is fatal. A task sleeps; with
+   * preemption disabled the kernel first prints "BUG: scheduling while atomic" and schedules
+   * all the same (it is not an oops).
+   */
+  private sleep(cpu: number, t: Task | null, on: string): boolean {
+    const m = this.m;
+    if (t === null || m.cpus[cpu]!.frames.length > 1) {
+      const c = m.cpus[cpu]!;
+      m.oops(cpu, `BUG: scheduling while atomic: ${c.curr.name}/${c.curr.id}/0x${m.preemptCount(cpu).toString(16).padStart(8, '0')} (${on} in interrupt context)`);
       return false;
     }
+    m.scheduleBug(cpu);
+    this.resetAtSchedule(cpu);
     this.block(t, on);
     return true;
+  }
+
+  /** Reset point `schedule`: every time a task gives up the CPU, its pardons end. */
+  private resetAtSchedule(cpu: number): void {
+    if (this.m.cfg.resetPoints.includes('schedule')) this.m.resetToGrants(cpu);
+  }
+
+  /** A kmap() pointer to `page` this context holds but did not make (one handed to it), or -1. */
+  private heldKmap(ctx: Ctx, page: number): number {
+    const maps = this.m.maps;
+    const v = ctx.varMap;
+    for (let i = 0; i < v.length; i++) {
+      const id = v[i]!;
+      if (id >= 0 && maps.isLive(id) && maps.kindOf(id) === MAP_KMAP && maps.pageOf(id) === page && !maps.madeBy(id, ctx)) return id;
+    }
+    return -1;
   }
 
   private exec(cpu: number, ctx: Ctx, t: Task | null): void {
@@ -126,14 +155,14 @@ export class Interp {
     let next = ctx.pc + 1;
     switch (ins.op) {
       case 'kmap': {
-        const addr = m.kmap(cpu, ins.page);
+        const addr = m.kmap(cpu, ins.page, ctx.resumePc !== ctx.pc);
         if (addr < 0) {
-          if (this.sleepOrDie(cpu, t, 'pkmap')) next = ctx.pc; // retried when a slot frees up
+          if (this.sleep(cpu, t, 'pkmap pool full')) next = ctx.pc; // retried when a slot frees up
         } else this.setVar(ctx, ins.dst, addr, m.lastMapping);
         break;
       }
       case 'kunmap':
-        m.kunmap(cpu, ins.page);
+        m.kunmap(cpu, ins.page, this.heldKmap(ctx, ins.page));
         if (m.pkmapFreed) {
           m.pkmapFreed = false;
           this.wake('pkmap', cpu);
@@ -167,13 +196,13 @@ export class Interp {
       case 'grant': {
         const key = this.ir.keys[ins.ref]!.id;
         this.oracle.grant(ctx, key, ins.arg);
-        m.hooks.grant(m, cpu, key, ins.arg);
+        m.grant(cpu, key, ins.arg);
         break;
       }
       case 'revoke': {
         const key = this.ir.keys[ins.ref]!.id;
         this.oracle.revoke(ctx, key, ins.arg);
-        m.hooks.revoke(m, cpu, key, ins.arg);
+        m.revoke(cpu, key, ins.arg);
         break;
       }
       case 'send': {
@@ -191,8 +220,11 @@ export class Interp {
       }
       case 'recv': {
         const ch = this.chans[ins.ref]!;
+        // A task's recv() is a blocking receive (might_sleep()); an interrupt's takes what was
+        // handed to it, and finding nothing there means it would have to sleep.
+        if (t !== null && ctx.resumePc !== ctx.pc) m.mightSleep(cpu, 'recv()');
         if (ch.addr.length === 0) {
-          if (this.sleepOrDie(cpu, t, `recv ${this.ir.channels[ins.ref]}`)) next = ctx.pc;
+          if (this.sleep(cpu, t, `recv ${this.ir.channels[ins.ref]}`)) next = ctx.pc;
           break;
         }
         const mapping = ch.map.shift()!;
@@ -205,8 +237,9 @@ export class Interp {
         this.wake(`completion ${this.ir.completions[ins.ref]}`, cpu);
         break;
       case 'wait':
+        if (ctx.resumePc !== ctx.pc) m.mightSleep(cpu, 'wait_for_completion()');
         if (this.completions[ins.ref]! > 0) this.completions[ins.ref]!--;
-        else if (this.sleepOrDie(cpu, t, `completion ${this.ir.completions[ins.ref]}`)) next = ctx.pc;
+        else if (this.sleep(cpu, t, `completion ${this.ir.completions[ins.ref]}`)) next = ctx.pc;
         break;
       case 'queue_work': {
         const worker = this.sched.taskOf[this.ir.works[ins.ref]!.worker]!;
@@ -221,12 +254,21 @@ export class Interp {
         this.sched.raise(ins.ref);
         break;
       case 'schedule':
-      case 'cond_resched':
-        if (t === null || m.atomic(cpu)) {
-          if (ins.op === 'schedule') m.oops(cpu, 'BUG: scheduling while atomic');
+        // schedule() in interrupt context is fatal; with preemption disabled the kernel prints
+        // "scheduling while atomic" and schedules all the same.
+        if (t === null || m.cpus[cpu]!.frames.length > 1) {
+          this.sleep(cpu, null, 'schedule()');
           break;
         }
-        if (t.kind !== 'user' && m.cfg.resetPoints.includes('schedule')) m.resetToGrants(cpu);
+        m.scheduleBug(cpu);
+        this.resetAtSchedule(cpu);
+        ctx.pc = next;
+        if (this.sched.nextRunnable(cpu)) this.sched.switchAway(cpu);
+        return;
+      case 'cond_resched':
+        // cond_resched() checks might_sleep(); in atomic context it does not reschedule.
+        if (t === null || m.mightSleep(cpu, 'cond_resched()') || m.atomic(cpu)) break;
+        this.resetAtSchedule(cpu);
         ctx.pc = next;
         if (this.sched.nextRunnable(cpu)) this.sched.switchAway(cpu);
         return;
@@ -270,6 +312,8 @@ export class Interp {
       case 'nop':
         break;
     }
+    // A statement that slept is executed again when woken: its might_sleep() already ran.
+    ctx.resumePc = next === ctx.pc ? ctx.pc : -1;
     ctx.pc = next;
   }
 

@@ -22,15 +22,21 @@ export class Metrics {
   straysWarned = 0;
   straysMissed = 0;
   exposure = 0;
+  exposureRead = 0;
+  exposureWrite = 0;
   keyOpenTicks = 0;
   unscopedTicks = 0;
   /** Exposure rate per CPU, recomputed only when the machine's version moves. */
   private readonly rate: Float64Array;
+  private readonly rateRead: Float64Array;
+  private readonly rateWrite: Float64Array;
   private readonly rateVersion: Float64Array;
   private readonly protKeys: Int32Array;
 
   constructor(m: Machine, protectedKeys: number[]) {
     this.rate = new Float64Array(m.cpus.length);
+    this.rateRead = new Float64Array(m.cpus.length);
+    this.rateWrite = new Float64Array(m.cpus.length);
     this.rateVersion = new Float64Array(m.cpus.length).fill(-1);
     this.protKeys = Int32Array.from(protectedKeys);
   }
@@ -46,9 +52,13 @@ export class Metrics {
       if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
       if (this.rateVersion[c] !== m.version) {
         this.rate[c] = m.exposureOf(c);
+        this.rateRead[c] = m.lastExposureRead;
+        this.rateWrite[c] = m.lastExposureWrite;
         this.rateVersion[c] = m.version;
       }
       this.exposure += this.rate[c]!;
+      this.exposureRead += this.rateRead[c]!;
+      this.exposureWrite += this.rateWrite[c]!;
       const ctx = cp.frames[cp.frames.length - 1]!;
       ctx.ranTicks++;
       for (let i = 0; i < this.protKeys.length; i++) {
@@ -56,7 +66,7 @@ export class Metrics {
         if (m.hooks.pks && ((cp.msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
         ctx.openTicks++;
         this.keyOpenTicks++;
-        if (ctx.mapped[k] === 0 && !oracle.asks(ctx, k)) {
+        if (ctx.mapped(k) === 0 && !oracle.asks(ctx, k)) {
           ctx.unscopedTicks++;
           this.unscopedTicks++;
         }
@@ -90,6 +100,8 @@ export class Metrics {
       straysWarned: this.straysWarned,
       straysMissed: this.straysMissed,
       exposure: this.exposure,
+      exposureRead: this.exposureRead,
+      exposureWrite: this.exposureWrite,
       keyOpenTicks: this.keyOpenTicks,
       unscopedTicks: this.unscopedTicks,
       oopses: s.oopses,

@@ -1,6 +1,7 @@
 // The result of one run: what `pksim run --json` prints and what every report consumes.
 
 import type { PksimEvent } from '../kernel/events.js';
+import type { ArchName } from '../arch/arch.js';
 import type { ContextKind, KeyDefault } from '../scenario/ir.js';
 
 export interface RunSummary {
@@ -20,8 +21,15 @@ export interface RunSummary {
   straysWarned: number;
   /** Strays that went through unnoticed (allowed, or pardoned without a new warning). */
   straysMissed: number;
-  /** Sum over ticks and running contexts of protected pages reachable unnoticed (page x tick). */
+  /**
+   * Sum over ticks and running contexts of protected pages a stray access (read or write)
+   * could reach unnoticed: allowed, or let through without a new warning (page x tick).
+   */
   exposure: number;
+  /** The same for stray reads only. */
+  exposureRead: number;
+  /** The same for stray writes only. */
+  exposureWrite: number;
   /** Sum over ticks and running contexts of the protected keys open (AD clear) for them. */
   keyOpenTicks: number;
   /**
@@ -55,6 +63,8 @@ export interface RunSummary {
 
 export interface RunConfigInfo {
   cpus: number;
+  /** x86_64 (the default) or x86_32 (highmem; PKS on it is hypothetical). */
+  arch: ArchName;
   lastPkmap: number;
   wp: boolean;
   cr4pks: boolean;

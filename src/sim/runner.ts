@@ -69,6 +69,7 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
   const maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
   const m = new Machine(
     {
+      arch: ir.machine.arch,
       cpus: ir.machine.cpus,
       lastPkmap: ir.machine.lastPkmap,
       wp: ir.machine.wp,
@@ -151,6 +152,7 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
     schedule: sched.taken,
     stop,
     config: {
+      arch: ir.machine.arch,
       cpus: ir.machine.cpus,
       lastPkmap: ir.machine.lastPkmap,
       wp: ir.machine.wp,

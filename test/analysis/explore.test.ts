@@ -18,6 +18,7 @@ task writer cpu 0 {
 hardirq buggy cpu 1 at any {
     stray_write(buf, 0x80)
 }
+arch x86_32
 `;
 
 describe('explore', () => {

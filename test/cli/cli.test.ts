@@ -19,7 +19,7 @@ function file(name: string, text: string): string {
   return p;
 }
 
-const OK = `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n write(a, 0)\n kunmap_local(a)\n}\nexpect no_fault\n`;
+const OK = `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n write(a, 0)\n kunmap_local(a)\n}\nexpect no_fault\narch x86_32\n`;
 
 describe('pksim pkrs', () => {
   it('decode --json prints the value and a per-key table', async () => {

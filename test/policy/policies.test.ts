@@ -4,7 +4,7 @@ import { compileScenario } from '../../src/scenario/index.js';
 import { runScenario } from '../../src/sim/runner.js';
 import { HashStore, PageStore } from '../../src/policy/index.js';
 
-const HEAD = `cpus 2\nkey pmem = 1 default noaccess\npage buf key pmem highmem\npage other key pmem highmem\npage low key pmem lowmem\n`;
+const HEAD = `cpus 2\nkey pmem = 1 default noaccess\npage buf key pmem highmem\npage other key pmem highmem\npage low key pmem lowmem\narch x86_32\n`;
 
 describe('kmap(); kmap_local_page(); kunmap(); kunmap_local() is legal on one page', () => {
   const text = HEAD + `task t cpu 0 {\n a = kmap(buf)\n b = kmap_local_page(buf)\n write(a, 0)\n kunmap(buf)\n write(b, 8)\n kunmap_local(b)\n}\n`;
@@ -87,7 +87,7 @@ describe('policy details', () => {
   });
 
   it('global: each open/close transition costs an IPI to every other CPU', () => {
-    const r = run(`cpus 4\nkey pmem = 1 default noaccess\npage buf key pmem highmem\ntask t cpu 0 {\n a = kmap(buf)\n b = kmap(buf)\n kunmap(buf)\n kunmap(buf)\n}\n`, { policy: 'global' });
+    const r = run(`cpus 4\nkey pmem = 1 default noaccess\npage buf key pmem highmem\ntask t cpu 0 {\n a = kmap(buf)\n b = kmap(buf)\n kunmap(buf)\n kunmap(buf)\n}\narch x86_32\n`, { policy: 'global' });
     expect(r.summary.ipis).toBe(6); // one open and one close, 3 other CPUs each
   });
 

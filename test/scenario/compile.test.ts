@@ -34,6 +34,7 @@ softirq block_done cpu 1 on bio {
     write(p, 0x10)
     complete(done)
 }
+arch x86_32
 `;
 
 describe('compileScenario', () => {
@@ -107,6 +108,7 @@ hardirq h cpu 1 at tick 7 { nop() }
 nmi n cpu 0 at any { nop() }
 worker kw cpu 1
 work wk on kw { x = recv(ch) }
+arch x86_32
 `;
     const ir = compileScenario(src, F);
     const p = ir.contexts[0]!.program;

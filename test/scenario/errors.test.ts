@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileScenario, loadScenario, ScenarioError } from '../../src/scenario/index.js';
 
 const F = 'bad.pks';
-const HEAD = 'cpus 2\nkey pmem = 1\npage buf key pmem highmem\nchannel bio\ncompletion done\n';
+const HEAD = 'cpus 2\nkey pmem = 1\npage buf key pmem\nchannel bio\ncompletion done\n';
 
 function fail(src: string): ScenarioError {
   try {

@@ -55,6 +55,7 @@ worker kw cpu 1
 work w on kw {
 ${body(work)}
 }
+arch x86_32
 `;
 }
 

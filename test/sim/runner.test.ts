@@ -28,6 +28,7 @@ softirq done_irq cpu 1 on bio {
   write(p, 0x10)
   complete(done)
 }
+arch x86_32
 `;
 
 describe('determinism and replay', () => {
@@ -92,14 +93,14 @@ describe('the runner', () => {
   });
 
   it('pkmap pool exhaustion: kmap() sleeps until a kunmap() frees a slot', () => {
-    const r = run(`cpus 2\nlast_pkmap 2\npage a highmem\npage b highmem\npage c highmem\ntask t cpu 0 {\n x = kmap(a)\n y = kmap(b)\n schedule()\n kunmap(a)\n kunmap(b)\n}\ntask u cpu 1 {\n z = kmap(c)\n kunmap(c)\n}\n`, { policy: 'none' });
+    const r = run(`cpus 2\nlast_pkmap 2\npage a highmem\npage b highmem\npage c highmem\ntask t cpu 0 {\n x = kmap(a)\n y = kmap(b)\n schedule()\n kunmap(a)\n kunmap(b)\n}\ntask u cpu 1 {\n z = kmap(c)\n kunmap(c)\n}\narch x86_32\n`, { policy: 'none' });
     expect(r.summary.pkmapSleeps).toBeGreaterThanOrEqual(1);
     expect(r.summary.finished).toBe(1);
     expect(eventsOf(r, 'wakeup').some((e) => e.reason === 'pkmap')).toBe(true);
   });
 
   it('the oracle: a kmap_local pointer used from another context is a stray', () => {
-    const r = run(`cpus 2\nkey k = 1 default noaccess\npage p key k highmem\nchannel c\ncompletion d\ntask t cpu 0 {\n a = kmap_local_page(p)\n send(c, a)\n wait_for_completion(d)\n kunmap_local(a)\n}\ntask u cpu 1 {\n x = recv(c)\n write(x, 0)\n complete(d)\n}\n`, { policy: 'none' });
+    const r = run(`cpus 2\nkey k = 1 default noaccess\npage p key k highmem\nchannel c\ncompletion d\ntask t cpu 0 {\n a = kmap_local_page(p)\n send(c, a)\n wait_for_completion(d)\n kunmap_local(a)\n}\ntask u cpu 1 {\n x = recv(c)\n write(x, 0)\n complete(d)\n}\narch x86_32\n`, { policy: 'none' });
     expect(r.summary.strayAccesses).toBe(1);
     const acc = eventsOf(r, 'access')[0]! as { class?: string; outcome: string };
     expect(acc.class).toBe('stray');
@@ -108,7 +109,7 @@ describe('the runner', () => {
   });
 
   it('the oracle: use after kunmap is a stray even if the stale address still reaches the page', () => {
-    const r = run(`cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap(p)\n kunmap(p)\n write(a, 0)\n}\n`, { policy: 'none' });
+    const r = run(`cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap(p)\n kunmap(p)\n write(a, 0)\n}\narch x86_32\n`, { policy: 'none' });
     const acc = eventsOf(r, 'access')[0]! as { class?: string; outcome: string };
     expect(acc.class).toBe('stray');
     expect(acc.outcome).toBe('ok'); // lazy pkmap flush: the stale PTE is still there
@@ -128,7 +129,7 @@ describe('the runner', () => {
 
 describe('mapping records', () => {
   it('slots are recycled, and a stale pointer to a reused slot is still a stray', () => {
-    const r = run(`cpus 1\nkey k = 1 default noaccess\npage p key k highmem\npage q key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n kunmap_local(a)\n b = kmap_local_page(q)\n write(a, 0)\n kunmap_local(b)\n}\n`, { policy: 'none' });
+    const r = run(`cpus 1\nkey k = 1 default noaccess\npage p key k highmem\npage q key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n kunmap_local(a)\n b = kmap_local_page(q)\n write(a, 0)\n kunmap_local(b)\n}\narch x86_32\n`, { policy: 'none' });
     const acc = eventsOf(r, 'access')[0]! as { class?: string; mapping: number; page: number };
     // a's slot in the fixmap and its mapping record were both reused by b: the write through
     // a reaches q, but a's generation is dead.
@@ -150,7 +151,7 @@ describe('mapping records', () => {
 });
 
 describe('windows: how long each context runs with a key open', () => {
-  const text = `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n read(a, 0)\n kunmap_local(a)\n}\n`;
+  const text = `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n read(a, 0)\n kunmap_local(a)\n}\narch x86_32\n`;
   it('keys opened by the context\'s own mapping are open but scoped', () => {
     // Sampled at the end of each tick: switch-in (closed), map (open), read (open), unmap
     // (the task has exited by the end of that tick).
