@@ -174,7 +174,7 @@ export class MachineCore {
     if (this.sink) this.emit({ ...this.base(cpu), type: 'exit', kind: ctx.kind, name: ctx.name, restoredPkrs: ctx.savedPkrs, depth: c.frames.length - 1 });
     c.frames.pop();
     c.irqsOff = ctx.savedIrqsOff;
-    this.writePkrs(cpu, (ctx.savedPkrs & ~this.abandoned) >>> 0);
+    this.writePkrs(cpu, ctx.savedPkrs);
   }
 
   /** Context switch at task level: save PKRS in the outgoing thread, load the incoming one's. */
@@ -190,7 +190,7 @@ export class MachineCore {
     this.fixmap.restoreTask(cpu, next.local);
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'switch', from: prev.name, to: next.name, fromCtx: prev.id, toCtx: next.id });
-    this.writePkrs(cpu, (next.threadPkrs & ~this.abandoned) >>> 0);
+    this.writePkrs(cpu, next.threadPkrs);
   }
 
   /** Syscall exit: kmap_local and grants must be gone; the next entry starts at the default. */
@@ -272,10 +272,14 @@ export class MachineCore {
 
   // ---- PKRS ---------------------------------------------------------------------------
 
-  /** wrmsr(IA32_PKRS) through the per-CPU cache: writes of an unchanged value are skipped. */
+  /**
+   * wrmsr(IA32_PKRS) through the per-CPU cache: writes of an unchanged value are skipped.
+   * Every write goes through V7's allowed mask (abandoned keys stay open), as
+   * pkrs_write_current() and pkrs_save_irq() do.
+   */
   writePkrs(cpu: number, value: number): void {
     const c = this.cpus[cpu]!;
-    c.pkrs = value >>> 0;
+    c.pkrs = (value & ~this.abandoned) >>> 0;
     const msr = (c.pkrs & ~this.globalOpen) >>> 0;
     if (!this.hooks.pks) {
       c.msr = msr;

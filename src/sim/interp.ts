@@ -165,7 +165,7 @@ export class Interp {
         m.kunmap(cpu, ins.page, this.heldKmap(ctx, ins.page));
         if (m.pkmapFreed) {
           m.pkmapFreed = false;
-          this.wake('pkmap', cpu);
+          this.wake('pkmap pool full', cpu);
         }
         break;
       case 'kmap_local':

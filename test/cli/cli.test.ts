@@ -66,7 +66,7 @@ describe('pksim run', () => {
   it('prints a dmesg-like log and a summary with the schedule', async () => {
     const r = await cli('run', 'async_handoff_softirq', '--policy', 'scoped:relaxed');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\[\s+\d+\] cpu0 user writer: p = kmap\(buf\) -> ff8/);
+    expect(r.out).toMatch(/\[\s+\d+\] cpu0 user writer: p = kmap\(buf\) -> 0xffff888000001000/);
     expect(r.out).toMatch(/------------\[ cut here \]------------\nWARNING: CPU: 1/);
     expect(r.out).toMatch(/schedule: /);
   });

@@ -70,14 +70,15 @@ describe('kernel facts: kmap() pool', () => {
 });
 
 describe('kernel facts: kmap_local', () => {
-  it('a per-task stack of at most 16 slots: the 17th nested mapping is a BUG', () => {
+  it('kmap_local depth: at most 15 live entries (KM_MAX_IDX 16); the 16th push is a BUG', () => {
     const ev: PksimEvent[] = [];
-    const m = machine('none', { pages: Array.from({ length: 17 }, () => ({ key: 0, highmem: true })) }, ev);
+    const m = machine('none', { pages: Array.from({ length: 16 }, () => ({ key: 0, highmem: true })) }, ev);
     const t = task(m, 'a');
-    for (let i = 0; i < KM_MAX_IDX; i++) expect(m.kmapLocal(0, i, false)).toBe(kmapLocalAddr(0, i));
-    m.kmapLocal(0, 16, false);
+    for (let i = 0; i < KM_MAX_IDX - 1; i++) expect(m.kmapLocal(0, i, false)).toBe(kmapLocalAddr(0, i));
+    expect(t.state).toBe('runnable');
+    m.kmapLocal(0, 15, false);
     expect(t.state).toBe('dead');
-    expect(eventsOf(ev, 'oops')[0]!.message).toMatch(/kmap_local stack overflow/);
+    expect(eventsOf(ev, 'oops')[0]!.message).toMatch(/kernel BUG at mm\/highmem.c: kmap_local_idx_push/);
   });
 
   it('strictly LIFO: unmapping out of order warns and tears down the top mapping', () => {

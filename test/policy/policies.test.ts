@@ -16,7 +16,9 @@ describe('kmap(); kmap_local_page(); kunmap(); kunmap_local() is legal on one pa
     expect(r.summary.finished).toBe(1);
     // PKRS of every CPU is back at the default once the task has returned to user space.
     const writes = eventsOf(r, 'pkrs_write');
-    if (r.config.cr4pks && writes.length) expect(writes[writes.length - 1]!.value).toBe(r.config.defaultPkrs);
+    // abandon (V7): the kmap() of a protected page gave key 1 up for good.
+    const expected = policy === 'abandon' ? (r.config.defaultPkrs & ~0xc) >>> 0 : r.config.defaultPkrs;
+    if (r.config.cr4pks && writes.length) expect(writes[writes.length - 1]!.value).toBe(expected);
   });
 
   it('scoped keeps a refcount, not a flag: the page stays unprotected until the last user', () => {
@@ -28,7 +30,7 @@ describe('kmap(); kmap_local_page(); kunmap(); kunmap_local() is legal on one pa
     expect(m.cpus[0]!.pkrs & 0xc).toBe(0); // still open for the kmap_local
     m.kunmapLocal(0, a, m.lastMapping, false);
     expect(m.cpus[0]!.pkrs).toBe(m.initPkrs);
-    expect(m.top(0).readCnt[1]).toBe(0);
+    expect([m.top(0).kmapped[1], m.top(0).localMapped[1]]).toEqual([0, 0]);
   });
 });
 
@@ -41,10 +43,13 @@ describe('interrupts and kmap_local grants', () => {
     expect(r.summary.straysCaught).toBe(1);
     expect(r.stop).toBe('panic');
   });
-  it('global: the interrupt inherits the interrupted context\'s rights and the stray goes through', () => {
+  it('global: interrupt entry loads the default, so an interrupt never inherits thread-local rights', () => {
+    // Every version of the series saved PKRS and loaded the default on entry; under global the
+    // default only adds the keys of live kmap()s. The task's kmap_local grant stays its own.
     const r = run(text, { policy: 'global' });
-    expect(r.summary.straysMissed).toBe(1);
-    expect(r.summary.faults).toBe(0);
+    expect(r.summary.straysMissed).toBe(0);
+    expect(r.summary.straysCaught).toBe(1);
+    expect(r.stop).toBe('panic');
   });
 });
 
@@ -96,12 +101,14 @@ describe('policy details', () => {
     expect(r.summary.straysMissed).toBe(1);
   });
 
-  it('abandon: the first pardoned fault clears the key for everyone, for good', () => {
+  it('abandon (V7): the first pardoned fault clears the key for everyone, for good, without an IPI', () => {
     const r = run(HEAD + `task t cpu 0 {\n stray_write(low)\n}\ntask u cpu 1 {\n schedule()\n schedule()\n stray_write(low)\n}\n`, { policy: 'abandon' });
-    expect(r.summary.faults).toBe(1);
+    // cpu1 has not reloaded PKRS since the abandon: its stray faults, and the fault handler
+    // (handle_abandoned_pks_value()) opens the key in the frame and retries without a word.
+    expect(r.summary.faults).toBe(2);
     expect(r.summary.straysWarned).toBe(1);
     expect(r.summary.straysMissed).toBe(1);
-    expect(r.summary.ipis).toBe(1);
+    expect(r.summary.ipis).toBe(0);
   });
 
   it("exception: kmap() opens nothing, so even the caller's own access faults", () => {

@@ -118,8 +118,8 @@ describe('toPerfetto on random event streams', () => {
           else if (o.what === 'switch') t.at(o.cpu, c, { type: 'switch', from: '?', to: c.name, fromCtx: -1, toCtx: c.id });
           else if (o.what === 'idle') t.at(o.cpu, IDLE, { type: 'switch', from: '?', to: 'idle', fromCtx: c.id, toCtx: -1 });
           else if (o.what === 'pkrs') t.at(o.cpu, c, { type: 'pkrs_write', value: o.v, old: 0, skipped: false });
-          else if (o.what === 'fault') t.at(o.cpu, c, { type: 'fault', addr: 1, errorCode: 0x23, key: 1, page: 0, pkrs: o.v }, 3);
-          else t.at(o.cpu, c, { type: 'access', write: true, addr: 1, page: 0, key: 1, mapping: -1, outcome: 'ok', pkrs: o.v, class: 'stray' }, 4);
+          else if (o.what === 'fault') t.at(o.cpu, c, { type: 'fault', addr: '0xffff888000001000', errorCode: 0x23, key: 1, page: 0, pkrs: o.v }, 3);
+          else t.at(o.cpu, c, { type: 'access', write: true, addr: '0xffff888000001000', page: 0, key: 1, mapping: -1, outcome: 'ok', pkrs: o.v, class: 'stray' }, 4);
         }
         const r = result('rand', 'rand.pks', 'scoped', 'relaxed', { ...handoffConfig(), cpus: 2 }, t, {});
         const trace = JSON.parse(JSON.stringify(toPerfetto(r)));

@@ -1,7 +1,7 @@
 // The compiled IR of small inputs, field by field.
 
 import { describe, expect, it } from 'vitest';
-import { compileScenario, RIGHT_READ, RIGHT_WRITE, type Instr } from '../../src/scenario/index.js';
+import { compileScenario, RIGHT_HELD, RIGHT_READ, RIGHT_WRITE, type Instr } from '../../src/scenario/index.js';
 
 const F = 'test.pks';
 /** An Instr with every operand unused, at line:col, for toEqual. */
@@ -44,7 +44,7 @@ describe('compileScenario', () => {
     expect(ir.file).toBe('dir/async.pks');
     expect(ir.source).toBe(HANDOFF);
     expect(ir.description).toBe('Async I/O completion: the writer kmaps a buffer. Second line of the description.');
-    expect(ir.machine).toEqual({ cpus: 2, lastPkmap: 512, wp: false });
+    expect(ir.machine).toEqual({ arch: 'x86_32', cpus: 2, lastPkmap: 512, wp: false });
     expect(ir.keys).toEqual([{ name: 'pmem', id: 3, default: 'readonly', loc: { file: 'dir/async.pks', line: 8, col: 1 } }]);
     expect(ir.pages.map((p) => [p.name, p.key, p.highmem])).toEqual([
       ['buf', 3, true],
@@ -122,7 +122,7 @@ arch x86_32
       ['read', -1, 2, -1, 0, -1],
       ['grant', -1, -1, -1, RIGHT_READ, 0],
       ['grant', -1, -1, -1, RIGHT_READ | RIGHT_WRITE, 0],
-      ['revoke', -1, -1, -1, RIGHT_READ | RIGHT_WRITE, 0],
+      ['revoke', -1, -1, -1, RIGHT_HELD | RIGHT_READ | RIGHT_WRITE, 0],
       ['revoke', -1, -1, -1, RIGHT_WRITE, 0],
       ['queue_work', -1, -1, -1, -1, 0],
       ['raise', -1, -1, -1, -1, 1],
@@ -178,7 +178,7 @@ arch x86_32
   });
 
   it('expands memcpy_to_page/memcpy_from_page into a local map, the access and the unmap', () => {
-    const ir = compileScenario('page pg highmem\ntask t cpu 0 {\n  memcpy_to_page(pg, 0x20)\n  memcpy_from_page(pg)\n}\n', F);
+    const ir = compileScenario('page pg\ntask t cpu 0 {\n  memcpy_to_page(pg, 0x20)\n  memcpy_from_page(pg)\n}\n', F);
     const c = ir.contexts[0]!;
     expect(c.vars).toEqual(['%memcpy']);
     expect(c.program).toEqual([
@@ -228,7 +228,7 @@ task t cpu 0 { a = kmap_local_page(pg); read(a, 1) /* inline */ kunmap_local(a);
   });
 
   it('uses the last assignment of a variable for kunmap_local checks', () => {
-    const src = 'page pg highmem\ntask t cpu 0 {\n a = kmap_atomic(pg)\n kunmap_atomic(a)\n a = kmap_local_page(pg)\n kunmap_local(a)\n}\n';
+    const src = 'page pg\ntask t cpu 0 {\n a = kmap_atomic(pg)\n kunmap_atomic(a)\n a = kmap_local_page(pg)\n kunmap_local(a)\n}\n';
     expect(compileScenario(src, F).contexts[0]!.vars).toEqual(['a']);
   });
 });

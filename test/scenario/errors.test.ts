@@ -31,7 +31,7 @@ describe('syntax errors', () => {
     ['unterminated block', `${HEAD}task t cpu 0 {\n  kmap(buf)\n`, "6:14: unterminated block: this '{' has no matching '}'"],
     ['missing )', task('p = kmap(buf\n  kunmap(buf)'), "8:3: expected ')' to close the arguments of 'kmap', found 'kunmap'"],
     ['bad number', 'cpus 12x', "1:6: invalid number '12x'"],
-    ['not a declaration', 'read(p)', "1:1: expected a declaration (cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found 'read'"],
+    ['not a declaration', 'read(p)', "1:1: expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found 'read'"],
     ['unmatched }', 'cpus 1\n}', "2:1: unmatched '}'"],
     ['missing cpu', 'task t {\n}', "1:8: expected 'cpu N' after the task name, found '{'"],
     ['junk after a page', 'page buf hghmem', "1:10: unexpected 'hghmem' in page declaration (expected key NAME, highmem or lowmem)"],

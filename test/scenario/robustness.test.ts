@@ -84,7 +84,7 @@ describe('robustness', () => {
 
   // A hang would trip vitest's test timeout; the compile rate itself is in `npm run bench`.
   it('compiles a 100k-line scenario', () => {
-    const lines = ['cpus 2', 'key pmem = 1', 'page buf key pmem highmem', 'channel bio', 'task t cpu 0 {'];
+    const lines = ['cpus 2', 'key pmem = 1', 'page buf key pmem', 'channel bio', 'task t cpu 0 {'];
     for (let i = 0; i < 100_000; i++) {
       const k = i % 4;
       lines.push(k === 0 ? '  p = kmap_local_page(buf)' : k === 1 ? '  write(p, 0x10)' : k === 2 ? '  read(p, 8)' : '  kunmap_local(p)');

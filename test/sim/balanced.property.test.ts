@@ -48,9 +48,9 @@ function exec(m: Machine, bs: Block[]): void {
         break;
       }
       case 'grant':
-        m.hooks.grant(m, 0, 1, b.rights);
+        m.grant(0, 1, b.rights);
         exec(m, b.body);
-        m.hooks.revoke(m, 0, 1, b.rights);
+        m.revoke(0, 1, b.rights);
         break;
       case 'irq':
         m.enter(0, b.kind, b.kind);
@@ -79,11 +79,12 @@ describe('balanced sequences leave nothing behind', () => {
           expect(t.local.depth).toBe(0);
           expect(t.preemptCount).toBe(0);
           expect([...t.nest].every((n) => n === 0)).toBe(true);
-          expect([...t.ctx.readCnt, ...t.ctx.writeCnt].every((n) => n === 0)).toBe(true);
+          expect([...t.ctx.grantR, ...t.ctx.grantW, ...t.ctx.localMapped, ...t.ctx.kmapped].every((n) => n === 0)).toBe(true);
         }
         expect(m.cpus[0]!.frames.length).toBe(1);
-        expect(m.cpus[0]!.pkrs).toBe(m.initPkrs);
-        expect(m.cpus[0]!.msr).toBe(m.initPkrs);
+        // The default, less any key `abandon` gave up for good at a kmap().
+        expect(m.cpus[0]!.pkrs).toBe(m.defaultPkrs());
+        expect(m.cpus[0]!.msr).toBe(m.defaultPkrs());
         expect(m.globalOpen).toBe(0);
         for (let p = 0; p < 3; p++) expect(m.pkmap.users(p)).toBe(0);
         expect(m.stats.reports + m.stats.leaks + m.stats.lifoViolations).toBe(0);

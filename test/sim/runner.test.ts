@@ -96,7 +96,7 @@ describe('the runner', () => {
     const r = run(`cpus 2\nlast_pkmap 2\npage a highmem\npage b highmem\npage c highmem\ntask t cpu 0 {\n x = kmap(a)\n y = kmap(b)\n schedule()\n kunmap(a)\n kunmap(b)\n}\ntask u cpu 1 {\n z = kmap(c)\n kunmap(c)\n}\narch x86_32\n`, { policy: 'none' });
     expect(r.summary.pkmapSleeps).toBeGreaterThanOrEqual(1);
     expect(r.summary.finished).toBe(1);
-    expect(eventsOf(r, 'wakeup').some((e) => e.reason === 'pkmap')).toBe(true);
+    expect(eventsOf(r, 'wakeup').some((e) => e.reason === 'pkmap pool full')).toBe(true);
   });
 
   it('the oracle: a kmap_local pointer used from another context is a stray', () => {
