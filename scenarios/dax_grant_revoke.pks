@@ -1,7 +1,7 @@
 // DAX read and write with grant_access()/revoke_access(), like fs/dax.c copying between a user
 // buffer and persistent memory: each side opens only what it needs, for its own context only.
 
-// The pmem pages are in the direct map (lowmem): page_address() is the address, no kmap.
+// The pmem pages are in the direct map: page_address() is the address, no kmap.
 // Rights are per key, not per page: the reader's READ grant opens every pmem page for it.
 cpus 2
 key pmem = 1 default noaccess
@@ -31,18 +31,28 @@ task writer cpu 1 {
 expect legitAccesses == 4
 expect legitBroken == 0
 expect faults == 0
-// Exposure (page x tick writable unnoticed; 2 pmem pages, both always mapped):
-// none/off: every tick a task runs: cpu0 from tick 0 to 12, cpu1 from tick 1 to 12 = 24 CPU-ticks x 2.
+// Exposure (page x tick a stray read or write could reach unnoticed; 2 pmem pages, both always
+// in the direct map):
+// none/off: every tick a task runs: 12 ticks each for the reader and the writer = 24 CPU-ticks x 2.
 expect none exposure == 48
 expect scoped:off exposure == 48
-// scoped: only the writer's READ|WRITE window (end of its grant tick 5 to its revoke at 11: 6
-// ticks) x 2 pages; the reader's READ grant leaves WD set, so nothing is writable for it.
-expect scoped:strict exposure == 12
-expect scoped:relaxed exposure == 12
-expect scoped:silent exposure == 12
+expect none exposureWrite == 48
+// scoped: the reader's READ grant (end of its grant tick 4 to its revoke at 10: 6 ticks) exposes
+// both pages to stray reads, the writer's READ|WRITE grant (ticks 5 to 11: 6 ticks) to stray reads
+// and writes: (6 + 6) x 2 = 24 read, 6 x 2 = 12 write (the READ grant leaves WD set).
+expect scoped:strict exposure == 24
+expect scoped:relaxed exposure == 24
+expect scoped:silent exposure == 24
+expect scoped:relaxed exposureRead == 24
+expect scoped:relaxed exposureWrite == 12
+// global and abandon keep grants thread-local with READ and WRITE apart, as scoped does.
+expect global exposureWrite == 12
+expect abandon exposureWrite == 12
 // exception: the set/clear API has no READ vs WRITE: the reader's READ grant opens the key
-// read/write too, doubling the exposure.
+// read/write too, doubling the write exposure (the total is the same: the reader's pages were
+// already exposed to stray reads).
 expect exception exposure == 24
+expect exception exposureWrite == 24
 // Each grant and each revoke writes PKRS once (2 tasks x 2 writes); no PKS, no writes.
 expect scoped:strict pkrsWrites == 4
 expect none pkrsWrites == 0

@@ -28,7 +28,8 @@ expect scoped:off straysMissed == 1
 // task is killed.
 expect global straysCaught == 1
 expect global oopses == 1
-// abandon: the fault is pardoned with a warning and the key abandoned (one CPU: no IPI).
+// abandon: the key fault warns (WARN_ONCE) and abandons the key for everyone, for good (V7 sends
+// no IPI); the write is retried and goes through.
 expect abandon straysWarned == 1
 expect abandon ipis == 0
 // exception: its set/clear API cannot grant READ only, so the write is allowed: missed.
@@ -40,3 +41,9 @@ expect scoped:strict straysCaught == 1
 expect scoped:relaxed straysCaught == 1
 expect scoped:silent straysCaught == 1
 expect scoped:relaxed warnings == 0
+// Exposure: scoped's READ grant (end of tick 2 until the oops at tick 4) exposes the page to stray
+// reads only; WD keeps stray writes out. exception's grant opens it read/write until the revoke at
+// tick 5: 3 ticks of both.
+expect scoped:relaxed exposureRead == 2
+expect scoped:relaxed exposureWrite == 0
+expect exception exposureWrite == 3
