@@ -1,4 +1,4 @@
-// kmap_atomic() in a softirq, like the crypto API's scatterwalk copying a highmem page in the
+// kmap_atomic() in a softirq, like the crypto API's scatterwalk copying a scatterlist page in the
 // network receive path: a local mapping with preemption and page faults disabled.
 
 cpus 1

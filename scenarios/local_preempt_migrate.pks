@@ -1,5 +1,5 @@
 // kmap_local_page() held across preemption and migration attempts, like a filesystem
-// checksumming a highmem page in a loop that calls cond_resched().
+// checksumming a page in a loop that calls cond_resched().
 
 // The mapping must survive the switch-out and come back on switch-in (the task's PKRS with it),
 // while the other task on the same CPU maps its own page. __kmap_local_pfn_prot() disables
