@@ -104,6 +104,13 @@ export class MappingTable {
     this.free.push(s);
   }
 
+  /** Every live record (for checks: allocates, not for the hot path). */
+  liveRecords(): { id: number; kind: number; page: number; ctx: Ctx }[] {
+    const out: { id: number; kind: number; page: number; ctx: Ctx }[] = [];
+    for (let s = 0; s < this.size; s++) if (this.live[s] === 1) out.push({ id: this.gen[s]! * SLOTS + s, kind: this.kind[s]!, page: this.page[s]!, ctx: this.ctx[s]! });
+    return out;
+  }
+
   /** Live records (for tests and limits). */
   get liveCount(): number {
     return this.size - this.free.length;

@@ -31,6 +31,11 @@ export interface RunOptions {
   events?: boolean;
   /** Stop when the recorded stream reaches this many events (memory bound). */
   maxEvents?: number;
+  /**
+   * @internal Called after every step with the machine and the oracle (consistency checks in
+   * tests; the explorer's invariants).
+   */
+  onStep?: ((m: Machine, oracle: Oracle) => void) | null;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;
@@ -96,6 +101,7 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
   };
   const interp = new Interp(m, ir, sched, oracle, metrics, (c) => (pendingClass = c), fold);
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+  const onStep = opts.onStep ?? null;
 
   let stop = 'done';
   for (;;) {
@@ -135,6 +141,7 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
     }
     metrics.sampleTick(m, oracle);
     m.tick++;
+    if (onStep) onStep(m, oracle);
   }
   // Everything ran to the end, except tasks an oops killed.
   if (stop === 'done' && m.tasks.some((t) => t.state === 'dead')) stop = 'killed';
