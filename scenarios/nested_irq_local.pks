@@ -1,5 +1,5 @@
 // Nested kmap_local_page() in a hardirq on top of a task's, like a NIC interrupt copying into
-// a highmem skb fragment while the interrupted task holds its own local mapping.
+// an skb fragment page while the interrupted task holds its own local mapping.
 
 // Interrupt entry loads the default PKRS: the handler gets no rights from the task it
 // interrupted, maps its own page on top of the task's kmap_local stack and pops it before exit.

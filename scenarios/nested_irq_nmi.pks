@@ -1,5 +1,5 @@
 // Three levels of kmap_local_page(): a task, a hardirq on top of it and an NMI on top of that,
-// like a perf NMI sampling while a network interrupt copies into a highmem buffer.
+// like a perf NMI sampling while a network interrupt copies into a buffer page.
 
 // Each level enters with the default PKRS and must leave the one below it as it found it.
 cpus 1

@@ -43,5 +43,10 @@ expect exception faults == 2
 expect exception legitWarned == 1
 expect exception legitSilent == 1
 expect scoped faults == 0
+// abandon (V7): the holder's kmap(a) is flagged invalid: one WARN_ONCE, and the key is abandoned
+// for everyone, for good (no IPI): nothing faults after it.
+expect abandon warnings == 1
+expect abandon faults == 0
+expect abandon ipis == 0
 // global: the key goes open/closed twice (kmap(a) .. kunmap(b), then kmap(c) .. kunmap(c)): 4 IPIs.
 expect global ipis == 4

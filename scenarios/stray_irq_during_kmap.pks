@@ -25,13 +25,18 @@ hardirq buggy cpu 1 {
 // Expectations per design: the headline of the proposal. The hardirq's write is a stray (a
 // forged pointer) into a page that the writer has kmap()ped.
 expect strayAccesses == 1
-// No PKS, and global (kmap() opened the key for every CPU and context): missed.
+// No PKS, and global (kmap() opened the key on every CPU; the hardirq's entry loads the default
+// PKRS, which has the globally opened key): missed.
 expect none straysMissed == 1
 expect scoped:off straysMissed == 1
 expect global straysMissed == 1
 expect global ipis == 2
-// abandon: the stray faults, warns and abandons the key for everyone.
-expect abandon straysWarned == 1
+// abandon (V7): the writer's kmap() of a protected page is flagged invalid: WARN_ONCE at the
+// kmap() and the key is abandoned for everyone, for good; the hardirq's entry loads the default,
+// where the key is open: the stray goes through without a fault, missed.
+expect abandon straysWarned == 0
+expect abandon straysMissed == 1
+expect abandon warnings == 1
 // exception: the writer's own write took the one printed warning; the stray is pardoned silently.
 expect exception straysMissed == 1
 expect exception legitWarned == 1
@@ -43,11 +48,12 @@ expect scoped:strict panics == 1
 expect scoped:relaxed straysWarned == 1
 expect scoped:relaxed straysMissed == 0
 expect scoped:silent straysMissed == 1
-// Faults: none without PKS; one (the stray) for abandon and SILENT; abandon's costs an IPI.
+// Faults: none without PKS; one (the stray) for SILENT; none for abandon (the key went at the
+// kmap(), before the stray, and V7 abandons without an IPI).
 expect none faults == 0
 expect scoped:off faults == 0
-expect abandon faults == 1
-expect abandon ipis == 1
+expect abandon faults == 0
+expect abandon ipis == 0
 expect scoped:silent faults == 1
 expect scoped:silent warnings == 0
 // Windows: under global the buggy interrupt runs with the key open although it mapped nothing
