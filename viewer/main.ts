@@ -59,7 +59,9 @@ function header(): void {
   byId('title').textContent = r.scenario;
   byId('meta').textContent =
     `${r.file} · policy ${r.label} · ${r.cpus} CPU${r.cpus > 1 ? 's' : ''} · ${r.summary.ticks} ticks · stopped: ${r.stop}` +
-    (r.cr4pks ? '' : ' · CR4.PKS off');
+    (r.cr4pks ? '' : ' · CR4.PKS off') +
+    ` · ${r.arch}` +
+    (r.archNote ? ` (${r.archNote})` : '');
   document.querySelectorAll<HTMLButtonElement>('#policies button').forEach((b) => {
     b.classList.toggle('on', Number(b.dataset.run) === st.run);
   });

@@ -1,5 +1,6 @@
 // `pksim compare FILE...`: every scenario under every design, one table per scenario.
 
+import { X86_32_CAVEAT } from '../arch/arch.js';
 import { parseArgs } from 'node:util';
 import { libraryNames, loadScenario } from '../scenario/index.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
@@ -59,7 +60,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     io.out(JSON.stringify({ policies, files, total: perFile.length > 1 ? totalsByPolicy(perFile) : undefined }) + '\n');
   } else {
     for (const rs of perFile) {
-      io.out(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${compareTable(rs)}\n`);
+      const note = rs[0]!.config.arch === 'x86_32' ? `   ${X86_32_CAVEAT}\n` : '';
+      io.out(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${note}${compareTable(rs)}\n`);
     }
     if (perFile.length > 1) io.out(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}\n`);
     io.out(LEGEND);

@@ -2,6 +2,7 @@
 // in the report as JSON, drawn by viewer/. Compact on purpose: spans and bands are flat number
 // arrays, names go through per-run tables, and only events that get a marker keep their fields.
 
+import { X86_32_CAVEAT } from '../arch/arch.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult, RunSummary, ExpectationResult } from '../sim/result.js';
 import {
@@ -54,6 +55,9 @@ export interface RunView {
   cpus: number;
   end: number;
   cr4pks: boolean;
+  /** x86_64, or x86_32 with the note that PKS on it is hypothetical. */
+  arch: string;
+  archNote: string | null;
   wp: boolean;
   defaultPkrs: number;
   keys: { id: number; name: string; default: string }[];
@@ -152,6 +156,8 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
     cpus: tl.cpus,
     end: tl.end,
     cr4pks: r.config.cr4pks,
+    arch: r.config.arch,
+    archNote: r.config.arch === 'x86_32' ? X86_32_CAVEAT : null,
     wp: r.config.wp,
     defaultPkrs: r.config.defaultPkrs >>> 0,
     keys: r.config.keys.map((k) => ({ id: k.id, name: k.name, default: k.default })),

@@ -4,6 +4,7 @@
 // track per CPU with the number of declared keys open (read/write and read-only).
 // One tick is one microsecond; events within a tick are spread over it (see timeline.ts).
 
+import { X86_32_CAVEAT } from '../arch/arch.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
 import { hex32 } from '../arch/x86/pkrs.js';
@@ -157,6 +158,7 @@ export function toPerfetto(result: RunResult): ChromeTrace {
       scenario: result.scenario,
       file: result.file,
       policy: runLabel(result),
+      arch: result.config.arch === 'x86_32' ? `x86_32 (${X86_32_CAVEAT})` : result.config.arch,
       stop: result.stop,
       timeUnit: '1 tick = 1 us',
     },

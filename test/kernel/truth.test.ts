@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ALL_POLICIES, eventsOf, run } from '../helpers.js';
 import { compileScenario, ScenarioError } from '../../src/scenario/index.js';
 import { formatDmesg } from '../../src/report/dmesg.js';
+import { toPerfetto } from '../../src/report/perfetto.js';
+import { buildRunView } from '../../src/report/model.js';
 
-const PKS_DESIGNS = ALL_POLICIES.filter((p) => p !== 'none' && p !== 'scoped:off');
 const KEY = `cpus 2\nkey pmem = 1 default noaccess\n`;
 
 describe('x86_64 is the default architecture', () => {
@@ -48,6 +49,8 @@ describe('x86_64 is the default architecture', () => {
     expect(r.config.arch).toBe('x86_32');
     expect(formatDmesg(r, text)).toMatch(/PKS exists only in 64-bit mode; PKS on x86-32 with highmem is hypothetical/);
     expect(eventsOf(r, 'map')[0]!.addr).toMatch(/^0xff8[0-9a-f]{5}$/); // a pkmap slot, 32 bits
+    expect(toPerfetto(r).otherData.arch).toMatch(/hypothetical/);
+    expect(buildRunView(r, -1).archNote).toMatch(/hypothetical/);
   });
 });
 
