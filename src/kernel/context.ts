@@ -1,7 +1,7 @@
 // Tasks and execution contexts. A task context lives as long as the task; every interrupt or
 // exception invocation is a new context with its own entry frame (pt_regs + saved PKRS).
 
-import type { Instr, TaskKind } from '../scenario/ir.js';
+import type { TaskKind } from './types.js';
 import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { LocalStack } from '../mm/kmap_local.js';
 import type { FrameKind } from './events.js';
@@ -18,29 +18,12 @@ export class Ctx {
   readonly localMapped = new Int32Array(PKS_NUM_KEYS);
   /** Live kmap() mappings this context made, per key. */
   readonly kmapped = new Int32Array(PKS_NUM_KEYS);
-  /** The oracle's view of grant_access() rights (READ at key, WRITE at 16+key). */
-  readonly asked = new Int32Array(PKS_NUM_KEYS * 2);
-  /** Window accounting (runner): ticks running, and key x ticks open / open but unscoped. */
-  ranTicks = 0;
-  openTicks = 0;
-  unscopedTicks = 0;
   /** Entry frame: PKRS of the interrupted context, saved at entry and restored at exit. */
   savedPkrs = 0;
   /** Whether the interrupted context had interrupts disabled, restored at exit. */
   savedIrqsOff = false;
-  // Interpreter state (owned by the runner; plain data so a state can be copied).
-  pc = 0;
-  /** The pc of a statement that slept and will run again (its might_sleep() already ran). */
-  resumePc = -1;
-  program: Instr[] = [];
-  /** Per-variable pointer value and the mapping it was derived from (-1: none/forged). */
-  varAddr: Float64Array = new Float64Array(0);
-  varMap: Float64Array = new Float64Array(0);
-  loops: Int32Array = new Int32Array(0);
-  /** Index of the scenario context or work item this context runs (-1 for idle). */
-  decl = -1;
-  /** For worker tasks: index of the work item being run, -1 when idle. */
-  work = -1;
+  /** The runner's state of this context (program counter, variables): opaque to the kernel. */
+  exec: unknown = null;
 
   constructor(
     readonly id: number,
@@ -58,15 +41,6 @@ export class Ctx {
   /** Live mappings of pages with the key made by this context: what its code asked to reach. */
   mapped(key: number): number {
     return this.localMapped[key]! + this.kmapped[key]!;
-  }
-
-  load(program: Instr[], vars: number, loops: number): void {
-    this.program = program;
-    this.pc = 0;
-    this.resumePc = -1;
-    this.varAddr = new Float64Array(vars);
-    this.varMap = new Float64Array(vars).fill(-1);
-    this.loops = new Int32Array(loops);
   }
 }
 

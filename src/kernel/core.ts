@@ -232,8 +232,6 @@ export class MachineCore {
         this.leak(cpu, 'grant', `key ${k} still granted (read ${ctx.grantR[k]}, write ${ctx.grantW[k]}) at ${where}`);
         ctx.grantR[k] = 0;
         ctx.grantW[k] = 0;
-        ctx.asked[k] = 0;
-        ctx.asked[PKS_NUM_KEYS + k] = 0;
       }
       if (ctx.localMapped[k]! > 0 && ctx.task !== null && ctx !== ctx.task.ctx) {
         this.leak(cpu, 'kmap_local', `${ctx.localMapped[k]} kmap_local mapping(s) of key ${k} still held at ${where}`);

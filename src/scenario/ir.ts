@@ -4,14 +4,11 @@
 
 import type { ArchName } from '../arch/arch.js';
 
-/** A position in scenario source: 1-based line and column. */
-export interface SrcLoc {
-  file: string;
-  line: number;
-  col: number;
-}
+import type { ContextKind, KeyDefault, SrcLoc } from '../kernel/types.js';
 
-export type KeyDefault = 'noaccess' | 'readonly' | 'rw';
+// The kernel owns its vocabulary; the language re-exports it.
+export type { ContextKind, IrqKind, KeyDefault, SrcLoc, TaskKind } from '../kernel/types.js';
+export { RIGHT_HELD, RIGHT_READ, RIGHT_WRITE } from '../kernel/types.js';
 
 export interface KeyDecl {
   name: string;
@@ -29,9 +26,6 @@ export interface PageDecl {
   loc: SrcLoc;
 }
 
-export type TaskKind = 'user' | 'kthread' | 'worker';
-export type IrqKind = 'softirq' | 'hardirq' | 'nmi';
-export type ContextKind = TaskKind | IrqKind;
 
 /** When an interrupt-like context runs. Tasks always have trigger 'start'. */
 export type Trigger =
@@ -75,11 +69,6 @@ export type Opcode =
   | 'endloop' // end of repeat body: decrement `slot`, jump to `target` (first body instr) if > 0
   | 'nop';
 
-/** Grant/revoke rights bits. */
-export const RIGHT_READ = 1;
-export const RIGHT_WRITE = 2;
-/** revoke_access(key) without rights: drop READ and WRITE, whichever are held. */
-export const RIGHT_HELD = 4;
 
 /**
  * One statement. Operands are indices into the scenario's tables (pages, keys, channels,

@@ -4,6 +4,7 @@ import type { Instr, ScenarioIR } from '../scenario/ir.js';
 import type { Machine } from '../kernel/machine.js';
 import type { Ctx, Task } from '../kernel/context.js';
 import { MAP_KMAP } from '../kernel/mappings.js';
+import { execOf, type Exec } from './exec.js';
 import type { Oracle } from './oracle.js';
 import type { Metrics } from './metrics.js';
 import type { Scheduler } from './sched.js';
@@ -38,8 +39,9 @@ export class Interp {
     const d = this.ir.contexts[decl]!;
     this.m.loc = d.loc;
     const ctx = this.m.enter(cpu, d.kind, d.name);
-    ctx.decl = decl;
-    ctx.load(d.program, d.vars.length, d.loopSlots);
+    const ex = execOf(ctx);
+    ex.decl = decl;
+    ex.load(d.program, d.vars.length, d.loopSlots);
     if (d.program.length === 0) {
       this.m.exit(cpu);
       this.onLeave(ctx);
@@ -53,7 +55,7 @@ export class Interp {
     if (c.frames.length > 1) {
       const ctx = c.frames[c.frames.length - 1]!;
       this.exec(cpu, ctx, null);
-      if (!m.panicked && c.frames[c.frames.length - 1] === ctx && ctx.pc >= ctx.program.length) {
+      if (!m.panicked && c.frames[c.frames.length - 1] === ctx && execOf(ctx).done) {
         m.exit(cpu);
         this.onLeave(ctx);
       }
@@ -64,27 +66,31 @@ export class Interp {
       this.sched.switchAway(cpu);
       return;
     }
-    if (t.kind === 'worker' && t.ctx.work < 0) this.startWork(t);
-    if (t.ctx.pc < t.ctx.program.length) this.exec(cpu, t.ctx, t);
-    if (c.curr === t && t.state === 'runnable' && t.ctx.pc >= t.ctx.program.length) this.finishTask(cpu, t);
+    const ex = execOf(t.ctx);
+    if (t.kind === 'worker' && ex.work < 0) this.startWork(t);
+    if (!ex.done) this.exec(cpu, t.ctx, t);
+    if (c.curr === t && t.state === 'runnable' && ex.done) this.finishTask(cpu, t);
     if (c.curr.state !== 'runnable') this.sched.switchAway(cpu);
   }
 
   private startWork(t: Task): void {
     const w = t.workQueue.shift()!;
     const wd = this.ir.works[w]!;
-    t.ctx.work = w;
-    t.ctx.load(wd.program, wd.vars.length, wd.loopSlots);
+    const ex = execOf(t.ctx);
+    ex.work = w;
+    ex.load(wd.program, wd.vars.length, wd.loopSlots);
   }
 
   /** End of a task's program, or of a worker's work item. */
   private finishTask(cpu: number, t: Task): void {
     const m = this.m;
     if (t.kind === 'worker') {
-      m.taskBoundary(cpu, `end of work item ${this.ir.works[t.ctx.work]!.name}`);
+      const ex = execOf(t.ctx);
+      m.taskBoundary(cpu, `end of work item ${this.ir.works[ex.work]!.name}`);
+      this.oracle.leave(t.ctx);
       if (m.cfg.resetPoints.includes('work-item')) m.resetToGrants(cpu);
-      t.ctx.work = -1;
-      t.ctx.program = [];
+      ex.work = -1;
+      ex.program = [];
       if (t.workQueue.length === 0) {
         // An idle worker sleeps until work is queued: it gives up the CPU.
         this.resetAtSchedule(cpu);
@@ -94,6 +100,7 @@ export class Interp {
     }
     if (t.kind === 'user') m.returnToUser(cpu);
     else m.taskBoundary(cpu, 'kthread exit');
+    this.oracle.leave(t.ctx);
     t.state = 'done';
   }
 
@@ -139,7 +146,7 @@ export class Interp {
   /** A kmap() pointer to `page` this context holds but did not make (one handed to it), or -1. */
   private heldKmap(ctx: Ctx, page: number): number {
     const maps = this.m.maps;
-    const v = ctx.varMap;
+    const v = execOf(ctx).varMap;
     for (let i = 0; i < v.length; i++) {
       const id = v[i]!;
       if (id >= 0 && maps.isLive(id) && maps.kindOf(id) === MAP_KMAP && maps.pageOf(id) === page && !maps.madeBy(id, ctx)) return id;
@@ -149,16 +156,17 @@ export class Interp {
 
   private exec(cpu: number, ctx: Ctx, t: Task | null): void {
     const m = this.m;
-    const ins: Instr = ctx.program[ctx.pc]!;
+    const ex = execOf(ctx);
+    const ins: Instr = ex.program[ex.pc]!;
     m.loc = ins.loc;
     if (m.sink) m.emit({ ...m.base(cpu), type: 'stmt', text: ins.text });
-    let next = ctx.pc + 1;
+    let next = ex.pc + 1;
     switch (ins.op) {
       case 'kmap': {
-        const addr = m.kmap(cpu, ins.page, ctx.resumePc !== ctx.pc);
+        const addr = m.kmap(cpu, ins.page, ex.resumePc !== ex.pc);
         if (addr < 0) {
-          if (this.sleep(cpu, t, 'pkmap pool full')) next = ctx.pc; // retried when a slot frees up
-        } else this.setVar(ctx, ins.dst, addr, m.lastMapping);
+          if (this.sleep(cpu, t, 'pkmap pool full')) next = ex.pc; // retried when a slot frees up
+        } else this.setVar(ex, ins.dst, addr, m.lastMapping);
         break;
       }
       case 'kunmap':
@@ -171,21 +179,21 @@ export class Interp {
       case 'kmap_local':
       case 'kmap_atomic': {
         const addr = m.kmapLocal(cpu, ins.page, ins.op === 'kmap_atomic');
-        this.setVar(ctx, ins.dst, addr, m.lastMapping);
+        this.setVar(ex, ins.dst, addr, m.lastMapping);
         break;
       }
       case 'kunmap_local':
       case 'kunmap_atomic':
-        m.kunmapLocal(cpu, ctx.varAddr[ins.src]!, ctx.varMap[ins.src]!, ins.op === 'kunmap_atomic');
+        m.kunmapLocal(cpu, ex.varAddr[ins.src]!, ex.varMap[ins.src]!, ins.op === 'kunmap_atomic');
         break;
       case 'page_address': {
         const addr = m.linear(cpu, ins.page);
-        this.setVar(ctx, ins.dst, addr, m.lastMapping);
+        this.setVar(ex, ins.dst, addr, m.lastMapping);
         break;
       }
       case 'read':
       case 'write':
-        this.access(cpu, ctx, ctx.varAddr[ins.src]! + ins.arg, ctx.varMap[ins.src]!, ins.op === 'write');
+        this.access(cpu, ctx, ex.varAddr[ins.src]! + ins.arg, ex.varMap[ins.src]!, ins.op === 'write');
         break;
       case 'stray_read':
       case 'stray_write': {
@@ -207,9 +215,9 @@ export class Interp {
       }
       case 'send': {
         const ch = this.chans[ins.ref]!;
-        ch.addr.push(ctx.varAddr[ins.src]!);
-        ch.map.push(ctx.varMap[ins.src]!);
-        if (m.sink) m.emit({ ...m.base(cpu), type: 'message', channel: ins.ref, dir: 'send', mapping: ctx.varMap[ins.src]! });
+        ch.addr.push(ex.varAddr[ins.src]!);
+        ch.map.push(ex.varMap[ins.src]!);
+        if (m.sink) m.emit({ ...m.base(cpu), type: 'message', channel: ins.ref, dir: 'send', mapping: ex.varMap[ins.src]! });
         const cs = this.ir.contexts;
         for (let i = 0; i < cs.length; i++) {
           const tr = cs[i]!.trigger;
@@ -222,13 +230,13 @@ export class Interp {
         const ch = this.chans[ins.ref]!;
         // A task's recv() is a blocking receive (might_sleep()); an interrupt's takes what was
         // handed to it, and finding nothing there means it would have to sleep.
-        if (t !== null && ctx.resumePc !== ctx.pc) m.mightSleep(cpu, 'recv()');
+        if (t !== null && ex.resumePc !== ex.pc) m.mightSleep(cpu, 'recv()');
         if (ch.addr.length === 0) {
-          if (this.sleep(cpu, t, `recv ${this.ir.channels[ins.ref]}`)) next = ctx.pc;
+          if (this.sleep(cpu, t, `recv ${this.ir.channels[ins.ref]}`)) next = ex.pc;
           break;
         }
         const mapping = ch.map.shift()!;
-        this.setVar(ctx, ins.dst, ch.addr.shift()!, mapping);
+        this.setVar(ex, ins.dst, ch.addr.shift()!, mapping);
         if (m.sink) m.emit({ ...m.base(cpu), type: 'message', channel: ins.ref, dir: 'recv', mapping });
         break;
       }
@@ -237,9 +245,9 @@ export class Interp {
         this.wake(`completion ${this.ir.completions[ins.ref]}`, cpu);
         break;
       case 'wait':
-        if (ctx.resumePc !== ctx.pc) m.mightSleep(cpu, 'wait_for_completion()');
+        if (ex.resumePc !== ex.pc) m.mightSleep(cpu, 'wait_for_completion()');
         if (this.completions[ins.ref]! > 0) this.completions[ins.ref]!--;
-        else if (this.sleep(cpu, t, `completion ${this.ir.completions[ins.ref]}`)) next = ctx.pc;
+        else if (this.sleep(cpu, t, `completion ${this.ir.completions[ins.ref]}`)) next = ex.pc;
         break;
       case 'queue_work': {
         const worker = this.sched.taskOf[this.ir.works[ins.ref]!.worker]!;
@@ -262,14 +270,14 @@ export class Interp {
         }
         m.scheduleBug(cpu);
         this.resetAtSchedule(cpu);
-        ctx.pc = next;
+        ex.pc = next;
         if (this.sched.nextRunnable(cpu)) this.sched.switchAway(cpu);
         return;
       case 'cond_resched':
         // cond_resched() checks might_sleep(); in atomic context it does not reschedule.
         if (t === null || m.mightSleep(cpu, 'cond_resched()') || m.atomic(cpu)) break;
         this.resetAtSchedule(cpu);
-        ctx.pc = next;
+        ex.pc = next;
         if (this.sched.nextRunnable(cpu)) this.sched.switchAway(cpu);
         return;
       // preempt_count is the task's (in an interrupt: the interrupted task's).
@@ -297,29 +305,30 @@ export class Interp {
         break;
       }
       case 'migrate':
-        ctx.pc = next;
+        ex.pc = next;
         this.migrate(cpu, t, ins.arg);
         return;
       case 'return_to_user':
         m.returnToUser(cpu);
+        this.oracle.leave(ctx);
         break;
       case 'loop':
-        ctx.loops[ins.ref] = ins.arg;
+        ex.loops[ins.ref] = ins.arg;
         break;
       case 'endloop':
-        if (--ctx.loops[ins.ref]! > 0) next = ins.target;
+        if (--ex.loops[ins.ref]! > 0) next = ins.target;
         break;
       case 'nop':
         break;
     }
     // A statement that slept is executed again when woken: its might_sleep() already ran.
-    ctx.resumePc = next === ctx.pc ? ctx.pc : -1;
-    ctx.pc = next;
+    ex.resumePc = next === ex.pc ? ex.pc : -1;
+    ex.pc = next;
   }
 
-  private setVar(ctx: Ctx, v: number, addr: number, mapping: number): void {
-    ctx.varAddr[v] = addr;
-    ctx.varMap[v] = mapping;
+  private setVar(ex: Exec, v: number, addr: number, mapping: number): void {
+    ex.varAddr[v] = addr;
+    ex.varMap[v] = mapping;
   }
 
   private access(cpu: number, ctx: Ctx, addr: number, mapping: number, write: boolean): void {

@@ -9,6 +9,7 @@ import {
   type Machine,
 } from '../kernel/machine.js';
 import { CLASS_STRAY, type Oracle } from './oracle.js';
+import { execOf } from './exec.js';
 import type { RunSummary } from './result.js';
 import type { MetricName } from '../scenario/ir.js';
 
@@ -60,14 +61,15 @@ export class Metrics {
       this.exposureRead += this.rateRead[c]!;
       this.exposureWrite += this.rateWrite[c]!;
       const ctx = cp.frames[cp.frames.length - 1]!;
-      ctx.ranTicks++;
+      const ex = execOf(ctx);
+      ex.ranTicks++;
       for (let i = 0; i < this.protKeys.length; i++) {
         const k = this.protKeys[i]!;
         if (m.hooks.pks && ((cp.msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
-        ctx.openTicks++;
+        ex.openTicks++;
         this.keyOpenTicks++;
         if (ctx.mapped(k) === 0 && !oracle.asks(ctx, k)) {
-          ctx.unscopedTicks++;
+          ex.unscopedTicks++;
           this.unscopedTicks++;
         }
       }

@@ -5,6 +5,7 @@ import type { Machine } from '../kernel/machine.js';
 import { MAP_KMAP, MAP_LINEAR } from '../kernel/mappings.js';
 import type { Ctx } from '../kernel/context.js';
 import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
+import { execOf } from './exec.js';
 
 export const CLASS_LOCAL = 0;
 export const CLASS_HANDOFF = 1;
@@ -17,19 +18,27 @@ export class Oracle {
 
   /** grant_access() intent: what the code asked for, whatever the design did with it. */
   grant(ctx: Ctx, key: number, rights: number): void {
-    if (rights & 1) ctx.asked[key]!++;
-    if (rights & 2) ctx.asked[PKS_NUM_KEYS + key]!++;
+    const a = execOf(ctx).asked;
+    if (rights & 1) a[key]!++;
+    if (rights & 2) a[PKS_NUM_KEYS + key]!++;
   }
 
+  /** revoke_access(): drop what is held of the rights named (the one-argument form: both). */
   revoke(ctx: Ctx, key: number, rights: number): void {
-    const a = ctx.asked;
+    const a = execOf(ctx).asked;
     if (rights & 1 && a[key]! > 0) a[key]!--;
     if (rights & 2 && a[PKS_NUM_KEYS + key]! > 0) a[PKS_NUM_KEYS + key]!--;
   }
 
   /** Has the context asked for rights on the key with grant_access() (and not revoked them)? */
   asks(ctx: Ctx, key: number): boolean {
-    return ctx.asked[key]! > 0 || ctx.asked[PKS_NUM_KEYS + key]! > 0;
+    const a = execOf(ctx).asked;
+    return a[key]! > 0 || a[PKS_NUM_KEYS + key]! > 0;
+  }
+
+  /** A context left (return to user space, end of a work item, exit): its grants are gone. */
+  leave(ctx: Ctx): void {
+    execOf(ctx).asked.fill(0);
   }
 
   /**
@@ -48,7 +57,7 @@ export class Oracle {
       // explicitly asked for the key's rights (the DAX pattern).
       const key = m.pageKey[page]!;
       if (m.protectedKey(key)) {
-        const a = ctx.asked;
+        const a = execOf(ctx).asked;
         const ok = write ? a[PKS_NUM_KEYS + key]! > 0 : a[key]! > 0 || a[PKS_NUM_KEYS + key]! > 0;
         if (!ok) return CLASS_STRAY;
       }

@@ -11,6 +11,7 @@ import { Metrics } from './metrics.js';
 import { Rng } from './rng.js';
 import { ScheduleError, Scheduler, ACT_DELIVER, ACT_FIRE, ACT_PREEMPT, ACT_RUN, actType, actArg } from './sched.js';
 import { Interp } from './interp.js';
+import { execOf } from './exec.js';
 import { checkExpectations } from './expect.js';
 import type { ContextWindow, RunResult } from './result.js';
 
@@ -92,11 +93,12 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
   // Per-context windows, folded by scenario context name as contexts are left.
   const windows = new Map<string, ContextWindow>();
   const fold = (ctx: Ctx) => {
-    if (ctx.ranTicks === 0) return;
+    const ex = execOf(ctx);
+    if (ex.ranTicks === 0) return;
     const w = windows.get(ctx.name) ?? { context: ctx.name, kind: ctx.kind, ticks: 0, keyOpenTicks: 0, unscopedTicks: 0 };
-    w.ticks += ctx.ranTicks;
-    w.keyOpenTicks += ctx.openTicks;
-    w.unscopedTicks += ctx.unscopedTicks;
+    w.ticks += ex.ranTicks;
+    w.keyOpenTicks += ex.openTicks;
+    w.unscopedTicks += ex.unscopedTicks;
     windows.set(ctx.name, w);
   };
   const interp = new Interp(m, ir, sched, oracle, metrics, (c) => (pendingClass = c), fold);

@@ -7,6 +7,7 @@ import type { ScenarioIR } from '../scenario/ir.js';
 import type { Machine } from '../kernel/machine.js';
 import type { Task } from '../kernel/context.js';
 import type { Rng } from './rng.js';
+import { execOf } from './exec.js';
 
 export const ACT_DELIVER = 1;
 export const ACT_RUN = 2;
@@ -80,11 +81,12 @@ export class Scheduler {
     this.taskOf = ir.contexts.map((d, i) => {
       if (d.kind !== 'user' && d.kind !== 'kthread' && d.kind !== 'worker') return null;
       const t = m.newTask(d.name, d.kind, d.cpu);
-      t.ctx.decl = i;
+      const ex = execOf(t.ctx);
+      ex.decl = i;
       if (d.kind === 'worker') {
         t.state = 'blocked';
         t.blockedOn = 'work';
-      } else t.ctx.load(d.program, d.vars.length, d.loopSlots);
+      } else ex.load(d.program, d.vars.length, d.loopSlots);
       return t;
     });
   }
@@ -227,7 +229,7 @@ export class Scheduler {
     for (const t of this.m.tasks) {
       if (t.kind === 'idle' || t.state === 'dead') continue;
       if (t.kind === 'worker') {
-        if (t.workQueue.length > 0 || t.ctx.work >= 0) return false;
+        if (t.workQueue.length > 0 || execOf(t.ctx).work >= 0) return false;
       } else if (t.state === 'runnable' || t.state === 'blocked') return false;
     }
     for (let c = 0; c < this.m.cpus.length; c++) if (this.pending[c]!.length > 0 || this.m.cpus[c]!.frames.length > 1) return false;

@@ -13,6 +13,7 @@ import { PKS_NUM_KEYS, pksCheck } from '../../src/arch/x86/pkrs.js';
 import type { Machine } from '../../src/kernel/machine.js';
 import type { Ctx } from '../../src/kernel/context.js';
 import { ALL_POLICIES } from '../helpers.js';
+import { execOf } from '../../src/sim/exec.js';
 
 const VARS = ['a', 'b', 'h'];
 const PAGES = ['p', 'q', 'r'];
@@ -78,8 +79,9 @@ function checkHoldings(m: Machine, policy: string): void {
         expect([ctx.name, k, ctx.kmapped[k], ctx.localMapped[k]]).toEqual([ctx.name, k, n[k], n[PKS_NUM_KEYS + k]]);
       }
       // the machine's grant counts == the oracle's
-      if (ctx.grantR[k] !== ctx.asked[k] || ctx.grantW[k] !== ctx.asked[PKS_NUM_KEYS + k]) {
-        expect([ctx.name, k, ctx.grantR[k], ctx.grantW[k]]).toEqual([ctx.name, k, ctx.asked[k], ctx.asked[PKS_NUM_KEYS + k]]);
+      const asked = execOf(ctx).asked;
+      if (ctx.grantR[k] !== asked[k] || ctx.grantW[k] !== asked[PKS_NUM_KEYS + k]) {
+        expect([ctx.name, k, ctx.grantR[k], ctx.grantW[k]]).toEqual([ctx.name, k, asked[k], asked[PKS_NUM_KEYS + k]]);
       }
     }
   }
