@@ -7,9 +7,9 @@ export { mkPte, pteKey, pteUser } from './arch/x86/pte.js';
 
 // The machine and the designs.
 export { Machine, MachineCore, type MachineConfig, type ResetPoint, type WarnDedupe, ACCESS_OK, ACCESS_PARDONED, ACCESS_PARDONED_SILENT, ACCESS_OOPS, ACCESS_NOT_PRESENT } from './kernel/machine.js';
-export type { PksHooks, Verdict } from './kernel/pks_hooks.js';
+export type { PksHooks, Verdict } from './kernel/policy_api.js';
 export type { PksimEvent, EventType, EventSink, FrameKind, AccessOutcome } from './kernel/events.js';
-export { createPolicy, parsePolicy, policyLabel, DEFAULT_COMPARE, PolicyError, type PolicySpec, type PksMode } from './policy/index.js';
+export { createPolicy, parsePolicy, policyLabel, DEFAULT_COMPARE, defaultCompare, designs, registerDesign, PolicyError, NoPks, ContextLocalPks, type DesignEntry, type PolicySpec, type PksMode } from './policy/index.js';
 
 // Scenarios and runs.
 export { compileScenario, loadScenario, listScenarios, libraryNames, ScenarioError } from './scenario/index.js';

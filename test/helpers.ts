@@ -3,11 +3,12 @@
 import { compileScenario } from '../src/scenario/index.js';
 import { runScenario, type RunOptions } from '../src/sim/runner.js';
 import { Machine, type MachineConfig } from '../src/kernel/machine.js';
-import { createPolicy, parsePolicy } from '../src/policy/index.js';
+import { createPolicy, defaultCompare, parsePolicy } from '../src/policy/index.js';
 import type { PksimEvent } from '../src/kernel/events.js';
 import type { RunResult } from '../src/sim/result.js';
 
-export const ALL_POLICIES = ['none', 'global', 'abandon', 'exception', 'scoped:strict', 'scoped:relaxed', 'scoped:silent', 'scoped:off'];
+/** Every design in the modes `pksim compare` shows by default (from the design registry). */
+export const ALL_POLICIES = defaultCompare();
 
 /** x86_32 (the highmem model). One key (id 1, noaccess by default), pages: 0 highmem with key 1, 1 lowmem with key 1, 2 unprotected. */
 export function machine(policy = 'scoped:relaxed', over: Partial<MachineConfig> = {}, events?: PksimEvent[]): Machine {

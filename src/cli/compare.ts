@@ -4,7 +4,7 @@ import { X86_32_CAVEAT } from '../arch/arch.js';
 import { parseArgs } from 'node:util';
 import { libraryNames, loadScenario } from '../scenario/index.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
-import { DEFAULT_COMPARE, PolicyError, parsePolicy } from '../policy/index.js';
+import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
@@ -17,7 +17,7 @@ const HELP = `usage: pksim compare [FILE|NAME...] [--policies LIST] [options]
 Runs each scenario under each design and prints a table per scenario (and a total when
 there are several). With no scenario, compares the whole built-in library.
 
-  --policies LIST     default ${DEFAULT_COMPARE.join(',')}
+  --policies LIST     default ${defaultCompare().join(',')}
 ${RUN_OPTIONS_HELP}
 Exit status: 0 ok, 1 an expectation of a scenario failed, 2 bad input, 3 a limit stopped a run.
 `;
@@ -28,7 +28,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     io.out(HELP);
     return 0;
   }
-  const policies = (values.policies ?? DEFAULT_COMPARE.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+  const policies = (values.policies ?? defaultCompare().join(',')).split(',').map((p) => p.trim()).filter(Boolean);
   try {
     for (const p of policies) parsePolicy(p);
   } catch (e) {

@@ -3,20 +3,21 @@
 import { parseArgs } from 'node:util';
 import { loadScenario } from '../scenario/index.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
-import { PolicyError } from '../policy/index.js';
+import { PolicyError, designNames, designs, findDesign } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
 import { writeReports } from './outputs.js';
 
-const HELP = `usage: pksim run FILE|NAME [--policy P] [--mode M] [options]
+const help = (): string => `usage: pksim run FILE|NAME [--policy P] [--mode M] [options]
 
 Runs a scenario (a .pks file or a built-in name, see 'pksim list') under one protection
 design and prints a dmesg-like log and a summary.
 
-  --policy P          none, global, abandon, exception, scoped (default scoped)
-  --mode M            strict, relaxed (default), silent, off; or write --policy scoped:strict
+  --policy P          ${designNames().join(', ')} (default scoped)
+  --mode M            the design's mode, e.g. ${findDesign('scoped')?.modes.join(', ') ?? 'relaxed'}; or write --policy scoped:strict
+${designs().map((d) => `                        ${d.name}${d.modes.length ? `[:${d.modes.join('|')}]` : ''}: ${d.summary}`).join('\n')}
   --perfetto OUT.json write a Chrome/Perfetto trace
   --quiet             print only the summary
 ${RUN_OPTIONS_HELP}
@@ -30,7 +31,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     options: { ...RUN_OPTIONS, policy: { type: 'string' }, mode: { type: 'string' }, perfetto: { type: 'string' }, quiet: { type: 'boolean' } },
   });
   if (values.help) {
-    io.out(HELP);
+    io.out(help());
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');

@@ -52,8 +52,6 @@ export class Task {
   preemptCount = 0;
   pagefaultDisabled = 0;
   readonly local = new LocalStack();
-  /** Per-task nesting count of the `exception` policy's thread-local set/clear. */
-  readonly nest = new Int32Array(PKS_NUM_KEYS);
   /** What the task is blocked on (for logs and deadlock reports). */
   blockedOn = '';
   /** Queued work items (worker tasks). */

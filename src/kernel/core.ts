@@ -4,13 +4,13 @@
 
 import { PKR_WD_BIT, PKS_NUM_KEYS, pkrKeyMask, rightsBits } from '../arch/x86/pkrs.js';
 import type { ArchName } from '../arch/arch.js';
-import { RIGHT_HELD, RIGHT_READ, RIGHT_WRITE, type KeyDefault, type SrcLoc, type TaskKind } from '../scenario/ir.js';
+import { RIGHT_HELD, RIGHT_READ, RIGHT_WRITE, type KeyDefault, type SrcLoc, type TaskKind } from './types.js';
 import { AddressSpace } from '../mm/addrspace.js';
 import { FixmapSlots } from '../mm/kmap_local.js';
 import { Pkmap } from '../mm/pkmap.js';
 import { Ctx, Task } from './context.js';
 import type { EventSink, FrameKind, PksimEvent } from './events.js';
-import type { PksHooks } from './pks_hooks.js';
+import type { PksHooks, PolicyContext } from './policy_api.js';
 import { Stats } from './stats.js';
 import { MAP_KMAP, MappingTable } from './mappings.js';
 
@@ -42,7 +42,7 @@ export interface Cpu {
   irqsOff: boolean;
 }
 
-export class MachineCore {
+export class MachineCore implements PolicyContext {
   readonly cpus: Cpu[] = [];
   readonly tasks: Task[] = [];
   /** Runnable tasks per CPU (the run queue length, idle tasks not counted). */
@@ -208,10 +208,7 @@ export class MachineCore {
       this.dropLocalStack(cpu, t);
     }
     this.checkHeldAtExit(cpu, t.ctx, where);
-    for (let k = 0; k < PKS_NUM_KEYS; k++) {
-      if (t.nest[k]! > 0) this.leak(cpu, 'pks_nest', `key ${k} set read/write ${t.nest[k]} time(s) without a matching clear at ${where}`);
-      t.nest[k] = 0;
-    }
+    this.hooks.taskBoundary?.(this, cpu, t, where);
     // A kmap() may legally be held across the return to user space (it is not thread-local);
     // the next entry starts at the default all the same.
     if (t.kind === 'user') this.writePkrs(cpu, this.defaultPkrs());
@@ -467,6 +464,18 @@ export class MachineCore {
   pardon(cpu: number, frame: Ctx, page: number, key: number, printed: boolean): void {
     frame.savedPkrs = (frame.savedPkrs & ~pkrKeyMask(key)) >>> 0;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'pardon', key, page, silent: !printed, framePkrs: frame.savedPkrs });
+  }
+
+  keyDefault(key: number): number {
+    return this.keyDefaultBits[key]!;
+  }
+
+  currentTask(cpu: number): Task {
+    return this.cpus[cpu]!.curr;
+  }
+
+  pkrs(cpu: number): number {
+    return this.cpus[cpu]!.pkrs;
   }
 
   /** Is the key protected by default (PKS_INIT_VALUE has AD or WD for it)? */

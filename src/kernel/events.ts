@@ -1,7 +1,7 @@
 // The one event stream: the machine, the policies and the runner emit these; the log, the
 // oracle, the metrics, the HTML timeline and the Perfetto export all consume them.
 
-import type { SrcLoc, ContextKind } from '../scenario/ir.js';
+import type { SrcLoc, ContextKind } from './types.js';
 
 /** Kinds of frames on a CPU: a task, or an interrupt/exception nested on top of it. */
 export type FrameKind = ContextKind | 'exception';

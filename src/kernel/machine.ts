@@ -7,7 +7,7 @@ import { X86_PF_WRITE, pkrKeyMask, pksCheck } from '../arch/x86/pkrs.js';
 import { FIXMAP_KMAP_BASE, KM_MAX_IDX, KM_MAX_LIVE, PAGE_SHIFT, directAddr, formatAddr, kmapLocalAddr, linearAddr, pkmapAddr } from '../mm/layout.js';
 import { PKMAP_FULL } from '../mm/pkmap.js';
 import type { EventSink } from './events.js';
-import { VERDICT_OOPS, VERDICT_PARDON, type PksHooks } from './pks_hooks.js';
+import { VERDICT_OOPS, VERDICT_PARDON, type PksHooks } from './policy_api.js';
 import { MAP_ATOMIC, MAP_KMAP, MAP_LOCAL, MappingTable } from './mappings.js';
 import { MachineCore, type MachineConfig } from './core.js';
 

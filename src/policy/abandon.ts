@@ -7,9 +7,7 @@
 // kmap_local_page() and grants are thread-local. SILENT is RELAXED without the warnings (the
 // series had no such mode; kept to compare with scoped:silent).
 
-import type { MachineCore as Machine } from '../kernel/core.js';
-import type { Ctx } from '../kernel/context.js';
-import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
+import { VERDICT_OOPS, VERDICT_PARDON, type Verdict, type Frame, type PolicyContext } from '../kernel/policy_api.js';
 import { pkrKeyMask } from '../arch/x86/pkrs.js';
 import { ContextLocalPks, type PksMode } from './base.js';
 
@@ -17,7 +15,7 @@ export class AbandonPks extends ContextLocalPks {
   constructor(readonly mode: Exclude<PksMode, 'off'>) {
     super(mode === 'relaxed' ? 'abandon' : `abandon:${mode}`);
   }
-  override kmap(m: Machine, cpu: number, page: number): void {
+  override kmap(m: PolicyContext, cpu: number, page: number): void {
     const key = m.pageKey[page]!;
     if (!m.protectedKey(key) || (m.abandoned & pkrKeyMask(key)) !== 0) return;
     if (this.mode === 'strict') {
@@ -27,13 +25,13 @@ export class AbandonPks extends ContextLocalPks {
     if (this.mode === 'relaxed') m.warnOnce(cpu, 'pgmap_protection_flag_invalid', `Page map protection disabled (kmap() of page ${page}, key ${key}: key abandoned for everyone)`);
     m.abandonKey(cpu, key);
   }
-  override fault(m: Machine, cpu: number, _frame: Ctx, page: number, key: number): Verdict {
+  override fault(m: PolicyContext, cpu: number, _frame: Frame, page: number, key: number): Verdict {
     if (this.mode === 'strict') return VERDICT_OOPS;
     if (this.mode === 'relaxed') m.warn(cpu, `Page map protection disabled (fault on page ${page}, key ${key}: key abandoned for everyone)`);
     m.abandonKey(cpu, key);
     return VERDICT_PARDON;
   }
-  override pardonsSilently(m: Machine, _cpu: number, _page: number, key: number): boolean {
+  override pardonsSilently(m: PolicyContext, _cpu: number, _page: number, key: number): boolean {
     if ((m.abandoned & pkrKeyMask(key)) !== 0) return true; // the fault is retried without a word
     return this.mode === 'silent' || (this.mode === 'relaxed' && !m.strayWouldWarn());
   }

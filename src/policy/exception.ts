@@ -3,59 +3,72 @@
 // the *task*, even when called from an interrupt on top of it; a fault in RELAXED warns and
 // opens the key in the faulting frame without looking at the page.
 
-import type { MachineCore as Machine } from '../kernel/core.js';
-import type { Ctx } from '../kernel/context.js';
-import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
-import { pkrKeyMask } from '../arch/x86/pkrs.js';
+import { VERDICT_OOPS, VERDICT_PARDON, type Verdict, type Frame, type PolicyContext, type Task } from '../kernel/policy_api.js';
+import { pkrKeyMask, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { NoPks, pkMessage, type PksMode } from './base.js';
 
 export class ExceptionPks extends NoPks {
   override readonly pks = true;
+  /** The per-task nesting count of pks_set_readwrite()/pks_set_noaccess(), per key. */
+  private readonly nests = new Map<Task, Int32Array>();
   constructor(readonly mode: Exclude<PksMode, 'off'>) {
     super(mode === 'relaxed' ? 'exception' : `exception:${mode}`);
   }
 
+  private nest(t: Task): Int32Array {
+    let n = this.nests.get(t);
+    if (!n) this.nests.set(t, (n = new Int32Array(PKS_NUM_KEYS)));
+    return n;
+  }
+
   /** pks_set_readwrite(): only the outermost call of the task writes PKRS. */
-  private setReadwrite(m: Machine, cpu: number, key: number): void {
+  private setReadwrite(m: PolicyContext, cpu: number, key: number): void {
     if (!m.protectedKey(key)) return;
-    const t = m.cpus[cpu]!.curr;
-    if (t.nest[key]!++ === 0) m.writePkrs(cpu, m.cpus[cpu]!.pkrs & ~pkrKeyMask(key));
+    const n = this.nest(m.currentTask(cpu));
+    if (n[key]!++ === 0) m.writePkrs(cpu, m.pkrs(cpu) & ~pkrKeyMask(key));
   }
 
   /** pks_set_noaccess(): the last matching call restores the default rights. */
-  private setNoaccess(m: Machine, cpu: number, key: number): void {
+  private setNoaccess(m: PolicyContext, cpu: number, key: number): void {
     if (!m.protectedKey(key)) return;
-    const t = m.cpus[cpu]!.curr;
-    if (t.nest[key]! === 0) {
+    const t = m.currentTask(cpu);
+    const n = this.nest(t);
+    if (n[key]! === 0) {
       m.report(cpu, 'unbalanced_revoke', `key ${key} cleared more often than set in task ${t.name}`);
       return;
     }
-    if (--t.nest[key]! === 0) {
-      const c = m.cpus[cpu]!;
-      m.writePkrs(cpu, (c.pkrs & ~pkrKeyMask(key)) | (m.keyDefaultBits[key]! << (key * 2)));
-    }
+    if (--n[key]! === 0) m.writePkrs(cpu, (m.pkrs(cpu) & ~pkrKeyMask(key)) | (m.keyDefault(key) << (key * 2)));
   }
 
-  override mapLocal(m: Machine, cpu: number, page: number): void {
+  override mapLocal(m: PolicyContext, cpu: number, page: number): void {
     this.setReadwrite(m, cpu, m.pageKey[page]!);
   }
-  override unmapLocal(m: Machine, cpu: number, page: number): void {
+  override unmapLocal(m: PolicyContext, cpu: number, page: number): void {
     this.setNoaccess(m, cpu, m.pageKey[page]!);
   }
   // The set/clear API has no READ vs WRITE: any grant opens the key read/write.
-  override grant(m: Machine, cpu: number, key: number): void {
+  override grant(m: PolicyContext, cpu: number, key: number): void {
     this.setReadwrite(m, cpu, key);
   }
-  override revoke(m: Machine, cpu: number, key: number): void {
+  override revoke(m: PolicyContext, cpu: number, key: number): void {
     this.setNoaccess(m, cpu, key);
   }
-  override fault(m: Machine, cpu: number, frame: Ctx, page: number, key: number): Verdict {
+  override fault(m: PolicyContext, cpu: number, frame: Frame, page: number, key: number): Verdict {
     if (this.mode === 'strict') return VERDICT_OOPS;
     const printed = this.mode === 'relaxed' ? m.warn(cpu, pkMessage(m, key, page)) : false;
     m.pardon(cpu, frame, page, key, printed);
     return VERDICT_PARDON;
   }
-  override pardonsSilently(m: Machine): boolean {
+  override pardonsSilently(m: PolicyContext): boolean {
     return this.mode === 'silent' || (this.mode === 'relaxed' && !m.strayWouldWarn());
+  }
+  /** A set without its clear, still counted when the task leaves: a leak; the count starts over. */
+  taskBoundary(m: PolicyContext, cpu: number, t: Task, where: string): void {
+    const n = this.nests.get(t);
+    if (!n) return;
+    for (let k = 0; k < PKS_NUM_KEYS; k++) {
+      if (n[k]! > 0) m.leak(cpu, 'pks_nest', `key ${k} set read/write ${n[k]} time(s) without a matching clear at ${where}`);
+    }
+    n.fill(0);
   }
 }

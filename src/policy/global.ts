@@ -5,8 +5,7 @@
 // globally enabled keys included), as every version of the series did: an interrupt sees
 // the keys of live kmap()s open, never the rights of the context it interrupted.
 
-import type { MachineCore as Machine } from '../kernel/core.js';
-import type { Ctx } from '../kernel/context.js';
+import type { Frame, PolicyContext } from '../kernel/policy_api.js';
 import { pkrKeyMask, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { ContextLocalPks } from './base.js';
 
@@ -16,11 +15,11 @@ export class GlobalPks extends ContextLocalPks {
   constructor() {
     super('global');
   }
-  override kmap(m: Machine, cpu: number, page: number): void {
+  override kmap(m: PolicyContext, cpu: number, page: number): void {
     const key = m.pageKey[page]!;
     if (m.protectedKey(key) && this.live[key]!++ === 0) m.setGlobalOpen(cpu, m.globalOpen | pkrKeyMask(key), `kmap: global enable of key ${key}`);
   }
-  override kunmap(m: Machine, cpu: number, page: number, _mapper: Ctx | null): void {
+  override kunmap(m: PolicyContext, cpu: number, page: number, _mapper: Frame | null): void {
     const key = m.pageKey[page]!;
     if (m.protectedKey(key) && this.live[key]! > 0 && --this.live[key]! === 0) {
       m.setGlobalOpen(cpu, m.globalOpen & ~pkrKeyMask(key), `kunmap: global disable of key ${key}`);

@@ -3,9 +3,7 @@
 // kmap_local_page() does; only another context's access faults, and the smart #PF handler
 // pardons it for the faulting context only, by editing the saved PKRS in its entry frame.
 
-import type { MachineCore as Machine } from '../kernel/core.js';
-import type { Ctx } from '../kernel/context.js';
-import { VERDICT_OOPS, VERDICT_PARDON, type Verdict } from '../kernel/pks_hooks.js';
+import { VERDICT_OOPS, VERDICT_PARDON, type Verdict, type Frame, type PolicyContext } from '../kernel/policy_api.js';
 import { ContextLocalPks, pkMessage, type PksMode } from './base.js';
 
 /** Where the per-page "globally unprotected" count lives. */
@@ -65,14 +63,14 @@ export class ScopedPks extends ContextLocalPks {
     super(`scoped:${mode}`);
   }
 
-  override kmap(m: Machine, cpu: number, page: number): void {
+  override kmap(m: PolicyContext, cpu: number, page: number): void {
     const key = m.pageKey[page]!;
     if (!m.protectedKey(key)) return;
     this.store.inc(page);
     m.applyRights(cpu, key);
   }
 
-  override kunmap(m: Machine, cpu: number, page: number, mapper: Ctx | null): void {
+  override kunmap(m: PolicyContext, cpu: number, page: number, mapper: Frame | null): void {
     const key = m.pageKey[page]!;
     if (!m.protectedKey(key)) return;
     if (!this.store.dec(page)) m.report(cpu, 'unprotect_underflow', `page ${page}: unprotect count would go negative`);
@@ -81,7 +79,7 @@ export class ScopedPks extends ContextLocalPks {
     if (mapper === m.top(cpu)) m.applyRights(cpu, key);
   }
 
-  override fault(m: Machine, cpu: number, frame: Ctx, page: number, key: number): Verdict {
+  override fault(m: PolicyContext, cpu: number, frame: Frame, page: number, key: number): Verdict {
     if (this.store.get(page) === 0) return VERDICT_OOPS; // not globally unprotected: die
     if (this.mode === 'strict') return VERDICT_OOPS;
     const printed = this.mode === 'relaxed' ? m.warn(cpu, pkMessage(m, key, page)) : false;
@@ -89,7 +87,7 @@ export class ScopedPks extends ContextLocalPks {
     return VERDICT_PARDON;
   }
 
-  override pardonsSilently(m: Machine, _cpu: number, page: number): boolean {
+  override pardonsSilently(m: PolicyContext, _cpu: number, page: number): boolean {
     if (this.store.get(page) === 0) return false;
     return this.mode === 'silent' || (this.mode === 'relaxed' && !m.strayWouldWarn());
   }

@@ -9,6 +9,7 @@ import { lex, type Tok } from './lexer.js';
 import { DECL_KEYWORDS, Parser } from './parse.js';
 import { compileProgram, joinTokens, loc, type NameKind, type ScenarioScope } from './program.js';
 import { suggest } from './stmts.js';
+import { designNames, findDesign } from '../policy/index.js';
 import { ARCH_NAMES, DEFAULT_ARCH, isArch } from '../arch/arch.js';
 
 export const MAX_ERRORS = 20;
@@ -20,8 +21,6 @@ export const MAX_TICK = 1_000_000_000;
 export const MAX_VALUE = 2 ** 31 - 1;
 
 export const METRICS = METRIC_NAMES;
-export const POLICIES = ['none', 'global', 'abandon', 'exception', 'scoped'] as const;
-export const SCOPED_MODES = ['strict', 'relaxed', 'silent', 'off'] as const;
 
 /** `expect oops` and friends, as ir.ts documents them. */
 export const SHORTHANDS: Record<string, [string, CmpOp, number]> = {
@@ -278,13 +277,15 @@ function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expe
   const K = scope.toks;
   let policy: string | null = null;
   if (d.policy !== null) {
-    if (!(POLICIES as readonly string[]).includes(K.s[d.policy])) {
-      const s = suggest(K.s[d.policy], POLICIES);
-      error(d.policy, `unknown policy '${K.s[d.policy]}' (none, global, abandon, exception, scoped)${s ? `; did you mean '${s}'?` : ''}`);
-    } else if (d.mode !== null && K.s[d.policy] !== 'scoped') {
-      error(d.mode, `only scoped has modes, not ${K.s[d.policy]}`);
-    } else if (d.mode !== null && !(SCOPED_MODES as readonly string[]).includes(K.s[d.mode])) {
-      error(d.mode, `unknown scoped mode '${K.s[d.mode]}' (strict, relaxed, silent, off)`);
+    const design = findDesign(K.s[d.policy]);
+    if (!design) {
+      const names = designNames();
+      const s = suggest(K.s[d.policy], names);
+      error(d.policy, `unknown policy '${K.s[d.policy]}' (${names.join(', ')})${s ? `; did you mean '${s}'?` : ''}`);
+    } else if (d.mode !== null && design.modes.length === 0) {
+      error(d.mode, `${design.name} has no modes`);
+    } else if (d.mode !== null && !(design.modes as readonly string[]).includes(K.s[d.mode])) {
+      error(d.mode, `unknown ${design.name} mode '${K.s[d.mode]}' (${design.modes.join(', ')})`);
     }
     policy = d.mode !== null ? `${K.s[d.policy]}:${K.s[d.mode]}` : K.s[d.policy];
   }

@@ -2,6 +2,7 @@
 // against counts derived from the events of real runs of library scenarios, the details panel,
 // zoom, filters, the policy switch, escaping of hostile names, screenshots, size and load time.
 
+import { defaultCompare } from '../../src/policy/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { ARTIFACTS, browserTestsEnabled, launch, openReport } from './browser.js
 import { expected, realReport } from './expected.js';
 import { repeatRun } from '../fixtures/report/big.js';
 
-const ALL_POLICIES = ['none', 'global', 'abandon', 'exception', 'scoped:strict', 'scoped:relaxed', 'scoped:silent', 'scoped:off'];
+const ALL_POLICIES = defaultCompare();
 const DOCS_IMG = fileURLToPath(new URL('../../docs/img/', import.meta.url));
 
 async function domCounts(page: Page, r: RunResult) {

@@ -101,8 +101,8 @@ describe('semantic errors', () => {
     ['wp not 0/1', 'wp 2', '1:4: wp is CR0.WP: 0 or 1, not 2'],
     ['unknown metric', 'task t cpu 0 { nop() }\nexpect oopsess == 1', "2:8: unknown metric 'oopsess'; did you mean 'oopses'?"],
     ['unknown policy', 'task t cpu 0 { nop() }\nexpect globl oopses == 1', "2:8: unknown policy 'globl' (none, global, abandon, exception, scoped); did you mean 'global'?"],
-    ['unknown mode', 'task t cpu 0 { nop() }\nexpect scoped:lax oopses == 1', "2:15: unknown scoped mode 'lax' (strict, relaxed, silent, off)"],
-    ['mode on a policy without modes', 'task t cpu 0 { nop() }\nexpect global:strict oops', '2:15: only scoped has modes, not global'],
+    ['unknown mode', 'task t cpu 0 { nop() }\nexpect scoped:lax oopses == 1', "2:15: unknown scoped mode 'lax' (relaxed, strict, silent, off)"],
+    ['mode on a policy without modes', 'task t cpu 0 { nop() }\nexpect global:strict oops', '2:15: global has no modes'],
     ['metric without comparison', 'task t cpu 0 { nop() }\nexpect oopses', "2:8: expected a comparison after 'oopses', e.g. expect oopses == 0"],
     ['no contexts', 'cpus 1\n', '1:1: the scenario has no task or interrupt to run: declare one, e.g. task NAME cpu 0 { ... }'],
   ];
