@@ -36,7 +36,8 @@ export function writeReportFile(path: string, text: string, opts: WriteOptions =
  * directory, as given on the command line). Unreadable files are left out.
  */
 export function findSources(results: readonly RunResult[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a scenario file named `__proto__` is a key like any other.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const r of results) {
     if (resultSource(r) !== undefined || Object.hasOwn(out, r.file)) continue;
     for (const candidate of [r.scenario, r.file]) {

@@ -47,7 +47,8 @@ const sig = (op: Opcode, args: ArgKind[], required = args.length, dst: StmtSig['
   defaultArg: args.includes('off') ? 0 : args.includes('rights') ? RIGHT_READ | RIGHT_WRITE : -1,
 });
 
-export const STATEMENTS: Record<string, StmtSig> = {
+// A Map, not an object literal: a statement named `constructor` or `__proto__` must be unknown.
+export const STATEMENTS: ReadonlyMap<string, StmtSig> = new Map(Object.entries({
   // kmap()'s address is also page_address(): a caller may ignore the result.
   kmap: sig('kmap', ['page'], 1, 'may'),
   kunmap: sig('kunmap', ['page']),
@@ -82,7 +83,7 @@ export const STATEMENTS: Record<string, StmtSig> = {
   memcpy_to_page: { ...sig('write', ['page', 'off'], 1), expand: 'write' },
   memcpy_from_page: { ...sig('read', ['page', 'off'], 1), expand: 'read' },
   nop: sig('nop', []),
-};
+} satisfies Record<string, StmtSig>));
 
 /** Largest byte offset into a page. */
 export const PAGE_SIZE = 4096;
