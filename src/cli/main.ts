@@ -3,7 +3,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { UsageError, EXIT_USAGE } from './errors.js';
-import { processIO, type CliIO } from './io.js';
+import { installStdoutHandler, processIO, type CliIO } from './io.js';
 import { ScenarioError } from '../scenario/index.js';
 
 export type Command = (argv: string[], io: CliIO) => Promise<number>;
@@ -63,7 +63,9 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   }
 }
 
+// Run directly (npm run pksim, tsx src/cli/main.ts): the same as bin/pksim.js.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  installStdoutHandler();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
