@@ -9,7 +9,7 @@ import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/tab
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
-import { writeReports } from './outputs.js';
+import { checkOutputs, writeReports } from './outputs.js';
 
 const HELP = `usage: pksim compare [FILE|NAME...] [--policies LIST] [options]
 
@@ -28,28 +28,31 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const policies = (values.policies ?? DEFAULT_COMPARE.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+  if (policies.length === 0) throw new UsageError(`--policies: no policy in '${values.policies}' (e.g. --policies global,scoped:relaxed)`);
   try {
     for (const p of policies) parsePolicy(p);
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`);
     throw e;
   }
+  const opts = runOptionsFrom(values);
+  const outputs = { html: values.html, force: values.force };
+  checkOutputs(outputs);
   const names = positionals.length ? positionals : libraryNames();
   const scenarios = names.map((n) => loadScenario(n));
-  const opts = runOptionsFrom(values);
   const perFile: RunResult[][] = [];
   const progress = io.isTTY && !values.json;
   for (const [i, ir] of scenarios.entries()) {
     if (progress) io.err(`\r[${i + 1}/${scenarios.length}] ${ir.name}`.padEnd(60));
     try {
-      perFile.push(policies.map((p) => runScenario(ir, { ...opts, policy: p, events: Boolean(values.html) })));
+      perFile.push(policies.map((p) => runScenario(ir, { ...opts, policy: p, events: values.html !== undefined })));
     } catch (e) {
       if (e instanceof ScheduleError) throw new UsageError(`${ir.file}: ${e.message}`);
       throw e;
     }
   }
   if (progress) io.err('\r'.padEnd(61) + '\r');
-  if (values.html) await writeReports(io, perFile.flat(), { html: values.html, force: values.force });
+  if (values.html !== undefined) await writeReports(io, perFile.flat(), outputs);
   if (values.json) {
     const files = perFile.map((rs) => ({
       scenario: rs[0]!.scenario,

@@ -7,6 +7,7 @@ import { PolicyError } from '../policy/index.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
 import { int, runOptionsFrom } from './runopts.js';
 
@@ -26,7 +27,8 @@ and prints, for each one violated, a schedule that replays it with 'pksim run --
 Invariants:
 ${INVARIANTS.map((i) => `  ${i.name.padEnd(16)} ${i.description}`).join('\n')}
 
-Exit status: 0 no violation, 1 a violation was found, 2 bad input, 3 --max-runs stopped it first.
+Exit status: 0 no violation, 1 a violation was found, 2 bad input, 3 --max-runs stopped it first
+or --max-steps stopped a run.
 `;
 
 function intOr(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
@@ -80,6 +82,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     io.err(`pksim explore: stopped at --max-runs ${res.runs} before covering every schedule with ${res.bound} departure(s); raise --max-runs or lower --bound\n`);
     return res.violations.length ? EXIT_FAIL : EXIT_LIMIT;
   }
+  if (res.limited) {
+    io.err(`pksim explore: ${res.limited.runs} of ${res.runs} runs stopped at ${limitHint(res.limited.stop)} (first with schedule ${res.limited.schedule.join(',') || '(default)'})\n`);
+    return res.violations.length ? EXIT_FAIL : EXIT_LIMIT;
+  }
   return res.violations.length ? EXIT_FAIL : 0;
 }
 
@@ -96,6 +102,11 @@ export function formatExplore(r: ExploreResult, arg: string): string {
     ).trimEnd(),
   );
   out.push('');
+  if (r.limited) {
+    out.push(`${r.limited.runs} run(s) stopped at ${r.limited.stop} before the scenario ended: their outcomes are partial`);
+    out.push(`  replay: pksim run ${arg} --policy ${r.policy} --schedule ${r.limited.schedule.join(',') || "''"}`);
+    out.push('');
+  }
   out.push(`largest exposure: ${r.maxExposure.exposure} page x tick (schedule ${r.maxExposure.schedule.join(',') || '(default)'})`);
   out.push('');
   if (r.violations.length === 0) out.push(`no violation of: ${r.checked.join(', ')}`);

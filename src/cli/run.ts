@@ -8,7 +8,7 @@ import { formatDmesg, formatSummary } from '../report/dmesg.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
-import { writeReports } from './outputs.js';
+import { checkOutputs, writeReports } from './outputs.js';
 
 const HELP = `usage: pksim run FILE|NAME [--policy P] [--mode M] [options]
 
@@ -34,8 +34,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
-  const ir = loadScenario(positionals[0]!);
   const opts = runOptionsFrom(values);
+  const outputs = { html: values.html, perfetto: values.perfetto, force: values.force };
+  checkOutputs(outputs);
+  const ir = loadScenario(positionals[0]!);
   let result;
   try {
     result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode });
@@ -43,7 +45,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     if (e instanceof PolicyError || e instanceof ScheduleError) throw new UsageError(e.message);
     throw e;
   }
-  await writeReports(io, [result], { html: values.html, perfetto: values.perfetto, force: values.force });
+  await writeReports(io, [result], outputs);
   if (values.json) {
     io.out(JSON.stringify(result) + '\n');
   } else {

@@ -135,6 +135,14 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
     metrics.sampleTick(m, oracle);
     m.tick++;
   }
+  // A schedule longer than the run is a wrong replay (another scenario, another design): say so
+  // rather than ignore the rest. A run a limit stopped has not reached the rest: no error.
+  const unused = sched.firstUnused();
+  if (unused >= 0 && !stop.startsWith('limit:')) {
+    throw new ScheduleError(
+      `schedule entry ${unused + 1} is ${opts.schedule![unused]}, but the run ended (${stop}) after ${unused} choice point(s): entries ${unused + 1}..${opts.schedule!.length} were never used`,
+    );
+  }
   // Everything ran to the end, except tasks an oops killed.
   if (stop === 'done' && m.tasks.some((t) => t.state === 'dead')) stop = 'killed';
   const finished = stop === 'done';

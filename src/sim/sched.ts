@@ -213,6 +213,11 @@ export class Scheduler {
     return firstRun;
   }
 
+  /** The first entry of the explicit schedule never used (its index), or -1 when all were. */
+  firstUnused(): number {
+    return this.schedule && this.si < this.schedule.length ? this.si : -1;
+  }
+
   /** The choices made, in order: passing them back as a schedule replays the run. */
   get taken(): number[] {
     return this.log.choices();
