@@ -66,15 +66,15 @@ export interface ExploreResult {
   policy: string;
   bound: number;
   runs: number;
-  /** False when --max-runs stopped the exploration before it covered the bound. */
+  /** False when --max-runs, or a run stopped at --max-steps, ended the exploration before it covered the bound. */
   complete: boolean;
   checked: string[];
   violations: Counterexample[];
   outcomes: Outcome[];
   /** Largest exposure seen over all runs, and the schedule that reached it. */
   maxExposure: { exposure: number; schedule: number[] };
-  /** Runs a resource limit (--max-steps) stopped before the scenario ended, and one of them. */
-  limited: { runs: number; stop: string; schedule: number[] } | null;
+  /** The run a resource limit (--max-steps) stopped, which ended the exploration there. */
+  limited: { stop: string; schedule: number[] } | null;
 }
 
 export class ExploreError extends Error {}
@@ -112,11 +112,14 @@ export function explore(ir: ScenarioIR, opts: ExploreOptions = {}): ExploreResul
       policy = result.policy;
       if (opts.onProgress && runs % 200 === 0) opts.onProgress(runs, frontier.length - f + next.length);
       record(result, depth, invariants, violations, outcomes);
-      if (result.stop.startsWith('limit:')) {
-        if (limited) limited.runs++;
-        else limited = { runs: 1, stop: result.stop, schedule: result.schedule };
-      }
       if (result.summary.exposure > maxExposure.exposure) maxExposure = { exposure: result.summary.exposure, schedule: result.schedule };
+      if (result.stop.startsWith('limit:')) {
+        // A run that needs more steps than allowed: every other schedule likely does too, and
+        // each costs the whole limit. Stop here (a resource limit), with the schedule to replay.
+        limited = { stop: result.stop, schedule: result.schedule };
+        complete = false;
+        break;
+      }
       if (depth < bound) {
         // Every other choice at every point past the prefix is one more departure.
         const taken = result.schedule;
@@ -130,7 +133,7 @@ export function explore(ir: ScenarioIR, opts: ExploreOptions = {}): ExploreResul
       }
     }
     frontier = next;
-    if (!complete && runs >= maxRuns) break;
+    if (limited || (!complete && runs >= maxRuns)) break;
     depth++;
   }
   return {

@@ -8,7 +8,9 @@ import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, runOptionsFrom } from './runopts.js';
+import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
+import { DEFAULT_MAX_EVENTS } from '../sim/runner.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
 const HELP = `usage: pksim compare [FILE|NAME...] [--policies LIST] [options]
@@ -36,16 +38,28 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     throw e;
   }
   const opts = runOptionsFrom(values);
+  const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, force: values.force };
   checkOutputs(outputs);
   const names = positionals.length ? positionals : libraryNames();
   const scenarios = names.map((n) => loadScenario(n));
   const perFile: RunResult[][] = [];
+  const keepEvents = values.html !== undefined;
+  const eventBudget = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+  let recorded = 0;
   const progress = io.isTTY && !values.json;
   for (const [i, ir] of scenarios.entries()) {
     if (progress) io.err(`\r[${i + 1}/${scenarios.length}] ${ir.name}`.padEnd(60));
     try {
-      perFile.push(policies.map((p) => runScenario(ir, { ...opts, policy: p, events: values.html !== undefined })));
+      const runs: RunResult[] = [];
+      for (const p of policies) {
+        // The report keeps every event of every run: --max-events bounds their sum.
+        const maxEvents = keepEvents ? Math.max(0, eventBudget - recorded) : opts.maxEvents;
+        const r = runScenario(ir, { ...opts, policy: p, events: keepEvents, maxEvents });
+        recorded += r.events.length;
+        runs.push(r);
+      }
+      perFile.push(runs);
     } catch (e) {
       if (e instanceof ScheduleError) throw new UsageError(`${ir.file}: ${e.message}`);
       throw e;
@@ -53,25 +67,29 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   }
   if (progress) io.err('\r'.padEnd(61) + '\r');
   if (values.html !== undefined) await writeReports(io, perFile.flat(), outputs);
+  const out = new BoundedOut(io, maxOutput);
   if (values.json) {
     const files = perFile.map((rs) => ({
       scenario: rs[0]!.scenario,
       file: rs[0]!.file,
       runs: rs.map((r) => ({ policy: r.policy, mode: r.mode, stop: r.stop, schedule: r.schedule, summary: r.summary, expectations: r.expectations })),
     }));
-    io.out(JSON.stringify({ policies, files, total: perFile.length > 1 ? totalsByPolicy(perFile) : undefined }) + '\n');
+    writeJson(out, { policies, files, total: perFile.length > 1 ? totalsByPolicy(perFile) : undefined });
   } else {
     for (const rs of perFile) {
-      io.out(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${compareTable(rs)}\n`);
+      out.write(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${compareTable(rs)}\n`);
     }
-    if (perFile.length > 1) io.out(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}\n`);
-    io.out(LEGEND);
+    if (perFile.length > 1) out.write(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}\n`);
+    out.write(LEGEND);
+    out.flush();
   }
   const all = perFile.flat();
   const limited = all.find((r) => limitHint(r.stop));
   if (limited) {
-    io.err(`pksim compare: ${limited.scenario} under ${limited.policy} stopped at ${limitHint(limited.stop)}\n`);
-    return EXIT_LIMIT;
+    const sum = keepEvents && limited.stop === 'limit:events' ? ` (${eventBudget} events over all runs, kept for --html)` : '';
+    io.err(`pksim compare: ${limited.scenario} under ${limited.policy} stopped at ${limitHint(limited.stop)}${sum}\n`);
   }
+  if (out.over) io.err(`pksim compare: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+  if (limited || out.over) return EXIT_LIMIT;
   return all.some((r) => r.expectations.some((x) => !x.ok)) ? EXIT_FAIL : 0;
 }

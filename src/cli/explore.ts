@@ -9,7 +9,8 @@ import { formatTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
-import { int, runOptionsFrom } from './runopts.js';
+import { int, maxOutputFrom, runOptionsFrom } from './runopts.js';
+import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 
 const HELP = `usage: pksim explore FILE|NAME [--policy P] [--bound K] [--max-runs N] [--check LIST] [--json]
 
@@ -21,7 +22,7 @@ and prints, for each one violated, a schedule that replays it with 'pksim run --
   --bound K           departures from the default schedule per run (default ${DEFAULT_BOUND})
   --max-runs N        stop after N runs (default ${DEFAULT_MAX_RUNS}); the result says it is incomplete
   --check LIST        invariants (default all): ${INVARIANTS.map((i) => i.name).join(', ')}
-  --store, --warn, --reset-at, --max-steps   as for 'pksim run'
+  --store, --warn, --reset-at, --max-steps, --max-output   as for 'pksim run'
   --json              machine-readable output
 
 Invariants:
@@ -49,6 +50,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       warn: { type: 'string' },
       'reset-at': { type: 'string' },
       'max-steps': { type: 'string' },
+      'max-output': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -58,6 +60,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
+  const maxOutput = maxOutputFrom(values);
   const ir = loadScenario(positionals[0]!);
   const progress = io.isTTY && !values.json;
   let res: ExploreResult;
@@ -76,14 +79,20 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     throw e;
   }
   if (progress) io.err('\r'.padEnd(41) + '\r');
-  if (values.json) io.out(JSON.stringify(res) + '\n');
-  else io.out(formatExplore(res, positionals[0]!));
-  if (!res.complete) {
-    io.err(`pksim explore: stopped at --max-runs ${res.runs} before covering every schedule with ${res.bound} departure(s); raise --max-runs or lower --bound\n`);
-    return res.violations.length ? EXIT_FAIL : EXIT_LIMIT;
+  const out = new BoundedOut(io, maxOutput);
+  if (values.json) writeJson(out, res);
+  else out.write(formatExplore(res, positionals[0]!));
+  out.flush();
+  if (out.over) {
+    io.err(`pksim explore: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+    return EXIT_LIMIT;
   }
   if (res.limited) {
-    io.err(`pksim explore: ${res.limited.runs} of ${res.runs} runs stopped at ${limitHint(res.limited.stop)} (first with schedule ${res.limited.schedule.join(',') || '(default)'})\n`);
+    io.err(`pksim explore: run ${res.runs} stopped at ${limitHint(res.limited.stop)}; the exploration stopped there\n`);
+    return res.violations.length ? EXIT_FAIL : EXIT_LIMIT;
+  }
+  if (!res.complete) {
+    io.err(`pksim explore: stopped at --max-runs ${res.runs} before covering every schedule with ${res.bound} departure(s); raise --max-runs or lower --bound\n`);
     return res.violations.length ? EXIT_FAIL : EXIT_LIMIT;
   }
   return res.violations.length ? EXIT_FAIL : 0;
@@ -91,7 +100,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
 
 export function formatExplore(r: ExploreResult, arg: string): string {
   const out: string[] = [];
-  out.push(`explore ${r.scenario} under ${r.policy}: ${r.runs} runs, every schedule with up to ${r.bound} departure(s) from the default${r.complete ? '' : ' (INCOMPLETE: --max-runs reached)'}`);
+  out.push(`explore ${r.scenario} under ${r.policy}: ${r.runs} runs, every schedule with up to ${r.bound} departure(s) from the default${r.complete ? '' : r.limited ? ' (INCOMPLETE: a run reached --max-steps)' : ' (INCOMPLETE: --max-runs reached)'}`);
   out.push('');
   out.push(`${r.outcomes.length} distinct outcome(s):`);
   const cols = ['legitBroken', 'legitWarned', 'legitSilent', 'straysCaught', 'straysWarned', 'straysMissed', 'oopses', 'leaks'] as const;
@@ -103,7 +112,7 @@ export function formatExplore(r: ExploreResult, arg: string): string {
   );
   out.push('');
   if (r.limited) {
-    out.push(`${r.limited.runs} run(s) stopped at ${r.limited.stop} before the scenario ended: their outcomes are partial`);
+    out.push(`INCOMPLETE: run ${r.runs} stopped at ${r.limited.stop} before the scenario ended (its outcome is partial), and the exploration with it`);
     out.push(`  replay: pksim run ${arg} --policy ${r.policy} --schedule ${r.limited.schedule.join(',') || "''"}`);
     out.push('');
   }

@@ -2,7 +2,7 @@
 // pksim command-line entry: a table of subcommands, each in its own module.
 
 import { pathToFileURL } from 'node:url';
-import { UsageError, EXIT_USAGE } from './errors.js';
+import { UsageError, EXIT_LIMIT, EXIT_USAGE } from './errors.js';
 import { installStdoutHandler, processIO, type CliIO } from './io.js';
 import { ScenarioError } from '../scenario/index.js';
 
@@ -58,6 +58,11 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       io.err(`pksim ${name}: ${(e as Error).message}\n`);
       return EXIT_USAGE;
+    }
+    // Past every limit a user can raise: out of string or array room. A limit, not a crash.
+    if (e instanceof RangeError && /Invalid (string|array|typed array) length|allocation failed/i.test(e.message)) {
+      io.err(`pksim ${name}: out of memory for the output (${e.message}): lower --max-events, --max-steps or --max-output\n`);
+      return EXIT_LIMIT;
     }
     throw e;
   }

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { writeHtmlReport, writePerfetto, ReportExistsError, ReportWriteError } from '../report/index.js';
 import type { RunResult } from '../sim/result.js';
-import { UsageError } from './errors.js';
+import { EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
 export interface OutputOptions {
@@ -57,6 +57,7 @@ export async function writeReports(io: CliIO, results: RunResult[], o: OutputOpt
     }
   } catch (e) {
     if (e instanceof ReportExistsError || e instanceof ReportWriteError) throw new UsageError(e.message);
+    if (e instanceof RangeError) throw new UsageError(`the report is larger than one JavaScript string (${e.message}): lower --max-events`, EXIT_LIMIT);
     throw e;
   }
 }

@@ -7,7 +7,8 @@ import { PolicyError } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, runOptionsFrom } from './runopts.js';
+import { BoundedOut, OUTPUT_LIMIT_HINT, logPrefix, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
 const HELP = `usage: pksim run FILE|NAME [--policy P] [--mode M] [options]
@@ -35,6 +36,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
   const opts = runOptionsFrom(values);
+  const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, perfetto: values.perfetto, force: values.force };
   checkOutputs(outputs);
   const ir = loadScenario(positionals[0]!);
@@ -46,16 +48,28 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     throw e;
   }
   await writeReports(io, [result], outputs);
-  if (values.json) {
-    io.out(JSON.stringify(result) + '\n');
-  } else {
-    if (!values.quiet) io.out(formatDmesg(result, ir.source));
-    io.out(formatSummary(result));
+  const out = new BoundedOut(io, maxOutput);
+  if (values.json) writeJson(out, result);
+  else {
+    const summary = formatSummary(result);
+    if (!values.quiet) {
+      // The log of the events that fit the output limit: the start of the whole log, exactly.
+      const room = Math.max(0, out.max - summary.length - 200);
+      const n = logPrefix(result, ir.source, room);
+      out.write(formatDmesg(n < result.events.length ? { ...result, events: result.events.slice(0, n) } : result, ir.source));
+      if (n < result.events.length) {
+        out.over = true;
+        out.flush();
+        io.out(`[log cut after ${n} of ${result.events.length} events: the output limit]\n`);
+      }
+    }
+    out.flush();
+    io.out(summary);
   }
+  // Each limit that stopped something has its line.
   const limit = limitHint(result.stop);
-  if (limit) {
-    io.err(`pksim run: stopped at ${limit}\n`);
-    return EXIT_LIMIT;
-  }
+  if (limit) io.err(`pksim run: stopped at ${limit}\n`);
+  if (out.over) io.err(`pksim run: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+  if (limit || out.over) return EXIT_LIMIT;
   return result.expectations.some((x) => !x.ok) ? EXIT_FAIL : 0;
 }

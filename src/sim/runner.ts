@@ -34,7 +34,9 @@ export interface RunOptions {
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;
-export const DEFAULT_MAX_EVENTS = 2_000_000;
+// About 1.5 KB of peak memory per recorded event (the event, the log or report built from it):
+// 250,000 keep a run, its log, its JSON or its report well under 1 GB (README, Resource limits).
+export const DEFAULT_MAX_EVENTS = 250_000;
 export { ScheduleError };
 
 /** For a run stopped at a resource limit: which limit, and the option that raises it. */
