@@ -1,14 +1,15 @@
 // `pksim compare FILE...`: every scenario under every design, one table per scenario.
 
 import { parseArgs } from 'node:util';
-import { libraryNames, loadScenario } from '../scenario/index.js';
+import { libraryNames } from '../scenario/index.js';
+import { loadBounded } from './load.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { DEFAULT_COMPARE, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 import { DEFAULT_MAX_EVENTS } from '../sim/runner.js';
 import { checkOutputs, writeReports } from './outputs.js';
@@ -42,7 +43,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const outputs = { html: values.html, force: values.force };
   checkOutputs(outputs);
   const names = positionals.length ? positionals : libraryNames();
-  const scenarios = names.map((n) => loadScenario(n));
+  const maxSource = maxSourceFrom(values);
+  const scenarios = names.map((n) => loadBounded(n, maxSource));
   const perFile: RunResult[][] = [];
   const keepEvents = values.html !== undefined;
   const eventBudget = opts.maxEvents ?? DEFAULT_MAX_EVENTS;

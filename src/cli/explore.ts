@@ -2,14 +2,14 @@
 // a replayable schedule for each violation.
 
 import { parseArgs } from 'node:util';
-import { loadScenario } from '../scenario/index.js';
+import { loadBounded } from './load.js';
 import { PolicyError } from '../policy/index.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
-import { int, maxOutputFrom, runOptionsFrom } from './runopts.js';
+import { int, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 
 const HELP = `usage: pksim explore FILE|NAME [--policy P] [--bound K] [--max-runs N] [--check LIST] [--json]
@@ -22,7 +22,8 @@ and prints, for each one violated, a schedule that replays it with 'pksim run --
   --bound K           departures from the default schedule per run (default ${DEFAULT_BOUND})
   --max-runs N        stop after N runs (default ${DEFAULT_MAX_RUNS}); the result says it is incomplete
   --check LIST        invariants (default all): ${INVARIANTS.map((i) => i.name).join(', ')}
-  --store, --warn, --reset-at, --max-steps, --max-output   as for 'pksim run'
+  --store, --warn, --reset-at, --max-steps, --max-output, --max-source
+                      as for 'pksim run'
   --json              machine-readable output
 
 Invariants:
@@ -51,6 +52,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       'reset-at': { type: 'string' },
       'max-steps': { type: 'string' },
       'max-output': { type: 'string' },
+      'max-source': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -61,7 +63,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
   const maxOutput = maxOutputFrom(values);
-  const ir = loadScenario(positionals[0]!);
+  const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   const progress = io.isTTY && !values.json;
   let res: ExploreResult;
   try {

@@ -1,13 +1,13 @@
 // `pksim run FILE`: one scenario under one design, as a kernel log and a summary.
 
 import { parseArgs } from 'node:util';
-import { loadScenario } from '../scenario/index.js';
+import { loadBounded } from './load.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { PolicyError } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, logPrefix, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
@@ -39,7 +39,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, perfetto: values.perfetto, force: values.force };
   checkOutputs(outputs);
-  const ir = loadScenario(positionals[0]!);
+  const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   let result;
   try {
     result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode });

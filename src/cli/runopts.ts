@@ -3,6 +3,7 @@
 import { UsageError } from './errors.js';
 import { DEFAULT_MAX_EVENTS, type RunOptions } from '../sim/runner.js';
 import { DEFAULT_MAX_OUTPUT } from './emit.js';
+import { DEFAULT_MAX_SOURCE } from './load.js';
 import type { ResetPoint, WarnDedupe } from '../kernel/machine.js';
 
 export const RUN_OPTIONS = {
@@ -14,6 +15,7 @@ export const RUN_OPTIONS = {
   'max-steps': { type: 'string' },
   'max-events': { type: 'string' },
   'max-output': { type: 'string' },
+  'max-source': { type: 'string' },
   json: { type: 'boolean' },
   html: { type: 'string' },
   force: { type: 'boolean' },
@@ -29,6 +31,7 @@ export const RUN_OPTIONS_HELP = `  --seed N            seeded random schedule (p
   --max-events N      stop when the recorded events reach N (default ${DEFAULT_MAX_EVENTS}; for compare
                       --html, over all its runs: every event is kept for the report)
   --max-output N      stop printing after N characters of log or JSON (default ${DEFAULT_MAX_OUTPUT})
+  --max-source N      refuse a scenario larger than N bytes (default ${DEFAULT_MAX_SOURCE})
   --json              machine-readable output
   --html OUT.html     write a self-contained HTML timeline
   --force             overwrite existing output files
@@ -69,4 +72,10 @@ export function runOptionsFrom(values: Record<string, string | boolean | undefin
 export function maxOutputFrom(values: Record<string, string | boolean | undefined>): number {
   const v = values['max-output'];
   return typeof v === 'string' ? int('--max-output', v, 1, 2 ** 40) : DEFAULT_MAX_OUTPUT;
+}
+
+/** --max-source, or its default. */
+export function maxSourceFrom(values: Record<string, string | boolean | undefined>): number {
+  const v = values['max-source'];
+  return typeof v === 'string' ? int('--max-source', v, 1, 2 ** 31 - 1) : DEFAULT_MAX_SOURCE;
 }

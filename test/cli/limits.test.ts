@@ -100,3 +100,16 @@ describe('streamed JSON', () => {
     );
   });
 });
+
+describe('scenario size', () => {
+  it('a 13 MB scenario took 1 GB to compile; now refused by --max-source before it is read, exit 3', async () => {
+    const big = join(dir, 'big.pks');
+    writeFileSync(big, `page pg\ntask t cpu 0 {\n${'  nop()\n'.repeat(1000)}}\n`);
+    const r = await cli('run', big, '--max-source', '1000');
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^pksim run: .*big\.pks: \d+ bytes, over the scenario size limit of 1000 bytes; raise it with --max-source\n$/);
+    expect((await cli('compare', big, '--max-source', '1000')).code).toBe(3);
+    expect((await cli('explore', big, '--max-source', '1000')).code).toBe(3);
+    expect((await cli('run', big, '--quiet')).code).toBe(0);
+  });
+});
