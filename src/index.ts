@@ -18,6 +18,9 @@ export { runScenario, ScheduleError, DEFAULT_MAX_STEPS, DEFAULT_MAX_EVENTS, type
 export type { RunResult, RunSummary, RunConfigInfo, ExpectationResult } from './sim/result.js';
 export { METRIC_NAMES } from './sim/metrics.js';
 
+// Interleavings and invariants (pksim explore).
+export { explore, INVARIANTS, DEFAULT_BOUND, DEFAULT_MAX_RUNS, ExploreError, type ExploreOptions, type ExploreResult, type Invariant, type Counterexample, type Outcome } from './analysis/explore.js';
+
 // Reports.
 export { formatDmesg, formatSummary } from './report/dmesg.js';
 export { compareTable } from './report/table.js';

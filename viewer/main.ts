@@ -73,13 +73,13 @@ function controls(): void {
   const pol = byId('policies');
   pol.appendChild(el('span', { class: 'hint' }, model.runs.length > 1 ? 'policy' : 'policy:'));
   model.runs.forEach((r, i) => {
-    const b = el('button', { type: 'button' }, r.label);
+    const b = el('button', { type: 'button' }, r.choice);
     b.dataset.run = String(i);
     b.addEventListener('click', () => {
       st.run = i;
       st.selected = -1;
       clear(panel);
-      panel.appendChild(el('p', { class: 'hint' }, `Showing ${r.label}. Click a marker, a frame or a band for details.`));
+      panel.appendChild(el('p', { class: 'hint' }, `Showing ${r.choice}. Click a marker, a frame or a band for details.`));
       header();
       render();
     });

@@ -117,7 +117,7 @@ export function showBand(panel: HTMLElement, run: RunView, i: number): void {
 
 export function fillSummary(table: HTMLElement, model: ViewModel, current: number): void {
   clear(table);
-  const head = row(['metric', ...model.runs.map((r) => r.label)], true);
+  const head = row(['metric', ...model.runs.map((r) => r.choice)], true);
   head.children[current + 1]?.classList.add('cur');
   table.appendChild(head);
   const metrics = Object.keys(model.runs[0]!.summary) as (keyof RunView['summary'])[];
@@ -133,7 +133,7 @@ export function fillSummary(table: HTMLElement, model: ViewModel, current: numbe
 export function fillExpectations(section: HTMLElement, run: RunView): void {
   clear(section);
   if (!run.expectations.length) return;
-  section.appendChild(el('h2', {}, `Expectations (${run.label})`));
+  section.appendChild(el('h2', {}, `Expectations (${run.choice})`));
   const t = el('table');
   t.appendChild(row(['expectation', 'actual', 'result'], true));
   for (const x of run.expectations) {

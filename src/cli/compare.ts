@@ -2,15 +2,18 @@
 
 import { X86_32_CAVEAT } from '../arch/arch.js';
 import { parseArgs } from 'node:util';
-import { libraryNames, loadScenario } from '../scenario/index.js';
+import { libraryNames } from '../scenario/index.js';
+import { loadBounded } from './load.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
-import { writeReports } from './outputs.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
+import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
+import { DEFAULT_MAX_EVENTS } from '../sim/runner.js';
+import { checkOutputs, writeReports } from './outputs.js';
 
 const HELP = `usage: pksim compare [FILE|NAME...] [--policies LIST] [options]
 
@@ -29,48 +32,68 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const policies = (values.policies ?? defaultCompare().join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+  if (policies.length === 0) throw new UsageError(`--policies: no policy in '${values.policies}' (e.g. --policies global,scoped:relaxed)`);
   try {
     for (const p of policies) parsePolicy(p);
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`);
     throw e;
   }
-  const names = positionals.length ? positionals : libraryNames();
-  const scenarios = names.map((n) => loadScenario(n));
   const opts = runOptionsFrom(values);
+  const maxOutput = maxOutputFrom(values);
+  const outputs = { html: values.html, force: values.force };
+  checkOutputs(outputs);
+  const names = positionals.length ? positionals : libraryNames();
+  const maxSource = maxSourceFrom(values);
+  const scenarios = names.map((n) => loadBounded(n, maxSource));
   const perFile: RunResult[][] = [];
+  const keepEvents = values.html !== undefined;
+  const eventBudget = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+  let recorded = 0;
   const progress = io.isTTY && !values.json;
   for (const [i, ir] of scenarios.entries()) {
     if (progress) io.err(`\r[${i + 1}/${scenarios.length}] ${ir.name}`.padEnd(60));
     try {
-      perFile.push(policies.map((p) => runScenario(ir, { ...opts, policy: p, events: Boolean(values.html) })));
+      const runs: RunResult[] = [];
+      for (const p of policies) {
+        // The report keeps every event of every run: --max-events bounds their sum.
+        const maxEvents = keepEvents ? Math.max(0, eventBudget - recorded) : opts.maxEvents;
+        const r = runScenario(ir, { ...opts, policy: p, events: keepEvents, maxEvents });
+        recorded += r.events.length;
+        runs.push(r);
+      }
+      perFile.push(runs);
     } catch (e) {
       if (e instanceof ScheduleError) throw new UsageError(`${ir.file}: ${e.message}`);
       throw e;
     }
   }
   if (progress) io.err('\r'.padEnd(61) + '\r');
-  if (values.html) await writeReports(io, perFile.flat(), { html: values.html, force: values.force });
+  if (values.html !== undefined) await writeReports(io, perFile.flat(), outputs);
+  const out = new BoundedOut(io, maxOutput);
   if (values.json) {
     const files = perFile.map((rs) => ({
       scenario: rs[0]!.scenario,
       file: rs[0]!.file,
       runs: rs.map((r) => ({ policy: r.policy, mode: r.mode, stop: r.stop, schedule: r.schedule, summary: r.summary, expectations: r.expectations })),
     }));
-    io.out(JSON.stringify({ policies, files, total: perFile.length > 1 ? totalsByPolicy(perFile) : undefined }) + '\n');
+    writeJson(out, { policies, files, total: perFile.length > 1 ? totalsByPolicy(perFile) : undefined });
   } else {
     for (const rs of perFile) {
       const note = rs[0]!.config.arch === 'x86_32' ? `   ${X86_32_CAVEAT}\n` : '';
-      io.out(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${note}${compareTable(rs)}\n`);
+      out.write(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${note}${compareTable(rs)}\n`);
     }
-    if (perFile.length > 1) io.out(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}\n`);
-    io.out(LEGEND);
+    if (perFile.length > 1) out.write(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}\n`);
+    out.write(LEGEND);
+    out.flush();
   }
   const all = perFile.flat();
   const limited = all.find((r) => limitHint(r.stop));
   if (limited) {
-    io.err(`pksim compare: ${limited.scenario} under ${limited.policy} stopped at ${limitHint(limited.stop)}\n`);
-    return EXIT_LIMIT;
+    const sum = keepEvents && limited.stop === 'limit:events' ? ` (${eventBudget} events over all runs, kept for --html)` : '';
+    io.err(`pksim compare: ${limited.scenario} under ${limited.policy} stopped at ${limitHint(limited.stop)}${sum}\n`);
   }
+  if (out.over) io.err(`pksim compare: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+  if (limited || out.over) return EXIT_LIMIT;
   return all.some((r) => r.expectations.some((x) => !x.ok)) ? EXIT_FAIL : 0;
 }

@@ -2,13 +2,15 @@
 // a replayable schedule for each violation.
 
 import { parseArgs } from 'node:util';
-import { loadScenario } from '../scenario/index.js';
+import { loadBounded } from './load.js';
 import { PolicyError } from '../policy/index.js';
-import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
+import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, DEFAULT_MAX_TOTAL_STEPS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
-import { int, runOptionsFrom } from './runopts.js';
+import { int, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
+import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 
 const HELP = `usage: pksim explore FILE|NAME [--policy P] [--bound K] [--max-runs N] [--check LIST] [--json]
 
@@ -19,14 +21,17 @@ and prints, for each one violated, a schedule that replays it with 'pksim run --
   --policy P          design (default scoped:relaxed)
   --bound K           departures from the default schedule per run (default ${DEFAULT_BOUND})
   --max-runs N        stop after N runs (default ${DEFAULT_MAX_RUNS}); the result says it is incomplete
+  --max-total-steps N stop once the runs took N steps in all (default ${DEFAULT_MAX_TOTAL_STEPS})
   --check LIST        invariants (default all): ${INVARIANTS.map((i) => i.name).join(', ')}
-  --store, --warn, --reset-at, --max-steps   as for 'pksim run'
+  --store, --warn, --reset-at, --max-steps, --max-output, --max-source
+                      as for 'pksim run'
   --json              machine-readable output
 
 Invariants:
 ${INVARIANTS.map((i) => `  ${i.name.padEnd(16)} ${i.description}`).join('\n')}
 
-Exit status: 0 no violation, 1 a violation was found, 2 bad input, 3 --max-runs stopped it first.
+Exit status: 0 no violation, 1 a violation was found, 2 bad input, 3 --max-runs or
+--max-total-steps stopped it first, or --max-steps stopped a run.
 `;
 
 function intOr(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
@@ -42,11 +47,14 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       mode: { type: 'string' },
       bound: { type: 'string' },
       'max-runs': { type: 'string' },
+      'max-total-steps': { type: 'string' },
       check: { type: 'string' },
       store: { type: 'string' },
       warn: { type: 'string' },
       'reset-at': { type: 'string' },
       'max-steps': { type: 'string' },
+      'max-output': { type: 'string' },
+      'max-source': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -56,7 +64,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
-  const ir = loadScenario(positionals[0]!);
+  const maxOutput = maxOutputFrom(values);
+  const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   const progress = io.isTTY && !values.json;
   let res: ExploreResult;
   try {
@@ -66,6 +75,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       mode: values.mode,
       bound: intOr('--bound', values.bound, DEFAULT_BOUND, 0, 8),
       maxRuns: intOr('--max-runs', values['max-runs'], DEFAULT_MAX_RUNS, 1, 1e8),
+      maxTotalSteps: intOr('--max-total-steps', values['max-total-steps'], DEFAULT_MAX_TOTAL_STEPS, 1, 1e15),
       check: values.check?.split(',').map((s) => s.trim()).filter(Boolean),
       onProgress: progress ? (runs, pending) => io.err(`\r${runs} runs, ${pending} queued`.padEnd(40)) : undefined,
     });
@@ -74,18 +84,31 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     throw e;
   }
   if (progress) io.err('\r'.padEnd(41) + '\r');
-  if (values.json) io.out(JSON.stringify(res) + '\n');
-  else io.out(formatExplore(res, positionals[0]!));
-  if (!res.complete) {
-    io.err(`pksim explore: stopped at --max-runs ${res.runs} before covering every schedule with ${res.bound} departure(s); raise --max-runs or lower --bound\n`);
+  const out = new BoundedOut(io, maxOutput);
+  if (values.json) writeJson(out, res);
+  else out.write(formatExplore(res, positionals[0]!));
+  out.flush();
+  if (out.over) {
+    io.err(`pksim explore: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+    return EXIT_LIMIT;
+  }
+  if (res.stoppedBy !== null) {
+    io.err(`pksim explore: ${stopMessage(res)}\n`);
     return res.violations.length ? EXIT_FAIL : EXIT_LIMIT;
   }
   return res.violations.length ? EXIT_FAIL : 0;
 }
 
+function stopMessage(r: ExploreResult): string {
+  if (r.stoppedBy === 'max-steps') return `run ${r.runs} stopped at ${limitHint(r.limited!.stop)}; the exploration stopped there`;
+  const which = r.stoppedBy === 'max-runs' ? `--max-runs ${r.runs}` : `--max-total-steps (${r.totalSteps} steps in ${r.runs} runs)`;
+  const opt = r.stoppedBy === 'max-runs' ? '--max-runs' : '--max-total-steps';
+  return `stopped at ${which} before covering every schedule with ${r.bound} departure(s); raise ${opt} or lower --bound`;
+}
+
 export function formatExplore(r: ExploreResult, arg: string): string {
   const out: string[] = [];
-  out.push(`explore ${r.scenario} under ${r.policy}: ${r.runs} runs, every schedule with up to ${r.bound} departure(s) from the default${r.complete ? '' : ' (INCOMPLETE: --max-runs reached)'}`);
+  out.push(`explore ${r.scenario} under ${r.policy}: ${r.runs} runs, every schedule with up to ${r.bound} departure(s) from the default${r.stoppedBy ? ` (INCOMPLETE: --${r.stoppedBy} reached)` : ''}`);
   out.push('');
   out.push(`${r.outcomes.length} distinct outcome(s):`);
   const cols = ['legitBroken', 'legitWarned', 'legitSilent', 'straysCaught', 'straysWarned', 'straysMissed', 'oopses', 'leaks'] as const;
@@ -96,6 +119,11 @@ export function formatExplore(r: ExploreResult, arg: string): string {
     ).trimEnd(),
   );
   out.push('');
+  if (r.limited) {
+    out.push(`INCOMPLETE: run ${r.runs} stopped at ${r.limited.stop} before the scenario ended (its outcome is partial), and the exploration with it`);
+    out.push(`  replay: pksim run ${arg} --policy ${r.policy} --schedule ${r.limited.schedule.join(',') || "''"}`);
+    out.push('');
+  }
   out.push(`largest exposure: ${r.maxExposure.exposure} page x tick (schedule ${r.maxExposure.schedule.join(',') || '(default)'})`);
   out.push('');
   if (r.violations.length === 0) out.push(`no violation of: ${r.checked.join(', ')}`);

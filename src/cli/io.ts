@@ -7,11 +7,18 @@ export interface CliIO {
   isTTY: boolean;
 }
 
-// A closed pipe (pksim ... | head) ends the output quietly, as for any Unix tool.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
+/**
+ * For the CLI entry only (bin/pksim.js; importing a module installs nothing): a closed pipe
+ * (pksim ... | head) ends the output quietly, as for any Unix tool; any other write error on
+ * standard output (a full disk: pksim list > /dev/full) is one line and exit 2, no stack.
+ */
+export function installStdoutHandler(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`pksim: cannot write standard output: ${e.code ?? e.message}\n`);
+    process.exit(2);
+  });
+}
 
 export const processIO: CliIO = {
   out: (s) => process.stdout.write(s),

@@ -1,24 +1,63 @@
-// --html / --perfetto output files for run and compare.
+// --html / --perfetto output files for run and compare: checked before anything runs (an
+// empty name, the same file twice, an existing file without --force, a missing directory),
+// written after.
 
-import { writeHtmlReport, writePerfetto, ReportExistsError } from '../report/index.js';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { writeHtmlReport, writePerfetto, ReportExistsError, ReportWriteError } from '../report/index.js';
 import type { RunResult } from '../sim/result.js';
-import { UsageError } from './errors.js';
+import { EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
-export async function writeReports(io: CliIO, results: RunResult[], o: { html?: string; perfetto?: string; force?: boolean }): Promise<void> {
+export interface OutputOptions {
+  html?: string;
+  perfetto?: string;
+  force?: boolean;
+}
+
+/** Refuses, before the run, every output the write would refuse after it. */
+export function checkOutputs(o: OutputOptions): void {
+  const named: [string, string][] = [];
+  if (o.html !== undefined) named.push(['--html', o.html]);
+  if (o.perfetto !== undefined) named.push(['--perfetto', o.perfetto]);
+  for (const [opt, path] of named) {
+    if (path === '') throw new UsageError(`${opt}: the file name is empty`);
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      st = null;
+    }
+    if (st?.isDirectory()) throw new UsageError(`${opt}: ${path} is a directory`);
+    if (st && !o.force) throw new UsageError(`${opt}: ${path} already exists (use --force to overwrite it)`);
+    if (!st) {
+      let dir;
+      try {
+        dir = statSync(dirname(path));
+      } catch {
+        dir = null;
+      }
+      if (!dir?.isDirectory()) throw new UsageError(`${opt}: cannot write ${path}: no such directory ${dirname(path)}`);
+    }
+  }
+  if (named.length === 2 && resolve(named[0]![1]) === resolve(named[1]![1])) {
+    throw new UsageError(`--html and --perfetto name the same file ${named[0]![1]}: give each its own`);
+  }
+}
+
+export async function writeReports(io: CliIO, results: RunResult[], o: OutputOptions): Promise<void> {
   try {
-    if (o.html) {
+    if (o.html !== undefined) {
       writeHtmlReport(o.html, results, { force: o.force });
       if (io.isTTY) io.err(`wrote ${o.html}\n`);
     }
-    if (o.perfetto) {
+    if (o.perfetto !== undefined) {
       writePerfetto(o.perfetto, results[0]!, { force: o.force });
       if (io.isTTY) io.err(`wrote ${o.perfetto}\n`);
     }
   } catch (e) {
-    if (e instanceof ReportExistsError) throw new UsageError(e.message);
-    const err = e as NodeJS.ErrnoException;
-    if (typeof err.code === 'string' && err.path) throw new UsageError(`cannot write ${err.path}: ${err.code}`);
+    if (e instanceof ReportExistsError || e instanceof ReportWriteError) throw new UsageError(e.message);
+    if (e instanceof RangeError) throw new UsageError(`the report is larger than one JavaScript string (${e.message}): lower --max-events`, EXIT_LIMIT);
     throw e;
   }
 }

@@ -87,7 +87,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     const pkru = values.pkru === undefined ? 0 : parseRegister('--pkru', values.pkru);
     const key = parseKey(values.key);
     const accessName = values.access ?? 'read';
-    const access = { read: ACC_READ, write: ACC_WRITE, fetch: ACC_FETCH }[accessName];
+    const access = new Map([['read', ACC_READ], ['write', ACC_WRITE], ['fetch', ACC_FETCH]]).get(accessName);
     if (access === undefined) throw new UsageError(`--access: '${accessName}' is not read, write or fetch`);
     const wp = parseBool('--wp', values.wp, true);
     const pks = parseBool('--pks', values.pks, true);

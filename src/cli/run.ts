@@ -1,14 +1,15 @@
 // `pksim run FILE`: one scenario under one design, as a kernel log and a summary.
 
 import { parseArgs } from 'node:util';
-import { loadScenario } from '../scenario/index.js';
+import { loadBounded } from './load.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { PolicyError, designNames, designs, findDesign } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, runOptionsFrom } from './runopts.js';
-import { writeReports } from './outputs.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
+import { BoundedOut, OUTPUT_LIMIT_HINT, logPrefix, writeJson } from './emit.js';
+import { checkOutputs, writeReports } from './outputs.js';
 
 const help = (): string => `usage: pksim run FILE|NAME [--policy P] [--mode M] [options]
 
@@ -35,8 +36,11 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
-  const ir = loadScenario(positionals[0]!);
   const opts = runOptionsFrom(values);
+  const maxOutput = maxOutputFrom(values);
+  const outputs = { html: values.html, perfetto: values.perfetto, force: values.force };
+  checkOutputs(outputs);
+  const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   let result;
   try {
     result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode });
@@ -44,17 +48,29 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     if (e instanceof PolicyError || e instanceof ScheduleError) throw new UsageError(e.message);
     throw e;
   }
-  await writeReports(io, [result], { html: values.html, perfetto: values.perfetto, force: values.force });
-  if (values.json) {
-    io.out(JSON.stringify(result) + '\n');
-  } else {
-    if (!values.quiet) io.out(formatDmesg(result, ir.source));
-    io.out(formatSummary(result));
+  await writeReports(io, [result], outputs);
+  const out = new BoundedOut(io, maxOutput);
+  if (values.json) writeJson(out, result);
+  else {
+    const summary = formatSummary(result);
+    if (!values.quiet) {
+      // The log of the events that fit the output limit: the start of the whole log, exactly.
+      const room = Math.max(0, out.max - summary.length - 200);
+      const n = logPrefix(result, ir.source, room);
+      out.write(formatDmesg(n < result.events.length ? { ...result, events: result.events.slice(0, n) } : result, ir.source));
+      if (n < result.events.length) {
+        out.over = true;
+        out.flush();
+        io.out(`[log cut after ${n} of ${result.events.length} events: the output limit]\n`);
+      }
+    }
+    out.flush();
+    io.out(summary);
   }
+  // Each limit that stopped something has its line.
   const limit = limitHint(result.stop);
-  if (limit) {
-    io.err(`pksim run: stopped at ${limit}\n`);
-    return EXIT_LIMIT;
-  }
+  if (limit) io.err(`pksim run: stopped at ${limit}\n`);
+  if (out.over) io.err(`pksim run: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+  if (limit || out.over) return EXIT_LIMIT;
   return result.expectations.some((x) => !x.ok) ? EXIT_FAIL : 0;
 }

@@ -1,7 +1,9 @@
 // Options shared by `run` and `compare`: how to run a scenario, apart from the policy.
 
 import { UsageError } from './errors.js';
-import type { RunOptions } from '../sim/runner.js';
+import { DEFAULT_MAX_EVENTS, type RunOptions } from '../sim/runner.js';
+import { DEFAULT_MAX_OUTPUT } from './emit.js';
+import { DEFAULT_MAX_SOURCE } from './load.js';
 import type { ResetPoint, WarnDedupe } from '../kernel/machine.js';
 
 export const RUN_OPTIONS = {
@@ -12,6 +14,8 @@ export const RUN_OPTIONS = {
   'reset-at': { type: 'string' },
   'max-steps': { type: 'string' },
   'max-events': { type: 'string' },
+  'max-output': { type: 'string' },
+  'max-source': { type: 'string' },
   json: { type: 'boolean' },
   html: { type: 'string' },
   force: { type: 'boolean' },
@@ -24,7 +28,10 @@ export const RUN_OPTIONS_HELP = `  --seed N            seeded random schedule (p
   --warn once|per-site   fault-handler warning dedupe (default once, like WARN_ONCE)
   --reset-at LIST     kernel-thread reset points: work-item, schedule (default none)
   --max-steps N       stop a run after N steps (default 1000000)
-  --max-events N      stop a run that has recorded N events (default 2000000)
+  --max-events N      stop when the recorded events reach N (default ${DEFAULT_MAX_EVENTS}; for compare
+                      --html, over all its runs: every event is kept for the report)
+  --max-output N      stop printing after N characters of log or JSON (default ${DEFAULT_MAX_OUTPUT})
+  --max-source N      refuse a scenario larger than N bytes (default ${DEFAULT_MAX_SOURCE})
   --json              machine-readable output
   --html OUT.html     write a self-contained HTML timeline
   --force             overwrite existing output files
@@ -59,4 +66,16 @@ export function runOptionsFrom(values: Record<string, string | boolean | undefin
   if (typeof values['max-steps'] === 'string') o.maxSteps = int('--max-steps', values['max-steps'], 1, 1e9);
   if (typeof values['max-events'] === 'string') o.maxEvents = int('--max-events', values['max-events'], 1, 1e9);
   return o;
+}
+
+/** --max-output, or its default. */
+export function maxOutputFrom(values: Record<string, string | boolean | undefined>): number {
+  const v = values['max-output'];
+  return typeof v === 'string' ? int('--max-output', v, 1, 2 ** 40) : DEFAULT_MAX_OUTPUT;
+}
+
+/** --max-source, or its default. */
+export function maxSourceFrom(values: Record<string, string | boolean | undefined>): number {
+  const v = values['max-source'];
+  return typeof v === 'string' ? int('--max-source', v, 1, 2 ** 31 - 1) : DEFAULT_MAX_SOURCE;
 }

@@ -4,4 +4,4 @@ export { renderHtml, renderHtmlFromModel, escapeHtml, jsonForScript, type HtmlOp
 export { toPerfetto, type ChromeTrace, type TraceEvent } from './perfetto.js';
 export { buildViewModel, type ViewModel, type RunView, type MarkerView } from './model.js';
 export { buildTimeline, keyBands, markerType, runLabel, type Timeline } from './timeline.js';
-export { writeHtmlReport, writePerfetto, writeReportFile, ReportExistsError, type WriteOptions } from './write.js';
+export { writeHtmlReport, writePerfetto, writeReportFile, perfettoChunks, ReportExistsError, ReportWriteError, type WriteOptions, type WriteFs } from './write.js';

@@ -46,7 +46,10 @@ export interface MarkerView {
 }
 
 export interface RunView {
+  /** The design, as the CLI names it (policyLabel). */
   label: string;
+  /** What the policy switch and the summary columns show: the label, with the scenario when several. */
+  choice: string;
   scenario: string;
   file: string;
   policy: string;
@@ -148,6 +151,7 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
   });
   return {
     label: runLabel(r),
+    choice: runLabel(r),
     scenario: r.scenario,
     file: r.file,
     policy: r.policy,
@@ -195,7 +199,7 @@ export function buildViewModel(
     return buildRunView(r, idx);
   });
   const names = [...new Set(results.map((r) => r.scenario))];
-  // A compare over several files: the switch names the scenario too.
-  if (names.length > 1) for (const run of runs) run.label = `${run.scenario} · ${run.label}`;
+  // A compare over several files: the switch names the scenario too (label stays the policy).
+  if (names.length > 1) for (const run of runs) run.choice = `${run.scenario} · ${run.label}`;
   return { version: 1, title: title ?? (names.join(', ') || 'pksim'), runs, sources };
 }

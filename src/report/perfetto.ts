@@ -2,7 +2,9 @@
 // for the machine, one thread track per CPU with nested B/E slices for the context frames,
 // instant events for faults, warnings, pardons, oopses, strays and mappings, and a counter
 // track per CPU with the number of declared keys open (read/write and read-only).
-// One tick is one microsecond; events within a tick are spread over it (see timeline.ts).
+// One tick is one microsecond and timestamps are whole microseconds (the timeline's spread of
+// events within a tick, k/n, is float noise in JSON: 7.7780000000000005); events of one tick
+// share its timestamp and keep their order, which trace viewers respect for equal times.
 
 import { X86_32_CAVEAT } from '../arch/arch.js';
 import type { PksimEvent } from '../kernel/events.js';
@@ -31,6 +33,8 @@ export interface ChromeTrace {
 
 const PID = 1;
 const tidOf = (cpu: number): number => cpu + 1;
+/** Timeline time (tick + k/n) to the tick's microsecond. */
+const us = (t: number): number => Math.floor(t);
 
 /** Slices in nesting order: a child never outlives its parent, E events come before later B. */
 function sliceEvents(cpu: number, spans: Span[]): TraceEvent[] {
@@ -39,7 +43,7 @@ function sliceEvents(cpu: number, spans: Span[]): TraceEvent[] {
   const stack: { end: number; name: string; kind: string }[] = [];
   const endTop = (): void => {
     const top = stack.pop()!;
-    out.push({ name: top.name, cat: top.kind, ph: 'E', ts: top.end, pid: PID, tid: tidOf(cpu) });
+    out.push({ name: top.name, cat: top.kind, ph: 'E', ts: us(top.end), pid: PID, tid: tidOf(cpu) });
   };
   for (const s of sorted) {
     while (stack.length && stack[stack.length - 1]!.end <= s.start) endTop();
@@ -49,7 +53,7 @@ function sliceEvents(cpu: number, spans: Span[]): TraceEvent[] {
       name: s.name,
       cat: s.kind,
       ph: 'B',
-      ts: s.start,
+      ts: us(s.start),
       pid: PID,
       tid: tidOf(cpu),
       args: { kind: s.kind, ctx: s.ctx, depth: s.depth },
@@ -127,7 +131,7 @@ export function toPerfetto(result: RunResult): ChromeTrace {
       cat: t,
       ph: 'i',
       s: 't',
-      ts: tl.times[i]!,
+      ts: us(tl.times[i]!),
       pid: PID,
       tid: tidOf(e.cpu),
       args: instantArgs(e, e.tick, tl.pkrsAt[i]!, eventKey(e, pageKeys)),
@@ -147,7 +151,7 @@ export function toPerfetto(result: RunResult): ChromeTrace {
       const sig = `${rw}/${ro}`;
       if (sig === last) continue;
       last = sig;
-      counters.push({ name: `CPU ${cpu} open keys`, ph: 'C', ts: s.start, pid: PID, tid: tidOf(cpu), args: { rw, readonly: ro } });
+      counters.push({ name: `CPU ${cpu} open keys`, ph: 'C', ts: us(s.start), pid: PID, tid: tidOf(cpu), args: { rw, readonly: ro } });
     }
   });
   for (const tr of tracks) tr.sort((a, b) => a.ts - b.ts); // stable: keeps B/E order at equal ts

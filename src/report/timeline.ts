@@ -10,6 +10,7 @@
 import type { FrameKind, PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
 import { rightsOf } from '../arch/x86/pkrs.js';
+import { parsePolicy, policyLabel } from '../policy/index.js';
 
 export type AccessClass = 'local' | 'handoff' | 'stray';
 /** Optional field the oracle adds to access events. */
@@ -24,9 +25,13 @@ export function resultSource(r: RunResult): string | undefined {
   return typeof s === 'string' ? s : undefined;
 }
 
+/** The design as the CLI names it (policyLabel): `abandon`, not `abandon:relaxed`. */
 export function runLabel(r: RunResult): string {
-  if (!r.mode || r.policy.includes(':')) return r.policy;
-  return `${r.policy}:${r.mode}`;
+  try {
+    return policyLabel(parsePolicy(r.policy, r.policy.includes(':') ? undefined : (r.mode ?? undefined)));
+  } catch {
+    return r.policy; // a hand-made result with a name the CLI does not know: shown as given
+  }
 }
 
 export interface Span {

@@ -22,8 +22,8 @@ export const MAX_VALUE = 2 ** 31 - 1;
 
 export const METRICS = METRIC_NAMES;
 
-/** `expect oops` and friends, as ir.ts documents them. */
-export const SHORTHANDS: Record<string, [string, CmpOp, number]> = {
+/** `expect oops` and friends, as ir.ts documents them. Maps: user text is never an object key. */
+export const SHORTHANDS: ReadonlyMap<string, [string, CmpOp, number]> = new Map<string, [string, CmpOp, number]>(Object.entries({
   oops: ['oopses', '>=', 1],
   no_oops: ['oopses', '==', 0],
   warning: ['warnings', '>=', 1],
@@ -31,16 +31,16 @@ export const SHORTHANDS: Record<string, [string, CmpOp, number]> = {
   no_fault: ['faults', '==', 0],
   panic: ['panics', '>=', 1],
   completes: ['finished', '==', 1],
-};
+} as Record<string, [string, CmpOp, number]>));
 
-const CONTEXT_KIND: Record<string, ContextKind> = {
+const CONTEXT_KIND = new Map<string, ContextKind>(Object.entries({
   task: 'user',
   kthread: 'kthread',
   worker: 'worker',
   softirq: 'softirq',
   hardirq: 'hardirq',
   nmi: 'nmi',
-};
+} as Record<string, ContextKind>));
 const KEY_DEFAULTS = new Set(['noaccess', 'readonly', 'rw']);
 
 class TooMany {}
@@ -182,7 +182,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         add('context', d.name, ir.contexts.length);
         ir.contexts.push({
           name: K.s[d.name],
-          kind: CONTEXT_KIND[K.s[d.kw]]!,
+          kind: CONTEXT_KIND.get(K.s[d.kw])!,
           cpu: 0,
           trigger: { type: 'start' },
           vars: [],
@@ -292,10 +292,10 @@ function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expe
   const text = joinTokens(scope.toks, d.from, d.to);
   const base = { policy, loc: loc(scope.file, K, d.kw), text };
   const m = K.s[d.metric];
-  const short = SHORTHANDS[m];
+  const short = SHORTHANDS.get(m);
   if (short && d.op === null) return { ...base, metric: short[0], op: short[1], value: short[2] };
   if (!(METRICS as readonly string[]).includes(m)) {
-    const s = suggest(m, [...METRICS, ...Object.keys(SHORTHANDS)]);
+    const s = suggest(m, [...METRICS, ...SHORTHANDS.keys()]);
     error(d.metric, `unknown metric '${m}'${s ? `; did you mean '${s}'?` : ''}`);
   } else if (d.op === null || d.value === null) {
     error(d.metric, `expected a comparison after '${m}', e.g. expect ${m} == 0`);

@@ -175,9 +175,9 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
 
   const call = (st: CallStmt) => {
     const fname = K.s[st.name];
-    const sig = STATEMENTS[fname];
+    const sig = STATEMENTS.get(fname);
     if (!sig) {
-      const s = suggest(fname, Object.keys(STATEMENTS));
+      const s = suggest(fname, STATEMENTS.keys());
       scope.error(st.name, `unknown statement '${fname}'${s ? `; did you mean '${s}'?` : ''}`);
       return;
     }

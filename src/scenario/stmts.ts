@@ -47,7 +47,8 @@ const sig = (op: Opcode, args: ArgKind[], required = args.length, dst: StmtSig['
   defaultArg: args.includes('off') ? 0 : args.includes('rights') ? RIGHT_READ | RIGHT_WRITE : -1,
 });
 
-export const STATEMENTS: Record<string, StmtSig> = {
+// A Map, not an object literal: a statement named `constructor` or `__proto__` must be unknown.
+export const STATEMENTS: ReadonlyMap<string, StmtSig> = new Map(Object.entries({
   // kmap()'s address is also page_address(): a caller may ignore the result.
   kmap: sig('kmap', ['page'], 1, 'may'),
   kunmap: sig('kunmap', ['page']),
@@ -83,16 +84,27 @@ export const STATEMENTS: Record<string, StmtSig> = {
   memcpy_to_page: { ...sig('write', ['page', 'off'], 1), expand: 'write' },
   memcpy_from_page: { ...sig('read', ['page', 'off'], 1), expand: 'read' },
   nop: sig('nop', []),
-};
+} satisfies Record<string, StmtSig>));
 
 /** Largest byte offset into a page. */
 export const PAGE_SIZE = 4096;
 
-/** Closest statement name, for "did you mean". */
+/** "Did you mean" looks at names up to this long, and at this many names at most. */
+export const SUGGEST_MAX_LEN = 64;
+export const SUGGEST_MAX_NAMES = 1000;
+
+/**
+ * Closest name, for "did you mean". Bounded (edit distance is quadratic in length): two similar
+ * 20 KB names took 7 s; a typo is in a name a person types, so longer ones get no suggestion.
+ */
 export function suggest(word: string, names: Iterable<string>): string | null {
+  if (word.length > SUGGEST_MAX_LEN) return null;
   let best: string | null = null;
   let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
+  let seen = 0;
   for (const n of names) {
+    if (++seen > SUGGEST_MAX_NAMES) break;
+    if (n.length > SUGGEST_MAX_LEN) continue;
     const d = distance(word, n, bestD);
     if (d < bestD) {
       bestD = d;

@@ -40,7 +40,9 @@ export interface RunOptions {
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;
-export const DEFAULT_MAX_EVENTS = 2_000_000;
+// About 1.5 KB of peak memory per recorded event (the event, the log or report built from it):
+// 250,000 keep a run, its log, its JSON or its report well under 1 GB (README, Resource limits).
+export const DEFAULT_MAX_EVENTS = 250_000;
 export { ScheduleError };
 
 /** For a run stopped at a resource limit: which limit, and the option that raises it. */
@@ -144,6 +146,14 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
     metrics.sampleTick(m, oracle);
     m.tick++;
     if (onStep) onStep(m, oracle);
+  }
+  // A schedule longer than the run is a wrong replay (another scenario, another design): say so
+  // rather than ignore the rest. A run a limit stopped has not reached the rest: no error.
+  const unused = sched.firstUnused();
+  if (unused >= 0 && !stop.startsWith('limit:')) {
+    throw new ScheduleError(
+      `schedule entry ${unused + 1} is ${opts.schedule![unused]}, but the run ended (${stop}) after ${unused} choice point(s): entries ${unused + 1}..${opts.schedule!.length} were never used`,
+    );
   }
   // Everything ran to the end, except tasks an oops killed.
   if (stop === 'done' && m.tasks.some((t) => t.state === 'dead')) stop = 'killed';

@@ -50,11 +50,29 @@ function toArray(a: Uint16Array, n: number): number[] {
   return out;
 }
 
-const IRQ_PRIO: Record<string, number> = { nmi: 0, hardirq: 1, softirq: 2 };
+// Interrupt kinds in delivery priority order: an NMI before a hardirq before a softirq.
+const K_NMI = 0;
+const K_HARDIRQ = 1;
+const K_SOFTIRQ = 2;
+const NKINDS = 3;
+
+function irqKind(kind: string): number {
+  return kind === 'nmi' ? K_NMI : kind === 'hardirq' ? K_HARDIRQ : K_SOFTIRQ;
+}
 
 export class Scheduler {
-  /** Per CPU: raised interrupt contexts (scenario context indices), in raise order. */
-  readonly pending: number[][];
+  /**
+   * Pending interrupts, as the kernel keeps them: one pending bit per interrupt (the softirq
+   * bitmap, one bit per IRQ line), so an interrupt raised while pending stays pending once.
+   * Per CPU and kind, the pending ones form a FIFO in raise order (linked through `nextPending`):
+   * raising and delivering are O(1) and nothing grows, however often an interrupt is raised.
+   */
+  private readonly isPending: Uint8Array;
+  private readonly nextPending: Int32Array;
+  private readonly head: Int32Array;
+  private readonly tail: Int32Array;
+  private readonly kindOf: Uint8Array;
+  private nPending = 0;
   /** The choices made at every step that had more than one action, and how many it offered. */
   private readonly log = new ChoiceLog();
   /** Task of each scenario task context (null for interrupt contexts). */
@@ -73,9 +91,14 @@ export class Scheduler {
     private readonly rng: Rng | null,
     private readonly schedule: number[] | null,
   ) {
-    this.pending = Array.from({ length: m.cpus.length }, () => []);
-    this.fired = new Uint8Array(ir.contexts.length);
-    this.acts = new Int32Array(m.cpus.length * 3 + ir.contexts.length + 1);
+    const n = ir.contexts.length;
+    this.isPending = new Uint8Array(n);
+    this.nextPending = new Int32Array(n).fill(-1);
+    this.head = new Int32Array(m.cpus.length * NKINDS).fill(-1);
+    this.tail = new Int32Array(m.cpus.length * NKINDS).fill(-1);
+    this.kindOf = Uint8Array.from(ir.contexts, (d) => irqKind(d.kind));
+    this.fired = new Uint8Array(n);
+    this.acts = new Int32Array(m.cpus.length * 3 + n + 1);
     this.timed = ir.contexts.flatMap((d, i) => (d.trigger.type === 'tick' ? [i] : []));
     this.anyTime = ir.contexts.flatMap((d, i) => (d.trigger.type === 'any' ? [i] : []));
     this.taskOf = ir.contexts.map((d, i) => {
@@ -102,8 +125,15 @@ export class Scheduler {
     }
   }
 
+  /** Marks an interrupt pending on its CPU; raised again while pending, it stays pending once. */
   raise(decl: number): void {
-    this.pending[this.ir.contexts[decl]!.cpu]!.push(decl);
+    if (this.isPending[decl]) return;
+    this.isPending[decl] = 1;
+    this.nPending++;
+    const q = this.ir.contexts[decl]!.cpu * NKINDS + this.kindOf[decl]!;
+    if (this.tail[q]! < 0) this.head[q] = decl;
+    else this.nextPending[this.tail[q]!] = decl;
+    this.tail[q] = decl;
   }
 
   /** FIRE: an `at any` interrupt is raised now. */
@@ -112,32 +142,28 @@ export class Scheduler {
     this.raise(decl);
   }
 
-  /** Index into pending[cpu] of the interrupt that can be delivered now, or -1. */
+  /** The pending interrupt that can be delivered on a CPU now (a scenario context), or -1. */
   deliverable(cpu: number): number {
-    const q = this.pending[cpu]!;
-    if (q.length === 0) return -1;
+    if (this.nPending === 0) return -1;
     const c = this.m.cpus[cpu]!;
-    const topKind = c.frames[c.frames.length - 1]!.kind;
-    let best = -1;
-    let bestPrio = 9;
-    for (let i = 0; i < q.length; i++) {
-      const kind = this.ir.contexts[q[i]!]!.kind;
-      const prio = IRQ_PRIO[kind]!;
-      let ok: boolean;
-      if (kind === 'nmi') ok = topKind !== 'nmi';
-      else if (kind === 'hardirq') ok = !c.irqsOff;
-      else ok = !c.irqsOff && c.frames.length === 1; // softirqs run from task level
-      if (ok && prio < bestPrio) {
-        best = i;
-        bestPrio = prio;
-      }
-    }
-    return best;
+    const q = cpu * NKINDS;
+    if (this.head[q + K_NMI]! >= 0 && c.frames[c.frames.length - 1]!.kind !== 'nmi') return this.head[q + K_NMI]!;
+    if (c.irqsOff) return -1;
+    if (this.head[q + K_HARDIRQ]! >= 0) return this.head[q + K_HARDIRQ]!;
+    if (this.head[q + K_SOFTIRQ]! >= 0 && c.frames.length === 1) return this.head[q + K_SOFTIRQ]!; // softirqs run from task level
+    return -1;
   }
 
+  /** Takes the interrupt deliverable on a CPU off its queue; it can be raised again from now on. */
   takePending(cpu: number): number {
-    const i = this.deliverable(cpu);
-    return this.pending[cpu]!.splice(i, 1)[0]!;
+    const decl = this.deliverable(cpu);
+    const q = cpu * NKINDS + this.kindOf[decl]!;
+    this.head[q] = this.nextPending[decl]!;
+    if (this.head[q]! < 0) this.tail[q] = -1;
+    this.nextPending[decl] = -1;
+    this.isPending[decl] = 0;
+    this.nPending--;
+    return decl;
   }
 
   /** Another runnable task on the CPU, in round-robin order after the current one. */
@@ -215,6 +241,11 @@ export class Scheduler {
     return firstRun;
   }
 
+  /** The first entry of the explicit schedule never used (its index), or -1 when all were. */
+  firstUnused(): number {
+    return this.schedule && this.si < this.schedule.length ? this.si : -1;
+  }
+
   /** The choices made, in order: passing them back as a schedule replays the run. */
   get taken(): number[] {
     return this.log.choices();
@@ -232,7 +263,8 @@ export class Scheduler {
         if (t.workQueue.length > 0 || execOf(t.ctx).work >= 0) return false;
       } else if (t.state === 'runnable' || t.state === 'blocked') return false;
     }
-    for (let c = 0; c < this.m.cpus.length; c++) if (this.pending[c]!.length > 0 || this.m.cpus[c]!.frames.length > 1) return false;
+    if (this.nPending > 0) return false;
+    for (let c = 0; c < this.m.cpus.length; c++) if (this.m.cpus[c]!.frames.length > 1) return false;
     return true;
   }
 

@@ -72,6 +72,27 @@ describe('explore', () => {
     const r = explore(ir, { policy: 'none', bound: 3, maxRuns: 3 });
     expect(r.runs).toBe(3);
     expect(r.complete).toBe(false);
+    expect(r.stoppedBy).toBe('max-runs');
+  });
+
+  it('long runs under the default --max-runs took minutes (20,000 runs x 400k steps); --max-total-steps bounds the time', () => {
+    const long = compileScenario('cpus 2\ntask a cpu 0 {\n  repeat 5000 { nop() }\n}\ntask b cpu 1 {\n  repeat 5000 { nop() }\n}\n', 'long.pks');
+    const t0 = performance.now();
+    const r = explore(long, { policy: 'none', maxTotalSteps: 200_000 });
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(r.stoppedBy).toBe('max-total-steps');
+    expect(r.complete).toBe(false);
+    expect(r.totalSteps).toBeGreaterThanOrEqual(200_000);
+    expect(r.totalSteps).toBeLessThan(200_000 + 20_001); // stops after the run that crossed it
+  });
+
+  it('queued runs share their parent run\'s choices: the same runs as copying each prefix', () => {
+    const long = compileScenario('cpus 2\ntask a cpu 0 {\n  repeat 30 { nop() }\n}\ntask b cpu 1 {\n  repeat 30 { nop() }\n}\n', 'long.pks');
+    const r = explore(long, { policy: 'none', bound: 2 });
+    expect(r.complete).toBe(true);
+    // 1 default run, one run per other choice at each of its choice points, and so on.
+    expect(r.runs).toBe(7566); // as many as when every queued prefix was a copy
+    expect(r.outcomes).toHaveLength(1);
   });
 });
 

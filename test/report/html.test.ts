@@ -123,6 +123,22 @@ describe('renderHtml', () => {
     expect(model.runs.map((r) => r.label)).toEqual(['scoped:relaxed', 'global']);
   });
 
+  it('compare header mixed scenario and policy ("policy async_handoff_softirq · none"): label is the policy, choice adds the scenario', () => {
+    const other = { ...handoffGlobal(), scenario: 'other' };
+    const model = buildViewModel([handoffScopedRelaxed(), other]);
+    expect(model.runs.map((r) => r.label)).toEqual(['scoped:relaxed', 'global']);
+    expect(model.runs.map((r) => r.choice)).toEqual(['async_handoff_fixture · scoped:relaxed', 'other · global']);
+    const one = buildViewModel([handoffScopedRelaxed(), handoffGlobal()]);
+    expect(one.runs.map((r) => r.choice)).toEqual(['scoped:relaxed', 'global']);
+  });
+
+  it('labels a design as the CLI does: abandon, not abandon:relaxed', () => {
+    for (const [policy, mode, want] of [['abandon', 'relaxed', 'abandon'], ['exception', 'relaxed', 'exception'], ['abandon:strict', 'strict', 'abandon:strict'], ['scoped', 'relaxed', 'scoped:relaxed'], ['none', null, 'none']] as const) {
+      const r = { ...handoffGlobal(), policy, mode };
+      expect(buildViewModel([r]).runs[0]!.label, policy).toBe(want);
+    }
+  });
+
   it('stays under 2 MB for a long run (20k+ events)', () => {
     const big = repeatRun(handoffScopedRelaxed(), 600);
     expect(big.events.length).toBeGreaterThan(20000);

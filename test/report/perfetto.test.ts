@@ -64,9 +64,20 @@ describe('toPerfetto on the hand-made handoff runs', () => {
     const c = byPh(toPerfetto(handoffScopedRelaxed()).traceEvents, 'C').filter((e) => e.name === 'CPU 1 open keys');
     expect(c.map((e) => e.args?.rw)).toEqual([0, 1, 0]);
     // Softirq entered at tick 4, pardoned at tick 5, left at tick 10.
-    expect(c[1]!.ts).toBeGreaterThan(5);
-    expect(c[1]!.ts).toBeLessThan(6);
-    expect(c[2]!.ts).toBeGreaterThan(10);
+    expect(c[1]!.ts).toBe(5);
+    expect(c[2]!.ts).toBe(10);
+  });
+
+  it('timestamps are whole microseconds, one per tick: no float noise such as 7.7780000000000005', () => {
+    for (const make of [handoffScopedRelaxed, handoffGlobal]) {
+      const r = make();
+      const evs = toPerfetto(r).traceEvents;
+      for (const e of evs) expect(Number.isInteger(e.ts), `${e.name} ts ${e.ts}`).toBe(true);
+      expect(JSON.stringify(evs)).not.toMatch(/"ts":\d+\.\d/);
+      // Instants sit at their event's tick.
+      const faults = byPh(evs, 'i').filter((e) => e.cat === 'fault').map((e) => e.ts).sort((a, b) => a - b);
+      expect(faults).toEqual(r.events.filter((e) => e.type === 'fault').map((e) => e.tick));
+    }
   });
 
   it('counter tracks show the global enable on both CPUs from kmap to kunmap (global)', () => {

@@ -20,6 +20,7 @@ export function traceProblems(trace: unknown): string[] {
     if (typeof e.name !== 'string' || e.name === '') out.push(`${where}: name missing`);
     if (typeof e.ph !== 'string' || !PHASES.has(e.ph)) out.push(`${where}: bad ph`);
     if (typeof e.ts !== 'number' || !Number.isFinite(e.ts) || e.ts < 0) out.push(`${where}: bad ts`);
+    else if (!Number.isInteger(e.ts)) out.push(`${where}: ts ${e.ts} is not a whole microsecond (one tick)`);
     if (!Number.isInteger(e.pid)) out.push(`${where}: bad pid`);
     if (!Number.isInteger(e.tid)) out.push(`${where}: bad tid`);
     const track = `${String(e.pid)}:${String(e.tid)}`;

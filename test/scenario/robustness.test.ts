@@ -33,6 +33,9 @@ const TOKENS = [
   'write', 'send', 'recv', 'grant_access', 'READ', 'WRITE', 'p', 'buf', 'bio', 'scoped', 'oopses',
   '0', '1', '2', '15', '99999999999999999999', '0x10', '0x', '1a', '{', '}', '(', ')', ',', '=', '==',
   '>=', '|', ':', ';', '\n', '\n', '\n', ' ', '//', '#', '/*', '*/', '@', '"', '\t', '\r\n', 'é', '💥',
+  // Issue 8: names that are properties of Object.prototype, huge names, unicode.
+  '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'no_oops', 'completes',
+  'x'.repeat(3000), `${'x'.repeat(2999)}y`, 'ключ', '名前', '\u200b', '\ufeff', '\u0000',
 ];
 
 describe('robustness', () => {
@@ -72,6 +75,17 @@ describe('robustness', () => {
         check(s);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('survives nested repeat blocks of object property names', () => {
+    const name = fc.constantFrom('__proto__', 'constructor', 'toString', 'valueOf', 'nop', 'write', 'x'.repeat(2000));
+    fc.assert(
+      fc.property(fc.nat(40), name, name, (depth, stmt, arg) => {
+        const body = `${'repeat 2 {\n'.repeat(depth)}${stmt}(${arg})\n${'}\n'.repeat(depth)}`;
+        check(`page ${arg}\ntask ${stmt} cpu 0 {\n${body}}\nexpect ${stmt}\nexpect scoped ${arg} == 1\n`);
+      }),
+      { numRuns: 300 },
     );
   });
 
