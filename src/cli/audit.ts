@@ -8,6 +8,7 @@ import { applyEdits, unifiedDiff } from '../analysis/audit/fix.js';
 import { formatJson, formatSarif, formatSummary, formatText } from '../analysis/audit/format.js';
 import { defaultJobs, runAudit } from '../analysis/audit/run.js';
 import { auditBase } from '../analysis/audit/prefilter.js';
+import { AuditError } from '../analysis/audit/errors.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -78,7 +79,14 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
         if (done === total) io.err('\r\x1b[K');
       }
     : undefined;
-  const res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(onProgress ? { onProgress } : {}) });
+  let res;
+  try {
+    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(onProgress ? { onProgress } : {}) });
+  } catch (e) {
+    // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
+    if (e instanceof AuditError) throw new UsageError(e.message);
+    throw e;
+  }
 
   if (values.fix) {
     const absOf = new Map<string, string>();
@@ -100,7 +108,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       if (values.write) writeFileSync(abs, updated);
     }
     if (!values.write) io.out(diff);
-    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : "; apply with 'patch -p1' in ${positionals.length > 1 ? auditBase(positionals) : 'the PATH given'}"}\n`);
+    const where = positionals.length > 1 ? auditBase(positionals) : 'the PATH given';
+    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${where}`}\n`);
     return 0;
   }
   if (format === 'json') io.out(formatJson(res));

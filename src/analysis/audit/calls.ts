@@ -119,7 +119,9 @@ interface Wrapper {
   argTemplate: string;
 }
 
-const CALL_IN_TEXT = /\b(kmap_local_page|kmap_local_folio|kmap_atomic|kmap|kunmap_local|kunmap_atomic|kunmap)\s*\(/g;
+// Not after `->` or `.`: `(o)->func->kmap(o)` calls a struct member that happens to be
+// named kmap, not the kernel function.
+const CALL_IN_TEXT = /(?<!(?:->|\.)\s*)\b(kmap_local_page|kmap_local_folio|kmap_atomic|kmap|kunmap_local|kunmap_atomic|kunmap)\s*\(/g;
 
 function escapeRe(s: string): string {
   return s.replace(/[^\w]/g, '\\$&');

@@ -8,6 +8,7 @@ import { analyseFile } from './classify.js';
 import { parseC } from './parse.js';
 import { collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
 import { summarise } from './summary.js';
+export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
 function empty(file: string, parsed: boolean): FileResult {
@@ -37,7 +38,7 @@ export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult>
   }
 }
 
-/** Audit the given paths. Paths that do not exist raise a UsageError. */
+/** Audit the given paths. Paths that do not exist or cannot be read raise an AuditError (AUD001..AUD003). */
 export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
   const inputs = collectFiles(paths);

@@ -164,3 +164,12 @@ describe('macros and parse errors', () => {
     expect(f.findings.some((x) => x.kind === 'error-region' && x.line === s.line)).toBe(true);
   });
 });
+
+describe('what counts as a call of kmap()', () => {
+  it('a struct member named kmap ((o)->func->kmap(o), o->ops.kmap(o)) is not a site; only the real kmap() is', async () => {
+    const f = await auditFixture('member_kmap.c');
+    expect(f.calls).toEqual({ kmap: 1, kunmap: 1 });
+    expect(f.sites).toHaveLength(1);
+    expect(f.sites[0]).toMatchObject({ call: 'kmap', line: 39, class: 'local', function: 'demo_obj_copy' });
+  });
+});
