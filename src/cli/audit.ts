@@ -34,6 +34,9 @@ options:
   --write      with --fix: also rewrite the files in place
   --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
   --summary    text format: only the summary table
+  --callees F  callee data adding to the built-in list: lines 'sync NAME: why',
+               'async NAME: why', 'consume NAME(field,...): why', NAME may be a*/
+               *b pattern or ->member for indirect calls; # starts a comment
 
 Paths in the output are relative to the PATH given (to their common directory for several). Exit status: 0 when the audit ran
 (findings are reported, not failures), 2 for bad usage or unreadable input.
@@ -51,6 +54,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       write: { type: 'boolean' },
       all: { type: 'boolean' },
       summary: { type: 'boolean' },
+      callees: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -81,7 +85,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     : undefined;
   let res;
   try {
-    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(onProgress ? { onProgress } : {}) });
+    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
     if (e instanceof AuditError) throw new UsageError(e.message);

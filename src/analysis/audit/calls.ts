@@ -3,6 +3,7 @@
 
 import type { Node, Tree } from 'web-tree-sitter';
 import { isAuditedCall, type CallName } from './types.js';
+import type { Callees } from './callees.js';
 
 export interface VarInfo {
   name: string;
@@ -40,6 +41,8 @@ export interface MacroSite {
 
 export interface FileModel {
   tree: Tree;
+  /** What is known about callees outside the file (set by the driver; built-in list when absent). */
+  callees?: Callees;
   source: string;
   fns: FnInfo[];
   fnByName: Map<string, FnInfo>;

@@ -8,6 +8,8 @@ import { analyseFile } from './classify.js';
 import { parseC } from './parse.js';
 import { collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
 import { summarise } from './summary.js';
+import { makeCallees, type Callees } from './callees.js';
+import { AuditError } from './errors.js';
 export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
@@ -15,8 +17,21 @@ function empty(file: string, parsed: boolean): FileResult {
   return { file, parsed, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
 }
 
+/** What every file's analysis needs besides the file: sent to the workers as plain JSON. */
+export interface FileOpts {
+  fix: boolean;
+  callees?: { file: string; text: string };
+}
+
+let calleesCache: { key: string; c: Callees } | null = null;
+function calleesFor(o: FileOpts): Callees {
+  const key = o.callees ? o.callees.file + '\0' + o.callees.text : '';
+  if (calleesCache?.key !== key) calleesCache = { key, c: makeCallees(o.callees) };
+  return calleesCache.c;
+}
+
 /** Analyse one file; never throws (a file that cannot be read or parsed gets `error`). */
-export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult> {
+export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> {
   let buf: Buffer;
   try {
     buf = readFileSync(f.abs);
@@ -29,7 +44,7 @@ export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult>
   try {
     const tree = await parseC(text);
     try {
-      return analyseFile(f.rel, text, tree, { fix });
+      return analyseFile(f.rel, text, tree, { fix: o.fix, callees: calleesFor(o) });
     } finally {
       tree.delete();
     }
@@ -42,17 +57,27 @@ export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult>
 export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
   const inputs = collectFiles(paths);
-  const fix = Boolean(opts.fix);
+  const fo: FileOpts = { fix: Boolean(opts.fix) };
+  if (opts.calleesFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.calleesFile, 'utf8');
+    } catch (e) {
+      throw new AuditError('AUD004', `${opts.calleesFile}: cannot read callee data (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    fo.callees = { file: opts.calleesFile, text };
+    calleesFor(fo); // malformed data is reported here, once, not by every worker
+  }
   const jobs = Math.max(1, Math.min(opts.jobs, inputs.length || 1));
   let results: FileResult[];
   if (jobs === 1) {
     results = [];
     for (const f of inputs) {
-      results.push(await auditFile(f, fix));
+      results.push(await auditFile(f, fo));
       opts.onProgress?.(results.length, inputs.length);
     }
   } else {
-    results = await runPool(inputs, jobs, fix, opts.onProgress);
+    results = await runPool(inputs, jobs, fo, opts.onProgress);
   }
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -75,7 +100,7 @@ function makeWorker(): Worker {
   return new Worker(new URL('./worker.js', import.meta.url));
 }
 
-async function runPool(inputs: InputFile[], jobs: number, fix: boolean, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
+async function runPool(inputs: InputFile[], jobs: number, fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
   const BATCH = 24;
   const results: FileResult[] = new Array(inputs.length);
   let next = 0;
@@ -92,7 +117,7 @@ async function runPool(inputs: InputFile[], jobs: number, fix: boolean, onProgre
         batchStart = next;
         const batch = inputs.slice(next, next + BATCH);
         next += batch.length;
-        w.postMessage({ files: batch, fix });
+        w.postMessage({ files: batch, opts: fo });
       };
       w.on('message', (m: { results: FileResult[] }) => {
         m.results.forEach((r, k) => (results[batchStart + k] = r));

@@ -101,6 +101,8 @@ export interface AuditOptions {
   onProgress?: (done: number, total: number) => void;
   /** Collect fix edits (costs a little more work). */
   fix?: boolean;
+  /** A callee data file adding to or overriding the built-in list (see callees.ts). */
+  calleesFile?: string;
 }
 
 export interface AuditSummary {

@@ -120,6 +120,13 @@ describe('errors', () => {
     expect((await run([])).err).toMatch(/^pksim audit: expected at least one PATH/);
     expect((await run([FIXTURES, '--bogus'])).code).toBe(2);
   });
+  it('--callees with a missing or malformed file: one line naming the file, exit 2', async () => {
+    const r = await run([FIXTURES + 'user_callees.c', '--callees', '/no/such/callees.txt']);
+    expect(r).toEqual({ code: 2, out: '', err: 'pksim audit: /no/such/callees.txt: cannot read callee data (ENOENT)\n' });
+    const b = await run([FIXTURES + 'user_callees.c', '--callees', FIXTURES + 'bad_callees.txt']);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/^pksim audit: .*bad_callees\.txt:3: expected [^\n]*\n$/);
+  });
   it('--help', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
