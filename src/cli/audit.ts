@@ -34,6 +34,8 @@ options:
   --write      with --fix: also rewrite the files in place
   --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
   --summary    text format: only the summary table
+  --no-tree    per-file mode: do not look at the other files of a subsystem for callers,
+               put helpers and header helpers (faster on a single file)
   --callees F  callee data adding to the built-in list: lines 'sync NAME: why',
                'async NAME: why', 'consume NAME(field,...): why', NAME may be a*/
                *b pattern or ->member for indirect calls; # starts a comment
@@ -55,6 +57,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       all: { type: 'boolean' },
       summary: { type: 'boolean' },
       callees: { type: 'string' },
+      'no-tree': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -85,7 +88,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     : undefined;
   let res;
   try {
-    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), ...(onProgress ? { onProgress } : {}) });
+    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
     if (e instanceof AuditError) throw new UsageError(e.message);

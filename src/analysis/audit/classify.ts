@@ -6,7 +6,7 @@ import { buildModel, posOf, type CallInfo, type FnInfo } from './calls.js';
 import { traceValue, type EscapeReport } from './escape.js';
 import { enclosingLoop, firstError, inErrorRegion, norm, stripWrappers } from './parse.js';
 import { analysePaths, type PathEvent, type PathReport } from './paths.js';
-import { checkHelperPair, type HandBack, type Scope, type ScopeFile } from './helpers.js';
+import { checkHelperPair, putHelpers, putReleases, type HandBack, type PutHelper, type Scope, type ScopeFile } from './helpers.js';
 import { planFixes } from './fix.js';
 import type { Callees } from './callees.js';
 import type { FileResult, Finding, Site, UnmapRef } from './types.js';
@@ -81,6 +81,11 @@ function loopAlias(at: Node, v: string): string | null {
 function loopStores(at: Node, v: string): string[] {
   const b = blockOf(at);
   return b ? assignments(b, at).filter((x) => x.r === v && /\[/.test(x.l)).map((x) => x.l) : [];
+}
+
+/** Does this result have a kmap() site that other files of the tree could decide? */
+export function needsTree(r: FileResult): boolean {
+  return r.sites.some((s) => s.call === 'kmap' && s.class !== 'local' && s.function !== null);
 }
 
 export interface AnalyseOpts {
@@ -251,6 +256,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     res.sites.push({ file: rel, ...p, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
   }
   res.sites.unshift(...works.map((w) => w.site));
+  if (!opts.others && needsTree(res)) res.defs = model.fns.map((f) => f.name);
   // Planning is cheap and tells each local site whether --fix can convert it; the edits
   // themselves are only kept when asked for.
   const fixes = planFixes(model, works, pathReports);
@@ -270,6 +276,10 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
  */
 function pageHandedBack(fn: FnInfo, arg: string): { line: number; hand: HandBack; what: string } | null {
   const a = norm(arg);
+  // kmap(*p = page): mapped and handed back through out-parameter p in one expression.
+  const inline = /^\*(\w+)=(\w+)$/.exec(a);
+  const ip = inline ? fn.params.findIndex((q) => q.name === inline[1]) : -1;
+  if (ip >= 0) return { line: 0, hand: { kind: 'out', param: ip }, what: `*${inline![1]}` };
   const base = /^(\w+)(?:->\w+)*$/.exec(a)?.[1];
   if (!base) return null;
   for (const x of [a, base]) {
@@ -284,6 +294,28 @@ function pageHandedBack(fn: FnInfo, arg: string): { line: number; hand: HandBack
       const p = fn.params.findIndex((q) => q.name === l.namedChild(0)?.text);
       if (p >= 0) return { line: e.startPosition.row + 1, hand: { kind: 'out', param: p }, what: x };
     }
+  }
+  return null;
+}
+
+/** Calls in fn of a put helper in scope that releases the page mapped as `arg`. */
+function putCallsFor(scope: Scope, fn: FnInfo, arg: string): { node: Node; put: PutHelper }[] {
+  const want = norm(arg);
+  const out: { node: Node; put: PutHelper }[] = [];
+  const model = scope.files[0]!.model;
+  for (const p of putHelpers(scope, fn.name)) {
+    for (const n of model.callsTo(p.name)) if (model.fnOf(n)?.node.id === fn.node.id && putReleases(p, n) === want) out.push({ node: n, put: p });
+  }
+  return out;
+}
+
+/** The line of a `return f(..., v, ...)` whose expression mentions a variable holding the address. */
+function derivedReturn(fn: FnInfo, vars: string[]): number | null {
+  if (!vars.length) return null;
+  const re = new RegExp(`\\b(?:${vars.join('|')})\\b`);
+  for (const r of fn.body.descendantsOfType('return_statement')) {
+    const v = r?.namedChild(0);
+    if (r && v && v.type === 'call_expression' && re.test(v.text)) return r.startPosition.row + 1;
   }
   return null;
 }
@@ -376,8 +408,30 @@ function classifyKmap(
   } else if (handedPage) {
     const h = pair(handedPage.hand);
     s.class = h.class;
-    R.push(`the page '${s.arg}' is handed back to the caller still mapped (${handedPage.what}, line ${handedPage.line})`);
+    R.push(`the page '${s.arg}' is handed back to the caller still mapped (${handedPage.what}, line ${handedPage.line || s.line})`);
     if (partial) R.push(`kunmap() only on the paths at ${lines(unmapLines)}, e.g. error paths`);
+    R.push(...h.reasons);
+  } else if (!s.unmaps.length && putCallsFor(scope, fn, s.arg).length) {
+    // Released by a put helper (kunmap() + put_page()) called here, maybe defined in a header.
+    const pc = putCallsFor(scope, fn, s.arg);
+    const events = new Map<number, PathEvent>([[w.call.node.id, { kind: 'map', site: 0 }], ...pc.map((x) => [x.node.id, { kind: 'unmap', sites: [0] }] as [number, PathEvent])]);
+    const page = norm(s.arg);
+    const still = analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map()).liveAtReturn.get(0) ?? [];
+    const who = [...new Set(pc.map((x) => `${x.put.where} ${x.put.name}()`))].join(', ');
+    s.fixable = false;
+    s.fixNote = `released by put helper ${pc[0]!.put.name}(): convert the helper and its callers together`;
+    if (!still.length) {
+      s.class = 'local';
+      R.push(`the mapping stays in ${fn.name}() and is released on every path by put helper ${who} unmaps it (${lines(pc.map((x) => x.node.startPosition.row + 1))})`);
+    } else {
+      s.class = 'unclear';
+      R.push(`released by put helper ${who} unmaps it (${lines(pc.map((x) => x.node.startPosition.row + 1))}), but the walk sees the mapping live at the return on ${lines(still)}`);
+    }
+  } else if (!s.unmaps.length && derivedReturn(fn, w.esc.vars)) {
+    // `return get_entry(..., kaddr)`: a pointer into the mapping goes back to the caller.
+    const h = pair({ kind: 'return' });
+    s.class = h.class;
+    R.push(`a pointer derived from the address is returned to the caller (line ${derivedReturn(fn, w.esc.vars)})`);
     R.push(...h.reasons);
   } else if (!s.unmaps.length) {
     const e = elsewhere();

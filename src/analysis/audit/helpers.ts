@@ -33,7 +33,9 @@ export interface Scope {
 
 export interface PutHelper {
   name: string;
-  where: string; // file:line of its kunmap()
+  where: string; // file:line of its kunmap() (or of its call of another put helper)
+  param: number; // the parameter it releases
+  unmaps: string; // what it kunmap()s, with $ for that parameter: `$->b_page`, `$`
 }
 
 interface Caller {
@@ -44,17 +46,42 @@ interface Caller {
 
 const line = (n: Node) => n.startPosition.row + 1;
 
-/** Functions (and static inline helpers in headers) that kunmap() something derived from a parameter. */
+/**
+ * Functions (and static inline helpers in headers) that kunmap() something derived from a
+ * parameter, and functions that pass a parameter on to one of those (minix_delete_entry()
+ * ends in dir_put_page()).
+ */
 export function putHelpers(scope: Scope, getter: string): PutHelper[] {
   const out: PutHelper[] = [];
   for (const f of scope.files) {
     for (const c of f.model.calls) {
       if (c.name !== 'kunmap' || !c.fn || c.fn.name === getter || out.some((p) => p.name === c.fn!.name)) continue;
-      const params = c.fn.params.map((p) => p.name);
-      if (params.some((p) => new RegExp(`\\b${p}\\b`).test(c.argText))) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}` });
+      const i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
+      if (i >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$') });
+    }
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const p of [...out]) {
+      for (const f of scope.files) {
+        for (const n of f.model.callsTo(p.name)) {
+          const fn = f.model.fnOf(n);
+          const a = argAt(n, p.param);
+          if (!fn || fn.name === getter || out.some((x) => x.name === fn.name) || a?.type !== 'identifier') continue;
+          // A user of the pair (it also gets or maps) is not itself a put helper.
+          if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === fn.node.id) || f.model.calls.some((x) => x.fn === fn && x.name.startsWith('kmap'))) continue;
+          const i = fn.params.findIndex((q) => q.name === a.text);
+          if (i >= 0) out.push({ name: fn.name, where: `${f.rel}:${line(n)}`, param: i, unmaps: p.unmaps });
+        }
+      }
     }
   }
   return out;
+}
+
+/** What a call of a put helper releases: `qnx6_put_page(page)` -> `page`. */
+export function putReleases(p: PutHelper, call: Node): string | null {
+  const a = argAt(call, p.param);
+  return a ? p.unmaps.replace(/\$/g, a.text.replace(/\s+/g, '')) : null;
 }
 
 function callersOf(scope: Scope, getter: FnInfo): Caller[] {
@@ -105,7 +132,8 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
   for (const { n, fn: c, file } of callers) {
     const m = file.model;
     const at = file.rel === scope.files[0]!.rel ? `${c.name}()` : `${file.rel}:${line(n)} ${c.name}()`;
-    const putCalls = [...putNames].flatMap((p) => m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id));
+    // The caller may also kunmap() the page it got directly (minix/sysv rename).
+    const putCalls = [...putNames, 'kunmap'].flatMap((p) => m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id));
     const errVars = new Set<string>();
     const guards = new Map<string, number[]>();
     if (how.kind === 'return') {
@@ -119,7 +147,7 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
       const r = esc.facts.find((f) => f.verdict === 'returned');
       if (r) {
         // A chain of getters (find_entry() calling get_page()): check the outer getter's callers.
-        const outer = depth > 0 && !putCalls.length ? checkHelperPair(scope, c, { kind: 'return' }, depth - 1, puts) : null;
+        const outer = depth > 0 ? checkHelperPair(scope, c, { kind: 'return' }, depth - 1, puts) : null;
         if (outer?.class === 'local') good.push(`${c.name}() (itself a getter whose callers all put)`);
         else if (outer?.class === 'global') {
           global = true;

@@ -292,6 +292,9 @@ function failureTest(cond: Node, errVars: Set<string> = new Set()): { name: stri
       const parts = t.split(op).map((x) => failureTest({ text: x } as Node, errVars));
       const n0 = parts[0]?.name;
       if (n0 && parts.every((x) => x && x.name === n0 && x.failWhenTrue === failWhenTrue)) return { name: n0, failWhenTrue };
+      // `len && !buf` true implies !buf; `buf || x` false implies !buf: one conjunct decides.
+      const one = parts.find((x) => x && x.failWhenTrue === !failWhenTrue);
+      if (one) return one;
       return null;
     }
   }

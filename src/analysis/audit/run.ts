@@ -10,6 +10,7 @@ import { collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
 import { summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
 import { AuditError } from './errors.js';
+import { treePass } from './tree.js';
 export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
@@ -79,6 +80,13 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
   } else {
     results = await runPool(inputs, jobs, fo, opts.onProgress);
   }
+  if (opts.tree !== false) {
+    const pending = results.map((r, i) => ({ input: inputs[i]!, result: r, defs: r.defs ?? [] })).filter((p) => p.result.defs);
+    const again = await treePass(pending, inputs, { fix: fo.fix, callees: calleesFor(fo) });
+    const at = new Map(results.map((r, i) => [r, i]));
+    pending.forEach((p, k) => (results[at.get(p.result)!] = again[k]!));
+  }
+  for (const r of results) delete r.defs;
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const summary = summarise(inputs.length, results, performance.now() - t0);

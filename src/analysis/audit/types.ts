@@ -93,6 +93,8 @@ export interface FileResult {
   fixes: { site: number; edits: Edit[] }[];
   /** Set when the file could not be read or parsed at all. */
   error?: string;
+  /** Functions defined in the file, when a site needs the whole-tree pass (not in the output). */
+  defs?: string[];
 }
 
 export interface AuditOptions {
@@ -103,6 +105,8 @@ export interface AuditOptions {
   fix?: boolean;
   /** A callee data file adding to or overriding the built-in list (see callees.ts). */
   calleesFile?: string;
+  /** Whole-tree pass over each undecided file's subsystem (default true; --no-tree turns it off). */
+  tree?: boolean;
 }
 
 export interface AuditSummary {
