@@ -32,6 +32,8 @@ options:
   --fix        print a unified diff converting the local sites whose conversion is
                mechanical; apply it with 'patch -p1' inside PATH. Files are not changed.
   --write      with --fix: also rewrite the files in place
+  --atomic     with --fix: also convert kmap_atomic() sites to kmap_local_page(), adding
+               pagefault_disable()/preempt_disable() where the code relies on them
   --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
   --summary    text format: only the summary table
   --no-tree    per-file mode: do not look at the other files of a subsystem for callers,
@@ -58,6 +60,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       summary: { type: 'boolean' },
       callees: { type: 'string' },
       'no-tree': { type: 'boolean' },
+      atomic: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,6 +78,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     jobs = Number(values.jobs);
   }
   if (values.write && !values.fix) throw new UsageError('--write only makes sense with --fix');
+  if (values.atomic && !values.fix) throw new UsageError('--atomic only makes sense with --fix');
 
   let lastDraw = 0;
   const onProgress = io.isTTY
@@ -88,7 +92,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     : undefined;
   let res;
   try {
-    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], ...(onProgress ? { onProgress } : {}) });
+    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
     if (e instanceof AuditError) throw new UsageError(e.message);
@@ -99,6 +103,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     const absOf = new Map<string, string>();
     for (const f of res.inputs) if (!absOf.has(f.rel)) absOf.set(f.rel, f.abs);
     let sites = 0;
+    let atomics = 0;
     let files = 0;
     let diff = '';
     for (const f of res.files) {
@@ -112,11 +117,13 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       diff += d;
       files++;
       sites += f.sites.filter((s) => s.fixable).length;
+      atomics += f.sites.filter((s) => s.atomic?.convertible).length;
       if (values.write) writeFileSync(abs, updated);
     }
     if (!values.write) io.out(diff);
     const where = positionals.length > 1 ? auditBase(positionals) : 'the PATH given';
-    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${where}`}\n`);
+    const what = values.atomic ? `${sites} kmap() and ${atomics} kmap_atomic() site(s)` : `${sites} kmap() site(s)`;
+    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${what} in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${where}`}\n`);
     return 0;
   }
   if (format === 'json') io.out(formatJson(res));

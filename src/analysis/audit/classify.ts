@@ -8,6 +8,7 @@ import { enclosingLoop, firstError, inErrorRegion, norm, stripWrappers } from '.
 import { analysePaths, type PathEvent, type PathReport } from './paths.js';
 import { checkHelperPair, putHelpers, putReleases, type HandBack, type PutHelper, type Scope, type ScopeFile } from './helpers.js';
 import { planFixes } from './fix.js';
+import { analyseAtomic } from './atomic.js';
 import type { Callees } from './callees.js';
 import type { FileResult, Finding, Site, UnmapRef } from './types.js';
 
@@ -90,6 +91,7 @@ export function needsTree(r: FileResult): boolean {
 
 export interface AnalyseOpts {
   fix?: boolean;
+  atomic?: boolean;
   callees?: Callees;
   /** Whole-tree mode: the other files of the subsystem, for callers and put helpers. */
   others?: ScopeFile[];
@@ -260,7 +262,8 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   // Planning is cheap and tells each local site whether --fix can convert it; the edits
   // themselves are only kept when asked for.
   const fixes = planFixes(model, works, pathReports);
-  if (opts.fix) res.fixes = fixes;
+  const atomicFixes = analyseAtomic(model, works, res.findings, Boolean(opts.fix && opts.atomic));
+  if (opts.fix) res.fixes = [...fixes, ...atomicFixes];
   res.sites.sort((a, b) => a.line - b.line || a.column - b.column);
   res.findings.sort((a, b) => a.line - b.line || a.column - b.column);
   // Findings refer to sites by index: re-index after sorting.

@@ -21,6 +21,7 @@ function empty(file: string, parsed: boolean): FileResult {
 /** What every file's analysis needs besides the file: sent to the workers as plain JSON. */
 export interface FileOpts {
   fix: boolean;
+  atomic?: boolean;
   callees?: { file: string; text: string };
 }
 
@@ -45,7 +46,7 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
   try {
     const tree = await parseC(text);
     try {
-      return analyseFile(f.rel, text, tree, { fix: o.fix, callees: calleesFor(o) });
+      return analyseFile(f.rel, text, tree, { fix: o.fix, atomic: Boolean(o.atomic), callees: calleesFor(o) });
     } finally {
       tree.delete();
     }
@@ -58,7 +59,7 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
 export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
   const inputs = collectFiles(paths);
-  const fo: FileOpts = { fix: Boolean(opts.fix) };
+  const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic) };
   if (opts.calleesFile !== undefined) {
     let text: string;
     try {
@@ -82,7 +83,7 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
   }
   if (opts.tree !== false) {
     const pending = results.map((r, i) => ({ input: inputs[i]!, result: r, defs: r.defs ?? [] })).filter((p) => p.result.defs);
-    const again = await treePass(pending, inputs, { fix: fo.fix, callees: calleesFor(fo) });
+    const again = await treePass(pending, inputs, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) });
     const at = new Map(results.map((r, i) => [r, i]));
     pending.forEach((p, k) => (results[at.get(p.result)!] = again[k]!));
   }

@@ -30,7 +30,7 @@ function words(names: string[]): RegExp | null {
  * Re-analyse the pending files with their subsystem in scope. Returns the new results in the
  * order given; a file whose re-analysis fails keeps its first result.
  */
-export async function treePass(pending: { input: InputFile; result: FileResult; defs: string[] }[], inputs: InputFile[], opts: { fix: boolean; callees: Callees }): Promise<FileResult[]> {
+export async function treePass(pending: { input: InputFile; result: FileResult; defs: string[] }[], inputs: InputFile[], opts: { fix: boolean; atomic: boolean; callees: Callees }): Promise<FileResult[]> {
   const cache = new Map<string, Parsed | null>();
   const load = async (f: InputFile): Promise<Parsed | null> => {
     if (cache.has(f.rel)) return cache.get(f.rel)!;
@@ -76,7 +76,7 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
         const text = readFileSync(input.abs, 'utf8');
         const tree = await parseC(text);
         try {
-          out.push(analyseFile(input.rel, text, tree, { fix: opts.fix, callees: opts.callees, others, dir: dir === '.' ? '.' : dir }));
+          out.push(analyseFile(input.rel, text, tree, { fix: opts.fix, atomic: opts.atomic, callees: opts.callees, others, dir: dir === '.' ? '.' : dir }));
         } finally {
           tree.delete();
         }
