@@ -17,6 +17,8 @@ export interface SiteWork {
   call: CallInfo;
   esc: EscapeReport;
   unmapNodes: Node[];
+  /** The class rests on callers or put helpers that other files may hold. */
+  crossFile?: boolean;
 }
 
 function pos(n: Node): { line: number; column: number } {
@@ -84,9 +86,9 @@ function loopStores(at: Node, v: string): string[] {
   return b ? assignments(b, at).filter((x) => x.r === v && /\[/.test(x.l)).map((x) => x.l) : [];
 }
 
-/** Does this result have a kmap() site that other files of the tree could decide? */
-export function needsTree(r: FileResult): boolean {
-  return r.sites.some((s) => s.call === 'kmap' && s.class !== 'local' && s.function !== null);
+/** Does this file have a kmap() site that other files of the tree could decide? */
+function needsTree(works: SiteWork[]): boolean {
+  return works.some((w) => w.crossFile && w.site.class !== 'local');
 }
 
 export interface AnalyseOpts {
@@ -258,7 +260,13 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     res.sites.push({ file: rel, ...p, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
   }
   res.sites.unshift(...works.map((w) => w.site));
-  if (!opts.others && needsTree(res)) res.defs = model.fns.map((f) => f.name);
+  if (!opts.others && needsTree(works)) {
+    // The names other files must mention to matter: the undecided sites' functions and, two
+    // levels up, their callers in this file (getter chains such as find_entry() -> get_page()).
+    const names = new Set(works.filter((w) => w.crossFile && w.call.fn).map((w) => w.call.fn!.name));
+    for (let k = 0; k < 2; k++) for (const n of [...names]) for (const c of model.callsTo(n)) if (model.fnOf(c)) names.add(model.fnOf(c)!.name);
+    res.defs = [...names].sort();
+  }
   // Planning is cheap and tells each local site whether --fix can convert it; the edits
   // themselves are only kept when asked for.
   const fixes = planFixes(model, works, pathReports);
@@ -378,6 +386,7 @@ function classifyKmap(
   if (s.viaMacro) R.push(`kmap() is reached through macro ${s.viaMacro}()`);
   if (s.inErrorRegion) R.push(s.errorLine ? `${fn?.name ?? 'the function'}() does not parse cleanly at line ${s.errorLine}` : 'the call sits in an unparsed (ERROR) region');
   const pair = (hand: HandBack) => {
+    w.crossFile = true;
     const h = checkHelperPair(scope, fn!, hand);
     s.fixable = false;
     s.fixNote = 'get/put helper pair: convert the helpers and their callers by hand';
@@ -443,6 +452,7 @@ function classifyKmap(
       R.push(`not unmapped in ${fn.name}(): kunmap(${e[0]!.argText}) is in ${[...new Set(e.map((u) => u.fn!.name + '()'))].join(', ')} (${lines(e.map((u) => u.node.startPosition.row + 1))}), a different function reached from elsewhere`);
     } else {
       s.class = 'unclear';
+      w.crossFile = true;
       R.push(`no kunmap() of ${s.arg || 'the page'} in ${fn.name}() or elsewhere in this file (missing, or done by another file)`);
     }
   } else if (unc.length) {

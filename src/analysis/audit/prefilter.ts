@@ -4,7 +4,7 @@ import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { AuditError } from './errors.js';
 
-const AUDITED_WORD = /\b(?:kmap|kmap_local_page|kmap_local_folio|kmap_atomic|kunmap|kunmap_local|kunmap_atomic)\b/;
+export const AUDITED_WORD = /\b(?:kmap|kmap_local_page|kmap_local_folio|kmap_atomic|kunmap|kunmap_local|kunmap_atomic)\b/;
 
 /**
  * Only files that mention one of the audited names as a whole word are worth a parse

@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { analyseFile } from './classify.js';
 import { parseC } from './parse.js';
-import { collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
+import { AUDITED_WORD, collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
+import { reduceSource } from './reduce.js';
 import { summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
 import { AuditError } from './errors.js';
@@ -44,7 +45,8 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
   if (!mayContainCalls(buf)) return empty(f.rel, false);
   const text = buf.toString('utf8');
   try {
-    const tree = await parseC(text);
+    // Only the functions that matter are parsed; the others keep their headers.
+    const tree = await parseC(reduceSource(text, AUDITED_WORD));
     try {
       return analyseFile(f.rel, text, tree, { fix: o.fix, atomic: Boolean(o.atomic), callees: calleesFor(o) });
     } finally {

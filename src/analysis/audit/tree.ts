@@ -11,7 +11,8 @@ import type { Callees } from './callees.js';
 import { analyseFile } from './classify.js';
 import type { ScopeFile } from './helpers.js';
 import { parseC } from './parse.js';
-import type { InputFile } from './prefilter.js';
+import { AUDITED_WORD, type InputFile } from './prefilter.js';
+import { reduceSource } from './reduce.js';
 import { subsystemOf } from './summary.js';
 import type { FileResult } from './types.js';
 
@@ -32,12 +33,13 @@ function words(names: string[]): RegExp | null {
  */
 export async function treePass(pending: { input: InputFile; result: FileResult; defs: string[] }[], inputs: InputFile[], opts: { fix: boolean; atomic: boolean; callees: Callees }): Promise<FileResult[]> {
   const cache = new Map<string, Parsed | null>();
+  const seeds = new RegExp(`${AUDITED_WORD.source}|\\b(?:${[...new Set(pending.flatMap((p) => p.defs))].filter((d) => /^\w+$/.test(d)).join('|') || '$^'})\\b`);
   const load = async (f: InputFile): Promise<Parsed | null> => {
     if (cache.has(f.rel)) return cache.get(f.rel)!;
     let p: Parsed | null = null;
     try {
       const text = readFileSync(f.abs, 'utf8');
-      const tree = await parseC(text);
+      const tree = await parseC(reduceSource(text, seeds));
       const model = buildModel(tree, text);
       model.callees = opts.callees;
       p = { text, tree, file: { rel: f.rel, model } };
@@ -47,24 +49,39 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
     cache.set(f.rel, p);
     return p;
   };
+  // One scan per subsystem: each file is read once, for the names of every pending file there.
+  const byDir = new Map<string, number[]>();
+  pending.forEach((p, i) => {
+    const d = subsystemOf(p.input.rel);
+    byDir.set(d, [...(byDir.get(d) ?? []), i]);
+  });
+  const mentions = new Map<number, InputFile[]>();
+  for (const [dir, idxs] of byDir) {
+    const prefix = dir === '.' ? '' : dir + '/';
+    const names = [...new Set(idxs.flatMap((i) => pending[i]!.defs).concat('kunmap'))].filter((x) => /^\w+$/.test(x));
+    const res = idxs.map((i) => words([...pending[i]!.defs, 'kunmap']));
+    for (const f of inputs) {
+      if (!f.rel.startsWith(prefix)) continue;
+      let buf: Buffer;
+      try {
+        buf = readFileSync(f.abs);
+      } catch {
+        continue;
+      }
+      // Bytes first: most files of a subsystem never name the pending files' functions.
+      if (!names.some((d) => buf.includes(d))) continue;
+      const text = buf.toString('latin1');
+      idxs.forEach((i, k) => {
+        if (f.rel !== pending[i]!.input.rel && res[k]?.test(text)) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+      });
+    }
+  }
   const out: FileResult[] = [];
   try {
-    for (const { input, result, defs } of pending) {
+    for (const [i, { input, result }] of pending.entries()) {
       const dir = subsystemOf(input.rel);
-      const prefix = dir === '.' ? '' : dir + '/';
-      const re = words([...defs, 'kunmap']);
       const others: ScopeFile[] = [];
-      for (const f of inputs) {
-        if (f.rel === input.rel || !f.rel.startsWith(prefix)) continue;
-        let buf: Buffer;
-        try {
-          buf = readFileSync(f.abs);
-        } catch {
-          continue;
-        }
-        // Bytes first: most files of a subsystem never name the pending file's functions.
-        if (!re || !defs.concat('kunmap').some((d) => buf.includes(d))) continue;
-        if (!re.test(buf.toString('latin1'))) continue;
+      for (const f of mentions.get(i) ?? []) {
         const p = await load(f);
         if (p) others.push(p.file);
       }
@@ -74,9 +91,9 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
       }
       try {
         const text = readFileSync(input.abs, 'utf8');
-        const tree = await parseC(text);
+        const tree = await parseC(reduceSource(text, AUDITED_WORD));
         try {
-          out.push(analyseFile(input.rel, text, tree, { fix: opts.fix, atomic: opts.atomic, callees: opts.callees, others, dir: dir === '.' ? '.' : dir }));
+          out.push(analyseFile(input.rel, text, tree, { fix: opts.fix, atomic: opts.atomic, callees: opts.callees, others, dir }));
         } finally {
           tree.delete();
         }
