@@ -183,7 +183,8 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
       continue;
     }
     const events = new Map<number, PathEvent>([[n.id, { kind: 'map', site: 0 }]]);
-    for (const p of putCalls) events.set(p.id, { kind: 'unmap', sites: [0] });
+    // A struct holds one mapping at a time: its put releases it however often it was refilled.
+    for (const p of putCalls) events.set(p.id, { kind: 'unmap', sites: [0], ...(how.kind === 'struct' ? { all: true } : {}) });
     for (const v of errVars) guards.set(v, [0]);
     const live = analysePaths(c.body, events, guards, errVars).liveAtReturn.get(0) ?? [];
     if (live.length) bad.push(`caller ${at} does not call ${putList}() on the path returning at line ${live.join(', ')}`);
