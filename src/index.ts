@@ -28,6 +28,7 @@ export { renderHtml, toPerfetto, writeHtmlReport, writePerfetto } from './report
 
 // The kmap() audit.
 export { runAudit } from './analysis/audit/run.js';
+export { AuditError, type AuditErrorCode } from './analysis/audit/errors.js';
 export type { AuditOptions, Site, SiteClass, Finding } from './analysis/audit/types.js';
 
 // The command line, for embedding.

@@ -8,6 +8,7 @@ import { applyEdits, unifiedDiff } from '../analysis/audit/fix.js';
 import { formatJson, formatSarif, formatSummary, formatText } from '../analysis/audit/format.js';
 import { defaultJobs, runAudit } from '../analysis/audit/run.js';
 import { auditBase } from '../analysis/audit/prefilter.js';
+import { AuditError } from '../analysis/audit/errors.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -31,8 +32,15 @@ options:
   --fix        print a unified diff converting the local sites whose conversion is
                mechanical; apply it with 'patch -p1' inside PATH. Files are not changed.
   --write      with --fix: also rewrite the files in place
+  --atomic     with --fix: also convert kmap_atomic() sites to kmap_local_page(), adding
+               pagefault_disable()/preempt_disable() where the code relies on them
   --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
   --summary    text format: only the summary table
+  --no-tree    per-file mode: do not look at the other files of a subsystem for callers,
+               put helpers and header helpers (faster on a single file)
+  --callees F  callee data adding to the built-in list: lines 'sync NAME: why',
+               'async NAME: why', 'consume NAME(field,...): why', NAME may be a*/
+               *b pattern or ->member for indirect calls; # starts a comment
 
 Paths in the output are relative to the PATH given (to their common directory for several). Exit status: 0 when the audit ran
 (findings are reported, not failures), 2 for bad usage or unreadable input.
@@ -50,6 +58,9 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       write: { type: 'boolean' },
       all: { type: 'boolean' },
       summary: { type: 'boolean' },
+      callees: { type: 'string' },
+      'no-tree': { type: 'boolean' },
+      atomic: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +78,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     jobs = Number(values.jobs);
   }
   if (values.write && !values.fix) throw new UsageError('--write only makes sense with --fix');
+  if (values.atomic && !values.fix) throw new UsageError('--atomic only makes sense with --fix');
 
   let lastDraw = 0;
   const onProgress = io.isTTY
@@ -78,12 +90,20 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
         if (done === total) io.err('\r\x1b[K');
       }
     : undefined;
-  const res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(onProgress ? { onProgress } : {}) });
+  let res;
+  try {
+    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(onProgress ? { onProgress } : {}) });
+  } catch (e) {
+    // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
+    if (e instanceof AuditError) throw new UsageError(e.message);
+    throw e;
+  }
 
   if (values.fix) {
     const absOf = new Map<string, string>();
     for (const f of res.inputs) if (!absOf.has(f.rel)) absOf.set(f.rel, f.abs);
     let sites = 0;
+    let atomics = 0;
     let files = 0;
     let diff = '';
     for (const f of res.files) {
@@ -97,10 +117,13 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       diff += d;
       files++;
       sites += f.sites.filter((s) => s.fixable).length;
+      atomics += f.sites.filter((s) => s.atomic?.convertible).length;
       if (values.write) writeFileSync(abs, updated);
     }
     if (!values.write) io.out(diff);
-    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : "; apply with 'patch -p1' in ${positionals.length > 1 ? auditBase(positionals) : 'the PATH given'}"}\n`);
+    const where = positionals.length > 1 ? auditBase(positionals) : 'the PATH given';
+    const what = values.atomic ? `${sites} kmap() and ${atomics} kmap_atomic() site(s)` : `${sites} kmap() site(s)`;
+    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${what} in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${where}`}\n`);
     return 0;
   }
   if (format === 'json') io.out(formatJson(res));

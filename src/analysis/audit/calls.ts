@@ -3,6 +3,7 @@
 
 import type { Node, Tree } from 'web-tree-sitter';
 import { isAuditedCall, type CallName } from './types.js';
+import type { Callees } from './callees.js';
 
 export interface VarInfo {
   name: string;
@@ -40,6 +41,8 @@ export interface MacroSite {
 
 export interface FileModel {
   tree: Tree;
+  /** What is known about callees outside the file (set by the driver; built-in list when absent). */
+  callees?: Callees;
   source: string;
   fns: FnInfo[];
   fnByName: Map<string, FnInfo>;
@@ -119,7 +122,9 @@ interface Wrapper {
   argTemplate: string;
 }
 
-const CALL_IN_TEXT = /\b(kmap_local_page|kmap_local_folio|kmap_atomic|kmap|kunmap_local|kunmap_atomic|kunmap)\s*\(/g;
+// Not after `->` or `.`: `(o)->func->kmap(o)` calls a struct member that happens to be
+// named kmap, not the kernel function.
+const CALL_IN_TEXT = /(?<!(?:->|\.)\s*)\b(kmap_local_page|kmap_local_folio|kmap_atomic|kmap|kunmap_local|kunmap_atomic|kunmap)\s*\(/g;
 
 function escapeRe(s: string): string {
   return s.replace(/[^\w]/g, '\\$&');

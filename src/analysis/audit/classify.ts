@@ -2,12 +2,14 @@
 // follow the addresses, and give every kmap() site a class with reasons.
 
 import type { Node, Tree } from 'web-tree-sitter';
-import { buildModel, posOf, type CallInfo, type FileModel, type FnInfo } from './calls.js';
+import { buildModel, posOf, type CallInfo, type FnInfo } from './calls.js';
 import { traceValue, type EscapeReport } from './escape.js';
 import { enclosingLoop, firstError, inErrorRegion, norm, stripWrappers } from './parse.js';
 import { analysePaths, type PathEvent, type PathReport } from './paths.js';
-import { checkHelperPair } from './helpers.js';
+import { checkHelperPair, putHelpers, putReleases, type HandBack, type PutHelper, type Scope, type ScopeFile } from './helpers.js';
 import { planFixes } from './fix.js';
+import { analyseAtomic } from './atomic.js';
+import type { Callees } from './callees.js';
 import type { FileResult, Finding, Site, UnmapRef } from './types.js';
 
 export interface SiteWork {
@@ -15,6 +17,8 @@ export interface SiteWork {
   call: CallInfo;
   esc: EscapeReport;
   unmapNodes: Node[];
+  /** The class rests on callers or put helpers that other files may hold. */
+  crossFile?: boolean;
 }
 
 function pos(n: Node): { line: number; column: number } {
@@ -50,8 +54,56 @@ function pageAliases(fn: FnInfo | null, arg: string): Set<string> {
   return out;
 }
 
-export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix?: boolean } = {}): FileResult {
+/** The innermost loop body (or function body) around a node. */
+function blockOf(n: Node): Node | null {
+  let last: Node | null = null;
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'compound_statement') last = p;
+    if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement' || p.type === 'function_definition') return p.childForFieldName('body') ?? last;
+  }
+  return last;
+}
+
+function assignments(block: Node, before: Node): { l: string; r: string }[] {
+  const out: { l: string; r: string }[] = [];
+  for (const a of block.descendantsOfType('assignment_expression')) {
+    if (!a || a.startIndex >= before.startIndex || a.childForFieldName('operator')?.text !== '=') continue;
+    out.push({ l: norm(a.childForFieldName('left')!.text), r: norm(stripWrappers(a.childForFieldName('right')!).text) });
+  }
+  return out;
+}
+
+/** `v = E` last assigned before `at` in the same loop body: E, when it is an array element. */
+function loopAlias(at: Node, v: string): string | null {
+  const b = blockOf(at);
+  const last = b ? assignments(b, at).filter((x) => x.l === v).pop() : undefined;
+  return last && /\[/.test(last.r) ? last.r : null;
+}
+
+/** `E = v` before `kmap(v)` in the same loop body: the array elements that hold the page. */
+function loopStores(at: Node, v: string): string[] {
+  const b = blockOf(at);
+  return b ? assignments(b, at).filter((x) => x.r === v && /\[/.test(x.l)).map((x) => x.l) : [];
+}
+
+/** Does this file have a kmap() site that other files of the tree could decide? */
+function needsTree(works: SiteWork[]): boolean {
+  return works.some((w) => w.crossFile && w.site.class !== 'local');
+}
+
+export interface AnalyseOpts {
+  fix?: boolean;
+  atomic?: boolean;
+  callees?: Callees;
+  /** Whole-tree mode: the other files of the subsystem, for callers and put helpers. */
+  others?: ScopeFile[];
+  dir?: string;
+}
+
+export function analyseFile(rel: string, source: string, tree: Tree, opts: AnalyseOpts = {}): FileResult {
   const model = buildModel(tree, source);
+  if (opts.callees) model.callees = opts.callees;
+  const scope: Scope = { files: [{ rel, model }, ...(opts.others ?? [])], tree: Boolean(opts.others), dir: opts.dir ?? '.' };
   const res: FileResult = { file: rel, parsed: true, hasErrors: tree.rootNode.hasError, sites: [], findings: [], calls: {}, fixes: [] };
   for (const c of model.calls) res.calls[c.name] = (res.calls[c.name] ?? 0) + 1;
   const works: SiteWork[] = [];
@@ -95,7 +147,17 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
     const base = addrBase(u.arg, u.argText);
     let matched: number[] = [];
     if (u.name === 'kunmap') {
-      matched = here.filter((i) => works[i]!.site.call === 'kmap' && pageAliases(u.fn, works[i]!.site.arg).has(argN));
+      // `pg = pages[i]; kunmap(pg);` in an exit loop releases what `kmap(pages[i])` mapped.
+      const via = /^\w+$/.test(argN) ? loopAlias(u.node, argN) : null;
+      matched = via
+        ? here.filter((i) => {
+            const w = works[i]!;
+            if (w.site.call !== 'kmap') return false;
+            const a = norm(w.site.arg);
+            const held = [loopAlias(w.call.node, a), ...loopStores(w.call.node, a)].filter((x): x is string => !!x);
+            return a === via || held.includes(via) || (a === argN && !held.length);
+          })
+        : here.filter((i) => works[i]!.site.call === 'kmap' && pageAliases(u.fn, works[i]!.site.arg).has(argN));
       const viaAddr = pageOfAddr(u.argText);
       if (!matched.length && viaAddr) matched = here.filter((i) => works[i]!.site.call === 'kmap' && works[i]!.esc.vars.includes(viaAddr.replace(/[+-].*$/, '')));
       if (!matched.length) {
@@ -141,7 +203,9 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
     const guards = new Map<string, number[]>();
     for (const i of idxs) {
       const page = norm(works[i]!.site.arg);
-      const names = /^\w+$/.test(page) ? [...works[i]!.esc.vars, page] : works[i]!.esc.vars;
+      // `if (ppages) kunmap(*ppages);`: a NULL holder means nothing was mapped through it.
+      const holder = /^\*?(\w+)(?:->\w+)*$/.exec(page)?.[1];
+      const names = holder ? [...works[i]!.esc.vars, holder] : works[i]!.esc.vars;
       for (const v of names) guards.set(v, [...(guards.get(v) ?? []), i]);
     }
     pathReports.set(fn, analysePaths(fn.body, events, guards));
@@ -184,7 +248,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
       s.reasons = [s.reason];
       continue;
     }
-    classifyKmap(model, w, works, pathReports, unmatchedKunmaps, finding);
+    classifyKmap(scope, w, works, pathReports, unmatchedKunmaps, finding);
   }
 
   // Calls inside macro bodies that are not simple wrappers.
@@ -196,10 +260,18 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
     res.sites.push({ file: rel, ...p, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
   }
   res.sites.unshift(...works.map((w) => w.site));
+  if (!opts.others && needsTree(works)) {
+    // The names other files must mention to matter: the undecided sites' functions and, two
+    // levels up, their callers in this file (getter chains such as find_entry() -> get_page()).
+    const names = new Set(works.filter((w) => w.crossFile && w.call.fn).map((w) => w.call.fn!.name));
+    for (let k = 0; k < 2; k++) for (const n of [...names]) for (const c of model.callsTo(n)) if (model.fnOf(c)) names.add(model.fnOf(c)!.name);
+    res.defs = [...names].sort();
+  }
   // Planning is cheap and tells each local site whether --fix can convert it; the edits
   // themselves are only kept when asked for.
   const fixes = planFixes(model, works, pathReports);
-  if (opts.fix) res.fixes = fixes;
+  const atomicFixes = analyseAtomic(model, works, res.findings, Boolean(opts.fix && opts.atomic));
+  if (opts.fix) res.fixes = [...fixes, ...atomicFixes];
   res.sites.sort((a, b) => a.line - b.line || a.column - b.column);
   res.findings.sort((a, b) => a.line - b.line || a.column - b.column);
   // Findings refer to sites by index: re-index after sorting.
@@ -209,20 +281,52 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
   return res;
 }
 
-/** A get helper that maps a page and returns the page itself (or stores it through an out-parameter): the line. */
-function pageHandedBack(fn: FnInfo, arg: string): number | null {
+/**
+ * A get helper that maps a page and hands back the page itself, or the object holding it
+ * (`kmap(bh->b_page); ... *bhp = bh;`): through its return value or an out-parameter.
+ */
+function pageHandedBack(fn: FnInfo, arg: string): { line: number; hand: HandBack; what: string } | null {
   const a = norm(arg);
-  if (!/^\w+$/.test(a)) return null;
+  // kmap(*p = page): mapped and handed back through out-parameter p in one expression.
+  const inline = /^\*(\w+)=(\w+)$/.exec(a);
+  const ip = inline ? fn.params.findIndex((q) => q.name === inline[1]) : -1;
+  if (ip >= 0) return { line: 0, hand: { kind: 'out', param: ip }, what: `*${inline![1]}` };
+  const base = /^(\w+)(?:->\w+)*$/.exec(a)?.[1];
+  if (!base) return null;
+  for (const x of [a, base]) {
+    for (const r of fn.body.descendantsOfType('return_statement')) {
+      const v = r?.namedChild(0);
+      if (r && v && norm(stripWrappers(v).text) === x) return { line: r.startPosition.row + 1, hand: { kind: 'return' }, what: x };
+    }
+    for (const e of fn.body.descendantsOfType('assignment_expression')) {
+      const l = e?.childForFieldName('left');
+      const r = e?.childForFieldName('right');
+      if (!e || !l || !r || l.type !== 'pointer_expression' || norm(stripWrappers(r).text) !== x) continue;
+      const p = fn.params.findIndex((q) => q.name === l.namedChild(0)?.text);
+      if (p >= 0) return { line: e.startPosition.row + 1, hand: { kind: 'out', param: p }, what: x };
+    }
+  }
+  return null;
+}
+
+/** Calls in fn of a put helper in scope that releases the page mapped as `arg`. */
+function putCallsFor(scope: Scope, fn: FnInfo, arg: string): { node: Node; put: PutHelper }[] {
+  const want = norm(arg);
+  const out: { node: Node; put: PutHelper }[] = [];
+  const model = scope.files[0]!.model;
+  for (const p of putHelpers(scope, fn.name)) {
+    for (const n of model.callsTo(p.name)) if (model.fnOf(n)?.node.id === fn.node.id && putReleases(p, n) === want) out.push({ node: n, put: p });
+  }
+  return out;
+}
+
+/** The line of a `return f(..., v, ...)` whose expression mentions a variable holding the address. */
+function derivedReturn(fn: FnInfo, vars: string[]): number | null {
+  if (!vars.length) return null;
+  const re = new RegExp(`\\b(?:${vars.join('|')})\\b`);
   for (const r of fn.body.descendantsOfType('return_statement')) {
     const v = r?.namedChild(0);
-    if (r && v && norm(stripWrappers(v).text) === a) return r.startPosition.row + 1;
-  }
-  for (const x of fn.body.descendantsOfType('assignment_expression')) {
-    const l = x?.childForFieldName('left');
-    const r = x?.childForFieldName('right');
-    if (!x || !l || !r || l.type !== 'pointer_expression' || norm(stripWrappers(r).text) !== a) continue;
-    const base = l.namedChild(0)?.text ?? '';
-    if (fn.params.some((p) => p.name === base)) return x.startPosition.row + 1;
+    if (r && v && v.type === 'call_expression' && re.test(v.text)) return r.startPosition.row + 1;
   }
   return null;
 }
@@ -237,12 +341,26 @@ function loopPaired(w: SiteWork): boolean {
   });
 }
 
+/** The loops holding matched unmaps whose header (init; cond; update) is that of the map's loop. */
+function sameRangeUnmapLoops(w: SiteWork): Node[] {
+  const body = w.call.fn?.body ?? null;
+  const l = enclosingLoop(w.call.node, body);
+  const head = (x: Node) => (x.type === 'for_statement' ? norm(['initializer', 'condition', 'update'].map((f) => x.childForFieldName(f)?.text ?? '').join(';')) : null);
+  if (!l || !head(l)) return [];
+  const out: Node[] = [];
+  for (const u of w.unmapNodes) {
+    const m = enclosingLoop(u, body);
+    if (m && m.id !== l.id && head(m) === head(l) && !out.some((x) => x.id === m.id)) out.push(m);
+  }
+  return out;
+}
+
 function isInside(inner: Node, outer: Node): boolean {
   return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
 }
 
 function classifyKmap(
-  model: FileModel,
+  scope: Scope,
   w: SiteWork,
   works: SiteWork[],
   pathReports: Map<FnInfo, PathReport>,
@@ -267,9 +385,24 @@ function classifyKmap(
   };
   if (s.viaMacro) R.push(`kmap() is reached through macro ${s.viaMacro}()`);
   if (s.inErrorRegion) R.push(s.errorLine ? `${fn?.name ?? 'the function'}() does not parse cleanly at line ${s.errorLine}` : 'the call sits in an unparsed (ERROR) region');
+  const pair = (hand: HandBack) => {
+    w.crossFile = true;
+    const h = checkHelperPair(scope, fn!, hand);
+    s.fixable = false;
+    s.fixNote = 'get/put helper pair: convert the helpers and their callers by hand';
+    return h;
+  };
+  const handedPage = fn && (!s.unmaps.length || partial) ? pageHandedBack(fn, s.arg) : null;
+  const structHand = glob.length && glob.every((f) => f.hand?.kind === 'struct' && f.hand.param === (glob[0]!.hand as { param: number }).param) ? glob[0]!.hand! : null;
+  const stackPair = fn && structHand && !s.unmaps.length ? pair(structHand) : null;
   if (!fn) {
     s.class = 'global';
     R.push(...facts.map((f) => f.text));
+  } else if (stackPair?.class === 'local') {
+    // The struct is the caller's local: its storage dies with the caller's frame.
+    s.class = 'local';
+    R.push(...glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct every caller keeps on its own stack (line ${f.line})`));
+    R.push(...stackPair.reasons);
   } else if (glob.length) {
     s.class = 'global';
     R.push(...glob.map((f) => `${f.text} (line ${f.line})`));
@@ -279,20 +412,39 @@ function classifyKmap(
       if (e.length) R.push(`unmapped in ${[...new Set(e.map((u) => u.fn!.name + '()'))].join(', ')} (${lines(e.map((u) => u.node.startPosition.row + 1))})`);
     }
   } else if (ret.length && (!s.unmaps.length || partial)) {
-    const h = checkHelperPair(model, fn, w);
+    const h = pair(ret[0]!.hand ?? { kind: 'return' });
     s.class = h.class;
     R.push(...ret.map((f) => f.text));
-    if (partial) R.push(`kunmap() only on the paths at ${lines(unmapLines)}, e.g. error paths; other paths return with the mapping live`);
+    if (partial) R.push(`kunmap() only on the paths at ${lines(unmapLines)}, e.g. error paths; other paths hand the mapping back`);
     R.push(...h.reasons);
-    s.fixable = false;
-    s.fixNote = 'get/put helper pair: convert the helpers and their callers by hand';
-  } else if (!s.unmaps.length && fn && pageHandedBack(fn, s.arg)) {
-    const h = checkHelperPair(model, fn, w);
+  } else if (handedPage) {
+    const h = pair(handedPage.hand);
     s.class = h.class;
-    R.push(`the page '${s.arg}' is handed back to the caller still mapped (line ${pageHandedBack(fn, s.arg)})`);
+    R.push(`the page '${s.arg}' is handed back to the caller still mapped (${handedPage.what}, line ${handedPage.line || s.line})`);
+    if (partial) R.push(`kunmap() only on the paths at ${lines(unmapLines)}, e.g. error paths`);
     R.push(...h.reasons);
+  } else if (!s.unmaps.length && putCallsFor(scope, fn, s.arg).length) {
+    // Released by a put helper (kunmap() + put_page()) called here, maybe defined in a header.
+    const pc = putCallsFor(scope, fn, s.arg);
+    const events = new Map<number, PathEvent>([[w.call.node.id, { kind: 'map', site: 0 }], ...pc.map((x) => [x.node.id, { kind: 'unmap', sites: [0] }] as [number, PathEvent])]);
+    const page = norm(s.arg);
+    const still = analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map()).liveAtReturn.get(0) ?? [];
+    const who = [...new Set(pc.map((x) => `${x.put.where} ${x.put.name}()`))].join(', ');
     s.fixable = false;
-    s.fixNote = 'get/put helper pair: convert the helpers and their callers by hand';
+    s.fixNote = `released by put helper ${pc[0]!.put.name}(): convert the helper and its callers together`;
+    if (!still.length) {
+      s.class = 'local';
+      R.push(`the mapping stays in ${fn.name}() and is released on every path by put helper ${who} unmaps it (${lines(pc.map((x) => x.node.startPosition.row + 1))})`);
+    } else {
+      s.class = 'unclear';
+      R.push(`released by put helper ${who} unmaps it (${lines(pc.map((x) => x.node.startPosition.row + 1))}), but the walk sees the mapping live at the return on ${lines(still)}`);
+    }
+  } else if (!s.unmaps.length && derivedReturn(fn, w.esc.vars)) {
+    // `return get_entry(..., kaddr)`: a pointer into the mapping goes back to the caller.
+    const h = pair({ kind: 'return' });
+    s.class = h.class;
+    R.push(`a pointer derived from the address is returned to the caller (line ${derivedReturn(fn, w.esc.vars)})`);
+    R.push(...h.reasons);
   } else if (!s.unmaps.length) {
     const e = elsewhere();
     if (e.length) {
@@ -300,6 +452,7 @@ function classifyKmap(
       R.push(`not unmapped in ${fn.name}(): kunmap(${e[0]!.argText}) is in ${[...new Set(e.map((u) => u.fn!.name + '()'))].join(', ')} (${lines(e.map((u) => u.node.startPosition.row + 1))}), a different function reached from elsewhere`);
     } else {
       s.class = 'unclear';
+      w.crossFile = true;
       R.push(`no kunmap() of ${s.arg || 'the page'} in ${fn.name}() or elsewhere in this file (missing, or done by another file)`);
     }
   } else if (unc.length) {
@@ -307,8 +460,18 @@ function classifyKmap(
     R.push(...unc.map((f) => `${f.text} (line ${f.line})`));
     if (partial) R.push(`kunmap() at ${lines(unmapLines)}; the walk sees the mapping live at the return on ${lines(live)}`);
   } else if (partial && loopPaired(w)) {
-    s.class = 'unclear';
-    R.push(`mapped in one loop and unmapped in another (${lines(unmapLines)}): the number of maps and unmaps cannot be matched statically`);
+    const same = sameRangeUnmapLoops(w);
+    const events = new Map<number, PathEvent>([[w.call.node.id, { kind: 'map', site: 0 }], ...same.map((l) => [l.id, { kind: 'unmap', sites: [0], all: true }] as [number, PathEvent])]);
+    const still = same.length ? (analysePaths(fn.body, events).liveAtReturn.get(0) ?? []) : [0];
+    if (!still.length) {
+      s.class = 'local';
+      R.push(`mapped in a loop and unmapped in a loop over the same range (${lines(same.map((l) => l.startPosition.row + 1))}) that every path reaches: the mappings stay in ${fn.name}()`);
+      s.fixable = false;
+      s.fixNote = `one mapping per loop iteration is held at once: kmap_local_page() allows a bounded number (KM_MAX_IDX) and needs the unmap loop reversed`;
+    } else {
+      s.class = 'unclear';
+      R.push(`mapped in one loop and unmapped in another (${lines(unmapLines)}): the number of maps and unmaps cannot be matched statically`);
+    }
   } else if (partial) {
     s.class = 'unclear';
     R.push(`not unmapped on every path: kunmap() at ${lines(unmapLines)}, but the mapping is still live at the return on ${lines(live)}`);

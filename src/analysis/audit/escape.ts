@@ -5,6 +5,13 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileModel, FnInfo } from './calls.js';
 import { stripWrappers } from './parse.js';
+import { makeCallees, type Callees } from './callees.js';
+import type { HandBack } from './helpers.js';
+
+let builtin: Callees | null = null;
+function calleesOf(model: FileModel): Callees {
+  return model.callees ?? (builtin ??= makeCallees());
+}
 
 export type Verdict = 'global' | 'unclear' | 'returned' | 'note';
 
@@ -12,6 +19,8 @@ export interface EscapeFact {
   verdict: Verdict;
   text: string;
   line: number;
+  /** For a mapping handed to the caller: how (return value, out-parameter, caller's struct). */
+  hand?: HandBack;
 }
 
 export interface EscapeReport {
@@ -27,12 +36,6 @@ export interface EscapeReport {
   /** The tracked variables that are reassigned or moved (the others can name the mapping). */
   unstable: Set<string>;
 }
-
-/** Callees that are known to use a pointer synchronously and keep nothing. */
-const SYNC = /^(mem(cpy|set|move|cmp|chr|scan|zero_explicit|cpy_(to|from)_page)|str\w*|copy_(to|from)_user\w*|__copy_\w+|copy_(to|from)_iter|copy_page\w*|clear_page|clear_user|flush_dcache_page|flush_kernel\w*|crc\w*|csum\w*|print\w*|pr_\w+|dev_(err|warn|info|dbg)|WARN\w*|BUG_ON|le\d+_to_cpu\w*|cpu_to_le\w+|be\d+_to_cpu\w*|get_unaligned\w*|put_unaligned\w*|sizeof|min|max|min_t|max_t|offset_in_page|virt_to_page|page_address|kfree|sg_virt|hex_dump\w*|print_hex_dump\w*|unlikely|likely|IS_ERR|PTR_ERR|ERR_PTR|ALIGN|memchr_inv|test_bit|set_bit|clear_bit|find_\w*bit\w*|__set_bit|__clear_bit|bitmap_\w+|kasan_\w+|kmsan_\w+|iov_iter_kvec|iov_iter_init|kernel_sendmsg\w*|kernel_recvmsg|sock_sendmsg|sock_recvmsg)$/;
-
-/** Callees that hand what they are given to another context, or keep it. */
-const ASYNC = /(queue_work|queue_delayed_work|schedule_work|schedule_delayed_work|INIT_WORK|INIT_DELAYED_WORK|kthread_\w+|tasklet_\w+|call_rcu|init_completion|^complete(_all)?$|submit_bio|bio_add_\w+|bio_init|^sg_set_buf$|^sg_init_one$|^sg_set_page$|^sg_init_table$|timer_setup|mod_timer|add_timer|^async_\w+|\w+_async$|list_add\w*|hlist_add\w*|llist_add|xa_store\w*|radix_tree_insert|idr_alloc\w*|kfifo_in\w*|\w*_enqueue\w*|\w*_submit\w*|\w*_queue\w*|\w*_set_callback|request_irq|swap\w*_push|\w*_register\w*)/;
 
 function isCallback(model: FileModel, arg: Node): string | null {
   const a = stripWrappers(arg);
@@ -52,6 +55,64 @@ function climb(n: Node): Node {
     break;
   }
   return cur;
+}
+
+/**
+ * Where a field lvalue lives when it is on this function's stack: `s.f`, `s.a.b`, `iov[1].iov_base`
+ * (a local struct, or an element of a local array of structs), or `p->f` with a local
+ * `p = &s`. Null when it may outlive the call (a pointer from elsewhere, a global).
+ */
+function onStack(fn: FnInfo, lv: Node): { root: string; how: string } | null {
+  let n = lv;
+  let viaArray = false;
+  for (;;) {
+    if (n.type === 'field_expression') {
+      const op = n.childForFieldName('operator')?.text ?? n.child(1)?.text;
+      const base = stripWrappers(n.childForFieldName('argument')!);
+      if (op === '->') {
+        // p->f with a local `p = &s`: the struct is s.
+        if (base.type !== 'identifier') return null;
+        const v = fn.locals.get(base.text);
+        const init = v?.node.descendantsOfType('init_declarator').find((d) => d && d.childForFieldName('declarator')?.text.replace(/^\*\s*/, '') === base.text);
+        const val = init?.childForFieldName('value');
+        const m = val ? /^&\s*(\w+)$/.exec(stripWrappers(val).text) : null;
+        const s = m ? fn.locals.get(m[1]!) : undefined;
+        if (!m || !s || s.isPointer) return null;
+        return { root: m[1]!, how: `a field of local struct ${m[1]} (through ${base.text} = &${m[1]})` };
+      }
+      n = base;
+    } else if (n.type === 'subscript_expression') {
+      viaArray = true;
+      n = stripWrappers(n.childForFieldName('argument')!);
+    } else if (n.type === 'identifier') {
+      const v = fn.locals.get(n.text);
+      if (!v) return null;
+      if (v.isArray && viaArray && !/\*/.test(v.type)) return { root: n.text, how: `a field of an element of local array ${n.text}[] on this function's stack` };
+      if (!v.isPointer) return { root: n.text, how: `a field of local struct ${n.text}` };
+      return null;
+    } else return null;
+  }
+}
+
+/** The parameter a field lvalue hangs off (`buf->base`, `p->a.b`), or -1. */
+function paramRoot(fn: FnInfo, lv: Node): number {
+  let n = lv;
+  while (n.type === 'field_expression' || n.type === 'subscript_expression') n = stripWrappers(n.childForFieldName('argument')!);
+  return n.type === 'identifier' ? fn.params.findIndex((p) => p.name === n.text && p.isPointer) : -1;
+}
+
+/** `s->next_in = p; ... zlib_deflate(s, ...)`: a later call that reads the field before it returns. */
+function consumedBy(model: FileModel, fn: FnInfo, holder: string, field: string, at: Node): string | null {
+  const known = calleesOf(model);
+  for (const c of fn.body.descendantsOfType('call_expression')) {
+    if (!c || c.startIndex < at.endIndex) continue;
+    const name = c.childForFieldName('function')?.text ?? '';
+    const e = known.consumes(name, field);
+    if (!e) continue;
+    const args = c.childForFieldName('arguments')?.namedChildren ?? [];
+    if (args.some((a) => a && stripWrappers(a).text.replace(/^&\s*/, '') === holder)) return `${name}() consumes before returning (line ${c.startPosition.row + 1}): ${e.why}`;
+  }
+  return null;
 }
 
 function kindOfVar(fn: FnInfo, name: string): 'local' | 'param' | 'global' {
@@ -82,7 +143,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
     if (!struct) rep.vars.push(name);
     work.push({ name, struct });
   };
-  const fact = (verdict: Verdict, text: string, at: Node) => rep.facts.push({ verdict, text, line: line(at) });
+  const fact = (verdict: Verdict, text: string, at: Node, hand?: HandBack) => rep.facts.push({ verdict, text, line: line(at), ...(hand ? { hand } : {}) });
 
   const useOf = (v: Node, what: string, struct: boolean) => {
     const top = climb(v);
@@ -128,7 +189,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
         }
         return;
       case 'return_statement':
-        fact('returned', `${what} is returned to the caller (line ${line(p)})`, p);
+        fact('returned', `${what} is returned to the caller (line ${line(p)})`, p, { kind: 'return' });
         return;
       case 'initializer_list':
       case 'initializer_pair': {
@@ -163,12 +224,20 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
       else if (k === 'param') fact('unclear', `${what} is assigned to parameter ${l.text}`, at);
       else fact('global', `${what} is stored in global ${l.text}`, at);
     } else if (l.type === 'field_expression') {
-      const base = stripWrappers(l.childForFieldName('argument')!);
-      const op = l.childForFieldName('operator')?.text ?? l.child(1)?.text;
-      if (op === '.' && base.type === 'identifier' && fn.locals.has(base.text) && !fn.locals.get(base.text)!.isPointer) {
-        track(base.text, true);
-        fact('note', `${what} is stored in ${l.text}, a field of local struct ${base.text}`, at);
-      } else fact('global', `${what} is stored in struct field ${l.text}, which outlives the call`, at);
+      const frame = onStack(fn, l);
+      const field = l.childForFieldName('field')?.text ?? '';
+      const holder = stripWrappers(l.childForFieldName('argument')!);
+      const consumer = consumedBy(model, fn, holder.text, field, at);
+      if (frame) {
+        track(frame.root, true);
+        fact('note', `${what} is stored in ${l.text}, ${frame.how}: storage that dies with this frame`, at);
+      } else if (consumer) {
+        fact('note', `${what} is stored in ${l.text}, which ${consumer}`, at);
+      } else {
+        // A field of a struct the caller passes in: global unless every caller's is on its stack (classify decides).
+        const p = paramRoot(fn, l);
+        fact('global', `${what} is stored in struct field ${l.text}, which outlives the call`, at, p >= 0 ? { kind: 'struct', param: p } : undefined);
+      }
     } else if (l.type === 'subscript_expression') {
       const base = stripWrappers(l.childForFieldName('argument')!);
       if (base.type === 'identifier' && fn.locals.get(base.text)?.isArray) {
@@ -177,7 +246,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
     } else if (l.type === 'pointer_expression') {
       const base = stripWrappers(l.namedChild(0)!);
       const k = base.type === 'identifier' ? kindOfVar(fn, base.text) : 'global';
-      if (k === 'param') fact('returned', `${what} is handed back through out-parameter ${l.text}`, at);
+      if (k === 'param') fact('returned', `${what} is handed back through out-parameter ${l.text}`, at, { kind: 'out', param: fn.params.findIndex((p) => p.name === base.text) });
       else fact('global', `${what} is stored through pointer ${l.text}`, at);
     } else fact('unclear', `${what} is stored in ${l.text}`, at);
   };
@@ -193,20 +262,26 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
     const name = callee.text;
     const args = call.childForFieldName('arguments')?.namedChildren.filter((x): x is Node => !!x && x.type !== 'comment') ?? [];
     if (/^k(un)?map/.test(name)) return; // unmaps are matched separately
+    const known = calleesOf(model);
     if (callee.type !== 'identifier') {
-      fact('unclear', `${what} is passed to indirect call ${name}(): target unknown`, call);
+      const member = callee.type === 'field_expression' ? callee.childForFieldName('field')?.text : undefined;
+      const e = member ? known.lookup(`->${member}`) : null;
+      if (e?.kind === 'sync') fact('note', `${what} is passed to indirect call ${name}(): ${e.why} (${e.origin})`, call);
+      else if (e?.kind === 'async') fact('global', `${what} is passed to indirect call ${name}(): ${e.why} (${e.origin})`, call);
+      else fact('unclear', `${what} is passed to indirect call ${name}(): target unknown`, call);
       return;
     }
     const cb = args.map((a) => (a.id === arg.id ? null : isCallback(model, a))).find((x) => x);
-    if (ASYNC.test(name)) {
-      fact('global', `${what} is passed to ${name}(), which hands it to another context or keeps it`, call);
+    const e = known.lookup(name);
+    if (e?.kind === 'async') {
+      fact('global', `${what} is passed to ${name}(), which hands it to another context or keeps it: ${e.why}`, call);
       return;
     }
     if (cb) {
       fact('global', `${what} is passed to ${name}() together with callback ${cb}, which may run in another context`, call);
       return;
     }
-    if (SYNC.test(name)) return;
+    if (e?.kind === 'sync') return;
     const target = model.fnByName.get(name);
     const idx = args.findIndex((a) => a.id === arg.id);
     if (target && depth > 0 && idx >= 0 && target.params[idx]) {
@@ -230,10 +305,40 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
       if (!id || id.text !== name) continue;
       if (id.parent?.type === 'init_declarator' && id.parent.childForFieldName('declarator')?.id === id.id) continue;
       if (id.parent?.type === 'pointer_declarator') continue;
+      if (!reaches(fn.body, value, id, name, seenVars)) continue;
       useOf(id, what, struct);
     }
   }
   return rep;
+}
+
+function loopsOf(n: Node, stop: Node): Node[] {
+  const out: Node[] = [];
+  for (let p = n.parent; p && p.id !== stop.id; p = p.parent) if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') out.push(p);
+  return out;
+}
+
+/**
+ * Can the value stored at `value` still be in `name` at the use `use`? Not when the use comes
+ * before it and no loop runs both, nor after a plain reassignment of `name` that runs once
+ * (outside the loops around `value`) in a block that also holds the use. A cheap stand-in
+ * for reaching definitions, enough to keep a later `c = buf->tail + base` from inheriting
+ * what happens to the mapped address.
+ */
+function reaches(body: Node, value: Node, use: Node, name: string, tracked: Set<string>): boolean {
+  const vLoops = loopsOf(value, body);
+  if (use.endIndex <= value.startIndex && !vLoops.some((l) => l.startIndex <= use.startIndex && use.endIndex <= l.endIndex)) return false;
+  for (const a of body.descendantsOfType('assignment_expression')) {
+    if (!a || a.startIndex <= value.endIndex || a.startIndex >= use.startIndex) continue;
+    if (a.childForFieldName('operator')?.text !== '=' || stripWrappers(a.childForFieldName('left')!).text !== name) continue;
+    const r = a.childForFieldName('right')!;
+    if (r.startIndex <= value.startIndex && value.endIndex <= r.endIndex) continue;
+    if ([...tracked].some((t) => new RegExp(`\\b${t}\\b`).test(r.text))) continue; // c = c + n, save = c: still the mapping
+    if (vLoops.some((l) => l.startIndex <= a.startIndex && a.endIndex <= l.endIndex)) continue;
+    const block = a.parent?.parent;
+    if (block && block.startIndex <= use.startIndex && use.endIndex <= block.endIndex) return false;
+  }
+  return true;
 }
 
 /** How a parameter of a same-file function is used: does it escape there? */

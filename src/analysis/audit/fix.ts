@@ -219,8 +219,9 @@ function diffLines(a: string[], b: string[]): Op[] {
   let y = 0;
   while (x < A.length || y < B.length) {
     if (x < A.length && y < B.length && A[x] === B[y]) ops.push({ t: ' ', s: A[x]!, ai: pre + x++, bi: pre + y++ });
-    else if (y < B.length && (x >= A.length || L[x]![y + 1]! >= L[x + 1]![y]!)) ops.push({ t: '+', s: B[y]!, ai: pre + x, bi: pre + y++ });
-    else ops.push({ t: '-', s: A[x]!, ai: pre + x++, bi: pre + y });
+    // Removals before additions when both keep the common subsequence as long, as diff(1) does.
+    else if (x < A.length && (y >= B.length || L[x + 1]![y]! >= L[x]![y + 1]!)) ops.push({ t: '-', s: A[x]!, ai: pre + x++, bi: pre + y });
+    else ops.push({ t: '+', s: B[y]!, ai: pre + x, bi: pre + y++ });
   }
   for (let k = 0; k < suf; k++) ops.push({ t: ' ', s: a[a.length - suf + k]!, ai: a.length - suf + k, bi: b.length - suf + k });
   return ops;

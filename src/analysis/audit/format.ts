@@ -6,7 +6,8 @@ const VERSION = '0.1.0';
 
 function siteLine(s: Site): string {
   const fix = s.class === 'local' ? (s.fixable ? ' [--fix converts]' : s.fixNote ? ` [not mechanical: ${s.fixNote}]` : '') : '';
-  return `${s.file}:${s.line}:${s.column}: ${s.call}(): ${s.class}: ${s.reason}${fix}\n`;
+  const at = s.atomic ? `; ${s.atomic.relies.length ? `relies on ${s.atomic.relies.join(', ')}` : 'nothing relies on disabled preemption or page faults'}${s.atomic.holds ? `; ${s.atomic.holds}` : ''}; ${s.atomic.note}` : '';
+  return `${s.file}:${s.line}:${s.column}: ${s.call}(): ${s.class}: ${s.reason}${at}${fix}\n`;
 }
 
 function findingLine(file: string, f: Finding): string {
@@ -33,6 +34,8 @@ export function formatSummary(s: AuditSummary): string {
   out += `files: ${s.filesScanned} C files scanned, ${s.filesParsed} parsed after the prefilter, ${s.filesWithErrors} with parse errors; ${(s.elapsedMs / 1000).toFixed(1)} s\n`;
   const calls = Object.entries(s.calls).sort();
   if (calls.length) out += `calls: ${calls.map(([k, v]) => `${k} ${v}`).join(', ')}\n`;
+  const a = s.atomic;
+  if (a.sites) out += `kmap_atomic: ${a.sites} sites: ${a.rename} convertible by a rename, ${a.pagefault} need pagefault_disable(), ${a.preempt} need preempt_disable(), ${a.notMechanical} not mechanical\n`;
   const fk = Object.entries(s.findings).sort();
   if (fk.length) out += `findings: ${fk.map(([k, v]) => `${k} ${v}`).join(', ')}\n`;
   const subs = Object.entries(s.subsystems).sort((a, b) => total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : 1));

@@ -1,13 +1,14 @@
-// Stage 4d: get/put helper pairs. A function that returns a kmap() mapping (through its
-// return value or an out-parameter) is a "get" helper; a function that kunmap()s something
-// derived from one of its parameters is a "put" helper. The site is local when every caller
-// in the file releases what it got with a put helper on every path and keeps the address to
-// itself.
+// Stage 4d: get/put helper pairs. A function that hands a kmap() mapping back to its caller
+// (its return value, an out-parameter, or a field of a struct the caller passes in) is a
+// "get" helper; a function that kunmap()s something derived from one of its parameters is a
+// "put" helper. The site is local when every caller releases what it got with a put helper
+// on every path and keeps the address to itself. Callers and put helpers are looked up in a
+// scope of files: the site's own file, or (whole-tree mode) every file of its subsystem.
 
 import type { Node } from 'web-tree-sitter';
 import type { FileModel, FnInfo } from './calls.js';
-import type { SiteWork } from './classify.js';
 import { traceValue } from './escape.js';
+import { stripWrappers } from './parse.js';
 import { analysePaths, type PathEvent } from './paths.js';
 
 export interface HelperVerdict {
@@ -15,72 +16,187 @@ export interface HelperVerdict {
   reasons: string[];
 }
 
-function putHelpers(model: FileModel, getter: FnInfo): FnInfo[] {
-  const out: FnInfo[] = [];
-  for (const c of model.calls) {
-    if (c.name !== 'kunmap' || !c.fn || c.fn === getter || out.includes(c.fn)) continue;
-    const params = c.fn.params.map((p) => p.name);
-    if (params.some((p) => new RegExp(`\\b${p}\\b`).test(c.argText))) out.push(c.fn);
+/** How a getter hands the mapping back. */
+export type HandBack = { kind: 'return' } | { kind: 'out'; param: number } | { kind: 'struct'; param: number };
+
+export interface ScopeFile {
+  rel: string;
+  model: FileModel;
+}
+
+/** Files to look in: the site's file first. `tree` is false in per-file mode (for the wording). */
+export interface Scope {
+  files: ScopeFile[];
+  tree: boolean;
+  dir: string; // the directory searched in tree mode
+}
+
+export interface PutHelper {
+  name: string;
+  where: string; // file:line of its kunmap() (or of its call of another put helper)
+  param: number; // the parameter it releases
+  unmaps: string; // what it kunmap()s, with $ for that parameter: `$->b_page`, `$`
+}
+
+interface Caller {
+  n: Node;
+  fn: FnInfo;
+  file: ScopeFile;
+}
+
+const line = (n: Node) => n.startPosition.row + 1;
+
+/**
+ * Functions (and static inline helpers in headers) that kunmap() something derived from a
+ * parameter, and functions that pass a parameter on to one of those (minix_delete_entry()
+ * ends in dir_put_page()).
+ */
+export function putHelpers(scope: Scope, getter: string): PutHelper[] {
+  const out: PutHelper[] = [];
+  for (const f of scope.files) {
+    for (const c of f.model.calls) {
+      if (c.name !== 'kunmap' || !c.fn || c.fn.name === getter || out.some((p) => p.name === c.fn!.name)) continue;
+      const i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
+      if (i >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$') });
+    }
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const p of [...out]) {
+      for (const f of scope.files) {
+        for (const n of f.model.callsTo(p.name)) {
+          const fn = f.model.fnOf(n);
+          const a = argAt(n, p.param);
+          if (!fn || fn.name === getter || out.some((x) => x.name === fn.name) || a?.type !== 'identifier') continue;
+          // A user of the pair (it also gets or maps) is not itself a put helper.
+          if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === fn.node.id) || f.model.calls.some((x) => x.fn === fn && x.name.startsWith('kmap'))) continue;
+          const i = fn.params.findIndex((q) => q.name === a.text);
+          if (i >= 0) out.push({ name: fn.name, where: `${f.rel}:${line(n)}`, param: i, unmaps: p.unmaps });
+        }
+      }
+    }
   }
   return out;
 }
 
-function enclosingFn(model: FileModel, n: Node): FnInfo | null {
-  return model.fnOf(n);
+/** What a call of a put helper releases: `qnx6_put_page(page)` -> `page`. */
+export function putReleases(p: PutHelper, call: Node): string | null {
+  const a = argAt(call, p.param);
+  return a ? p.unmaps.replace(/\$/g, a.text.replace(/\s+/g, '')) : null;
 }
 
-export function checkHelperPair(model: FileModel, getter: FnInfo, _w: SiteWork | null, depth = 2, given?: FnInfo[]): HelperVerdict {
-  const puts = given ?? putHelpers(model, getter);
-  const callers = model.callsTo(getter.name).map((n) => ({ n, fn: enclosingFn(model, n) })).filter((c) => c.fn && c.fn !== getter);
-  const where = getter.isStatic ? '' : ` (${getter.name}() is not static: callers in other files are not seen)`;
+function callersOf(scope: Scope, getter: FnInfo): Caller[] {
+  const out: Caller[] = [];
+  for (const file of scope.files) {
+    for (const n of file.model.callsTo(getter.name)) {
+      const fn = file.model.fnOf(n);
+      if (fn && fn.node.id !== getter.node.id) out.push({ n, fn, file });
+    }
+  }
+  return out;
+}
+
+function argAt(call: Node, i: number): Node | null {
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((x): x is Node => !!x && x.type !== 'comment') ?? [];
+  return args[i] ? stripWrappers(args[i]!) : null;
+}
+
+/** The variable a call's result is assigned to (`err = get(...)`, `int err = get(...)`). */
+function resultVar(n: Node): string | null {
+  let top = n;
+  while (top.parent && (top.parent.type === 'parenthesized_expression' || top.parent.type === 'cast_expression')) top = top.parent;
+  const p = top.parent;
+  if (p?.type === 'assignment_expression' && p.childForFieldName('right')?.id === top.id) return stripWrappers(p.childForFieldName('left')!).text;
+  if (p?.type === 'init_declarator' && p.childForFieldName('value')?.id === top.id) return p.childForFieldName('declarator')?.text.replace(/^\*+\s*/, '') ?? null;
+  return null;
+}
+
+function scopeWords(scope: Scope, getter: FnInfo): string {
+  if (scope.tree) return `in ${scope.dir}/`;
+  return `in this file${getter.isStatic ? '' : ` (${getter.name}() is not static: callers in other files are not seen without the whole-tree pass)`}`;
+}
+
+export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, depth = 2, given?: PutHelper[]): HelperVerdict {
+  const puts = given ?? putHelpers(scope, getter.name);
+  const callers = callersOf(scope, getter);
   if (!callers.length) {
-    return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and none is in this file${where}`] };
+    return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and none is ${scopeWords(scope, getter)}${puts.length ? `; put helper ${puts.map((p) => `${p.where} ${p.name}()`).join(', ')} unmaps it` : ''}`] };
   }
   if (!puts.length) {
-    return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and no put helper in this file kunmap()s a page it is given`] };
+    return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and no put helper ${scope.tree ? `in ${scope.dir}/` : 'in this file'} kunmap()s a page it is given`] };
   }
   const putNames = new Set(puts.map((p) => p.name));
+  const putList = [...putNames].join('/');
   const bad: string[] = [];
   let global = false;
   const good: string[] = [];
-  for (const { n, fn } of callers) {
-    const c = fn!;
-    const putCalls = [...putNames].flatMap((p) => model.callsTo(p).filter((x) => enclosingFn(model, x) === c));
-    const esc = traceValue(model, c, n, 0);
-    const g = esc.facts.find((f) => f.verdict === 'global');
-    if (g) {
-      global = true;
-      bad.push(`caller ${c.name}() ${g.text.replace(/^the address/, `keeps the address from ${getter.name}():`)} (line ${g.line})`);
-      continue;
-    }
-    const r = esc.facts.find((f) => f.verdict === 'returned');
-    if (r) {
-      // A chain of getters (find_entry() calling get_page()): check the outer getter's callers.
-      const outer = depth > 0 && !putCalls.length ? checkHelperPair(model, c, null, depth - 1, puts) : null;
-      if (outer?.class === 'local') good.push(`${c.name}() (itself a getter whose callers all put)`);
-      else if (outer?.class === 'global') {
+  for (const { n, fn: c, file } of callers) {
+    const m = file.model;
+    const at = file.rel === scope.files[0]!.rel ? `${c.name}()` : `${file.rel}:${line(n)} ${c.name}()`;
+    // The caller may also kunmap() the page it got directly (minix/sysv rename).
+    const putCalls = [...putNames, 'kunmap'].flatMap((p) => m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id));
+    const errVars = new Set<string>();
+    const guards = new Map<string, number[]>();
+    if (how.kind === 'return') {
+      const esc = traceValue(m, c, n, 0);
+      const g = esc.facts.find((f) => f.verdict === 'global');
+      if (g) {
         global = true;
-        bad.push(`caller ${c.name}() passes the mapping on (line ${r.line}): ${outer.reasons.join('; ')}`);
-      } else bad.push(`caller ${c.name}() passes the mapping on to its own callers (line ${r.line})${outer ? ': ' + outer.reasons.join('; ') : ''}`);
-      continue;
+        bad.push(`caller ${at} ${g.text.replace(/^the address/, `keeps the address from ${getter.name}():`)} (line ${g.line})`);
+        continue;
+      }
+      const r = esc.facts.find((f) => f.verdict === 'returned');
+      if (r) {
+        // A chain of getters (find_entry() calling get_page()): check the outer getter's callers.
+        const outer = depth > 0 ? checkHelperPair(scope, c, { kind: 'return' }, depth - 1, puts) : null;
+        if (outer?.class === 'local') good.push(`${c.name}() (itself a getter whose callers all put)`);
+        else if (outer?.class === 'global') {
+          global = true;
+          bad.push(`caller ${at} passes the mapping on (line ${r.line}): ${outer.reasons.join('; ')}`);
+        } else bad.push(`caller ${at} passes the mapping on to its own callers (line ${r.line})${outer ? ': ' + outer.reasons.join('; ') : ''}`);
+        continue;
+      }
+      for (const v of esc.vars) guards.set(v, [0]);
+    } else {
+      // Handed back through the caller's storage: `&local` must be passed, or the caller's own
+      // parameter (then the caller is a getter of the same kind, checked one level up).
+      const a = argAt(n, how.param);
+      const own = a && a.type === 'identifier' ? c.params.findIndex((p) => p.name === a.text) : -1;
+      const local = a && a.type === 'pointer_expression' && a.text.startsWith('&') ? stripWrappers(a.namedChild(0)!) : null;
+      const lv = local?.type === 'identifier' ? c.locals.get(local.text) : undefined;
+      if (own >= 0 && !putCalls.length) {
+        const outer = depth > 0 ? checkHelperPair(scope, c, { kind: how.kind, param: own }, depth - 1, puts) : null;
+        if (outer?.class === 'local') good.push(`${c.name}() (passes its caller's ${a!.text} on; its callers all put)`);
+        else {
+          if (outer?.class === 'global') global = true;
+          bad.push(`caller ${at} passes its own parameter ${a!.text} on${outer ? ': ' + outer.reasons.join('; ') : ''}`);
+        }
+        continue;
+      }
+      if (!lv || (how.kind === 'struct' && lv.isPointer)) {
+        bad.push(`caller ${at} passes ${a?.text ?? 'nothing'}, not the address of a variable on its own stack`);
+        continue;
+      }
+      errVars.add(resultVar(n) ?? n.text.replace(/\s+/g, ''));
     }
     if (!putCalls.length) {
-      bad.push(`caller ${c.name}() (line ${n.startPosition.row + 1}) never calls ${[...putNames].join('/')}()`);
+      bad.push(`caller ${at} never calls ${putList}()`);
       continue;
     }
     const events = new Map<number, PathEvent>([[n.id, { kind: 'map', site: 0 }]]);
-    for (const p of putCalls) events.set(p.id, { kind: 'unmap', sites: [0] });
-    const guards = new Map(esc.vars.map((v) => [v, [0]]));
-    const live = analysePaths(c.body, events, guards).liveAtReturn.get(0) ?? [];
-    if (live.length) bad.push(`caller ${c.name}() does not call ${[...putNames].join('/')}() on the path returning at line ${live.join(', ')}`);
-    else good.push(`${c.name}()`);
+    // A struct holds one mapping at a time: its put releases it however often it was refilled.
+    for (const p of putCalls) events.set(p.id, { kind: 'unmap', sites: [0], ...(how.kind === 'struct' ? { all: true } : {}) });
+    for (const v of errVars) guards.set(v, [0]);
+    const live = analysePaths(c.body, events, guards, errVars).liveAtReturn.get(0) ?? [];
+    if (live.length) bad.push(`caller ${at} does not call ${putList}() on the path returning at line ${live.join(', ')}`);
+    else good.push(at);
   }
   if (global) return { class: 'global', reasons: bad };
   if (bad.length) return { class: 'unclear', reasons: bad };
+  const closed = getter.isStatic || scope.tree;
   return {
-    class: getter.isStatic ? 'local' : 'unclear',
+    class: closed ? 'local' : 'unclear',
     reasons: [
-      `get/put helper pair ${getter.name}()/${[...putNames].join('/')}(): every caller in this file (${good.join(', ')}) releases the mapping on every path and keeps the address to itself${where}`,
+      `get/put helper pair ${getter.name}()/${putList}() (${puts.map((p) => `${p.where} ${p.name}() unmaps it`).join(', ')}): every caller ${scope.tree ? `in ${scope.dir}/` : 'in this file'} (${good.join(', ')}) releases the mapping on every path and keeps the address to itself${closed ? '' : ` (${getter.name}() is not static: callers in other files are not seen without the whole-tree pass)`}`,
     ],
   };
 }

@@ -7,7 +7,7 @@
 import type { Node } from 'web-tree-sitter';
 
 /** An unmap names the sites it may release (several when one page expression is mapped at several sites). */
-export type PathEvent = { kind: 'map'; site: number } | { kind: 'unmap'; sites: number[] };
+export type PathEvent = { kind: 'map'; site: number } | { kind: 'unmap'; sites: number[]; all?: boolean };
 
 export interface PathReport {
   /** site -> lines of returns (or the closing brace) reached with the mapping live */
@@ -35,7 +35,7 @@ function key(s: Stack): string {
  * `if (!v) ...` the branch taken on failure has nothing mapped for that site (a get helper
  * that failed maps nothing).
  */
-export function analysePaths(body: Node, events: Map<number, PathEvent>, guards: Map<string, number[]> = new Map()): PathReport {
+export function analysePaths(body: Node, events: Map<number, PathEvent>, guards: Map<string, number[]> = new Map(), errVars: Set<string> = new Set()): PathReport {
   const rep: PathReport = { liveAtReturn: new Map(), depth: new Map(), lifo: [], approximate: false };
   // Only expressions on the way to an event need to be walked.
   const hot = new Set<number>();
@@ -83,6 +83,9 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
       if (ev.kind === 'map') {
         t = s.length >= MAX_STACK ? s : [...s, ev.site];
         if (final) rep.depth.set(ev.site, Math.max(rep.depth.get(ev.site) ?? 0, t.length));
+      } else if (ev.all) {
+        // An unmap loop releases every mapping its map loop made, however many iterations.
+        t = s.filter((x) => !ev.sites.includes(x));
       } else {
         let i = -1;
         for (let j = s.length - 1; j >= 0 && i === -1; j--) if (ev.sites.includes(s[j]!)) i = j;
@@ -140,6 +143,8 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
     return join(exit, breaks.pop()!);
   };
   const exec = (n: Node, st: States): States => {
+    // A whole loop can stand for one unmap event (`for (i = 0; i < n; i++) kunmap(pages[i]);`).
+    if (n.type.endsWith('_statement') && n.type !== 'expression_statement' && events.has(n.id)) return apply(n, st);
     switch (n.type) {
       case 'compound_statement':
       case 'translation_unit':
@@ -153,7 +158,7 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
       case 'if_statement': {
         const cond = n.childForFieldName('condition')!;
         const s = expr(cond, st);
-        const g = guards.size ? failureTest(cond) : null;
+        const g = guards.size ? failureTest(cond, errVars) : null;
         const drop = (x: States, sites: number[]): States => {
           const out: States = new Map();
           for (const v of x.values()) {
@@ -265,8 +270,12 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
   }
 }
 
-/** `IS_ERR(v)`, `!v`, `v == NULL`, `unlikely(...)` -> v, failing when the condition is true; their negations -> failing when false. */
-function failureTest(cond: Node): { name: string; failWhenTrue: boolean } | null {
+/**
+ * `IS_ERR(v)`, `!v`, `v == NULL`, `unlikely(...)` -> v, failing when the condition is true;
+ * their negations -> failing when false. For an error code in errVars (`err = get(..., &out)`)
+ * `if (err)` and `if (err < 0)` are the failure tests.
+ */
+function failureTest(cond: Node, errVars: Set<string> = new Set()): { name: string; failWhenTrue: boolean } | null {
   let t = cond.text.replace(/\s+/g, '');
   let neg = false;
   for (;;) {
@@ -280,9 +289,12 @@ function failureTest(cond: Node): { name: string; failWhenTrue: boolean } | null
   // `v && !IS_ERR(v)` (valid: fails when false) and `!v || IS_ERR(v)` (fails when true).
   for (const [op, failWhenTrue] of [['&&', false], ['||', true]] as const) {
     if (!neg && t.includes(op)) {
-      const parts = t.split(op).map((x) => failureTest({ text: x } as Node));
+      const parts = t.split(op).map((x) => failureTest({ text: x } as Node, errVars));
       const n0 = parts[0]?.name;
       if (n0 && parts.every((x) => x && x.name === n0 && x.failWhenTrue === failWhenTrue)) return { name: n0, failWhenTrue };
+      // `len && !buf` true implies !buf; `buf || x` false implies !buf: one conjunct decides.
+      const one = parts.find((x) => x && x.failWhenTrue === !failWhenTrue);
+      if (one) return one;
       return null;
     }
   }
@@ -290,6 +302,11 @@ function failureTest(cond: Node): { name: string; failWhenTrue: boolean } | null
   if (m) return { name: m[1]!, failWhenTrue: !neg };
   m = /^(\w+)==NULL$/.exec(t) ?? /^NULL==(\w+)$/.exec(t);
   if (m) return { name: m[1]!, failWhenTrue: !neg };
+  // An error code, or the getter call itself as the condition (`if (get(..., &out)) return;`).
+  const ev = t.replace(/(?:<0|!=0)$/, '');
+  if (errVars.has(ev)) return { name: ev, failWhenTrue: !neg };
+  m = /^(\w+)(?:<0|!=0)?$/.exec(t);
+  if (m && t !== m[1]) return null;
   m = /^(\w+)$/.exec(t);
   if (m) return { name: m[1]!, failWhenTrue: neg };
   return null;

@@ -2,9 +2,9 @@
 
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
-import { UsageError } from '../../cli/errors.js';
+import { AuditError } from './errors.js';
 
-const AUDITED_WORD = /\b(?:kmap|kmap_local_page|kmap_local_folio|kmap_atomic|kunmap|kunmap_local|kunmap_atomic)\b/;
+export const AUDITED_WORD = /\b(?:kmap|kmap_local_page|kmap_local_folio|kmap_atomic|kunmap|kunmap_local|kunmap_atomic)\b/;
 
 /**
  * Only files that mention one of the audited names as a whole word are worth a parse
@@ -28,7 +28,7 @@ function walk(dir: string, root: string, out: InputFile[]): void {
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    throw new UsageError(`${dir}: cannot read directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new AuditError('AUD003', `${dir}: cannot read directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
@@ -64,7 +64,7 @@ export function auditBase(paths: string[]): string {
   return base;
 }
 
-/** Expand PATH arguments into C/H files. A missing path is a usage error naming it. */
+/** Expand PATH arguments into C/H files. A missing path is an AuditError (AUD001) naming it. */
 export function collectFiles(paths: string[]): InputFile[] {
   const out: InputFile[] = [];
   const base = auditBase(paths);
@@ -74,7 +74,7 @@ export function collectFiles(paths: string[]): InputFile[] {
       st = statSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError(`${p}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot access (${code ?? 'error'})`}`);
+      throw new AuditError('AUD001', `${p}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot access (${code ?? 'error'})`}`);
     }
     const abs = resolve(p);
     if (st.isDirectory()) walk(abs, base, out);
@@ -82,11 +82,11 @@ export function collectFiles(paths: string[]): InputFile[] {
       try {
         accessSync(p, constants.R_OK);
       } catch (e) {
-        throw new UsageError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+        throw new AuditError('AUD003', `${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
       out.push({ abs, rel: relative(base, abs) });
     }
-    else throw new UsageError(`${p}: not a regular file or directory`);
+    else throw new AuditError('AUD002', `${p}: not a regular file or directory`);
   }
   return out;
 }

@@ -6,16 +6,35 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { analyseFile } from './classify.js';
 import { parseC } from './parse.js';
-import { collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
+import { AUDITED_WORD, collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
+import { reduceSource } from './reduce.js';
 import { summarise } from './summary.js';
+import { makeCallees, type Callees } from './callees.js';
+import { AuditError } from './errors.js';
+import { treePass } from './tree.js';
+export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
 function empty(file: string, parsed: boolean): FileResult {
   return { file, parsed, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
 }
 
+/** What every file's analysis needs besides the file: sent to the workers as plain JSON. */
+export interface FileOpts {
+  fix: boolean;
+  atomic?: boolean;
+  callees?: { file: string; text: string };
+}
+
+let calleesCache: { key: string; c: Callees } | null = null;
+function calleesFor(o: FileOpts): Callees {
+  const key = o.callees ? o.callees.file + '\0' + o.callees.text : '';
+  if (calleesCache?.key !== key) calleesCache = { key, c: makeCallees(o.callees) };
+  return calleesCache.c;
+}
+
 /** Analyse one file; never throws (a file that cannot be read or parsed gets `error`). */
-export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult> {
+export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> {
   let buf: Buffer;
   try {
     buf = readFileSync(f.abs);
@@ -26,9 +45,10 @@ export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult>
   if (!mayContainCalls(buf)) return empty(f.rel, false);
   const text = buf.toString('utf8');
   try {
-    const tree = await parseC(text);
+    // Only the functions that matter are parsed; the others keep their headers.
+    const tree = await parseC(reduceSource(text, AUDITED_WORD));
     try {
-      return analyseFile(f.rel, text, tree, { fix });
+      return analyseFile(f.rel, text, tree, { fix: o.fix, atomic: Boolean(o.atomic), callees: calleesFor(o) });
     } finally {
       tree.delete();
     }
@@ -37,22 +57,39 @@ export async function auditFile(f: InputFile, fix: boolean): Promise<FileResult>
   }
 }
 
-/** Audit the given paths. Paths that do not exist raise a UsageError. */
+/** Audit the given paths. Paths that do not exist or cannot be read raise an AuditError (AUD001..AUD003). */
 export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
   const inputs = collectFiles(paths);
-  const fix = Boolean(opts.fix);
+  const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic) };
+  if (opts.calleesFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.calleesFile, 'utf8');
+    } catch (e) {
+      throw new AuditError('AUD004', `${opts.calleesFile}: cannot read callee data (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    fo.callees = { file: opts.calleesFile, text };
+    calleesFor(fo); // malformed data is reported here, once, not by every worker
+  }
   const jobs = Math.max(1, Math.min(opts.jobs, inputs.length || 1));
   let results: FileResult[];
   if (jobs === 1) {
     results = [];
     for (const f of inputs) {
-      results.push(await auditFile(f, fix));
+      results.push(await auditFile(f, fo));
       opts.onProgress?.(results.length, inputs.length);
     }
   } else {
-    results = await runPool(inputs, jobs, fix, opts.onProgress);
+    results = await runPool(inputs, jobs, fo, opts.onProgress);
   }
+  if (opts.tree !== false) {
+    const pending = results.map((r, i) => ({ input: inputs[i]!, result: r, defs: r.defs ?? [] })).filter((p) => p.result.defs);
+    const again = await treePass(pending, inputs, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) });
+    const at = new Map(results.map((r, i) => [r, i]));
+    pending.forEach((p, k) => (results[at.get(p.result)!] = again[k]!));
+  }
+  for (const r of results) delete r.defs;
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const summary = summarise(inputs.length, results, performance.now() - t0);
@@ -74,7 +111,7 @@ function makeWorker(): Worker {
   return new Worker(new URL('./worker.js', import.meta.url));
 }
 
-async function runPool(inputs: InputFile[], jobs: number, fix: boolean, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
+async function runPool(inputs: InputFile[], jobs: number, fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
   const BATCH = 24;
   const results: FileResult[] = new Array(inputs.length);
   let next = 0;
@@ -91,7 +128,7 @@ async function runPool(inputs: InputFile[], jobs: number, fix: boolean, onProgre
         batchStart = next;
         const batch = inputs.slice(next, next + BATCH);
         next += batch.length;
-        w.postMessage({ files: batch, fix });
+        w.postMessage({ files: batch, opts: fo });
       };
       w.on('message', (m: { results: FileResult[] }) => {
         m.results.forEach((r, k) => (results[batchStart + k] = r));

@@ -21,6 +21,7 @@ export function summarise(scanned: number, results: FileResult[], elapsedMs: num
     findings: {},
     subsystems: {},
     sitesPerFunction: {},
+    atomic: { sites: 0, rename: 0, pagefault: 0, preempt: 0, notMechanical: 0 },
     elapsedMs: Math.round(elapsedMs),
   };
   for (const r of results) {
@@ -30,6 +31,14 @@ export function summarise(scanned: number, results: FileResult[], elapsedMs: num
     for (const f of r.findings) s.findings[f.kind] = (s.findings[f.kind] ?? 0) + 1;
     const perFn = new Map<string, number>();
     for (const site of r.sites) {
+      if (site.atomic) {
+        const a = s.atomic;
+        a.sites++;
+        if (!site.atomic.convertible) a.notMechanical++;
+        else if (!site.atomic.needs.length) a.rename++;
+        if (site.atomic.needs.includes('pagefault_disable')) a.pagefault++;
+        if (site.atomic.needs.includes('preempt_disable')) a.preempt++;
+      }
       if (site.call !== 'kmap' || site.class === 'already-local') continue;
       s.kmapSites++;
       s.classes[site.class]++;

@@ -46,6 +46,19 @@ export interface Finding extends Pos {
   site?: number;
 }
 
+/** For a kmap_atomic() site: does the code between map and unmap rely on what it also disables? */
+export interface AtomicUse {
+  /** What relies on disabled page faults or preemption (empty: nothing seen). */
+  relies: string[];
+  /** What a conversion to kmap_local_page() must add to keep that. */
+  needs: ('pagefault_disable' | 'preempt_disable')[];
+  /** Set when a lock or disabled preemption already covers the mapping. */
+  holds?: string;
+  /** Can --fix --atomic convert it mechanically? */
+  convertible: boolean;
+  note: string;
+}
+
 export interface Site extends Pos {
   file: string; // relative to the PATH given on the command line
   call: MapCall;
@@ -72,6 +85,8 @@ export interface Site extends Pos {
   /** For local sites: can --fix convert it mechanically? If not, why. */
   fixable?: boolean;
   fixNote?: string;
+  /** kmap_atomic() sites only. */
+  atomic?: AtomicUse;
 }
 
 /** A textual replacement in one file, as byte offsets into the original source. */
@@ -93,6 +108,8 @@ export interface FileResult {
   fixes: { site: number; edits: Edit[] }[];
   /** Set when the file could not be read or parsed at all. */
   error?: string;
+  /** Functions defined in the file, when a site needs the whole-tree pass (not in the output). */
+  defs?: string[];
 }
 
 export interface AuditOptions {
@@ -101,6 +118,12 @@ export interface AuditOptions {
   onProgress?: (done: number, total: number) => void;
   /** Collect fix edits (costs a little more work). */
   fix?: boolean;
+  /** A callee data file adding to or overriding the built-in list (see callees.ts). */
+  calleesFile?: string;
+  /** With fix: also convert the kmap_atomic() sites that can be (see atomic.ts). */
+  atomic?: boolean;
+  /** Whole-tree pass over each undecided file's subsystem (default true; --no-tree turns it off). */
+  tree?: boolean;
 }
 
 export interface AuditSummary {
@@ -114,6 +137,8 @@ export interface AuditSummary {
   findings: Record<string, number>;
   subsystems: Record<string, { local: number; global: number; unclear: number }>;
   sitesPerFunction: Record<string, number>; // histogram: "1": n functions with 1 kmap site, ...
+  /** kmap_atomic() sites: convertible by a rename, needing pagefault_disable()/preempt_disable(), not mechanical. */
+  atomic: { sites: number; rename: number; pagefault: number; preempt: number; notMechanical: number };
   elapsedMs: number;
 }
 

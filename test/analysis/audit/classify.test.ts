@@ -1,7 +1,8 @@
 // One fixture per kernel idiom: each kmap() site gets the class a kernel developer would give it.
 
 import { describe, expect, it } from 'vitest';
-import { kmapSites, auditFixture } from './util.js';
+import { kmapSites, auditFixture, FIXTURES } from './util.js';
+import { runAudit } from '../../../src/analysis/audit/run.js';
 
 describe('local sites', () => {
   it('map/copy/unmap in one function is local and convertible', async () => {
@@ -162,5 +163,90 @@ describe('macros and parse errors', () => {
     expect(f.hasErrors).toBe(true);
     expect(s).toMatchObject({ class: 'local', inErrorRegion: true, errorLine: 24 });
     expect(f.findings.some((x) => x.kind === 'error-region' && x.line === s.line)).toBe(true);
+  });
+});
+
+describe('what counts as a call of kmap()', () => {
+  it('a struct member named kmap ((o)->func->kmap(o), o->ops.kmap(o)) is not a site; only the real kmap() is', async () => {
+    const f = await auditFixture('member_kmap.c');
+    expect(f.calls).toEqual({ kmap: 1, kunmap: 1 });
+    expect(f.sites).toHaveLength(1);
+    expect(f.sites[0]).toMatchObject({ call: 'kmap', line: 39, class: 'local', function: 'demo_obj_copy' });
+  });
+});
+
+describe('storage on this frame or the caller\'s is not an escape (issue 12 item 2)', () => {
+  it('an element of a local array of structs, a local struct, a local struct through a local pointer', async () => {
+    const s = await kmapSites('stack_storage.c');
+    expect(s.map((x) => x.class)).toEqual(['local', 'local', 'local']);
+    expect(s[0]!.reason).toContain("iov[1].iov_base, a field of an element of local array iov[] on this function's stack");
+    expect(s[2]!.reason).toContain('local struct cur (through c = &cur)');
+  });
+
+  it('a struct the caller passes in is local when every caller keeps it on its stack and puts it', async () => {
+    const [s] = await kmapSites('caller_stack_struct.c');
+    expect(s!.class).toBe('local');
+    expect(s!.reason).toContain('a struct every caller keeps on its own stack');
+    expect(s!.reason).toContain('caller_stack_struct.c:15 demo_buf_put() unmaps it');
+    expect(s!.reason).toContain('demo_sum_all()'); // refills the struct in a loop, puts once
+    expect(s!.fixable).toBe(false);
+  });
+
+  it('the same getter fed a heap struct stays global', async () => {
+    const [s] = await kmapSites('caller_heap_struct.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('stored in struct field buf->base, which outlives the call');
+  });
+});
+
+describe('callee knowledge as data (issue 12 item 3)', () => {
+  it('a field consumed by the callee before it returns is not an escape (zlib_deflate next_in)', async () => {
+    const [s] = await kmapSites('consume_field.c');
+    expect(s!.class).toBe('local');
+    expect(s!.reason).toContain('zstream->next_in, which zlib_deflate() consumes before returning');
+  });
+
+  it('without a data file, unknown callees keep their default class', async () => {
+    expect((await kmapSites('user_callees.c')).map((x) => x.class)).toEqual(['global', 'unclear']);
+  });
+
+  it('--callees FILE declares a callee and an indirect member call synchronous', async () => {
+    const res = await runAudit([FIXTURES + 'user_callees.c'], { jobs: 1, calleesFile: FIXTURES + 'user_callees.txt' });
+    const s = res.files[0]!.sites;
+    expect(s.map((x) => x.class)).toEqual(['local', 'local']);
+    expect(s[1]!.reason).toContain('every demo_ops.xfer implementation transfers synchronously (' + FIXTURES + 'user_callees.txt:3)');
+  });
+
+  it('a malformed data file is AUD004 naming file and line', async () => {
+    const err = await runAudit([FIXTURES + 'user_callees.c'], { jobs: 1, calleesFile: FIXTURES + 'bad_callees.txt' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AUD004' });
+    expect((err as Error).message).toMatch(/bad_callees\.txt:3: expected/);
+  });
+});
+
+describe('unmaps and reasons that were wrong (issue 12)', () => {
+  it('pg = pages[i]; kunmap(pg) in an exit loop over the same range matches kmap(pages[i]): local', async () => {
+    const s = await kmapSites('array_element_unmap.c');
+    expect(s.map((x) => x.class)).toEqual(['local', 'local']);
+    expect(s[0]!.unmaps.map((u) => u.line)).toEqual([44]);
+    expect(s[1]!.unmaps.map((u) => u.line)).toEqual([36]);
+    expect(s[0]!.reason).toContain('unmapped in a loop over the same range (line 42)');
+    expect(s[0]!.fixable).toBe(false);
+  });
+
+  it('`if (ppages) kunmap(*ppages); return` is not "live at the return", and uses of the cursor before the map or after its reassignment do not count', async () => {
+    const f = await auditFixture('unmap_then_return.c');
+    const s = f.sites[0]!;
+    expect(s.class).toBe('local');
+    expect(s.reason).not.toMatch(/live at the return/);
+    expect(s.reason).not.toContain('visit');
+    expect(f.findings.filter((x) => x.kind === 'missing-unmap')).toEqual([]);
+  });
+
+  it('a getter that unmaps only on its error path and a same-file put helper: a helper pair, not "not unmapped on every path"', async () => {
+    const [s] = await kmapSites('put_helper_outparam.c');
+    expect(s!.class).toBe('local');
+    expect(s!.reason).toContain('put_helper_outparam.c:32 demo_put_checkpoint() unmaps it');
+    expect(s!.reason).not.toContain('not unmapped on every path');
   });
 });

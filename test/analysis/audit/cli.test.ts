@@ -1,6 +1,7 @@
 // The command as a user runs it: output formats, paths, errors, progress, jobs.
 
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,10 @@ import { main } from '../../../src/cli/main.js';
 import { captureIO } from '../../../src/cli/io.js';
 import { FIXTURES } from './util.js';
 import { collectFiles } from '../../../src/analysis/audit/prefilter.js';
+import { AuditError, runAudit } from '../../../src/analysis/audit/run.js';
+import { UsageError } from '../../../src/cli/errors.js';
+
+const AUDIT_SRC = fileURLToPath(new URL('../../../src/analysis/audit/', import.meta.url));
 
 function kernelLike(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-cli-'));
@@ -115,10 +120,30 @@ describe('errors', () => {
     expect((await run([])).err).toMatch(/^pksim audit: expected at least one PATH/);
     expect((await run([FIXTURES, '--bogus'])).code).toBe(2);
   });
+  it('--callees with a missing or malformed file: one line naming the file, exit 2', async () => {
+    const r = await run([FIXTURES + 'user_callees.c', '--callees', '/no/such/callees.txt']);
+    expect(r).toEqual({ code: 2, out: '', err: 'pksim audit: /no/such/callees.txt: cannot read callee data (ENOENT)\n' });
+    const b = await run([FIXTURES + 'user_callees.c', '--callees', FIXTURES + 'bad_callees.txt']);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/^pksim audit: .*bad_callees\.txt:3: expected [^\n]*\n$/);
+  });
   it('--help', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('usage: pksim audit PATH...');
+  });
+});
+
+describe('the API raises its own error, with a code', () => {
+  it('runAudit() on a missing path throws AuditError AUD001, not the CLI UsageError', async () => {
+    const err = await runAudit(['/no/such/tree'], { jobs: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuditError);
+    expect(err).not.toBeInstanceOf(UsageError);
+    expect(err).toMatchObject({ code: 'AUD001', message: '/no/such/tree: no such file or directory' });
+    expect(await runAudit(['/dev/null'], { jobs: 1 }).catch((e: unknown) => e)).toMatchObject({ code: 'AUD002' });
+  });
+  it('the analysis does not import the CLI', () => {
+    for (const f of readdirSync(AUDIT_SRC)) expect(readFileSync(join(AUDIT_SRC, f), 'utf8'), f).not.toMatch(/from '\.\.\/\.\.\/cli\//);
   });
 });
 

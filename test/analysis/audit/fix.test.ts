@@ -79,6 +79,17 @@ describe('--fix', () => {
     expect(second.fixNote).toContain('(w) is moved');
   });
 
+  it('says where to apply the diff: the PATH given, or the common directory of several', async () => {
+    const one = captureIO();
+    await main(['audit', FIXTURES + 'map_copy_unmap.c', '--fix'], one);
+    expect(one.stderr).toBe("audit: diff converts 1 kmap() site(s) in 1 file(s) to kmap_local_page(); apply with 'patch -p1' in the PATH given\n");
+    const dir = tree(['map_copy_unmap.c', 'fix_many.c']);
+    const two = captureIO();
+    await main(['audit', join(dir, 'fs/demo/map_copy_unmap.c'), join(dir, 'fs/demo/fix_many.c'), '--fix'], two);
+    expect(two.stderr).toContain(`apply with 'patch -p1' in ${join(dir, 'fs/demo')}\n`);
+    expect(two.stderr).not.toContain('${');
+  });
+
   it('--write without --fix is a usage error', async () => {
     const io = captureIO();
     expect(await main(['audit', FIXTURES, '--write'], io)).toBe(2);

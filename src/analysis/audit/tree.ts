@@ -1,0 +1,108 @@
+// Whole-tree pass. A file whose kmap() sites could not all be decided alone (a getter whose
+// callers are elsewhere, a put helper in a header, a struct from a caller's stack) is analysed
+// again with the other files of its subsystem (first two directories: fs/qnx6, drivers/target)
+// in scope: their functions, static inline helpers in headers and call sites. Only files that
+// mention a function defined in the pending file, or kunmap, are parsed for it.
+
+import { readFileSync } from 'node:fs';
+import type { Tree } from 'web-tree-sitter';
+import { buildModel } from './calls.js';
+import type { Callees } from './callees.js';
+import { analyseFile } from './classify.js';
+import type { ScopeFile } from './helpers.js';
+import { parseC } from './parse.js';
+import { AUDITED_WORD, type InputFile } from './prefilter.js';
+import { reduceSource } from './reduce.js';
+import { subsystemOf } from './summary.js';
+import type { FileResult } from './types.js';
+
+interface Parsed {
+  text: string;
+  tree: Tree;
+  file: ScopeFile;
+}
+
+function words(names: string[]): RegExp | null {
+  const n = names.filter((x) => /^\w+$/.test(x));
+  return n.length ? new RegExp(`\\b(?:${n.join('|')})\\b`) : null;
+}
+
+/**
+ * Re-analyse the pending files with their subsystem in scope. Returns the new results in the
+ * order given; a file whose re-analysis fails keeps its first result.
+ */
+export async function treePass(pending: { input: InputFile; result: FileResult; defs: string[] }[], inputs: InputFile[], opts: { fix: boolean; atomic: boolean; callees: Callees }): Promise<FileResult[]> {
+  const cache = new Map<string, Parsed | null>();
+  const seeds = new RegExp(`${AUDITED_WORD.source}|\\b(?:${[...new Set(pending.flatMap((p) => p.defs))].filter((d) => /^\w+$/.test(d)).join('|') || '$^'})\\b`);
+  const load = async (f: InputFile): Promise<Parsed | null> => {
+    if (cache.has(f.rel)) return cache.get(f.rel)!;
+    let p: Parsed | null = null;
+    try {
+      const text = readFileSync(f.abs, 'utf8');
+      const tree = await parseC(reduceSource(text, seeds));
+      const model = buildModel(tree, text);
+      model.callees = opts.callees;
+      p = { text, tree, file: { rel: f.rel, model } };
+    } catch {
+      p = null; // unreadable files were reported by the first pass
+    }
+    cache.set(f.rel, p);
+    return p;
+  };
+  // One scan per subsystem: each file is read once, for the names of every pending file there.
+  const byDir = new Map<string, number[]>();
+  pending.forEach((p, i) => {
+    const d = subsystemOf(p.input.rel);
+    byDir.set(d, [...(byDir.get(d) ?? []), i]);
+  });
+  const mentions = new Map<number, InputFile[]>();
+  for (const [dir, idxs] of byDir) {
+    const prefix = dir === '.' ? '' : dir + '/';
+    const names = [...new Set(idxs.flatMap((i) => pending[i]!.defs).concat('kunmap'))].filter((x) => /^\w+$/.test(x));
+    const res = idxs.map((i) => words([...pending[i]!.defs, 'kunmap']));
+    for (const f of inputs) {
+      if (!f.rel.startsWith(prefix)) continue;
+      let buf: Buffer;
+      try {
+        buf = readFileSync(f.abs);
+      } catch {
+        continue;
+      }
+      // Bytes first: most files of a subsystem never name the pending files' functions.
+      if (!names.some((d) => buf.includes(d))) continue;
+      const text = buf.toString('latin1');
+      idxs.forEach((i, k) => {
+        if (f.rel !== pending[i]!.input.rel && res[k]?.test(text)) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+      });
+    }
+  }
+  const out: FileResult[] = [];
+  try {
+    for (const [i, { input, result }] of pending.entries()) {
+      const dir = subsystemOf(input.rel);
+      const others: ScopeFile[] = [];
+      for (const f of mentions.get(i) ?? []) {
+        const p = await load(f);
+        if (p) others.push(p.file);
+      }
+      if (!others.length) {
+        out.push(result);
+        continue;
+      }
+      try {
+        const text = readFileSync(input.abs, 'utf8');
+        const tree = await parseC(reduceSource(text, AUDITED_WORD));
+        try {
+          out.push(analyseFile(input.rel, text, tree, { fix: opts.fix, atomic: opts.atomic, callees: opts.callees, others, dir }));
+        } finally {
+          tree.delete();
+        }
+      } catch {
+        out.push(result);
+      }
+    }
+  } finally {
+    for (const p of cache.values()) p?.tree.delete();
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+// Parsing only the functions that matter must not change what the audit sees.
+
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { functionBodies, reduceSource } from '../../../src/analysis/audit/reduce.js';
+import { AUDITED_WORD } from '../../../src/analysis/audit/prefilter.js';
+import { FIXTURES } from './util.js';
+
+const SRC = `#include <linux/highmem.h>
+static int unrelated(int a)
+{
+	return a * 2; /* { not a brace */
+}
+
+static void helper(void *p)
+{
+	memset(p, 0, 8);
+}
+
+static void user(struct page *page)
+{
+	void *p = kmap(page);
+	helper(p);
+	kunmap(page);
+}
+
+static const int table[] = { 1, 2, 3 };
+`;
+
+describe('reduceSource', () => {
+  it('blanks bodies that neither map nor are reached from a mapping function, keeping every offset', () => {
+    const r = reduceSource(SRC, AUDITED_WORD);
+    expect(r).toHaveLength(SRC.length);
+    expect(r.split('\n').length).toBe(SRC.split('\n').length);
+    expect(r).not.toContain('return a * 2');
+    expect(r).toContain('static int unrelated(int a)\n{');
+    expect(r).toContain('memset(p, 0, 8);'); // a same-file callee of the mapping function
+    expect(r).toContain('void *p = kmap(page);');
+    expect(r).toContain('{ 1, 2, 3 }'); // initialisers are not function bodies
+  });
+
+  it('leaves the file alone when braces do not balance (an #ifdef around a header)', () => {
+    const odd = '#ifdef A\nvoid f(int a) {\n#else\nvoid f(void) {\n#endif\n\tkmap(p);\n}\n';
+    expect(functionBodies(odd)).toBeNull();
+    expect(reduceSource(odd, AUDITED_WORD)).toBe(odd);
+  });
+
+  it('every fixture keeps its length and its audited calls', () => {
+    for (const f of readdirSync(FIXTURES).filter((x) => x.endsWith('.c'))) {
+      const t = readFileSync(FIXTURES + f, 'utf8');
+      const r = reduceSource(t, AUDITED_WORD);
+      expect(r.length, f).toBe(t.length);
+      expect(r.match(/\bk(un)?map\w*\s*\(/g), f).toEqual(t.match(/\bk(un)?map\w*\s*\(/g));
+    }
+  });
+});

@@ -1,0 +1,51 @@
+// Whole-tree mode: callers, put helpers and header helpers in other files of the subsystem.
+
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runAudit } from '../../../src/analysis/audit/run.js';
+
+const TREE = fileURLToPath(new URL('../../fixtures/audit-tree/', import.meta.url));
+
+async function sites(root: string, tree: boolean) {
+  const r = await runAudit([root], { jobs: 1, tree });
+  return r.files.flatMap((f) => f.sites.filter((s) => s.call === 'kmap'));
+}
+
+describe('whole-tree pass', () => {
+  it('per file, a getter with callers in another file and a put helper in a header are unclear', async () => {
+    const s = await sites(TREE, false);
+    expect(s.map((x) => x.class)).toEqual(['unclear', 'unclear']);
+  });
+
+  it('with the tree, both are local and the reasons name the cross-file facts', async () => {
+    const s = await sites(TREE, true);
+    expect(s.map((x) => [x.line, x.class])).toEqual([
+      [11, 'local'],
+      [43, 'local'],
+    ]);
+    expect(s[0]!.reason).toContain('fs/demofs/demofs.h:8 demofs_put_page() unmaps it');
+    expect(s[0]!.reason).toContain('fs/demofs/namei.c:19 demofs_count()');
+    expect(s[1]!.reason).toContain('released on every path by put helper fs/demofs/demofs.h:8 demofs_put_page()');
+  });
+
+  it('a caller in another file that forgets the put makes it unclear, naming that caller and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-tree-'));
+    cpSync(TREE, dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'fs/demofs/leak.c'),
+      '#include "demofs.h"\nint demofs_peek(struct inode *dir)\n{\n\tstruct page *page = demofs_get_page(dir, 1);\n\n\tif (IS_ERR(page))\n\t\treturn 0;\n\treturn demofs_first(page_address(page));\n}\n',
+    );
+    const s = await sites(dir, true);
+    expect(s[0]!.class).toBe('unclear');
+    expect(s[0]!.reason).toContain('caller fs/demofs/leak.c:4 demofs_peek() never calls demofs_put_page()');
+  });
+
+  it('gives the same result for any --jobs', async () => {
+    const a = await runAudit([TREE], { jobs: 1 });
+    const b = await runAudit([TREE], { jobs: 2 });
+    expect(b.files).toEqual(a.files);
+  });
+});
