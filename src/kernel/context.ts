@@ -5,8 +5,10 @@ import type { TaskKind } from './types.js';
 import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { LocalStack } from '../mm/kmap_local.js';
 import type { FrameKind } from './events.js';
+import type { Interner, StateVec } from './state.js';
 
 export type TaskState = 'runnable' | 'blocked' | 'done' | 'dead';
+const STATES: readonly TaskState[] = ['runnable', 'blocked', 'done', 'dead'];
 
 export class Ctx {
   // What the context holds, kept by the machine whatever the design does with it: the
@@ -24,6 +26,8 @@ export class Ctx {
   savedIrqsOff = false;
   /** The runner's state of this context (program counter, variables): opaque to the kernel. */
   exec: unknown = null;
+  /** Marks a context already written by the snapshot in progress. */
+  stamp = 0;
 
   constructor(
     readonly id: number,
@@ -36,6 +40,19 @@ export class Ctx {
   /** Holds a grant_access() right on the key (what a leak check at exit looks for). */
   holdsGrant(key: number): boolean {
     return this.grantR[key]! > 0 || this.grantW[key]! > 0;
+  }
+
+  /** What the context holds and its entry frame (its identity is written by the caller). */
+  save(v: StateVec): void {
+    v.push(this.savedPkrs), v.push(this.savedIrqsOff ? 1 : 0);
+    v.pushAll(this.grantR), v.pushAll(this.grantW), v.pushAll(this.localMapped), v.pushAll(this.kmapped);
+  }
+
+  load(v: StateVec): void {
+    this.savedPkrs = v.next();
+    this.savedIrqsOff = v.next() === 1;
+    v.nextInto(this.grantR, PKS_NUM_KEYS), v.nextInto(this.grantW, PKS_NUM_KEYS);
+    v.nextInto(this.localMapped, PKS_NUM_KEYS), v.nextInto(this.kmapped, PKS_NUM_KEYS);
   }
 
   /** Live mappings of pages with the key made by this context: what its code asked to reach. */
@@ -83,6 +100,28 @@ export class Task {
 
   get cpu(): number {
     return this.onCpu;
+  }
+
+  save(v: StateVec, names: Interner): void {
+    v.push(STATES.indexOf(this.st)), v.push(this.onCpu), v.push(this.threadPkrs), v.push(this.preemptCount), v.push(this.pagefaultDisabled);
+    v.push(names.id(this.blockedOn));
+    v.push(this.local.depth), v.pushAll(this.local.page, this.local.depth), v.pushAll(this.local.mapping, this.local.depth);
+    v.push(this.workQueue.length), v.pushAll(this.workQueue);
+  }
+
+  /** Read back what save() wrote. The run-queue counts are recomputed by the machine. */
+  load(v: StateVec, names: Interner): void {
+    this.st = STATES[v.next()]!;
+    this.onCpu = v.next();
+    this.ctx.cpu = this.onCpu;
+    this.threadPkrs = v.next(), this.preemptCount = v.next(), this.pagefaultDisabled = v.next();
+    this.blockedOn = names.str(v.next());
+    const depth = (this.local.depth = v.next());
+    v.nextInto(this.local.page, depth), v.nextInto(this.local.mapping, depth);
+    this.local.page.fill(-1, depth), this.local.mapping.fill(-1, depth);
+    const nq = v.next();
+    this.workQueue.length = nq;
+    for (let i = 0; i < nq; i++) this.workQueue[i] = v.next();
   }
   set cpu(c: number) {
     if (this.kind !== 'idle' && this.st === 'runnable') {

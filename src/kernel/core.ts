@@ -12,6 +12,7 @@ import { Ctx, Task } from './context.js';
 import type { EventSink, FrameKind, PksimEvent } from './events.js';
 import type { PksHooks, PolicyContext } from './policy_api.js';
 import { Stats } from './stats.js';
+import { Interner, type StateVec } from './state.js';
 import { MAP_KMAP, MappingTable } from './mappings.js';
 
 export type WarnDedupe = 'once' | 'per-site';
@@ -27,6 +28,8 @@ export interface MachineConfig {
   pages: { key: number; highmem: boolean }[];
   warn: WarnDedupe;
   resetPoints: ResetPoint[];
+  /** Where the strings of snapshots are interned: share one between machines that exchange states. */
+  names?: Interner;
 }
 
 export interface Cpu {
@@ -77,6 +80,12 @@ export class MachineCore implements PolicyContext {
   private readonly warnedSites = new Set<string>();
   /** Kernel WARN_ON_ONCE() sites that have fired (each prints once per boot). */
   private readonly firedOnce = new Set<string>();
+  /** Both sets again as interned ids in insertion order (what a snapshot writes). */
+  private readonly warnedIds: number[] = [];
+  private readonly firedIds: number[] = [];
+  /** Strings of the machine state (names, wait reasons, sites), by index. */
+  readonly names: Interner;
+  private saveEpoch = 0;
   /** __might_resched() prints at most once per HZ: the tick of the last report, -1 for none. */
   private lastMightSleep = -1;
   /** Result of the last map operation. */
@@ -88,6 +97,7 @@ export class MachineCore implements PolicyContext {
     public sink: EventSink | null = null,
   ) {
     this.arch = cfg.arch ?? 'x86_64';
+    this.names = cfg.names ?? new Interner();
     this.nrRunnable = new Int32Array(cfg.cpus);
     let init = 0;
     for (const k of cfg.keys) {
@@ -390,7 +400,10 @@ export class MachineCore implements PolicyContext {
     const site = this.siteOf(this.loc);
     const printed = this.cfg.warn === 'once' ? !this.warnOnceFired : !this.warnedSites.has(site);
     this.warnOnceFired = true;
-    this.warnedSites.add(site);
+    if (!this.warnedSites.has(site)) {
+      this.warnedSites.add(site);
+      this.warnedIds.push(this.names.id(site));
+    }
     if (printed) this.stats.warnings++;
     else this.stats.warningsSuppressed++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'warning', site, message, printed });
@@ -404,7 +417,10 @@ export class MachineCore implements PolicyContext {
    */
   warnOnce(cpu: number, site: string, message: string): boolean {
     const printed = !this.firedOnce.has(site);
-    this.firedOnce.add(site);
+    if (printed) {
+      this.firedOnce.add(site);
+      this.firedIds.push(this.names.id(site));
+    }
     if (printed) this.stats.warnings++;
     else this.stats.warningsSuppressed++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'warning', site, message, printed });
@@ -512,6 +528,120 @@ export class MachineCore implements PolicyContext {
     const t = c.curr;
     t.state = 'dead';
     this.dropLocalStack(cpu, t);
+  }
+
+  // ---- state as data -------------------------------------------------------------------
+
+  /**
+   * Write the machine state: scalars, counters, every task and its context, every CPU with its
+   * interrupt frames, contexts that are gone but still own a live mapping, the pkmap pool, the
+   * fixmap, the mapping records and the design's own state. `exec` writes the runner's state
+   * of each context.
+   */
+  save(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
+    const epoch = ++this.saveEpoch;
+    const n = this.names;
+    v.push(this.globalOpen), v.push(this.abandoned), v.push(this.panicked === null ? -1 : n.id(this.panicked));
+    v.push(this.version), v.push(this.tick), v.push(this.nextCtxId), v.push(this.lastMapping);
+    v.push(this.warnOnceFired ? 1 : 0), v.push(this.lastMightSleep);
+    const loc = this.loc;
+    if (loc === null) v.push(-1);
+    else v.push(n.id(loc.file)), v.push(loc.line), v.push(loc.col);
+    this.stats.save(v);
+    v.push(this.warnedIds.length), v.pushAll(this.warnedIds);
+    v.push(this.firedIds.length), v.pushAll(this.firedIds);
+    for (let i = 0; i < this.tasks.length; i++) {
+      const t = this.tasks[i]!;
+      t.save(v, n);
+      t.ctx.save(v);
+      t.ctx.stamp = epoch;
+      exec(t.ctx, v);
+    }
+    for (let i = 0; i < this.cpus.length; i++) {
+      const c = this.cpus[i]!;
+      v.push(c.curr.index), v.push(c.pkrs), v.push(c.msr), v.push(c.irqsOff ? 1 : 0), v.push(c.frames.length);
+      for (let f = 1; f < c.frames.length; f++) this.saveFrame(c.frames[f]!, v, epoch, exec);
+    }
+    // Contexts that exited but made a mapping that is still live.
+    for (let s = 0; s < this.maps.slots; s++) {
+      const ctx = this.maps.ctxAt(s);
+      if (ctx !== null && ctx.stamp !== epoch) {
+        v.push(1);
+        this.saveFrame(ctx, v, epoch, exec);
+      }
+    }
+    v.push(0);
+    this.pkmap.save(v);
+    this.fixmap.save(v);
+    this.maps.save(v);
+    this.hooks.save?.(this, v);
+  }
+
+  private saveFrame(ctx: Ctx, v: StateVec, epoch: number, exec: (ctx: Ctx, v: StateVec) => void): void {
+    v.push(ctx.id), v.push(this.names.id(ctx.name)), v.push(this.names.id(ctx.kind)), v.push(ctx.cpu), v.push(ctx.task ? ctx.task.index : -1);
+    ctx.save(v);
+    ctx.stamp = epoch;
+    exec(ctx, v);
+  }
+
+  /** Read back what save() wrote, into this machine (made for the same scenario and design). */
+  load(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
+    const n = this.names;
+    this.globalOpen = v.next(), this.abandoned = v.next();
+    const p = v.next();
+    this.panicked = p < 0 ? null : n.str(p);
+    this.version = v.next(), this.tick = v.next(), this.nextCtxId = v.next(), this.lastMapping = v.next();
+    this.warnOnceFired = v.next() === 1;
+    this.lastMightSleep = v.next();
+    const file = v.next();
+    this.loc = file < 0 ? null : { file: n.str(file), line: v.next(), col: v.next() };
+    this.stats.load(v);
+    this.loadSites(v, this.warnedIds, this.warnedSites);
+    this.loadSites(v, this.firedIds, this.firedOnce);
+    const byId = new Map<number, Ctx>();
+    for (let i = 0; i < this.tasks.length; i++) {
+      const t = this.tasks[i]!;
+      t.load(v, n);
+      t.ctx.load(v);
+      exec(t.ctx, v);
+      byId.set(t.ctx.id, t.ctx);
+    }
+    this.nrRunnable.fill(0);
+    for (const t of this.tasks) if (t.kind !== 'idle' && t.state === 'runnable') this.nrRunnable[t.cpu]!++;
+    for (let i = 0; i < this.cpus.length; i++) {
+      const c = this.cpus[i]!;
+      c.curr = this.tasks[v.next()]!;
+      c.pkrs = v.next(), c.msr = v.next(), c.irqsOff = v.next() === 1;
+      const depth = v.next();
+      c.frames.length = 1;
+      c.frames[0] = c.curr.ctx;
+      for (let f = 1; f < depth; f++) c.frames.push(this.loadFrame(v, byId, exec));
+    }
+    while (v.next() === 1) this.loadFrame(v, byId, exec);
+    this.pkmap.load(v);
+    this.fixmap.load(v);
+    this.maps.load(v, (id) => byId.get(id)!);
+    this.hooks.load?.(this, v);
+  }
+
+  private loadSites(v: StateVec, ids: number[], set: Set<string>): void {
+    const len = v.next();
+    ids.length = 0;
+    set.clear();
+    for (let i = 0; i < len; i++) {
+      const id = v.next();
+      ids.push(id);
+      set.add(this.names.str(id));
+    }
+  }
+
+  private loadFrame(v: StateVec, byId: Map<number, Ctx>, exec: (ctx: Ctx, v: StateVec) => void): Ctx {
+    const id = v.next(), name = this.names.str(v.next()), kind = this.names.str(v.next()) as FrameKind, cpu = v.next(), ti = v.next();
+    const ctx = new Ctx(id, name, kind, cpu, ti < 0 ? null : this.tasks[ti]!);
+    ctx.load(v);
+    exec(ctx, v);
+    byId.set(id, ctx);
+    return ctx;
   }
 
   // ---- events -------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import type { EventSink } from './events.js';
 import { VERDICT_OOPS, VERDICT_PARDON, type PksHooks } from './policy_api.js';
 import { MAP_ATOMIC, MAP_KMAP, MAP_LOCAL, MappingTable } from './mappings.js';
 import { MachineCore, type MachineConfig } from './core.js';
+import type { Ctx } from './context.js';
+import type { StateVec } from './state.js';
 
 export { MachineCore, type Cpu, type MachineConfig, type ResetPoint, type WarnDedupe } from './core.js';
 export { MAP_KMAP, MAP_LOCAL, MAP_ATOMIC, MAP_LINEAR } from './mappings.js';
@@ -38,6 +40,26 @@ export class Machine extends MachineCore {
     this.x86_64 = this.arch === 'x86_64';
     this.pageKmaps = Array.from({ length: cfg.pages.length }, () => []);
     this.protectedPages = Int32Array.from(cfg.pages.flatMap((p, i) => (this.protectedKey(p.key) ? [i] : [])));
+  }
+
+  override save(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
+    super.save(v, exec);
+    v.push(this.pkmapFreed ? 1 : 0), v.push(this.lastKey);
+    for (let p = 0; p < this.pageKmaps.length; p++) {
+      const l = this.pageKmaps[p]!;
+      v.push(l.length), v.pushAll(l);
+    }
+  }
+
+  override load(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
+    super.load(v, exec);
+    this.pkmapFreed = v.next() === 1;
+    this.lastKey = v.next();
+    for (let p = 0; p < this.pageKmaps.length; p++) {
+      const l = this.pageKmaps[p]!;
+      l.length = v.next();
+      for (let i = 0; i < l.length; i++) l[i] = v.next();
+    }
   }
 
   /** An address as the kernel would print it (for events and messages). */

@@ -5,6 +5,7 @@
 // the page and the context that derived them.
 
 import type { Ctx } from './context.js';
+import type { StateVec } from './state.js';
 
 export const MAP_KMAP = 0;
 export const MAP_LOCAL = 1;
@@ -102,6 +103,41 @@ export class MappingTable {
     this.live[s] = 0;
     this.ctx[s] = null;
     this.free.push(s);
+  }
+
+  /** Slots in use so far (live or free): the range of ctxAt(). */
+  get slots(): number {
+    return this.size;
+  }
+
+  /** The context of a live slot's record, or null. */
+  ctxAt(slot: number): Ctx | null {
+    return this.live[slot] === 1 ? this.ctx[slot]! : null;
+  }
+
+  save(v: StateVec): void {
+    v.push(this.size);
+    v.push(this.free.length);
+    v.pushAll(this.free);
+    v.pushAll(this.kind, this.size), v.pushAll(this.page, this.size), v.pushAll(this.gen, this.size), v.pushAll(this.live, this.size);
+    for (let s = 0; s < this.size; s++) v.push(this.live[s] === 1 ? this.ctx[s]!.id : -1);
+  }
+
+  /** Read back what save() wrote; `ctxById` finds each record's context. */
+  load(v: StateVec, ctxById: (id: number) => Ctx): void {
+    const size = v.next();
+    while (this.kind.length < size) this.grow();
+    this.size = size;
+    const nfree = v.next();
+    this.free.length = nfree;
+    for (let i = 0; i < nfree; i++) this.free[i] = v.next();
+    v.nextInto(this.kind, size), v.nextInto(this.page, size), v.nextInto(this.gen, size), v.nextInto(this.live, size);
+    for (let s = 0; s < size; s++) {
+      const id = v.next();
+      this.ctx[s] = id < 0 ? null : ctxById(id);
+    }
+    // Slots past the saved size are unused: a later alloc() must find them clean.
+    this.gen.fill(0, size), this.live.fill(0, size), this.ctx.fill(null, size);
   }
 
   /** Every live record (for checks: allocates, not for the hot path). */

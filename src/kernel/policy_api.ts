@@ -5,6 +5,9 @@
 
 import type { Ctx, Task } from './context.js';
 import type { SrcLoc } from './types.js';
+import type { StateVec } from './state.js';
+
+export type { StateVec };
 
 export const VERDICT_OOPS = 0;
 export const VERDICT_PARDON = 1;
@@ -30,6 +33,8 @@ export interface PolicyContext {
   keyDefault(key: number): number;
   /** The context running on a CPU (the top of its frame stack). */
   top(cpu: number): Frame;
+  /** Every task, in creation order (Task.index). */
+  readonly tasks: readonly Task[];
   /** The task a CPU runs (under any interrupt on top of it). */
   currentTask(cpu: number): Task;
   /** The running context's PKRS value. */
@@ -91,4 +96,8 @@ export interface PksHooks {
   pardonsSilently(m: PolicyContext, cpu: number, page: number, key: number): boolean;
   /** A task returns to user space, exits, or ends a work item: the design's own leak checks. */
   taskBoundary?(m: PolicyContext, cpu: number, task: Task, where: string): void;
+  /** Write the design's own state into a machine snapshot (designs that keep any). */
+  save?(m: PolicyContext, v: StateVec): void;
+  /** Read back what save() wrote. */
+  load?(m: PolicyContext, v: StateVec): void;
 }

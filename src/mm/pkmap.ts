@@ -79,6 +79,17 @@ export class Pkmap {
     return this.slotCount[slot]! >= 1 ? this.slotPage[slot]! : -1;
   }
 
+  save(v: { push(x: number): void; pushAll(a: ArrayLike<number>): void }): void {
+    v.pushAll(this.slotPage), v.pushAll(this.slotCount), v.pushAll(this.pageSlot);
+    v.push(this.lastNr), v.push(this.flushes);
+  }
+
+  load(v: { next(): number; nextInto(a: Int32Array, len: number): void }): void {
+    v.nextInto(this.slotPage, this.size), v.nextInto(this.slotCount, this.size), v.nextInto(this.pageSlot, this.pageSlot.length);
+    this.lastNr = v.next();
+    this.flushes = v.next();
+  }
+
   users(page: number): number {
     const s = this.pageSlot[page]!;
     return s < 0 ? 0 : Math.max(0, this.slotCount[s]! - 1);

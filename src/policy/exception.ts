@@ -3,7 +3,7 @@
 // the *task*, even when called from an interrupt on top of it; a fault in RELAXED warns and
 // opens the key in the faulting frame without looking at the page.
 
-import { VERDICT_OOPS, VERDICT_PARDON, type Verdict, type Frame, type PolicyContext, type Task } from '../kernel/policy_api.js';
+import { VERDICT_OOPS, VERDICT_PARDON, type Verdict, type Frame, type PolicyContext, type Task, type StateVec } from '../kernel/policy_api.js';
 import { pkrKeyMask, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { NoPks, pkMessage, type PksMode } from './base.js';
 
@@ -61,6 +61,17 @@ export class ExceptionPks extends NoPks {
   }
   override pardonsSilently(m: PolicyContext): boolean {
     return this.mode === 'silent' || (this.mode === 'relaxed' && !m.strayWouldWarn());
+  }
+  save(m: PolicyContext, v: StateVec): void {
+    for (let i = 0; i < m.tasks.length; i++) {
+      const n = this.nests.get(m.tasks[i]!);
+      if (n) v.push(1), v.pushAll(n);
+      else v.push(0);
+    }
+  }
+  load(m: PolicyContext, v: StateVec): void {
+    this.nests.clear();
+    for (let i = 0; i < m.tasks.length; i++) if (v.next() === 1) v.nextInto(this.nest(m.tasks[i]!), PKS_NUM_KEYS);
   }
   /** A set without its clear, still counted when the task leaves: a leak; the count starts over. */
   taskBoundary(m: PolicyContext, cpu: number, t: Task, where: string): void {

@@ -5,7 +5,7 @@
 // globally enabled keys included), as every version of the series did: an interrupt sees
 // the keys of live kmap()s open, never the rights of the context it interrupted.
 
-import type { Frame, PolicyContext } from '../kernel/policy_api.js';
+import type { Frame, PolicyContext, StateVec } from '../kernel/policy_api.js';
 import { pkrKeyMask, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { ContextLocalPks } from './base.js';
 
@@ -14,6 +14,12 @@ export class GlobalPks extends ContextLocalPks {
   private readonly live = new Int32Array(PKS_NUM_KEYS);
   constructor() {
     super('global');
+  }
+  save(_m: PolicyContext, v: StateVec): void {
+    v.pushAll(this.live);
+  }
+  load(_m: PolicyContext, v: StateVec): void {
+    v.nextInto(this.live, PKS_NUM_KEYS);
   }
   override kmap(m: PolicyContext, cpu: number, page: number): void {
     const key = m.pageKey[page]!;

@@ -3,7 +3,7 @@
 // kmap_local_page() does; only another context's access faults, and the smart #PF handler
 // pardons it for the faulting context only, by editing the saved PKRS in its entry frame.
 
-import { VERDICT_OOPS, VERDICT_PARDON, type Verdict, type Frame, type PolicyContext } from '../kernel/policy_api.js';
+import { VERDICT_OOPS, VERDICT_PARDON, type Verdict, type Frame, type PolicyContext, type StateVec } from '../kernel/policy_api.js';
 import { ContextLocalPks, pkMessage, type PksMode } from './base.js';
 
 /** Where the per-page "globally unprotected" count lives. */
@@ -11,6 +11,9 @@ export interface UnprotectStore {
   get(page: number): number;
   inc(page: number): void;
   dec(page: number): boolean;
+  /** The counts of pages 0..n-1, for a machine snapshot (the same vector for both stores). */
+  save(v: StateVec, pages: number): void;
+  load(v: StateVec, pages: number): void;
 }
 
 /** The count kept in struct page. */
@@ -29,6 +32,12 @@ export class PageStore implements UnprotectStore {
     if (this.count[page]! === 0) return false;
     this.count[page]!--;
     return true;
+  }
+  save(v: StateVec): void {
+    v.pushAll(this.count);
+  }
+  load(v: StateVec, pages: number): void {
+    v.nextInto(this.count, pages);
   }
 }
 
@@ -50,6 +59,16 @@ export class HashStore implements UnprotectStore {
   }
   get size(): number {
     return this.map.size;
+  }
+  save(v: StateVec, pages: number): void {
+    for (let p = 0; p < pages; p++) v.push(this.get(p));
+  }
+  load(v: StateVec, pages: number): void {
+    this.map.clear();
+    for (let p = 0; p < pages; p++) {
+      const c = v.next();
+      if (c > 0) this.map.set(p, c);
+    }
   }
 }
 
@@ -85,6 +104,13 @@ export class ScopedPks extends ContextLocalPks {
     const printed = this.mode === 'relaxed' ? m.warn(cpu, pkMessage(m, key, page)) : false;
     m.pardon(cpu, frame, page, key, printed);
     return VERDICT_PARDON;
+  }
+
+  save(m: PolicyContext, v: StateVec): void {
+    this.store.save(v, m.pageKey.length);
+  }
+  load(m: PolicyContext, v: StateVec): void {
+    this.store.load(v, m.pageKey.length);
   }
 
   override pardonsSilently(m: PolicyContext, _cpu: number, page: number): boolean {

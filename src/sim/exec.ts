@@ -5,7 +5,8 @@
 
 import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import type { Ctx } from '../kernel/context.js';
-import type { Instr } from '../scenario/ir.js';
+import type { Instr, ScenarioIR } from '../scenario/ir.js';
+import type { StateVec } from '../kernel/state.js';
 
 export class Exec {
   pc = 0;
@@ -27,13 +28,42 @@ export class Exec {
   /** The oracle's view of grant_access() rights asked for and not revoked (READ at key, WRITE at 16+key). */
   readonly asked = new Int32Array(PKS_NUM_KEYS * 2);
 
-  load(program: Instr[], vars: number, loops: number): void {
+  /** Which program runs: a scenario context's (its index), a work item's (-2 - index), none (-1). */
+  progId = -1;
+
+  load(program: Instr[], vars: number, loops: number, progId: number): void {
     this.program = program;
+    this.progId = progId;
     this.pc = 0;
     this.resumePc = -1;
     this.varAddr = new Float64Array(vars);
     this.varMap = new Float64Array(vars).fill(-1);
     this.loops = new Int32Array(loops);
+  }
+
+  saveState(v: StateVec): void {
+    v.push(this.pc), v.push(this.resumePc), v.push(this.progId), v.push(this.decl), v.push(this.work);
+    v.push(this.varAddr.length), v.pushAll(this.varAddr), v.pushAll(this.varMap);
+    v.push(this.loops.length), v.pushAll(this.loops);
+    v.push(this.ranTicks), v.push(this.openTicks), v.push(this.unscopedTicks);
+    v.pushAll(this.asked);
+  }
+
+  loadState(v: StateVec, ir: ScenarioIR): void {
+    this.pc = v.next(), this.resumePc = v.next(), this.progId = v.next(), this.decl = v.next(), this.work = v.next();
+    const p = this.progId;
+    this.program = p >= 0 ? ir.contexts[p]!.program : p <= -2 ? ir.works[-2 - p]!.program : [];
+    const nv = v.next();
+    if (this.varAddr.length !== nv) {
+      this.varAddr = new Float64Array(nv);
+      this.varMap = new Float64Array(nv);
+    }
+    v.nextInto(this.varAddr, nv), v.nextInto(this.varMap, nv);
+    const nl = v.next();
+    if (this.loops.length !== nl) this.loops = new Int32Array(nl);
+    v.nextInto(this.loops, nl);
+    this.ranTicks = v.next(), this.openTicks = v.next(), this.unscopedTicks = v.next();
+    v.nextInto(this.asked, this.asked.length);
   }
 
   get done(): boolean {

@@ -5,6 +5,7 @@ import type { Machine } from '../kernel/machine.js';
 import type { Ctx, Task } from '../kernel/context.js';
 import { MAP_KMAP } from '../kernel/mappings.js';
 import { execOf, type Exec } from './exec.js';
+import type { StateVec } from '../kernel/state.js';
 import type { Oracle } from './oracle.js';
 import type { Metrics } from './metrics.js';
 import type { Scheduler } from './sched.js';
@@ -33,6 +34,27 @@ export class Interp {
     this.completions = new Int32Array(ir.completions.length);
   }
 
+  /** Channels and completions: the rest of the run's state is in the machine and its contexts. */
+  save(v: StateVec): void {
+    for (let i = 0; i < this.chans.length; i++) {
+      const ch = this.chans[i]!;
+      v.push(ch.addr.length), v.pushAll(ch.addr), v.pushAll(ch.map);
+    }
+    v.pushAll(this.completions);
+  }
+
+  load(v: StateVec): void {
+    for (let i = 0; i < this.chans.length; i++) {
+      const ch = this.chans[i]!;
+      const n = v.next();
+      ch.addr.length = n;
+      ch.map.length = n;
+      for (let j = 0; j < n; j++) ch.addr[j] = v.next();
+      for (let j = 0; j < n; j++) ch.map[j] = v.next();
+    }
+    v.nextInto(this.completions, this.completions.length);
+  }
+
   /** Deliver the highest-priority pending interrupt on a CPU: entry, then its program. */
   deliver(cpu: number): void {
     const decl = this.sched.takePending(cpu);
@@ -41,7 +63,7 @@ export class Interp {
     const ctx = this.m.enter(cpu, d.kind, d.name);
     const ex = execOf(ctx);
     ex.decl = decl;
-    ex.load(d.program, d.vars.length, d.loopSlots);
+    ex.load(d.program, d.vars.length, d.loopSlots, decl);
     if (d.program.length === 0) {
       this.m.exit(cpu);
       this.onLeave(ctx);
@@ -78,7 +100,7 @@ export class Interp {
     const wd = this.ir.works[w]!;
     const ex = execOf(t.ctx);
     ex.work = w;
-    ex.load(wd.program, wd.vars.length, wd.loopSlots);
+    ex.load(wd.program, wd.vars.length, wd.loopSlots, -2 - w);
   }
 
   /** End of a task's program, or of a worker's work item. */
@@ -91,6 +113,7 @@ export class Interp {
       if (m.cfg.resetPoints.includes('work-item')) m.resetToGrants(cpu);
       ex.work = -1;
       ex.program = [];
+      ex.progId = -1;
       if (t.workQueue.length === 0) {
         // An idle worker sleeps until work is queued: it gives up the CPU.
         this.resetAtSchedule(cpu);

@@ -5,6 +5,12 @@ export class Rng {
   constructor(seed: number) {
     this.s = seed >>> 0;
   }
+  get state(): number {
+    return this.s;
+  }
+  set state(s: number) {
+    this.s = s >>> 0;
+  }
   /** Uniform integer in [0, n). */
   below(n: number): number {
     let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);

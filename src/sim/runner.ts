@@ -5,7 +5,7 @@ import type { ScenarioIR } from '../scenario/ir.js';
 import { Machine, type ResetPoint, type WarnDedupe } from '../kernel/machine.js';
 import type { Ctx, Task } from '../kernel/context.js';
 import type { PksimEvent } from '../kernel/events.js';
-import { createPolicy, parsePolicy, policyLabel, type UnprotectStoreKind } from '../policy/index.js';
+import { createPolicy, parsePolicy, policyLabel, type PolicySpec, type UnprotectStoreKind } from '../policy/index.js';
 import { Oracle, CLASS_NAMES } from './oracle.js';
 import { Metrics } from './metrics.js';
 import { Rng } from './rng.js';
@@ -14,6 +14,7 @@ import { Interp } from './interp.js';
 import { execOf } from './exec.js';
 import { checkExpectations } from './expect.js';
 import type { ContextWindow, RunResult } from './result.js';
+import { Interner, type StateVec } from '../kernel/state.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -62,79 +63,112 @@ export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
  * them): `counts[i]` options at the point where `result.schedule[i]` was chosen.
  */
 export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = true): { result: RunResult; counts: number[] } {
-  const spec = parsePolicy(opts.policy ?? 'scoped', opts.mode);
-  const label = policyLabel(spec);
-  const hooks = createPolicy(spec, ir.pages.length, opts.store ?? 'page');
-  const events: PksimEvent[] = [];
-  let pendingClass = -1;
-  const sink =
-    opts.events === false
-      ? null
-      : (e: PksimEvent) => {
-          if (e.type === 'access' && pendingClass >= 0) (e as { class?: string }).class = CLASS_NAMES[pendingClass];
-          events.push(e);
-        };
-  const maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
-  const m = new Machine(
-    {
-      arch: ir.machine.arch,
-      cpus: ir.machine.cpus,
-      lastPkmap: ir.machine.lastPkmap,
-      wp: ir.machine.wp,
-      keys: ir.keys.map((k) => ({ id: k.id, default: k.default })),
-      pages: ir.pages.map((p) => ({ key: p.key, highmem: p.highmem })),
-      warn: opts.warn ?? 'once',
-      resetPoints: opts.resetPoints ?? [],
-    },
-    hooks,
-    sink,
-  );
-  const oracle = new Oracle(m);
-  const metrics = new Metrics(m, ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id));
-  const sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
-  // Per-context windows, folded by scenario context name as contexts are left.
-  const windows = new Map<string, ContextWindow>();
-  const fold = (ctx: Ctx) => {
+  const run = new Run(ir, opts);
+  while (run.step());
+  return { result: run.finish(), counts: withCounts ? run.counts : [] };
+}
+
+/**
+ * @public One run of a scenario under one design, a step at a time. Its whole state can be
+ * written to a StateVec (snapshot), read back (restore) and hashed: the explorer and the
+ * fuzzer stand on this.
+ */
+export class Run {
+  readonly m: Machine;
+  readonly oracle: Oracle;
+  readonly events: PksimEvent[] = [];
+  /** Why the run stopped, once step() has returned false. */
+  stop = 'running';
+  private readonly spec: PolicySpec;
+  private readonly label: string;
+  private readonly metrics: Metrics;
+  private readonly sched: Scheduler;
+  private readonly interp: Interp;
+  private readonly windows = new Map<string, ContextWindow>();
+  private pendingClass = -1;
+  private readonly maxSteps: number;
+  private readonly maxEvents: number;
+  private readonly onStep: ((m: Machine, oracle: Oracle) => void) | null;
+  private readonly execSave = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v);
+  private readonly execLoad = (ctx: Ctx, v: StateVec) => execOf(ctx).loadState(v, this.ir);
+
+  constructor(
+    readonly ir: ScenarioIR,
+    readonly opts: RunOptions = {},
+  ) {
+    this.spec = parsePolicy(opts.policy ?? 'scoped', opts.mode);
+    this.label = policyLabel(this.spec);
+    const hooks = createPolicy(this.spec, ir.pages.length, opts.store ?? 'page');
+    const events = this.events;
+    const sink =
+      opts.events === false
+        ? null
+        : (e: PksimEvent) => {
+            if (e.type === 'access' && this.pendingClass >= 0) (e as { class?: string }).class = CLASS_NAMES[this.pendingClass];
+            events.push(e);
+          };
+    this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    const m = (this.m = new Machine(
+      {
+        arch: ir.machine.arch,
+        cpus: ir.machine.cpus,
+        lastPkmap: ir.machine.lastPkmap,
+        wp: ir.machine.wp,
+        keys: ir.keys.map((k) => ({ id: k.id, default: k.default })),
+        pages: ir.pages.map((p) => ({ key: p.key, highmem: p.highmem })),
+        warn: opts.warn ?? 'once',
+        resetPoints: opts.resetPoints ?? [],
+        names: internerFor(ir),
+      },
+      hooks,
+      sink,
+    ));
+    this.oracle = new Oracle(m);
+    this.metrics = new Metrics(m, ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id));
+    this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
+    this.interp = new Interp(m, ir, this.sched, this.oracle, this.metrics, (c) => (this.pendingClass = c), (ctx) => this.fold(ctx));
+    this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.onStep = opts.onStep ?? null;
+  }
+
+  /** Per-context windows, folded by scenario context name as contexts are left. */
+  private fold(ctx: Ctx): void {
     const ex = execOf(ctx);
     if (ex.ranTicks === 0) return;
-    const w = windows.get(ctx.name) ?? { context: ctx.name, kind: ctx.kind, ticks: 0, keyOpenTicks: 0, unscopedTicks: 0 };
+    const w = this.windows.get(ctx.name) ?? { context: ctx.name, kind: ctx.kind, ticks: 0, keyOpenTicks: 0, unscopedTicks: 0 };
     w.ticks += ex.ranTicks;
     w.keyOpenTicks += ex.openTicks;
     w.unscopedTicks += ex.unscopedTicks;
-    windows.set(ctx.name, w);
-  };
-  const interp = new Interp(m, ir, sched, oracle, metrics, (c) => (pendingClass = c), fold);
-  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
-  const onStep = opts.onStep ?? null;
+    this.windows.set(ctx.name, w);
+  }
 
-  let stop = 'done';
-  for (;;) {
-    if (m.panicked) {
-      stop = 'panic';
-      break;
-    }
+  /** How many actions each choice point so far offered. */
+  get counts(): number[] {
+    return this.sched.counts;
+  }
+
+  /** One scheduler step. Returns false when the run has stopped (see `stop`). */
+  step(): boolean {
+    if (this.stop !== 'running') return false;
+    const m = this.m;
+    const sched = this.sched;
+    if (m.panicked) return this.end('panic');
     sched.raiseTimed();
     const act = sched.choose();
     if (act < 0) {
-      stop = sched.allDone() ? 'done' : 'deadlock';
-      if (stop === 'deadlock') reportDeadlock(m, sched.blockedTasks());
-      break;
+      if (sched.allDone()) return this.end('done');
+      reportDeadlock(m, sched.blockedTasks());
+      return this.end('deadlock');
     }
-    if (m.tick >= maxSteps) {
-      stop = 'limit:steps';
-      break;
-    }
-    if (events.length >= maxEvents) {
-      stop = 'limit:events';
-      break;
-    }
+    if (m.tick >= this.maxSteps) return this.end('limit:steps');
+    if (this.events.length >= this.maxEvents) return this.end('limit:events');
     const arg = actArg(act); // a CPU, or for FIRE a scenario context
     switch (actType(act)) {
       case ACT_DELIVER:
-        interp.deliver(arg);
+        this.interp.deliver(arg);
         break;
       case ACT_RUN:
-        interp.run(arg);
+        this.interp.run(arg);
         break;
       case ACT_PREEMPT:
         sched.preempt(arg);
@@ -143,50 +177,110 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
         sched.fire(arg);
         break;
     }
-    metrics.sampleTick(m, oracle);
+    this.metrics.sampleTick(m, this.oracle);
     m.tick++;
-    if (onStep) onStep(m, oracle);
+    if (this.onStep) this.onStep(m, this.oracle);
+    return true;
   }
-  // A schedule longer than the run is a wrong replay (another scenario, another design): say so
-  // rather than ignore the rest. A run a limit stopped has not reached the rest: no error.
-  const unused = sched.firstUnused();
-  if (unused >= 0 && !stop.startsWith('limit:')) {
-    throw new ScheduleError(
-      `schedule entry ${unused + 1} is ${opts.schedule![unused]}, but the run ended (${stop}) after ${unused} choice point(s): entries ${unused + 1}..${opts.schedule!.length} were never used`,
-    );
+
+  private end(stop: string): false {
+    this.stop = stop;
+    return false;
   }
-  // Everything ran to the end, except tasks an oops killed.
-  if (stop === 'done' && m.tasks.some((t) => t.state === 'dead')) stop = 'killed';
-  const finished = stop === 'done';
-  for (const t of m.tasks) if (t.kind !== 'idle') fold(t.ctx);
-  for (const cp of m.cpus) for (let i = 1; i < cp.frames.length; i++) fold(cp.frames[i]!);
-  const order = new Map(ir.contexts.map((d, i) => [d.name, i]));
-  const summary = metrics.summary(m, m.tick, finished);
-  const result: RunResult = {
-    scenario: ir.name,
-    file: ir.file,
-    policy: label,
-    mode: spec.mode,
-    seed: opts.seed ?? null,
-    schedule: sched.taken,
-    stop,
-    config: {
-      arch: ir.machine.arch,
-      cpus: ir.machine.cpus,
-      lastPkmap: ir.machine.lastPkmap,
-      wp: ir.machine.wp,
-      cr4pks: hooks.pks,
-      defaultPkrs: m.initPkrs,
-      keys: ir.keys.map((k) => ({ name: k.name, id: k.id, default: k.default })),
-      pages: ir.pages.map((p) => ({ name: p.name, key: p.key, highmem: p.highmem })),
-      contexts: ir.contexts.map((c) => ({ name: c.name, kind: c.kind, cpu: c.cpu })),
-    },
-    events,
-    summary,
-    windows: [...windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
-    expectations: checkExpectations(ir, spec, label, summary),
-  };
-  return { result, counts: withCounts ? sched.counts : [] };
+
+  /** The result of a stopped run. */
+  finish(): RunResult {
+    const { m, ir, opts, sched, spec, label } = this;
+    let stop = this.stop;
+    // A schedule longer than the run is a wrong replay (another scenario, another design): say so
+    // rather than ignore the rest. A run a limit stopped has not reached the rest: no error.
+    const unused = sched.firstUnused();
+    if (unused >= 0 && !stop.startsWith('limit:')) {
+      throw new ScheduleError(
+        `schedule entry ${unused + 1} is ${opts.schedule![unused]}, but the run ended (${stop}) after ${unused} choice point(s): entries ${unused + 1}..${opts.schedule!.length} were never used`,
+      );
+    }
+    // Everything ran to the end, except tasks an oops killed.
+    if (stop === 'done' && m.tasks.some((t) => t.state === 'dead')) stop = 'killed';
+    const finished = stop === 'done';
+    for (const t of m.tasks) if (t.kind !== 'idle') this.fold(t.ctx);
+    for (const cp of m.cpus) for (let i = 1; i < cp.frames.length; i++) this.fold(cp.frames[i]!);
+    const order = new Map(ir.contexts.map((d, i) => [d.name, i]));
+    const summary = this.metrics.summary(m, m.tick, finished);
+    return {
+      scenario: ir.name,
+      file: ir.file,
+      policy: label,
+      mode: spec.mode,
+      seed: opts.seed ?? null,
+      schedule: sched.taken,
+      stop,
+      config: {
+        arch: ir.machine.arch,
+        cpus: ir.machine.cpus,
+        lastPkmap: ir.machine.lastPkmap,
+        wp: ir.machine.wp,
+        cr4pks: m.hooks.pks,
+        defaultPkrs: m.initPkrs,
+        keys: ir.keys.map((k) => ({ name: k.name, id: k.id, default: k.default })),
+        pages: ir.pages.map((p) => ({ name: p.name, key: p.key, highmem: p.highmem })),
+        contexts: ir.contexts.map((c) => ({ name: c.name, kind: c.kind, cpu: c.cpu })),
+      },
+      events: this.events,
+      summary,
+      windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
+      expectations: checkExpectations(ir, spec, label, summary),
+    };
+  }
+
+  // ---- state as data ---------------------------------------------------------------------
+
+  /** Write everything that determines the rest of the run (and its result) into `v`. */
+  snapshot(v: StateVec): void {
+    v.clear();
+    const n = this.m.names;
+    this.m.save(v, this.execSave);
+    this.sched.save(v);
+    this.interp.save(v);
+    this.metrics.save(v);
+    v.push(this.windows.size);
+    for (const w of this.windows.values()) v.push(n.id(w.context)), v.push(n.id(w.kind)), v.push(w.ticks), v.push(w.keyOpenTicks), v.push(w.unscopedTicks);
+    v.push(this.events.length), v.push(this.pendingClass), v.push(n.id(this.stop));
+  }
+
+  /** Make this run continue from a state written by snapshot() of a run of the same scenario and options. */
+  restore(v: StateVec): void {
+    v.pos = 0;
+    const n = this.m.names;
+    this.m.load(v, this.execLoad);
+    this.sched.load(v);
+    this.interp.load(v);
+    this.metrics.load(v);
+    this.windows.clear();
+    const nw = v.next();
+    for (let i = 0; i < nw; i++) {
+      const context = n.str(v.next());
+      const kind = n.str(v.next()) as ContextWindow['kind'];
+      this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
+    }
+    this.events.length = Math.min(this.events.length, v.next());
+    this.pendingClass = v.next();
+    this.stop = n.str(v.next());
+  }
+
+  /** A 64-bit hash of the current state (two 32-bit halves in `out`), written through `scratch`. */
+  hash64(scratch: StateVec, out: Uint32Array): void {
+    this.snapshot(scratch);
+    scratch.hash64(out);
+  }
+}
+
+/** One string table per scenario: every run of it can read the states of every other. */
+const interners = new WeakMap<ScenarioIR, Interner>();
+function internerFor(ir: ScenarioIR): Interner {
+  let n = interners.get(ir);
+  if (!n) interners.set(ir, (n = new Interner()));
+  return n;
 }
 
 function reportDeadlock(m: Machine, blocked: Task[]): void {

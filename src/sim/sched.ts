@@ -7,6 +7,7 @@ import type { ScenarioIR } from '../scenario/ir.js';
 import type { Machine } from '../kernel/machine.js';
 import type { Task } from '../kernel/context.js';
 import type { Rng } from './rng.js';
+import type { StateVec } from '../kernel/state.js';
 import { execOf } from './exec.js';
 
 export const ACT_DELIVER = 1;
@@ -37,6 +38,15 @@ class ChoiceLog {
   }
   choices(): number[] {
     return toArray(this.taken, this.n);
+  }
+  save(v: StateVec): void {
+    v.push(this.n), v.pushAll(this.taken, this.n), v.pushAll(this.offer, this.n);
+  }
+  load(v: StateVec): void {
+    const n = v.next();
+    while (this.taken.length < n) this.push(0, 0);
+    this.n = n;
+    v.nextInto(this.taken, n), v.nextInto(this.offer, n);
   }
   offered(): number[] {
     return toArray(this.offer, this.n);
@@ -109,9 +119,28 @@ export class Scheduler {
       if (d.kind === 'worker') {
         t.state = 'blocked';
         t.blockedOn = 'work';
-      } else ex.load(d.program, d.vars.length, d.loopSlots);
+      } else ex.load(d.program, d.vars.length, d.loopSlots, i);
       return t;
     });
+  }
+
+  save(v: StateVec): void {
+    v.pushAll(this.isPending), v.pushAll(this.nextPending), v.pushAll(this.head), v.pushAll(this.tail);
+    v.push(this.nPending), v.pushAll(this.fired), v.push(this.si), v.push(this.lastRunCpu);
+    v.push(this.rng ? this.rng.state : -1);
+    this.log.save(v);
+  }
+
+  load(v: StateVec): void {
+    v.nextInto(this.isPending, this.isPending.length), v.nextInto(this.nextPending, this.nextPending.length);
+    v.nextInto(this.head, this.head.length), v.nextInto(this.tail, this.tail.length);
+    this.nPending = v.next();
+    v.nextInto(this.fired, this.fired.length);
+    this.si = v.next();
+    this.lastRunCpu = v.next();
+    const r = v.next();
+    if (this.rng) this.rng.state = r;
+    this.log.load(v);
   }
 
   /** Interrupts triggered `at tick N` become pending when the clock reaches N. */

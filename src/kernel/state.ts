@@ -1,0 +1,125 @@
+// Machine state as data. Everything that determines the future of a run is written, field by
+// field and in a fixed order, into a StateVec (a growable vector of numbers, like SPIN's state
+// vector), and read back from it: snapshot() and restore() in time proportional to the state,
+// with no allocation once the vector has grown to size. Strings (context names, wait reasons,
+// warning sites) are interned: the vector holds their indices.
+
+export class StateVec {
+  buf = new Float64Array(1024);
+  /** Words written. */
+  n = 0;
+  /** Read position. */
+  pos = 0;
+  private words = new Uint32Array(this.buf.buffer);
+
+  clear(): void {
+    this.n = 0;
+    this.pos = 0;
+  }
+
+  private grow(need: number): void {
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const b = new Float64Array(size);
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
+    this.words = new Uint32Array(b.buffer);
+  }
+
+  push(x: number): void {
+    if (this.n === this.buf.length) this.grow(this.n + 1);
+    this.buf[this.n++] = x;
+  }
+
+  /** The first `len` numbers of `a`. */
+  pushAll(a: ArrayLike<number>, len: number = a.length): void {
+    if (this.n + len > this.buf.length) this.grow(this.n + len);
+    for (let i = 0; i < len; i++) this.buf[this.n + i] = a[i]!;
+    this.n += len;
+  }
+
+  next(): number {
+    if (this.pos >= this.n) throw new Error('state vector read past its end');
+    return this.buf[this.pos++]!;
+  }
+
+  /** Read `len` numbers into `a`. */
+  nextInto(a: { [i: number]: number }, len: number): void {
+    if (this.pos + len > this.n) throw new Error('state vector read past its end');
+    for (let i = 0; i < len; i++) a[i] = this.buf[this.pos + i]!;
+    this.pos += len;
+  }
+
+  /** A copy that keeps this state (allocates: for states that must be kept). */
+  copy(): StateVec {
+    const v = new StateVec();
+    v.pushAll(this.buf, this.n);
+    return v;
+  }
+
+  /** Copy another vector's contents into this one (no allocation once grown). */
+  assign(o: StateVec): void {
+    this.clear();
+    this.pushAll(o.buf, o.n);
+  }
+
+  equals(o: StateVec): boolean {
+    if (o.n !== this.n) return false;
+    for (let i = 0; i < this.n; i++) if (!Object.is(o.buf[i], this.buf[i])) return false;
+    return true;
+  }
+
+  /**
+   * A 64-bit hash of the words written, as two 32-bit halves in out[0], out[1]: two
+   * independent multiply-xorshift lanes (murmur3's mixing) over the raw 32-bit words.
+   */
+  hash64(out: Uint32Array): void {
+    const w = this.words;
+    const m = this.n * 2;
+    let h1 = 0x9747b28c ^ m;
+    let h2 = 0x85ebca6b ^ Math.imul(m, 0x27d4eb2f);
+    for (let i = 0; i < m; i++) {
+      let k = w[i]!;
+      k = Math.imul(k, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      h1 ^= k;
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      let j = w[i]! ^ 0x5bd1e995;
+      j = Math.imul(j, 0x85ebca77);
+      j = (j << 17) | (j >>> 15);
+      h2 = Math.imul(h2 ^ j, 0xc2b2ae3d);
+      h2 = (h2 << 11) | (h2 >>> 21);
+      h2 = (h2 + i) | 0;
+    }
+    out[0] = fmix(h1) >>> 0;
+    out[1] = fmix(h2 ^ h1) >>> 0;
+  }
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Strings of a state, by index. The table only grows; equal strings get equal indices. */
+export class Interner {
+  private readonly ids = new Map<string, number>();
+  private readonly strs: string[] = [];
+  id(s: string): number {
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.strs.length;
+      this.ids.set(s, i);
+      this.strs.push(s);
+    }
+    return i;
+  }
+  str(i: number): string {
+    return this.strs[i]!;
+  }
+}
