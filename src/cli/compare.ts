@@ -1,6 +1,6 @@
 // `pksim compare FILE...`: every scenario under every design, one table per scenario.
 
-import { X86_32_CAVEAT } from '../arch/arch.js';
+import { archLayout } from '../arch/x86/layout.js';
 import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
@@ -80,7 +80,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     writeJson(out, { policies, files, total: perFile.length > 1 ? totalsByPolicy(perFile) : undefined });
   } else {
     for (const rs of perFile) {
-      const note = rs[0]!.config.arch === 'x86_32' ? `   ${X86_32_CAVEAT}\n` : '';
+      const caveat = archLayout(rs[0]!.config.arch).caveat;
+      const note = caveat ? `   ${caveat}\n` : '';
       out.write(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${note}${compareTable(rs)}\n`);
     }
     if (perFile.length > 1) out.write(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}\n`);

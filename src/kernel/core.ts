@@ -3,7 +3,8 @@
 // The highmem mappings and the access path build on it in machine.ts.
 
 import { PKR_WD_BIT, PKS_NUM_KEYS, pkrKeyMask, rightsBits } from '../arch/x86/pkrs.js';
-import type { ArchName } from '../arch/arch.js';
+import type { ArchLayout, ArchName } from '../arch/arch.js';
+import { archLayout } from '../arch/x86/layout.js';
 import { RIGHT_HELD, RIGHT_READ, RIGHT_WRITE, type KeyDefault, type SrcLoc, type TaskKind } from './types.js';
 import { AddressSpace } from '../mm/addrspace.js';
 import { FixmapSlots } from '../mm/kmap_local.js';
@@ -62,6 +63,8 @@ export class MachineCore implements PolicyContext {
    */
   abandoned = 0;
   readonly arch: ArchName;
+  /** The address layout of the architecture (arch/). */
+  readonly layout: ArchLayout;
   readonly pageKey: Uint8Array;
   readonly pageHighmem: Uint8Array;
   readonly pkmap: Pkmap;
@@ -97,6 +100,7 @@ export class MachineCore implements PolicyContext {
     public sink: EventSink | null = null,
   ) {
     this.arch = cfg.arch ?? 'x86_64';
+    this.layout = archLayout(this.arch);
     this.names = cfg.names ?? new Interner();
     this.nrRunnable = new Int32Array(cfg.cpus);
     let init = 0;
@@ -107,8 +111,8 @@ export class MachineCore implements PolicyContext {
     this.initPkrs = init >>> 0;
     const n = cfg.pages.length;
     this.pageKey = Uint8Array.from(cfg.pages, (p) => p.key);
-    // x86_64 has no highmem: every page is in the direct map.
-    this.pageHighmem = Uint8Array.from(cfg.pages, (p) => (p.highmem && this.arch === 'x86_32' ? 1 : 0));
+    // Without highmem (x86_64) every page is in the direct map.
+    this.pageHighmem = Uint8Array.from(cfg.pages, (p) => (p.highmem && this.layout.highmem ? 1 : 0));
     this.pkmap = new Pkmap(cfg.lastPkmap, n);
     this.fixmap = new FixmapSlots(cfg.cpus, n);
     this.as = new AddressSpace(this.arch, this.pageHighmem, this.pkmap, this.fixmap, cfg.cpus);

@@ -4,7 +4,7 @@
 // Protection designs plug in through PksHooks; nothing here knows which design runs.
 
 import { X86_PF_WRITE, pkrKeyMask, pksCheck } from '../arch/x86/pkrs.js';
-import { FIXMAP_KMAP_BASE, KM_MAX_IDX, KM_MAX_LIVE, PAGE_SHIFT, directAddr, formatAddr, kmapLocalAddr, linearAddr, pkmapAddr } from '../mm/layout.js';
+import { FIXMAP_KMAP_BASE, KM_MAX_IDX, KM_MAX_LIVE, PAGE_SHIFT, kmapLocalAddr, pkmapAddr } from '../mm/layout.js';
 import { PKMAP_FULL } from '../mm/pkmap.js';
 import type { EventSink } from './events.js';
 import { VERDICT_OOPS, VERDICT_PARDON, type PksHooks } from './policy_api.js';
@@ -33,11 +33,12 @@ export class Machine extends MachineCore {
   /** Exposure of the last exposureOf() call, split by access type. */
   lastExposureRead = 0;
   lastExposureWrite = 0;
+  /** No CONFIG_HIGHMEM (x86_64): every page in the map that is always there. */
   private readonly x86_64: boolean;
 
   constructor(cfg: MachineConfig, hooks: PksHooks, sink: EventSink | null = null) {
     super(cfg, hooks, sink);
-    this.x86_64 = this.arch === 'x86_64';
+    this.x86_64 = !this.layout.highmem;
     this.pageKmaps = Array.from({ length: cfg.pages.length }, () => []);
     this.protectedPages = Int32Array.from(cfg.pages.flatMap((p, i) => (this.protectedKey(p.key) ? [i] : [])));
   }
@@ -64,12 +65,12 @@ export class Machine extends MachineCore {
 
   /** An address as the kernel would print it (for events and messages). */
   fmt(addr: number): string {
-    return formatAddr(this.arch, addr);
+    return this.layout.formatAddr(addr);
   }
 
   /** The page's address in the always-present map: the direct map, or x86_32's linear map. */
   private mapAddr(page: number): number {
-    return this.x86_64 ? directAddr(page) : linearAddr(page);
+    return this.layout.mapAddr(page);
   }
 
   // ---- kmap / kunmap ----------------------------------------------------------------------
@@ -120,7 +121,7 @@ export class Machine extends MachineCore {
    * not involved at all, the oldest (reported as foreign either way).
    */
   kunmap(cpu: number, page: number, held = -1): void {
-    // might_sleep() is in kunmap() only where there is highmem (x86_32).
+    // might_sleep() is in kunmap() only with CONFIG_HIGHMEM (x86_32).
     if (!this.x86_64) this.mightSleep(cpu, 'kunmap()');
     const list = this.pageKmaps[page]!;
     if (list.length === 0) {
@@ -176,8 +177,8 @@ export class Machine extends MachineCore {
       if (this.pageHighmem[page]) {
         this.fixmap.set(cpu, idx, page);
         addr = kmapLocalAddr(cpu, idx);
-      } else addr = directAddr(page);
-    } else addr = linearAddr(page);
+      } else addr = this.mapAddr(page);
+    } else addr = this.mapAddr(page);
     this.version++;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'map', how: atomic ? 'kmap_atomic' : 'kmap_local', page, addr: this.fmt(addr), mapping: id, slot: idx });
     this.hooks.mapLocal(this, cpu, page);

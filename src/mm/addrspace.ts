@@ -1,6 +1,7 @@
 // Kernel page-table walk: address -> page index, or -1 for not present.
 
 import type { ArchName } from '../arch/arch.js';
+import { archLayout } from '../arch/x86/layout.js';
 import { DIRECT_MAP_BASE, FIXMAP_KMAP_BASE, KM_MAX_IDX, LINEAR_PAGES, PAGE_OFFSET, PAGE_SHIFT, PAGE_SIZE, PKMAP_BASE } from './layout.js';
 import type { Pkmap } from './pkmap.js';
 import type { FixmapSlots } from './kmap_local.js';
@@ -14,7 +15,7 @@ export class AddressSpace {
     private readonly fixmap: FixmapSlots,
     private readonly cpus: number,
   ) {
-    this.x86_64 = arch === 'x86_64';
+    this.x86_64 = !archLayout(arch).highmem;
   }
 
   translate(addr: number): number {

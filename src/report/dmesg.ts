@@ -7,7 +7,7 @@ import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
 import { METRIC_NAMES } from '../sim/metrics.js';
 import { limitHint } from '../sim/runner.js';
-import { X86_32_CAVEAT } from '../arch/arch.js';
+import { archLayout } from '../arch/x86/layout.js';
 
 type Ev<T extends PksimEvent['type']> = Extract<PksimEvent, { type: T }>;
 
@@ -35,7 +35,8 @@ export function formatDmesg(r: RunResult, source = ''): string {
   const out: string[] = [];
   const push = (s: string) => out.push(s);
   push(`pksim: ${r.scenario} under ${r.policy} (${r.config.arch}, ${r.config.cpus} CPUs, CR4.PKS=${r.config.cr4pks ? 1 : 0}, PKS_INIT_VALUE=${hex32(r.config.defaultPkrs)})`);
-  if (r.config.arch === 'x86_32') push(`pksim: ${X86_32_CAVEAT}`);
+  const caveat = archLayout(r.config.arch).caveat;
+  if (caveat) push(`pksim: ${caveat}`);
   let pid = 0;
   // A map event's address goes on its statement's line, whatever was printed in between.
   let stmtLine = -1;

@@ -2,7 +2,7 @@
 // in the report as JSON, drawn by viewer/. Compact on purpose: spans and bands are flat number
 // arrays, names go through per-run tables, and only events that get a marker keep their fields.
 
-import { X86_32_CAVEAT } from '../arch/arch.js';
+import { archLayout } from '../arch/x86/layout.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult, RunSummary, ExpectationResult } from '../sim/result.js';
 import {
@@ -161,7 +161,7 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
     end: tl.end,
     cr4pks: r.config.cr4pks,
     arch: r.config.arch,
-    archNote: r.config.arch === 'x86_32' ? X86_32_CAVEAT : null,
+    archNote: archLayout(r.config.arch).caveat,
     wp: r.config.wp,
     defaultPkrs: r.config.defaultPkrs >>> 0,
     keys: r.config.keys.map((k) => ({ id: k.id, name: k.name, default: k.default })),

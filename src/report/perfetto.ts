@@ -6,7 +6,7 @@
 // events within a tick, k/n, is float noise in JSON: 7.7780000000000005); events of one tick
 // share its timestamp and keep their order, which trace viewers respect for equal times.
 
-import { X86_32_CAVEAT } from '../arch/arch.js';
+import { archLayout } from '../arch/x86/layout.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
 import { hex32 } from '../arch/x86/pkrs.js';
@@ -162,7 +162,7 @@ export function toPerfetto(result: RunResult): ChromeTrace {
       scenario: result.scenario,
       file: result.file,
       policy: runLabel(result),
-      arch: result.config.arch === 'x86_32' ? `x86_32 (${X86_32_CAVEAT})` : result.config.arch,
+      arch: result.config.arch + (archLayout(result.config.arch).caveat ? ` (${archLayout(result.config.arch).caveat})` : ''),
       stop: result.stop,
       timeUnit: '1 tick = 1 us',
     },
