@@ -28,6 +28,8 @@ export class Ctx {
   exec: unknown = null;
   /** Marks a context already written by the snapshot in progress. */
   stamp = 0;
+  /** Its number in the canonical state being written (order of appearance). */
+  canon = -1;
 
   constructor(
     readonly id: number,
@@ -53,6 +55,11 @@ export class Ctx {
     this.savedIrqsOff = v.next() === 1;
     v.nextInto(this.grantR, PKS_NUM_KEYS), v.nextInto(this.grantW, PKS_NUM_KEYS);
     v.nextInto(this.localMapped, PKS_NUM_KEYS), v.nextInto(this.kmapped, PKS_NUM_KEYS);
+  }
+
+  /** The canonical form: what save() writes. */
+  canonical(v: StateVec): void {
+    this.save(v);
   }
 
   /** Live mappings of pages with the key made by this context: what its code asked to reach. */
@@ -106,6 +113,15 @@ export class Task {
     v.push(STATES.indexOf(this.st)), v.push(this.onCpu), v.push(this.threadPkrs), v.push(this.preemptCount), v.push(this.pagefaultDisabled);
     v.push(names.id(this.blockedOn));
     v.push(this.local.depth), v.pushAll(this.local.page, this.local.depth), v.pushAll(this.local.mapping, this.local.depth);
+    v.push(this.workQueue.length), v.pushAll(this.workQueue);
+  }
+
+  /** The canonical form: mapping ids renamed by `mapId`, no history. */
+  canonical(v: StateVec, names: Interner, mapId: (id: number) => number): void {
+    v.push(STATES.indexOf(this.st)), v.push(this.onCpu), v.push(this.threadPkrs), v.push(this.preemptCount), v.push(this.pagefaultDisabled);
+    v.push(names.id(this.blockedOn));
+    v.push(this.local.depth), v.pushAll(this.local.page, this.local.depth);
+    for (let i = 0; i < this.local.depth; i++) v.push(mapId(this.local.mapping[i]!));
     v.push(this.workQueue.length), v.pushAll(this.workQueue);
   }
 

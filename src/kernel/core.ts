@@ -628,6 +628,129 @@ export class MachineCore implements PolicyContext {
     this.hooks.load?.(this, v);
   }
 
+  // ---- the canonical state: what decides the future, and nothing else ------------------
+
+  private canonEpoch = 0;
+  private canonStamp = new Int32Array(64);
+  private canonNum = new Int32Array(64);
+  private canonSlot = new Int32Array(64);
+  private canonCount = 0;
+  private readonly sortScratch: number[] = [];
+  /** A live mapping id's number in order of first appearance; -2 for a dead one. */
+  readonly canonMapId = (id: number): number => {
+    if (id < 0) return id;
+    if (id >= 2 ** 50) return this.canonLinear(id);
+    const s = this.maps.liveSlot(id);
+    if (s < 0) return -2;
+    if (s >= this.canonStamp.length) this.growCanon(s + 1);
+    if (this.canonStamp[s] !== this.canonEpoch) {
+      this.canonStamp[s] = this.canonEpoch;
+      this.canonSlot[this.canonCount] = s;
+      this.canonNum[s] = this.canonCount++;
+    }
+    return this.canonNum[s]!;
+  };
+
+  /**
+   * A linear-map pointer's id names its page and the context that derived it. Task contexts
+   * keep their ids on every path; an interrupt invocation's id is history, so it is written as
+   * the frame's position if that frame is still running, else as "an exited context".
+   */
+  private canonLinear(id: number): number {
+    const cid = (id - 2 ** 50) % 2 ** 24;
+    if (cid < this.tasks.length) return id;
+    const page = Math.floor((id - 2 ** 50) / 2 ** 24);
+    for (let c = 0; c < this.cpus.length; c++) {
+      const f = this.cpus[c]!.frames;
+      for (let i = 1; i < f.length; i++) if (f[i]!.id % 2 ** 24 === cid) return -1000 - page * 4096 - c * 64 - i;
+    }
+    return -1000 - page * 4096 - 4095;
+  }
+
+  private growCanon(n: number): void {
+    let size = this.canonStamp.length;
+    while (size < n) size *= 2;
+    const st = new Int32Array(size), nu = new Int32Array(size), sl = new Int32Array(size);
+    st.set(this.canonStamp), nu.set(this.canonNum), sl.set(this.canonSlot);
+    this.canonStamp = st, this.canonNum = nu, this.canonSlot = sl;
+  }
+
+  /**
+   * Write the canonical state: what decides the future and nothing of the history (tick,
+   * counters, the version, context ids, mapping generations and slots), so that two paths
+   * that reach the same situation write the same vector. Not restorable: restore from save().
+   * The clock is kept only while an `at tick N` interrupt is still to come (`clockUntil`).
+   */
+  canonical(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void, clockUntil: number, beforeRecords: (v: StateVec) => void): void {
+    const epoch = ++this.saveEpoch;
+    this.canonEpoch++;
+    this.canonCount = 0;
+    const n = this.names;
+    let nctx = 0;
+    v.push(this.globalOpen), v.push(this.abandoned), v.push(this.panicked === null ? -1 : n.id(this.panicked));
+    v.push(Math.min(this.tick, clockUntil));
+    v.push(this.warnOnceFired ? 1 : 0);
+    // might_sleep() is rate-limited to once per HZ: whether one was printed that recently.
+    v.push(this.lastMightSleep >= 0 && this.tick < this.lastMightSleep + 1_000_000 ? 1 : 0);
+    this.pushSorted(v, this.warnedIds);
+    this.pushSorted(v, this.firedIds);
+    for (let i = 0; i < this.tasks.length; i++) {
+      const t = this.tasks[i]!;
+      t.canonical(v, n, this.canonMapId);
+      t.ctx.canonical(v);
+      t.ctx.stamp = epoch;
+      t.ctx.canon = nctx++;
+      exec(t.ctx, v);
+    }
+    for (let i = 0; i < this.cpus.length; i++) {
+      const c = this.cpus[i]!;
+      v.push(c.curr.index), v.push(c.pkrs), v.push(c.msr), v.push(c.irqsOff ? 1 : 0), v.push(c.frames.length);
+      for (let f = 1; f < c.frames.length; f++) nctx = this.canonFrame(c.frames[f]!, v, epoch, nctx, exec);
+    }
+    for (let s = 0; s < this.maps.slots; s++) {
+      const ctx = this.maps.ctxAt(s);
+      if (ctx !== null && ctx.stamp !== epoch) {
+        v.push(1);
+        nctx = this.canonFrame(ctx, v, epoch, nctx, exec);
+      }
+    }
+    v.push(0);
+    this.pkmap.save(v);
+    this.fixmap.save(v);
+    // The runner's pointers in flight name mappings too: numbered before the records are written.
+    beforeRecords(v);
+    this.canonTail(v);
+    this.hooks.save?.(this, v);
+  }
+
+  /** Subclasses write their own mapping references here, before the records are numbered out. */
+  protected canonTail(v: StateVec): void {
+    // Records no pointer names (a leaked lowmem kmap_local), numbered after the named ones.
+    for (let s = 0; s < this.maps.slots; s++) if (this.maps.ctxAt(s) !== null && (s >= this.canonStamp.length || this.canonStamp[s] !== this.canonEpoch)) this.canonMapId(this.maps.idAt(s));
+    v.push(this.canonCount);
+    for (let k = 0; k < this.canonCount; k++) {
+      const s = this.canonSlot[k]!;
+      v.push(this.maps.kindAt(s)), v.push(this.maps.pageAt(s)), v.push(this.maps.ctxAt(s)!.canon);
+    }
+  }
+
+  private canonFrame(ctx: Ctx, v: StateVec, epoch: number, nctx: number, exec: (ctx: Ctx, v: StateVec) => void): number {
+    v.push(this.names.id(ctx.name)), v.push(this.names.id(ctx.kind)), v.push(ctx.cpu), v.push(ctx.task ? ctx.task.index : -1);
+    ctx.canonical(v);
+    ctx.stamp = epoch;
+    ctx.canon = nctx;
+    exec(ctx, v);
+    return nctx + 1;
+  }
+
+  private pushSorted(v: StateVec, ids: number[]): void {
+    const s = this.sortScratch;
+    s.length = 0;
+    for (let i = 0; i < ids.length; i++) s.push(ids[i]!);
+    s.sort((a, b) => a - b);
+    v.push(s.length), v.pushAll(s);
+  }
+
   private loadSites(v: StateVec, ids: number[], set: Set<string>): void {
     const len = v.next();
     ids.length = 0;

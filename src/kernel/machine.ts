@@ -63,6 +63,16 @@ export class Machine extends MachineCore {
     }
   }
 
+  protected override canonTail(v: StateVec): void {
+    v.push(this.pkmapFreed ? 1 : 0);
+    for (let p = 0; p < this.pageKmaps.length; p++) {
+      const l = this.pageKmaps[p]!;
+      v.push(l.length);
+      for (let i = 0; i < l.length; i++) v.push(this.canonMapId(l[i]!));
+    }
+    super.canonTail(v);
+  }
+
   /** An address as the kernel would print it (for events and messages). */
   fmt(addr: number): string {
     return this.layout.formatAddr(addr);

@@ -105,6 +105,25 @@ export class MappingTable {
     this.free.push(s);
   }
 
+  /** The slot of a live record's id, or -1 for a dead, stale or linear id. */
+  liveSlot(id: number): number {
+    const s = this.slotOf(id);
+    return s >= 0 && this.live[s] === 1 ? s : -1;
+  }
+
+  /** The id of the live record in a slot. */
+  idAt(slot: number): number {
+    return this.gen[slot]! * SLOTS + slot;
+  }
+
+  kindAt(slot: number): number {
+    return this.kind[slot]!;
+  }
+
+  pageAt(slot: number): number {
+    return this.page[slot]!;
+  }
+
   /** Slots in use so far (live or free): the range of ctxAt(). */
   get slots(): number {
     return this.size;

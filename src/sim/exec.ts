@@ -49,6 +49,15 @@ export class Exec {
     v.pushAll(this.asked);
   }
 
+  /** The canonical form: no window counters (history), mapping ids renamed by `mapId`. */
+  canonicalState(v: StateVec, mapId: (id: number) => number): void {
+    v.push(this.pc), v.push(this.resumePc), v.push(this.progId), v.push(this.decl), v.push(this.work);
+    v.push(this.varAddr.length), v.pushAll(this.varAddr);
+    for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
+    v.push(this.loops.length), v.pushAll(this.loops);
+    v.pushAll(this.asked);
+  }
+
   loadState(v: StateVec, ir: ScenarioIR): void {
     this.pc = v.next(), this.resumePc = v.next(), this.progId = v.next(), this.decl = v.next(), this.work = v.next();
     const p = this.progId;

@@ -43,6 +43,15 @@ export class Interp {
     v.pushAll(this.completions);
   }
 
+  canonical(v: StateVec, mapId: (id: number) => number): void {
+    for (let i = 0; i < this.chans.length; i++) {
+      const ch = this.chans[i]!;
+      v.push(ch.addr.length), v.pushAll(ch.addr);
+      for (let j = 0; j < ch.map.length; j++) v.push(mapId(ch.map[j]!));
+    }
+    v.pushAll(this.completions);
+  }
+
   load(v: StateVec): void {
     for (let i = 0; i < this.chans.length; i++) {
       const ch = this.chans[i]!;

@@ -268,6 +268,51 @@ export class Run {
     this.stop = n.str(v.next());
   }
 
+  /**
+   * The canonical state (what decides the future, no history; not restorable): equal for two
+   * paths that reach the same situation. Channels are written before the machine's records are
+   * numbered out, so pointers in flight get their numbers in a fixed order too.
+   */
+  canonical(v: StateVec): void {
+    v.clear();
+    this.m.canonical(v, this.execCanon, this.clockUntil, this.runnerCanon);
+  }
+
+  private readonly runnerCanon = (v: StateVec) => {
+    this.sched.canonical(v);
+    this.interp.canonical(v, this.m.canonMapId);
+  };
+
+  private readonly execCanon = (ctx: Ctx, v: StateVec) => execOf(ctx).canonicalState(v, this.m.canonMapId);
+  /** The tick after the last `at tick N` trigger: past it the clock decides nothing. */
+  private get clockUntil(): number {
+    let t = 0;
+    for (const c of this.ir.contexts) if (c.trigger.type === 'tick') t = Math.max(t, c.trigger.tick + 1);
+    return t;
+  }
+
+  /** The counters of the run so far (no allocation: the live metrics object). */
+  metricsNow(): Readonly<Pick<Metrics, 'legitBroken' | 'straysMissed' | 'legitAccesses' | 'strayAccesses' | 'exposure'>> {
+    return this.metrics;
+  }
+
+  /** The design's label ('scoped:relaxed', 'global'). */
+  finishLabel(): string {
+    return this.label;
+  }
+
+  /** How many choices the next step offers (0 when the run has stopped or nothing can run). */
+  offered(): number {
+    if (this.stop !== 'running' || this.m.panicked) return 0;
+    this.sched.raiseTimed();
+    return this.sched.offered();
+  }
+
+  /** Take choice `i` (0..offered()-1) at the next step. */
+  force(i: number): void {
+    this.sched.forced = i;
+  }
+
   /** A 64-bit hash of the current state (two 32-bit halves in `out`), written through `scratch`. */
   hash64(scratch: StateVec, out: Uint32Array): void {
     this.snapshot(scratch);

@@ -131,6 +131,11 @@ export class Scheduler {
     this.log.save(v);
   }
 
+  /** The canonical form: pending interrupts and the `at any` ones already fired. */
+  canonical(v: StateVec): void {
+    v.pushAll(this.isPending), v.pushAll(this.nextPending), v.pushAll(this.head), v.pushAll(this.tail), v.pushAll(this.fired);
+  }
+
   load(v: StateVec): void {
     v.nextInto(this.isPending, this.isPending.length), v.nextInto(this.nextPending, this.nextPending.length);
     v.nextInto(this.head, this.head.length), v.nextInto(this.tail, this.tail.length);
@@ -229,8 +234,16 @@ export class Scheduler {
     this.switchAway(cpu);
   }
 
-  /** The next action, or -1 when nothing can run. */
-  choose(): number {
+  /** The explorer's choice for the next choice point (-1: the usual rule). */
+  forced = -1;
+
+  /** How many actions the next step offers (0 when nothing can run). */
+  offered(): number {
+    return this.collect();
+  }
+
+  /** The actions that can be taken now, into `acts`; their number. */
+  private collect(): number {
     const a = this.acts;
     let n = 0;
     const cpus = this.m.cpus.length;
@@ -244,10 +257,28 @@ export class Scheduler {
       const i = this.anyTime[j]!;
       if (!this.fired[i]) a[n++] = (ACT_FIRE << 16) | i;
     }
+    this.firstRun = firstRun;
+    this.endRun = endRun;
+    this.firstFire = firstFire;
+    return n;
+  }
+
+  private firstRun = 0;
+  private endRun = 0;
+  private firstFire = 0;
+
+  /** The next action, or -1 when nothing can run. */
+  choose(): number {
+    const a = this.acts;
+    const n = this.collect();
+    const { firstRun, endRun, firstFire } = this;
     if (n === 0) return -1;
     let idx: number;
     if (n === 1) idx = 0;
-    else {
+    else if (this.forced >= 0) {
+      idx = this.forced;
+      this.log.push(idx, n);
+    } else {
       if (this.schedule && this.si < this.schedule.length) {
         idx = this.schedule[this.si++]!;
         if (!(idx >= 0 && idx < n)) {
@@ -257,6 +288,7 @@ export class Scheduler {
       else idx = this.defaultChoice(firstRun, endRun, firstFire, n);
       this.log.push(idx, n);
     }
+    this.forced = -1;
     const act = a[idx]!;
     if (actType(act) === ACT_RUN) this.lastRunCpu = actArg(act);
     return act;
