@@ -4,6 +4,10 @@
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
 import { PolicyError } from '../policy/index.js';
+import { DEFAULT_MAX_STATES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, SEARCH_INVARIANTS, SearchError, search, type SearchResult } from '../analysis/search.js';
+import { runScenario } from '../sim/runner.js';
+import { formatDmesg } from '../report/dmesg.js';
+import type { ScenarioIR } from '../scenario/ir.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, DEFAULT_MAX_TOTAL_STEPS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
@@ -12,26 +16,36 @@ import type { CliIO } from './io.js';
 import { int, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 
-const HELP = `usage: pksim explore FILE|NAME [--policy P] [--bound K] [--max-runs N] [--check LIST] [--json]
+const HELP = `usage: pksim explore FILE|NAME [--policy P] [--bfs] [--max-states N] [--check LIST] [--json]
+       pksim explore FILE|NAME --bound K [--max-runs N]
 
-Runs the scenario under every schedule that departs from the default one at most K times
-(another CPU first, an interrupt earlier or later, a preemption), checks invariants on each run
-and prints, for each one violated, a schedule that replays it with 'pksim run --schedule'.
+Visits every state of the scenario under one design: from each state, every choice the
+scheduler offers (which CPU runs, an interrupt now or later, a preemption), each distinct state
+stored once (a 64-bit hash of what decides the future). Invariants are checked on every
+transition and end state; for each one violated it prints the schedule that replays it with
+'pksim run --schedule' and the kernel log of that run. When the search completes, no schedule
+violates the invariants it checked: a proof, within the model.
 
   --policy P          design (default scoped:relaxed)
-  --bound K           departures from the default schedule per run (default ${DEFAULT_BOUND})
-  --max-runs N        stop after N runs (default ${DEFAULT_MAX_RUNS}); the result says it is incomplete
-  --max-total-steps N stop once the runs took N steps in all (default ${DEFAULT_MAX_TOTAL_STEPS})
-  --check LIST        invariants (default all): ${INVARIANTS.map((i) => i.name).join(', ')}
+  --bfs               breadth-first: each violation found by a shortest path
+  --max-states N      stop after N distinct states (default ${DEFAULT_MAX_STATES})
+  --max-depth N       do not go deeper than N steps (default ${DEFAULT_MAX_DEPTH})
+  --max-memory MB     stop when the stored states take MB megabytes (default ${DEFAULT_MAX_MEMORY / 2 ** 20})
+  --check LIST        invariants (default all): ${SEARCH_INVARIANTS.map((i) => i.name).join(', ')}
+  --bound K           the earlier delay-bounded mode instead: replay every schedule with at most K
+                      departures from the default one, invariants on each whole run (then
+                      --max-runs N, default ${DEFAULT_MAX_RUNS}, and --max-total-steps N, default ${DEFAULT_MAX_TOTAL_STEPS},
+                      and --check from: ${INVARIANTS.map((i) => i.name).join(', ')})
   --store, --warn, --reset-at, --max-steps, --max-output, --max-source
                       as for 'pksim run'
   --json              machine-readable output
 
 Invariants:
-${INVARIANTS.map((i) => `  ${i.name.padEnd(16)} ${i.description}`).join('\n')}
+${SEARCH_INVARIANTS.map((i) => `  ${i.name.padEnd(16)} ${i.description}`).join('\n')}
 
-Exit status: 0 no violation, 1 a violation was found, 2 bad input, 3 --max-runs or
---max-total-steps stopped it first, or --max-steps stopped a run.
+Exit status: 0 no violation (complete), 1 a violation was found, 2 bad input, 3 a limit
+(--max-states, --max-depth, --max-memory, --max-steps; --max-runs, --max-total-steps with
+--bound) stopped it before it was complete.
 `;
 
 function intOr(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
@@ -46,6 +60,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       policy: { type: 'string' },
       mode: { type: 'string' },
       bound: { type: 'string' },
+      bfs: { type: 'boolean' },
+      'max-states': { type: 'string' },
+      'max-depth': { type: 'string' },
+      'max-memory': { type: 'string' },
       'max-runs': { type: 'string' },
       'max-total-steps': { type: 'string' },
       check: { type: 'string' },
@@ -67,6 +85,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const maxOutput = maxOutputFrom(values);
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   const progress = io.isTTY && !values.json;
+  if (values.bound === undefined) return stateful(ir, positionals[0]!, values, io, progress, maxOutput);
   let res: ExploreResult;
   try {
     res = explore(ir, {
@@ -132,4 +151,61 @@ export function formatExplore(r: ExploreResult, arg: string): string {
     out.push(`  replay: pksim run ${arg} --policy ${r.policy} --schedule ${v.schedule.join(',') || "''"}`);
   }
   return out.join('\n') + '\n';
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, progress: boolean, maxOutput: number): Promise<number> {
+  const str = (k: string) => values[k] as string | undefined;
+  let res: SearchResult;
+  try {
+    res = search(ir, {
+      ...runOptionsFrom(values),
+      policy: str('policy') ?? 'scoped:relaxed',
+      mode: str('mode'),
+      bfs: values.bfs === true,
+      maxStates: intOr('--max-states', str('max-states'), DEFAULT_MAX_STATES, 1, 1e10),
+      maxDepth: intOr('--max-depth', str('max-depth'), DEFAULT_MAX_DEPTH, 1, 1e9),
+      maxMemory: intOr('--max-memory', str('max-memory'), DEFAULT_MAX_MEMORY / 2 ** 20, 1, 1e7) * 2 ** 20,
+      check: str('check')?.split(',').map((s) => s.trim()).filter(Boolean),
+      onProgress: progress
+        ? (p) => io.err(`\r${p.states} states, ${p.transitions} transitions, depth ${p.depth}, frontier ${p.frontier}, ${Math.round(p.bytes / 2 ** 20)} MB`.padEnd(72))
+        : undefined,
+    });
+  } catch (e) {
+    if (e instanceof SearchError || e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (progress) io.err('\r'.padEnd(73) + '\r');
+  const out = new BoundedOut(io, maxOutput);
+  const replay = (schedule: number[]) => `pksim run ${arg} --policy ${res.policy} --schedule ${schedule.join(',') || "''"}`;
+  if (values.json) writeJson(out, { ...res, violations: res.violations.map((v) => ({ ...v, replay: replay(v.schedule) })) });
+  else {
+    out.write(formatSearch(res));
+    for (const v of res.violations) {
+      out.write(`\nVIOLATED ${v.invariant}: ${v.count} time(s); first at depth ${v.depth}\n  replay: ${replay(v.schedule)}\n`);
+      const r = runScenario(ir, { ...runOptionsFrom(values), policy: res.policy, schedule: v.schedule, maxSteps: v.depth + 1 });
+      out.write(formatDmesg(r, ir.source).replace(/^/gm, '  | '));
+    }
+  }
+  out.flush();
+  if (out.over) {
+    io.err(`pksim explore: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+    return EXIT_LIMIT;
+  }
+  if (res.limit !== null) {
+    const opt = res.limit === 'max-steps' ? '--max-steps' : `--${res.limit}`;
+    io.err(`pksim explore: stopped at ${opt} after ${res.states} states, before every state was visited (incomplete); raise ${opt}\n`);
+    return res.violations.length ? EXIT_FAIL : EXIT_LIMIT;
+  }
+  return res.violations.length ? EXIT_FAIL : 0;
+}
+
+export function formatSearch(r: SearchResult): string {
+  const verdict = r.complete ? 'complete' : `INCOMPLETE (stopped at --${r.limit})`;
+  const lines = [
+    `explore ${r.scenario} under ${r.policy}: ${r.states} distinct states, ${r.transitions} transitions, depth ${r.depth}, ${r.endStates} end state(s), ${r.mode}: ${verdict}`,
+  ];
+  if (r.violations.length === 0) lines.push(`${r.complete ? 'no schedule violates' : 'no violation found of'}: ${r.checked.join(', ')}`);
+  return lines.join('\n') + '\n';
 }

@@ -103,21 +103,21 @@ describe('pksim explore', () => {
     return { code, out: io.stdout, err: io.stderr };
   }
   it('exit 1 with a replay command for a violation; 0 when clean; 3 at --max-runs; 2 for a bad invariant', async () => {
-    const bad = await cli('explore', 'stray_irq_during_kmap', '--policy', 'global', '--check', 'no-missed-stray');
+    const bad = await cli('explore', '--bound', '2', 'stray_irq_during_kmap', '--policy', 'global', '--check', 'no-missed-stray');
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/VIOLATED no-missed-stray/);
     expect(bad.out).toMatch(/replay: pksim run stray_irq_during_kmap --policy global --schedule [\d,]+/);
-    const ok = await cli('explore', 'stray_irq_during_kmap', '--policy', 'scoped:relaxed', '--check', 'no-missed-stray');
+    const ok = await cli('explore', '--bound', '2', 'stray_irq_during_kmap', '--policy', 'scoped:relaxed', '--check', 'no-missed-stray');
     expect(ok.code).toBe(0);
-    const lim = await cli('explore', 'local_preempt_migrate', '--max-runs', '2');
+    const lim = await cli('explore', '--bound', '2', 'local_preempt_migrate', '--max-runs', '2');
     expect(lim.code).toBe(3);
     expect(lim.err).toMatch(/--max-runs/);
-    const inv = await cli('explore', 'local_copy', '--check', 'nonsense');
+    const inv = await cli('explore', '--bound', '2', 'local_copy', '--check', 'nonsense');
     expect(inv.code).toBe(2);
     expect(inv.err).toMatch(/unknown invariant 'nonsense'/);
   });
   it('--json is one document with runs, violations and outcomes', async () => {
-    const r = await cli('explore', 'local_copy', '--json');
+    const r = await cli('explore', '--bound', '2', 'local_copy', '--json');
     const j = JSON.parse(r.out);
     expect(j.runs).toBeGreaterThanOrEqual(1);
     expect(Array.isArray(j.violations)).toBe(true);

@@ -126,12 +126,12 @@ describe('--schedule entries the run never used', () => {
 
 describe('explore and the step limit', () => {
   it('runs stopped by --max-steps were ordinary outcomes and exit 0; now the exploration stops there, exit 3', async () => {
-    const r = await cli('explore', 'stray_irq_during_kmap', '--max-steps', '5');
+    const r = await cli('explore', '--bound', '2', 'stray_irq_during_kmap', '--max-steps', '5');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/INCOMPLETE: run 1 stopped at limit:steps before the scenario ended/);
     expect(r.out).toMatch(/replay: pksim run stray_irq_during_kmap --policy scoped:relaxed --schedule /);
     expect(oneLine(r.err)).toBe('pksim explore: run 1 stopped at the step limit; raise it with --max-steps; the exploration stopped there');
-    const j = JSON.parse((await cli('explore', 'stray_irq_during_kmap', '--max-steps', '5', '--json')).out);
+    const j = JSON.parse((await cli('explore', '--bound', '2', 'stray_irq_during_kmap', '--max-steps', '5', '--json')).out);
     expect(j.limited.stop).toBe('limit:steps');
     expect(j.complete).toBe(false);
     expect(j.violations).toEqual([]); // a partial run does not fail the scenario's expectations
@@ -141,7 +141,7 @@ describe('explore and the step limit', () => {
     const p = join(dir, 'selfraise.pks');
     writeFileSync(p, 'softirq s cpu 0 { raise_softirq(s); raise_softirq(s) }\ntask t cpu 0 { raise_softirq(s) }\n');
     const t0 = performance.now();
-    const r = await cli('explore', p);
+    const r = await cli('explore', '--bound', '2', p);
     expect(r.code).toBe(3);
     expect(performance.now() - t0).toBeLessThan(10_000);
   });
