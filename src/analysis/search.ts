@@ -112,6 +112,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
   const visited = new VisitedSet();
   const canon = new StateVec();
+  const scratch = new StateVec();
   const hash = new Uint32Array(2);
   const before = new Float64Array(4);
   const after = new Float64Array(4);
@@ -236,8 +237,8 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
       break;
     }
     const n = run.offered();
-    const snap = new StateVec();
-    run.snapshot(snap);
+    run.snapshot(scratch);
+    const snap = scratch.copy();
     if (n === 0) {
       endState(snap, node, c, depth);
       continue;

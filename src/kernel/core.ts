@@ -113,7 +113,8 @@ export class MachineCore implements PolicyContext {
     this.pageKey = Uint8Array.from(cfg.pages, (p) => p.key);
     // Without highmem (x86_64) every page is in the direct map.
     this.pageHighmem = Uint8Array.from(cfg.pages, (p) => (p.highmem && this.layout.highmem ? 1 : 0));
-    this.pkmap = new Pkmap(cfg.lastPkmap, n);
+    // x86_64 has no pkmap pool at all.
+    this.pkmap = new Pkmap(this.layout.highmem ? cfg.lastPkmap : 0, n);
     this.fixmap = new FixmapSlots(cfg.cpus, n);
     this.as = new AddressSpace(this.arch, this.pageHighmem, this.pkmap, this.fixmap, cfg.cpus);
     this.nextCtxId = 0;

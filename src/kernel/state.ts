@@ -5,12 +5,17 @@
 // warning sites) are interned: the vector holds their indices.
 
 export class StateVec {
-  buf = new Float64Array(1024);
+  buf: Float64Array;
   /** Words written. */
   n = 0;
   /** Read position. */
   pos = 0;
-  private words = new Uint32Array(this.buf.buffer);
+  private words: Uint32Array;
+
+  constructor(capacity = 1024) {
+    this.buf = new Float64Array(Math.max(16, capacity));
+    this.words = new Uint32Array(this.buf.buffer);
+  }
 
   clear(): void {
     this.n = 0;
@@ -52,8 +57,9 @@ export class StateVec {
 
   /** A copy that keeps this state (allocates: for states that must be kept). */
   copy(): StateVec {
-    const v = new StateVec();
-    v.pushAll(this.buf, this.n);
+    const v = new StateVec(this.n);
+    v.buf.set(this.buf.subarray(0, this.n));
+    v.n = this.n;
     return v;
   }
 
