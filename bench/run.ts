@@ -8,6 +8,12 @@ import { Machine } from '../src/kernel/machine.js';
 import { createPolicy, parsePolicy } from '../src/policy/index.js';
 import { compileScenario } from '../src/scenario/index.js';
 import { runScenario } from '../src/sim/runner.js';
+import { search } from '../src/analysis/search.js';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const N = 1 << 20;
 const pkrsVals = new Uint32Array(N);
@@ -123,11 +129,65 @@ for (let r = 0; r < 4; r++) {
   if (r > 0) compileBest = Math.min(compileBest, performance.now() - t0);
 }
 
+// explore: the stateful search on the 4-CPU model, and SPIN on the same model (four.pml) at the
+// same granularity when spin and gcc are installed, in the same run.
+const fourPath = fileURLToPath(new URL('./explore/four.pks', import.meta.url));
+const fourIr = compileScenario(readFileSync(fourPath, 'utf8'), fourPath);
+const st0 = performance.now();
+const found = search(fourIr, { policy: 'scoped:relaxed' });
+const searchMs = performance.now() - st0;
+const explore = {
+  model: 'bench/explore/four.pks',
+  states: found.states,
+  transitions: found.transitions,
+  complete: found.complete,
+  ms: Math.round(searchMs),
+  statesPerSec: Math.round(found.states / (searchMs / 1000)),
+  bytesPerStoredState: +(found.visitedBytes / found.states).toFixed(1),
+};
+const spin = spinRun(explore.statesPerSec, explore.ms);
+
+/** SPIN 6 on four.pml, with and without partial-order reduction: states stored and time. */
+function spinRun(ourStatesPerSec: number, ourMs: number): object | string {
+  const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  if (!has('spin') || !has('gcc')) return 'spin or gcc not installed (apt-get install spin gcc)';
+  const dir = mkdtempSync(join(tmpdir(), 'pksim-spin-'));
+  try {
+    copyFileSync(fileURLToPath(new URL('./explore/four.pml', import.meta.url)), join(dir, 'four.pml'));
+    if (spawnSync('spin', ['-a', 'four.pml'], { cwd: dir }).status !== 0) return 'spin -a failed';
+    const one = (flags: string[]): { states: number; ms: number; statesPerSec: number; stateVectorBytes: number } | { error: string } => {
+      const cc = spawnSync('gcc', ['-O2', ...flags, '-o', 'pan', 'pan.c'], { cwd: dir });
+      if (cc.status !== 0) return { error: String(cc.stderr) };
+      const t0 = performance.now();
+      const r = spawnSync(join(dir, 'pan'), ['-m100000'], { cwd: dir, encoding: 'utf8' });
+      const ms = performance.now() - t0;
+      const states = Number(/(\d+) states, stored/.exec(r.stdout)?.[1] ?? NaN);
+      const vec = Number(/State-vector (\d+) byte/.exec(r.stdout)?.[1] ?? NaN);
+      return { states, ms: Math.round(ms), statesPerSec: Math.round(states / (ms / 1000)), stateVectorBytes: vec };
+    };
+    const noReduction = one(['-DNOREDUCE']);
+    const reduction = one([]);
+    const ratio = (a: number, b: number) => +(a / b).toFixed(4);
+    return {
+      version: spawnSync('spin', ['-V'], { encoding: 'utf8' }).stdout.trim(),
+      noReduction,
+      reduction,
+      /** pksim's states per second over SPIN's without reduction (goal >= 1). */
+      statesPerSecRatio: 'statesPerSec' in noReduction ? ratio(ourStatesPerSec, noReduction.statesPerSec) : null,
+      /** pksim's total time over SPIN's with reduction (goal < 1). */
+      totalTimeRatioVsReduction: 'ms' in reduction ? ratio(ourMs, Math.max(1, reduction.ms)) : null,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const out = {
   node: process.version,
   accessCheck: { checksPerSec: check.perSec, bareLoopReadsPerSec: bare.perSec, slowdownVsBare: +(bare.perSec / check.perSec).toFixed(2), goal: '>= 100e6/s and <= 5x bare' },
   machineStep: { accessesPerSec: steps.perSec, goal: '>= 5e6/s' },
   runner: { statements: stmts, statementsPerSec, goal: '>= 2e6/s with oracle and metrics' },
+  explore: { ...explore, spin },
   compiler: { lines: longLines.length, ms: +compileBest.toFixed(1), linesPerSec: Math.round(longLines.length / (compileBest / 1000)), goal: '100k lines well under 1 s' },
   _sink: (check.sink + bare.sink + steps.sink + runnerSink) % 7,
 };
