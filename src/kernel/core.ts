@@ -603,7 +603,9 @@ export class MachineCore implements PolicyContext {
     this.stats.load(v);
     this.loadSites(v, this.warnedIds, this.warnedSites);
     this.loadSites(v, this.firedIds, this.firedOnce);
-    const byId = new Map<number, Ctx>();
+    const byId = this.byId;
+    byId.clear();
+    if (this.frameCache.size > 4096) this.frameCache.clear();
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
       t.load(v, n);
@@ -752,8 +754,19 @@ export class MachineCore implements PolicyContext {
     v.push(s.length), v.pushAll(s);
   }
 
+  /** Contexts by id while a state is read back; interrupt frames made by restores, for reuse. */
+  private readonly byId = new Map<number, Ctx>();
+  private readonly frameCache = new Map<number, Ctx>();
+
   private loadSites(v: StateVec, ids: number[], set: Set<string>): void {
     const len = v.next();
+    // The same sites as now (the usual case when a search restores sibling states): keep them.
+    let same = len === ids.length;
+    for (let i = 0; same && i < len; i++) same = v.buf[v.pos + i] === ids[i];
+    if (same) {
+      v.pos += len;
+      return;
+    }
     ids.length = 0;
     set.clear();
     for (let i = 0; i < len; i++) {
@@ -765,7 +778,14 @@ export class MachineCore implements PolicyContext {
 
   private loadFrame(v: StateVec, byId: Map<number, Ctx>, exec: (ctx: Ctx, v: StateVec) => void): Ctx {
     const id = v.next(), name = this.names.str(v.next()), kind = this.names.str(v.next()) as FrameKind, cpu = v.next(), ti = v.next();
-    const ctx = new Ctx(id, name, kind, cpu, ti < 0 ? null : this.tasks[ti]!);
+    const task = ti < 0 ? null : this.tasks[ti]!;
+    // A context id names one invocation: a frame read back before is the same frame.
+    let ctx = this.frameCache.get(id);
+    if (ctx === undefined || ctx.name !== name || ctx.kind !== kind || ctx.task !== task) {
+      ctx = new Ctx(id, name, kind, cpu, task);
+      this.frameCache.set(id, ctx);
+    }
+    ctx.cpu = cpu;
     ctx.load(v);
     exec(ctx, v);
     byId.set(id, ctx);
