@@ -44,22 +44,31 @@ export class Ctx {
     return this.grantR[key]! > 0 || this.grantW[key]! > 0;
   }
 
-  /** What the context holds and its entry frame (its identity is written by the caller). */
-  save(v: StateVec): void {
+  /**
+   * What the context holds and its entry frame (its identity is written by the caller), for
+   * the keys in use (key 0 and the scenario's keys: no other key can be held).
+   */
+  save(v: StateVec, keys: Int32Array): void {
     v.push(this.savedPkrs), v.push(this.savedIrqsOff ? 1 : 0);
-    v.pushAll(this.grantR), v.pushAll(this.grantW), v.pushAll(this.localMapped), v.pushAll(this.kmapped);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      v.push(this.grantR[k]!), v.push(this.grantW[k]!), v.push(this.localMapped[k]!), v.push(this.kmapped[k]!);
+    }
   }
 
-  load(v: StateVec): void {
+  load(v: StateVec, keys: Int32Array): void {
     this.savedPkrs = v.next();
     this.savedIrqsOff = v.next() === 1;
-    v.nextInto(this.grantR, PKS_NUM_KEYS), v.nextInto(this.grantW, PKS_NUM_KEYS);
-    v.nextInto(this.localMapped, PKS_NUM_KEYS), v.nextInto(this.kmapped, PKS_NUM_KEYS);
+    this.grantR.fill(0), this.grantW.fill(0), this.localMapped.fill(0), this.kmapped.fill(0);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      this.grantR[k] = v.next(), this.grantW[k] = v.next(), this.localMapped[k] = v.next(), this.kmapped[k] = v.next();
+    }
   }
 
   /** The canonical form: what save() writes. */
-  canonical(v: StateVec): void {
-    this.save(v);
+  canonical(v: StateVec, keys: Int32Array): void {
+    this.save(v, keys);
   }
 
   /** Live mappings of pages with the key made by this context: what its code asked to reach. */

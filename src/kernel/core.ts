@@ -55,6 +55,8 @@ export class MachineCore implements PolicyContext {
   /** PKS_INIT_VALUE: what every entry and every new task starts from. */
   readonly initPkrs: number;
   readonly keyDefaultBits = new Int32Array(PKS_NUM_KEYS);
+  /** Key 0 and the configured keys: the only keys a context can hold (what snapshots write). */
+  readonly keysInUse: Int32Array;
   /** PKRS bits a policy has opened on every CPU at once, with IPIs (the `global` design). */
   globalOpen = 0;
   /**
@@ -109,6 +111,7 @@ export class MachineCore implements PolicyContext {
       init |= rightsBits(k.id, k.default);
     }
     this.initPkrs = init >>> 0;
+    this.keysInUse = Int32Array.from(new Set([0, ...cfg.keys.map((k) => k.id)]));
     const n = cfg.pages.length;
     this.pageKey = Uint8Array.from(cfg.pages, (p) => p.key);
     // Without highmem (x86_64) every page is in the direct map.
@@ -558,7 +561,7 @@ export class MachineCore implements PolicyContext {
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
       t.save(v, n);
-      t.ctx.save(v);
+      t.ctx.save(v, this.keysInUse);
       t.ctx.stamp = epoch;
       exec(t.ctx, v);
     }
@@ -584,7 +587,7 @@ export class MachineCore implements PolicyContext {
 
   private saveFrame(ctx: Ctx, v: StateVec, epoch: number, exec: (ctx: Ctx, v: StateVec) => void): void {
     v.push(ctx.id), v.push(this.names.id(ctx.name)), v.push(this.names.id(ctx.kind)), v.push(ctx.cpu), v.push(ctx.task ? ctx.task.index : -1);
-    ctx.save(v);
+    ctx.save(v, this.keysInUse);
     ctx.stamp = epoch;
     exec(ctx, v);
   }
@@ -609,7 +612,7 @@ export class MachineCore implements PolicyContext {
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
       t.load(v, n);
-      t.ctx.load(v);
+      t.ctx.load(v, this.keysInUse);
       exec(t.ctx, v);
       byId.set(t.ctx.id, t.ctx);
     }
@@ -700,7 +703,7 @@ export class MachineCore implements PolicyContext {
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
       t.canonical(v, n, this.canonMapId);
-      t.ctx.canonical(v);
+      t.ctx.canonical(v, this.keysInUse);
       t.ctx.stamp = epoch;
       t.ctx.canon = nctx++;
       exec(t.ctx, v);
@@ -739,7 +742,7 @@ export class MachineCore implements PolicyContext {
 
   private canonFrame(ctx: Ctx, v: StateVec, epoch: number, nctx: number, exec: (ctx: Ctx, v: StateVec) => void): number {
     v.push(this.names.id(ctx.name)), v.push(this.names.id(ctx.kind)), v.push(ctx.cpu), v.push(ctx.task ? ctx.task.index : -1);
-    ctx.canonical(v);
+    ctx.canonical(v, this.keysInUse);
     ctx.stamp = epoch;
     ctx.canon = nctx;
     exec(ctx, v);
@@ -786,7 +789,7 @@ export class MachineCore implements PolicyContext {
       this.frameCache.set(id, ctx);
     }
     ctx.cpu = cpu;
-    ctx.load(v);
+    ctx.load(v, this.keysInUse);
     exec(ctx, v);
     byId.set(id, ctx);
     return ctx;

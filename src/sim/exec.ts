@@ -41,24 +41,29 @@ export class Exec {
     this.loops = new Int32Array(loops);
   }
 
-  saveState(v: StateVec): void {
+  saveState(v: StateVec, keys: Int32Array): void {
     v.push(this.pc), v.push(this.resumePc), v.push(this.progId), v.push(this.decl), v.push(this.work);
     v.push(this.varAddr.length), v.pushAll(this.varAddr), v.pushAll(this.varMap);
     v.push(this.loops.length), v.pushAll(this.loops);
     v.push(this.ranTicks), v.push(this.openTicks), v.push(this.unscopedTicks);
-    v.pushAll(this.asked);
+    this.saveAsked(v, keys);
+  }
+
+  /** The grants the oracle counts, for the keys in use only. */
+  private saveAsked(v: StateVec, keys: Int32Array): void {
+    for (let i = 0; i < keys.length; i++) v.push(this.asked[keys[i]!]!), v.push(this.asked[PKS_NUM_KEYS + keys[i]!]!);
   }
 
   /** The canonical form: no window counters (history), mapping ids renamed by `mapId`. */
-  canonicalState(v: StateVec, mapId: (id: number) => number): void {
+  canonicalState(v: StateVec, mapId: (id: number) => number, keys: Int32Array): void {
     v.push(this.pc), v.push(this.resumePc), v.push(this.progId), v.push(this.decl), v.push(this.work);
     v.push(this.varAddr.length), v.pushAll(this.varAddr);
     for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
     v.push(this.loops.length), v.pushAll(this.loops);
-    v.pushAll(this.asked);
+    this.saveAsked(v, keys);
   }
 
-  loadState(v: StateVec, ir: ScenarioIR): void {
+  loadState(v: StateVec, ir: ScenarioIR, keys: Int32Array): void {
     this.pc = v.next(), this.resumePc = v.next(), this.progId = v.next(), this.decl = v.next(), this.work = v.next();
     const p = this.progId;
     this.program = p >= 0 ? ir.contexts[p]!.program : p <= -2 ? ir.works[-2 - p]!.program : [];
@@ -72,7 +77,8 @@ export class Exec {
     if (this.loops.length !== nl) this.loops = new Int32Array(nl);
     v.nextInto(this.loops, nl);
     this.ranTicks = v.next(), this.openTicks = v.next(), this.unscopedTicks = v.next();
-    v.nextInto(this.asked, this.asked.length);
+    this.asked.fill(0);
+    for (let i = 0; i < keys.length; i++) this.asked[keys[i]!] = v.next(), this.asked[PKS_NUM_KEYS + keys[i]!] = v.next();
   }
 
   get done(): boolean {

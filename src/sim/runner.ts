@@ -89,8 +89,8 @@ export class Run {
   private readonly maxSteps: number;
   private readonly maxEvents: number;
   private readonly onStep: ((m: Machine, oracle: Oracle) => void) | null;
-  private readonly execSave = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v);
-  private readonly execLoad = (ctx: Ctx, v: StateVec) => execOf(ctx).loadState(v, this.ir);
+  private readonly execSave = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v, this.m.keysInUse);
+  private readonly execLoad = (ctx: Ctx, v: StateVec) => execOf(ctx).loadState(v, this.ir, this.m.keysInUse);
 
   constructor(
     readonly ir: ScenarioIR,
@@ -283,7 +283,7 @@ export class Run {
     this.interp.canonical(v, this.m.canonMapId);
   };
 
-  private readonly execCanon = (ctx: Ctx, v: StateVec) => execOf(ctx).canonicalState(v, this.m.canonMapId);
+  private readonly execCanon = (ctx: Ctx, v: StateVec) => execOf(ctx).canonicalState(v, this.m.canonMapId, this.m.keysInUse);
   /** The tick after the last `at tick N` trigger: past it the clock decides nothing. */
   private get clockUntil(): number {
     let t = 0;
