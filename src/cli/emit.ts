@@ -7,7 +7,7 @@ import type { RunResult } from '../sim/result.js';
 import type { CliIO } from './io.js';
 
 /** Default --max-output: bytes a command may print (log or JSON) before it stops, exit 3. */
-export const DEFAULT_MAX_OUTPUT = 128 * 1024 * 1024;
+export const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
 
 export const OUTPUT_LIMIT_HINT = 'the output limit (bytes printed); raise it with --max-output, or use --quiet or --html';
 
