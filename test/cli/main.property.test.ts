@@ -1,7 +1,7 @@
 // Property: main() never throws and only exits 0..3, whatever the command line (commands,
 // options, values, object property names) and whatever scenario text the file holds.
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,12 +116,19 @@ function bounded(cmd: string, rest: string[]): string[] {
 }
 
 describe('main() on generated command lines and scenarios', () => {
+  // Generated output paths are relative ('--html write', 'audit . --fix --write'): they must land
+  // in the temporary folder, never in the repository the tests run from.
+  const home = process.cwd();
+  beforeAll(() => process.chdir(dir));
+  afterAll(() => process.chdir(home));
+
   it('never throws and exits 0, 1, 2 or 3', async () => {
     const seen = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(argv, scenario, async ([cmd, rest], text) => {
         writeFileSync(SCEN, text);
         const args = cmd === '' && rest.length === 0 ? [] : bounded(cmd, rest);
+        expect(process.cwd()).toBe(dir);
         const io = captureIO();
         if (process.env.PKSIM_PROP_TRACE) writeFileSync(process.env.PKSIM_PROP_TRACE, JSON.stringify({ args, text }));
         let code: number;
