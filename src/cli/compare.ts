@@ -41,7 +41,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const opts = runOptionsFrom(values);
   const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, force: values.force };
-  checkOutputs(outputs);
+  checkOutputs(outputs, positionals);
   const names = positionals.length ? positionals : libraryNames();
   const maxSource = maxSourceFrom(values);
   const scenarios = names.map((n) => loadBounded(n, maxSource));
