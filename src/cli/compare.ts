@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
-import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
+import { DEFAULT_MAX_EVENTS, limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { DEFAULT_COMPARE, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
@@ -11,7 +11,6 @@ import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
-import { DEFAULT_MAX_EVENTS } from '../sim/runner.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
 const HELP = `usage: pksim compare [FILE|NAME...] [--policies LIST] [options]
