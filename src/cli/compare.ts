@@ -4,7 +4,7 @@ import { archLayout } from '../arch/x86/layout.js';
 import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
-import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
+import { DEFAULT_MAX_EVENTS, limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
@@ -12,7 +12,6 @@ import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
-import { DEFAULT_MAX_EVENTS } from '../sim/runner.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
 const HELP = `usage: pksim compare [FILE|NAME...] [--policies LIST] [options]
@@ -42,7 +41,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const opts = runOptionsFrom(values);
   const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, force: values.force };
-  checkOutputs(outputs);
+  checkOutputs(outputs, positionals);
   const names = positionals.length ? positionals : libraryNames();
   const maxSource = maxSourceFrom(values);
   const scenarios = names.map((n) => loadBounded(n, maxSource));

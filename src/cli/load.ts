@@ -5,8 +5,8 @@ import { readSync, statSync } from 'node:fs';
 import { compileScenario, loadScenario, type ScenarioIR } from '../scenario/index.js';
 import { EXIT_LIMIT, UsageError } from './errors.js';
 
-/** Default --max-source: 8 MiB of scenario text (about 430k statements): about 1.5 s and 0.5 GB. */
-export const DEFAULT_MAX_SOURCE = 8 * 1024 * 1024;
+/** Default --max-source: 4 MiB of scenario text (about 220k statements): compiled and run in under 0.5 GB. */
+export const DEFAULT_MAX_SOURCE = 4 * 1024 * 1024;
 
 function tooLarge(file: string, size: string, max: number): never {
   throw new UsageError(`${file}: ${size} bytes, over the scenario size limit of ${max} bytes; raise it with --max-source`, EXIT_LIMIT);

@@ -15,8 +15,11 @@ export interface OutputOptions {
   force?: boolean;
 }
 
-/** Refuses, before the run, every output the write would refuse after it. */
-export function checkOutputs(o: OutputOptions): void {
+/**
+ * Refuses, before the run, every output the write would refuse after it, and an output that
+ * is one of the scenarios read (`--html my.pks --force` would replace the user's scenario).
+ */
+export function checkOutputs(o: OutputOptions, inputs: readonly string[] = []): void {
   const named: [string, string][] = [];
   if (o.html !== undefined) named.push(['--html', o.html]);
   if (o.perfetto !== undefined) named.push(['--perfetto', o.perfetto]);
@@ -40,6 +43,10 @@ export function checkOutputs(o: OutputOptions): void {
       if (!dir?.isDirectory()) throw new UsageError(`${opt}: cannot write ${path}: no such directory ${dirname(path)}`);
     }
   }
+  for (const [opt, path] of named) {
+    const input = inputs.find((i) => i !== '-' && sameFile(i, path));
+    if (input !== undefined) throw new UsageError(`${opt}: ${path} is the scenario ${input}: write the report elsewhere`);
+  }
   if (named.length === 2 && resolve(named[0]![1]) === resolve(named[1]![1])) {
     throw new UsageError(`--html and --perfetto name the same file ${named[0]![1]}: give each its own`);
   }
@@ -59,5 +66,16 @@ export async function writeReports(io: CliIO, results: RunResult[], o: OutputOpt
     if (e instanceof ReportExistsError || e instanceof ReportWriteError) throw new UsageError(e.message);
     if (e instanceof RangeError) throw new UsageError(`the report is larger than one JavaScript string (${e.message}): lower --max-events`, EXIT_LIMIT);
     throw e;
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.ino === y.ino && x.dev === y.dev; // a hard link, or the same file by another path
+  } catch {
+    return false;
   }
 }

@@ -39,7 +39,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const opts = runOptionsFrom(values);
   const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, perfetto: values.perfetto, force: values.force };
-  checkOutputs(outputs);
+  checkOutputs(outputs, positionals);
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   let result;
   try {

@@ -91,7 +91,7 @@ export function writeReportFile(path: string, text: string | Iterable<string>, o
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   let fd = -1;
   try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
+    fd = fs.openSync(tmp, 'wx', 0o666); // the umask applies, as for any new file
     writeAll(fs, fd, chunks);
     fs.closeSync(fd);
     fd = -1;

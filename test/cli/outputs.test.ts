@@ -67,6 +67,18 @@ describe('output files', () => {
     expect(readFileSync(p, 'utf8')).toBe('keep me');
   });
 
+  it('--html my.pks --force replaced the scenario with the report; now refused, the scenario intact', async () => {
+    const scen = join(dir, 'mine.pks');
+    const text = 'task t cpu 0 {\n  nop()\n}\n';
+    writeFileSync(scen, text);
+    for (const args of [['run', scen, '--html', scen, '--force'], ['run', scen, '--perfetto', join(dir, '.', 'mine.pks'), '--force'], ['compare', S, scen, '--html', scen, '--force']]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(2);
+      expect(oneLine(r.err)).toMatch(/is the scenario .*mine\.pks: write the report elsewhere$/);
+    }
+    expect(readFileSync(scen, 'utf8')).toBe(text);
+  });
+
   it('a missing directory or a directory as target is refused before the run', async () => {
     expect(oneLine((await cli('run', S, '--html', join(dir, 'no', 'x.html'))).err)).toMatch(/no such directory/);
     expect(oneLine((await cli('run', S, '--perfetto', dir)).err)).toMatch(/is a directory/);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReportExistsError, ReportWriteError, writeReportFile, writePerfetto, type WriteFs } from '../../src/report/index.js';
+import { findSources } from '../../src/report/write.js';
 import { handoffGlobal } from '../fixtures/report/handoff.js';
 
 /** node:fs, except that the n-th writeSync fails with ENOSPC after writing half its bytes. */
@@ -61,5 +62,22 @@ describe('writeReportFile', () => {
     const pieces = Array.from({ length: 5000 }, (_, i) => `${i}:${'é'.repeat(1000)}\n`);
     writeReportFile(p, pieces);
     expect(fs.readFileSync(p, 'utf8')).toBe(pieces.join(''));
+  });
+});
+
+describe('findSources', () => {
+  it('a scenario file named __proto__ was a key of a plain object: its source was dropped', () => {
+    const d = fs.mkdtempSync(join(tmpdir(), 'pksim-src-'));
+    fs.writeFileSync(join(d, '__proto__'), 'task t cpu 0 {\n  nop()\n}\n');
+    const home = process.cwd();
+    process.chdir(d);
+    try {
+      const r = { ...handoffGlobal(false), scenario: '__proto__', file: '__proto__' };
+      const out = findSources([r]);
+      expect(Object.hasOwn(out, '__proto__')).toBe(true);
+      expect(out['__proto__']).toBe('task t cpu 0 {\n  nop()\n}\n');
+    } finally {
+      process.chdir(home);
+    }
   });
 });
