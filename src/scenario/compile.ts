@@ -80,7 +80,7 @@ export function compileScenario(text: string, file: string): ScenarioIR {
   };
   const names = new Map<string, { kind: NameKind; index: number; tok: Tok }>();
   const error = (tok: Tok, message: string) => {
-    errors.push({ file, line: K.line[tok], col: K.col[tok], len: Math.max(1, K.s[tok].length), message });
+    errors.push({ file, line: K.line[tok]!, col: K.col[tok]!, len: Math.max(1, K.s[tok]!.length), message });
     if (errors.length >= MAX_ERRORS) throw new TooMany();
   };
   const scope: ScenarioScope = {
@@ -91,10 +91,10 @@ export function compileScenario(text: string, file: string): ScenarioIR {
     kindOf: (name) => names.get(name)?.kind,
     contextKind: (i) => ir.contexts[i]!.kind,
     lookup(tok, want) {
-      const n = names.get(K.s[tok]);
+      const n = names.get(K.s[tok]!);
       if (!n) {
         const others = [...names.entries()].filter(([, v]) => v.kind === want).map(([k]) => k);
-        const s = suggest(K.s[tok], others);
+        const s = suggest(K.s[tok]!, others);
         error(tok, `unknown ${want} '${K.s[tok]}'${s ? `; did you mean '${s}'?` : ''}`);
         return -1;
       }
@@ -128,10 +128,10 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
   const seen = new Map<string, Tok>();
   let pkmapTok: Tok | null = null;
   const add = (kind: NameKind, tok: Tok, index: number) => {
-    if (DECL_KEYWORDS.has(K.s[tok])) error(tok, `'${K.s[tok]}' is a keyword and cannot name a ${kind}`);
-    const prev = names.get(K.s[tok]);
+    if (DECL_KEYWORDS.has(K.s[tok]!)) error(tok, `'${K.s[tok]}' is a keyword and cannot name a ${kind}`);
+    const prev = names.get(K.s[tok]!);
     if (prev) error(tok, `'${K.s[tok]}' is already declared as a ${prev.kind} at line ${K.line[prev.tok]}`);
-    else names.set(K.s[tok], { kind, index, tok });
+    else names.set(K.s[tok]!, { kind, index, tok });
   };
   for (const d of decls) {
     if (d.kind === 'key') index.set(d, ir.keys.length);
@@ -140,11 +140,11 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
     else if (d.kind === 'work') index.set(d, ir.works.length);
     switch (d.kind) {
       case 'setting': {
-        const first = seen.get(K.s[d.kw]);
+        const first = seen.get(K.s[d.kw]!);
         if (first !== undefined) error(d.kw, `'${K.s[d.kw]}' is already set at line ${K.line[first]}`);
-        seen.set(K.s[d.kw], d.kw);
+        seen.set(K.s[d.kw]!, d.kw);
         if (K.s[d.kw] === 'arch') {
-          const a = K.s[d.value];
+          const a = K.s[d.value]!;
           if (isArch(a)) ir.machine.arch = a;
           else error(d.value, `unknown arch '${a}' (expected ${ARCH_NAMES.join(' or ')})`);
           break;
@@ -163,27 +163,27 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
       }
       case 'key':
         add('key', d.name, ir.keys.length);
-        ir.keys.push({ name: K.s[d.name], id: 0, default: 'noaccess', loc: loc(scope.file, K, d.kw) });
+        ir.keys.push({ name: K.s[d.name]!, id: 0, default: 'noaccess', loc: loc(scope.file, K, d.kw) });
         break;
       case 'page':
         if (ir.pages.length === MAX_PAGES) error(d.name, `too many pages (at most ${MAX_PAGES})`);
         add('page', d.name, ir.pages.length);
-        ir.pages.push({ name: K.s[d.name], key: 0, highmem: false, loc: loc(scope.file, K, d.kw) });
+        ir.pages.push({ name: K.s[d.name]!, key: 0, highmem: false, loc: loc(scope.file, K, d.kw) });
         break;
       case 'channel':
         add('channel', d.name, ir.channels.length);
-        ir.channels.push(K.s[d.name]);
+        ir.channels.push(K.s[d.name]!);
         break;
       case 'completion':
         add('completion', d.name, ir.completions.length);
-        ir.completions.push(K.s[d.name]);
+        ir.completions.push(K.s[d.name]!);
         break;
       case 'context':
         if (ir.contexts.length === MAX_CONTEXTS) error(d.name, `too many contexts (at most ${MAX_CONTEXTS})`);
         add('context', d.name, ir.contexts.length);
         ir.contexts.push({
-          name: K.s[d.name],
-          kind: CONTEXT_KIND[K.s[d.kw]]!,
+          name: K.s[d.name]!,
+          kind: CONTEXT_KIND[K.s[d.kw]!]!,
           cpu: 0,
           trigger: { type: 'start' },
           vars: [],
@@ -194,7 +194,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         break;
       case 'work':
         add('work', d.name, ir.works.length);
-        ir.works.push({ name: K.s[d.name], worker: -1, vars: [], loopSlots: 0, program: [], loc: loc(scope.file, K, d.kw) });
+        ir.works.push({ name: K.s[d.name]!, worker: -1, vars: [], loopSlots: 0, program: [], loc: loc(scope.file, K, d.kw) });
         break;
       case 'expect':
         break;
@@ -219,7 +219,7 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
         k.id = id;
       }
       if (d.dflt !== null) {
-        if (KEY_DEFAULTS.has(K.s[d.dflt])) k.default = K.s[d.dflt] as KeyDefault;
+        if (KEY_DEFAULTS.has(K.s[d.dflt]!)) k.default = K.s[d.dflt]! as KeyDefault;
         else error(d.dflt, `expected noaccess, readonly or rw after default, found '${K.s[d.dflt]}'`);
       }
       break;
@@ -278,19 +278,19 @@ function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expe
   const K = scope.toks;
   let policy: string | null = null;
   if (d.policy !== null) {
-    if (!(POLICIES as readonly string[]).includes(K.s[d.policy])) {
-      const s = suggest(K.s[d.policy], POLICIES);
+    if (!(POLICIES as readonly string[]).includes(K.s[d.policy]!)) {
+      const s = suggest(K.s[d.policy]!, POLICIES);
       error(d.policy, `unknown policy '${K.s[d.policy]}' (none, global, abandon, exception, scoped)${s ? `; did you mean '${s}'?` : ''}`);
     } else if (d.mode !== null && K.s[d.policy] !== 'scoped') {
       error(d.mode, `only scoped has modes, not ${K.s[d.policy]}`);
-    } else if (d.mode !== null && !(SCOPED_MODES as readonly string[]).includes(K.s[d.mode])) {
+    } else if (d.mode !== null && !(SCOPED_MODES as readonly string[]).includes(K.s[d.mode]!)) {
       error(d.mode, `unknown scoped mode '${K.s[d.mode]}' (strict, relaxed, silent, off)`);
     }
-    policy = d.mode !== null ? `${K.s[d.policy]}:${K.s[d.mode]}` : K.s[d.policy];
+    policy = d.mode !== null ? `${K.s[d.policy]}:${K.s[d.mode]}` : K.s[d.policy]!;
   }
   const text = joinTokens(scope.toks, d.from, d.to);
   const base = { policy, loc: loc(scope.file, K, d.kw), text };
-  const m = K.s[d.metric];
+  const m = K.s[d.metric]!;
   const short = SHORTHANDS[m];
   if (short && d.op === null) return { ...base, metric: short[0], op: short[1], value: short[2] };
   if (!(METRICS as readonly string[]).includes(m)) {
@@ -301,5 +301,5 @@ function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expe
   }
   const value = d.value === null ? 0 : K.num(d.value);
   if (d.value !== null && value > MAX_VALUE) error(d.value, `value ${K.s[d.value]} out of range (0..${MAX_VALUE})`);
-  return { ...base, metric: m, op: (d.op === null ? '==' : K.s[d.op]) as CmpOp, value };
+  return { ...base, metric: m, op: (d.op === null ? '==' : K.s[d.op]!) as CmpOp, value };
 }

@@ -129,9 +129,9 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   const pointer = (a: Arg, call: string, need: Opcode | null): number => {
     const t = name(a, 'a pointer variable');
     if (t === null) return -1;
-    const v = varMap.get(K.s[t]);
+    const v = varMap.get(K.s[t]!);
     if (!v) {
-      const k = scope.kindOf(K.s[t]);
+      const k = scope.kindOf(K.s[t]!);
       if (k === 'page') scope.error(t, `'${K.s[t]}' is a page, not a pointer: map it first (p = kmap_local_page(${K.s[t]}))`);
       else if (k) scope.error(t, `'${K.s[t]}' is a ${k}, not a pointer`);
       else scope.error(t, `pointer '${K.s[t]}' is used before it is assigned in this program`);
@@ -147,7 +147,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   const page = (a: Arg, call: string): number => {
     const t = name(a, 'a page');
     if (t === null) return -1;
-    if (varMap.has(K.s[t]) && scope.kindOf(K.s[t]) === undefined) {
+    if (varMap.has(K.s[t]!) && scope.kindOf(K.s[t]!) === undefined) {
       scope.error(t, call === 'kunmap' ? `kunmap() takes the page, not the address: '${K.s[t]}' is a pointer` : `${call}() takes a page, but '${K.s[t]}' is a pointer`);
       return -1;
     }
@@ -174,7 +174,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   };
 
   const call = (st: CallStmt) => {
-    const fname = K.s[st.name];
+    const fname = K.s[st.name]!;
     const sig = STATEMENTS[fname];
     if (!sig) {
       const s = suggest(fname, Object.keys(STATEMENTS));
@@ -240,9 +240,9 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
       }
     }
     if (st.dst !== null) {
-      const k = scope.kindOf(K.s[st.dst]);
+      const k = scope.kindOf(K.s[st.dst]!);
       if (k) scope.error(st.dst, `'${K.s[st.dst]}' is a ${k}; a pointer variable needs another name`);
-      ins.dst = slot(K.s[st.dst], sig.op);
+      ins.dst = slot(K.s[st.dst]!, sig.op);
     }
     if (sig.expand) {
       // memcpy_to_page(): kmap_local_page(), the copy, kunmap_local(), all at this statement.
