@@ -100,7 +100,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       if (values.write) writeFileSync(abs, updated);
     }
     if (!values.write) io.out(diff);
-    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : "; apply with 'patch -p1' in ${positionals.length > 1 ? auditBase(positionals) : 'the PATH given'}"}\n`);
+    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${sites} kmap() site(s) in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${positionals.length > 1 ? auditBase(positionals) : 'the PATH given'}`}\n`);
     return 0;
   }
   if (format === 'json') io.out(formatJson(res));

@@ -2,7 +2,7 @@
 
 import { UsageError } from './errors.js';
 import type { RunOptions } from '../sim/runner.js';
-import type { ResetPoint, WarnDedupe } from '../kernel/machine.js';
+import type { ResetPoint } from '../kernel/machine.js';
 
 export const RUN_OPTIONS = {
   seed: { type: 'string' },
@@ -49,7 +49,7 @@ export function runOptionsFrom(values: Record<string, string | boolean | undefin
   }
   if (typeof values.warn === 'string') {
     if (values.warn !== 'once' && values.warn !== 'per-site') throw new UsageError(`--warn: '${values.warn}' is not once or per-site`);
-    o.warn = values.warn as WarnDedupe;
+    o.warn = values.warn;
   }
   if (typeof values['reset-at'] === 'string') {
     const pts = values['reset-at'].split(',').filter(Boolean);

@@ -20,7 +20,7 @@ export class MappingTable {
   private page = new Int32Array(64);
   private gen = new Float64Array(64);
   private live = new Uint8Array(64);
-  private ctx: (Ctx | null)[] = new Array(64).fill(null);
+  private ctx = new Array<Ctx | null>(64).fill(null);
   private free: number[] = [];
   private size = 0;
 

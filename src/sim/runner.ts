@@ -103,7 +103,7 @@ export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = tr
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   const onStep = opts.onStep ?? null;
 
-  let stop = 'done';
+  let stop: string;
   for (;;) {
     if (m.panicked) {
       stop = 'panic';

@@ -93,7 +93,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: { fix
     const here = (u.fn && byFn.get(u.fn)) || [];
     const argN = norm(u.argText);
     const base = addrBase(u.arg, u.argText);
-    let matched: number[] = [];
+    let matched: number[];
     if (u.name === 'kunmap') {
       matched = here.filter((i) => works[i]!.site.call === 'kmap' && pageAliases(u.fn, works[i]!.site.arg).has(argN));
       const viaAddr = pageOfAddr(u.argText);
