@@ -34,7 +34,12 @@ export default tseslint.config(
       // The scenario parser and compiler unwind with two cheap sentinels (no stack trace), not Errors.
       '@typescript-eslint/only-throw-error': [
         'error',
-        { allow: [{ from: 'file', name: ['TooMany', 'Abort'], path: 'src/scenario/parse.ts' }, { from: 'file', name: 'TooMany', path: 'src/scenario/compile.ts' }] },
+        {
+          allow: [
+            { from: 'file', name: ['TooMany', 'Abort'], path: 'src/scenario/parse.ts' },
+            { from: 'file', name: 'TooMany', path: 'src/scenario/compile.ts' },
+          ],
+        },
       ],
     },
   },
