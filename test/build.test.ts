@@ -13,6 +13,7 @@ import { captureIO } from '../src/cli/io.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
 let build: SpawnSyncReturns<string>;
 
@@ -62,6 +63,14 @@ describe('npm run build, then bin/pksim.js', () => {
       .split('\n')
       .map((l) => l.split(/\s+/)[0]);
     expect(names).toEqual(libraryNames());
+  });
+
+  it("README's `npx pksim` runs this package's bin (never the unrelated npm package named pksim)", () => {
+    built();
+    // --no: fail rather than download anything when the local bin is not found.
+    const r = spawnSync(NPX, ['--no', 'pksim', 'list'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(pksim('list').stdout);
   });
 
   it('pksim run prints what the sources print, with the same exit status', async () => {
