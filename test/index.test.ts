@@ -32,4 +32,3 @@ describe('public API', () => {
     expect(j.after).toBe(j.before);
   });
 });
-

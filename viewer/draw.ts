@@ -141,9 +141,9 @@ export function drawTimeline(model: ViewModel, st: ViewState, width: number): SV
     r.dataset.ctx = name;
     r.dataset.owner = ownerName;
     r.dataset.i = String(i / SPAN_FIELDS);
-    lanes[cpu]!.appendChild(r);
+    lanes[cpu].appendChild(r);
     const text = label(name, w);
-    if (text) lanes[cpu]!.appendChild(svg('text', { class: 'span-label', x: x0 + 3, y: yy + 12 }, text));
+    if (text) lanes[cpu].appendChild(svg('text', { class: 'span-label', x: x0 + 3, y: yy + 12 }, text));
   }
 
   const bd = run.bands;
@@ -162,7 +162,7 @@ export function drawTimeline(model: ViewModel, st: ViewState, width: number): SV
     r.dataset.t0 = String(s);
     r.dataset.t1 = String(e);
     r.dataset.i = String(i / BAND_FIELDS);
-    lanes[cpu]!.appendChild(r);
+    lanes[cpu].appendChild(r);
   }
 
   run.markers.forEach((m, i) => {

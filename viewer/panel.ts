@@ -88,7 +88,7 @@ export function showMarker(panel: HTMLElement, model: ViewModel, run: RunView, m
 }
 
 export function showSpan(panel: HTMLElement, run: RunView, i: number): void {
-  const [cpu, s, e, depth, kind, ctx, owner] = run.spans.slice(i * SPAN_FIELDS, (i + 1) * SPAN_FIELDS) as number[];
+  const [cpu, s, e, depth, kind, ctx, owner] = run.spans.slice(i * SPAN_FIELDS, (i + 1) * SPAN_FIELDS);
   clear(panel);
   panel.dataset.type = 'frame';
   panel.appendChild(el('h3', { id: 'panel-title' }, `${FRAME_KINDS[kind!] ?? '?'} ${run.contexts[ctx!] ?? '?'}`));
@@ -102,7 +102,7 @@ export function showSpan(panel: HTMLElement, run: RunView, i: number): void {
 }
 
 export function showBand(panel: HTMLElement, run: RunView, i: number): void {
-  const [cpu, ki, s, e, state] = run.bands.slice(i * BAND_FIELDS, (i + 1) * BAND_FIELDS) as number[];
+  const [cpu, ki, s, e, state] = run.bands.slice(i * BAND_FIELDS, (i + 1) * BAND_FIELDS);
   const k = run.keys[ki!];
   clear(panel);
   panel.dataset.type = 'band';

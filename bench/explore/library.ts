@@ -25,5 +25,7 @@ for (const name of libraryNames()) {
   lines.push(`| ${name} | ${cells.join(' | ')} |`);
 }
 lines.push('');
-lines.push(`Invariants: ${SEARCH_INVARIANTS.map((i) => `${short[i.name]} = ${i.name}`).join(', ')}; ok = none violated, search complete. ${totalStates} states in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+lines.push(
+  `Invariants: ${SEARCH_INVARIANTS.map((i) => `${short[i.name]} = ${i.name}`).join(', ')}; ok = none violated, search complete. ${totalStates} states in ${((performance.now() - t0) / 1000).toFixed(1)} s.`,
+);
 process.stdout.write(lines.join('\n') + '\n');

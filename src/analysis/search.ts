@@ -227,7 +227,8 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     canon.hash64(hash);
     if (!visited.add(hash[0]!, hash[1]!)) continue;
     states++;
-    if (opts.onProgress && states % 10_000 === 0) opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes });
+    if (opts.onProgress && states % 10_000 === 0)
+      opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes });
     if (states >= maxStates) {
       limit = 'max-states';
       break;

@@ -18,7 +18,8 @@ export class VisitedSet {
     if (hi === 0 && lo === 0) lo = 1;
     const t = this.table;
     for (let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & this.mask; ; i = (i + 1) & this.mask) {
-      const a = t[2 * i]!, b = t[2 * i + 1]!;
+      const a = t[2 * i]!,
+        b = t[2 * i + 1]!;
       if (a === 0 && b === 0) return false;
       if (a === hi >>> 0 && b === lo >>> 0) return true;
     }
@@ -26,7 +27,8 @@ export class VisitedSet {
 
   private insert(t: Uint32Array, mask: number, hi: number, lo: number): boolean {
     for (let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
-      const a = t[2 * i]!, b = t[2 * i + 1]!;
+      const a = t[2 * i]!,
+        b = t[2 * i + 1]!;
       if (a === 0 && b === 0) {
         t[2 * i] = hi;
         t[2 * i + 1] = lo;

@@ -86,7 +86,7 @@ function hasBigArray(v: object, depth: number): boolean {
   for (const x of Object.values(v)) {
     if (Array.isArray(x)) {
       if (x.length >= 64 || depth === 0 || x.some((y) => y !== null && typeof y === 'object')) return true;
-    } else if (x !== null && typeof x === 'object' && (depth === 0 || hasBigArray(x, depth - 1))) return true;
+    } else if (x !== null && typeof x === 'object' && (depth === 0 || hasBigArray(x as object, depth - 1))) return true;
   }
   return false;
 }

@@ -14,14 +14,16 @@ interface CommandEntry {
 }
 
 // One line per command; each module exports `command`. A Map: `pksim constructor` is unknown.
-const commands = new Map<string, CommandEntry>(Object.entries({
-  run: { summary: 'run a scenario under one protection design: kernel log and summary', load: async () => (await import('./run.js')).command },
-  compare: { summary: 'run scenarios under every design: one table per scenario', load: async () => (await import('./compare.js')).command },
-  explore: { summary: 'check invariants over every interleaving within a bound', load: async () => (await import('./explore.js')).command },
-  pkrs: { summary: 'decode a PKRS value or check one access against it', load: async () => (await import('./pkrs.js')).command },
-  list: { summary: 'name the built-in scenarios, one line each', load: async () => (await import('./list.js')).command },
-  audit: { summary: 'classify kmap() call sites in kernel C code (local/global/unclear)', load: async () => (await import('./audit.js')).command },
-} satisfies Record<string, CommandEntry>));
+const commands = new Map<string, CommandEntry>(
+  Object.entries({
+    run: { summary: 'run a scenario under one protection design: kernel log and summary', load: async () => (await import('./run.js')).command },
+    compare: { summary: 'run scenarios under every design: one table per scenario', load: async () => (await import('./compare.js')).command },
+    explore: { summary: 'check invariants over every interleaving within a bound', load: async () => (await import('./explore.js')).command },
+    pkrs: { summary: 'decode a PKRS value or check one access against it', load: async () => (await import('./pkrs.js')).command },
+    list: { summary: 'name the built-in scenarios, one line each', load: async () => (await import('./list.js')).command },
+    audit: { summary: 'classify kmap() call sites in kernel C code (local/global/unclear)', load: async () => (await import('./audit.js')).command },
+  } satisfies Record<string, CommandEntry>),
+);
 
 function usage(): string {
   const lines = ['usage: pksim <command> [options]', '', 'commands:'];
@@ -71,7 +73,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 // Run directly (npm run pksim, tsx src/cli/main.ts): the same as bin/pksim.js.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   installStdoutHandler();
-  main(process.argv.slice(2)).then((code) => {
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

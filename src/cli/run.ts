@@ -18,7 +18,9 @@ design and prints a dmesg-like log and a summary.
 
   --policy P          ${designNames().join(', ')} (default scoped)
   --mode M            the design's mode, e.g. ${findDesign('scoped')?.modes.join(', ') ?? 'relaxed'}; or write --policy scoped:strict
-${designs().map((d) => `                        ${d.name}${d.modes.length ? `[:${d.modes.join('|')}]` : ''}: ${d.summary}`).join('\n')}
+${designs()
+  .map((d) => `                        ${d.name}${d.modes.length ? `[:${d.modes.join('|')}]` : ''}: ${d.summary}`)
+  .join('\n')}
   --perfetto OUT.json write a Chrome/Perfetto trace
   --quiet             print only the summary
 ${RUN_OPTIONS_HELP}

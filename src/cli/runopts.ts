@@ -4,7 +4,7 @@ import { UsageError } from './errors.js';
 import { DEFAULT_MAX_EVENTS, type RunOptions } from '../sim/runner.js';
 import { DEFAULT_MAX_OUTPUT } from './emit.js';
 import { DEFAULT_MAX_SOURCE } from './load.js';
-import type { ResetPoint, WarnDedupe } from '../kernel/machine.js';
+import type { ResetPoint } from '../kernel/machine.js';
 
 export const RUN_OPTIONS = {
   seed: { type: 'string' },
@@ -56,7 +56,7 @@ export function runOptionsFrom(values: Record<string, string | boolean | undefin
   }
   if (typeof values.warn === 'string') {
     if (values.warn !== 'once' && values.warn !== 'per-site') throw new UsageError(`--warn: '${values.warn}' is not once or per-site`);
-    o.warn = values.warn as WarnDedupe;
+    o.warn = values.warn;
   }
   if (typeof values['reset-at'] === 'string') {
     const pts = values['reset-at'].split(',').filter(Boolean);

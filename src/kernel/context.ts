@@ -49,20 +49,30 @@ export class Ctx {
    * the keys in use (key 0 and the scenario's keys: no other key can be held).
    */
   save(v: StateVec, keys: Int32Array): void {
-    v.push(this.savedPkrs), v.push(this.savedIrqsOff ? 1 : 0);
+    v.push(this.savedPkrs);
+    v.push(this.savedIrqsOff ? 1 : 0);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      v.push(this.grantR[k]!), v.push(this.grantW[k]!), v.push(this.localMapped[k]!), v.push(this.kmapped[k]!);
+      v.push(this.grantR[k]!);
+      v.push(this.grantW[k]!);
+      v.push(this.localMapped[k]!);
+      v.push(this.kmapped[k]!);
     }
   }
 
   load(v: StateVec, keys: Int32Array): void {
     this.savedPkrs = v.next();
     this.savedIrqsOff = v.next() === 1;
-    this.grantR.fill(0), this.grantW.fill(0), this.localMapped.fill(0), this.kmapped.fill(0);
+    this.grantR.fill(0);
+    this.grantW.fill(0);
+    this.localMapped.fill(0);
+    this.kmapped.fill(0);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      this.grantR[k] = v.next(), this.grantW[k] = v.next(), this.localMapped[k] = v.next(), this.kmapped[k] = v.next();
+      this.grantR[k] = v.next();
+      this.grantW[k] = v.next();
+      this.localMapped[k] = v.next();
+      this.kmapped[k] = v.next();
     }
   }
 
@@ -119,19 +129,32 @@ export class Task {
   }
 
   save(v: StateVec, names: Interner): void {
-    v.push(STATES.indexOf(this.st)), v.push(this.onCpu), v.push(this.threadPkrs), v.push(this.preemptCount), v.push(this.pagefaultDisabled);
+    v.push(STATES.indexOf(this.st));
+    v.push(this.onCpu);
+    v.push(this.threadPkrs);
+    v.push(this.preemptCount);
+    v.push(this.pagefaultDisabled);
     v.push(names.id(this.blockedOn));
-    v.push(this.local.depth), v.pushAll(this.local.page, this.local.depth), v.pushAll(this.local.mapping, this.local.depth);
-    v.push(this.workQueue.length), v.pushAll(this.workQueue);
+    v.push(this.local.depth);
+    v.pushAll(this.local.page, this.local.depth);
+    v.pushAll(this.local.mapping, this.local.depth);
+    v.push(this.workQueue.length);
+    v.pushAll(this.workQueue);
   }
 
   /** The canonical form: mapping ids renamed by `mapId`, no history. */
   canonical(v: StateVec, names: Interner, mapId: (id: number) => number): void {
-    v.push(STATES.indexOf(this.st)), v.push(this.onCpu), v.push(this.threadPkrs), v.push(this.preemptCount), v.push(this.pagefaultDisabled);
+    v.push(STATES.indexOf(this.st));
+    v.push(this.onCpu);
+    v.push(this.threadPkrs);
+    v.push(this.preemptCount);
+    v.push(this.pagefaultDisabled);
     v.push(names.id(this.blockedOn));
-    v.push(this.local.depth), v.pushAll(this.local.page, this.local.depth);
+    v.push(this.local.depth);
+    v.pushAll(this.local.page, this.local.depth);
     for (let i = 0; i < this.local.depth; i++) v.push(mapId(this.local.mapping[i]!));
-    v.push(this.workQueue.length), v.pushAll(this.workQueue);
+    v.push(this.workQueue.length);
+    v.pushAll(this.workQueue);
   }
 
   /** Read back what save() wrote. The run-queue counts are recomputed by the machine. */
@@ -139,11 +162,15 @@ export class Task {
     this.st = STATES[v.next()]!;
     this.onCpu = v.next();
     this.ctx.cpu = this.onCpu;
-    this.threadPkrs = v.next(), this.preemptCount = v.next(), this.pagefaultDisabled = v.next();
+    this.threadPkrs = v.next();
+    this.preemptCount = v.next();
+    this.pagefaultDisabled = v.next();
     this.blockedOn = names.str(v.next());
     const depth = (this.local.depth = v.next());
-    v.nextInto(this.local.page, depth), v.nextInto(this.local.mapping, depth);
-    this.local.page.fill(-1, depth), this.local.mapping.fill(-1, depth);
+    v.nextInto(this.local.page, depth);
+    v.nextInto(this.local.mapping, depth);
+    this.local.page.fill(-1, depth);
+    this.local.mapping.fill(-1, depth);
     const nq = v.next();
     this.workQueue.length = nq;
     for (let i = 0; i < nq; i++) this.workQueue[i] = v.next();

@@ -549,15 +549,27 @@ export class MachineCore implements PolicyContext {
   save(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
     const epoch = ++this.saveEpoch;
     const n = this.names;
-    v.push(this.globalOpen), v.push(this.abandoned), v.push(this.panicked === null ? -1 : n.id(this.panicked));
-    v.push(this.version), v.push(this.tick), v.push(this.nextCtxId), v.push(this.lastMapping);
-    v.push(this.warnOnceFired ? 1 : 0), v.push(this.lastMightSleep);
+    v.push(this.globalOpen);
+    v.push(this.abandoned);
+    v.push(this.panicked === null ? -1 : n.id(this.panicked));
+    v.push(this.version);
+    v.push(this.tick);
+    v.push(this.nextCtxId);
+    v.push(this.lastMapping);
+    v.push(this.warnOnceFired ? 1 : 0);
+    v.push(this.lastMightSleep);
     const loc = this.loc;
     if (loc === null) v.push(-1);
-    else v.push(n.id(loc.file)), v.push(loc.line), v.push(loc.col);
+    else {
+      v.push(n.id(loc.file));
+      v.push(loc.line);
+      v.push(loc.col);
+    }
     this.stats.save(v);
-    v.push(this.warnedIds.length), v.pushAll(this.warnedIds);
-    v.push(this.firedIds.length), v.pushAll(this.firedIds);
+    v.push(this.warnedIds.length);
+    v.pushAll(this.warnedIds);
+    v.push(this.firedIds.length);
+    v.pushAll(this.firedIds);
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
       t.save(v, n);
@@ -567,7 +579,11 @@ export class MachineCore implements PolicyContext {
     }
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
-      v.push(c.curr.index), v.push(c.pkrs), v.push(c.msr), v.push(c.irqsOff ? 1 : 0), v.push(c.frames.length);
+      v.push(c.curr.index);
+      v.push(c.pkrs);
+      v.push(c.msr);
+      v.push(c.irqsOff ? 1 : 0);
+      v.push(c.frames.length);
       for (let f = 1; f < c.frames.length; f++) this.saveFrame(c.frames[f]!, v, epoch, exec);
     }
     // Contexts that exited but made a mapping that is still live.
@@ -586,7 +602,11 @@ export class MachineCore implements PolicyContext {
   }
 
   private saveFrame(ctx: Ctx, v: StateVec, epoch: number, exec: (ctx: Ctx, v: StateVec) => void): void {
-    v.push(ctx.id), v.push(this.names.id(ctx.name)), v.push(this.names.id(ctx.kind)), v.push(ctx.cpu), v.push(ctx.task ? ctx.task.index : -1);
+    v.push(ctx.id);
+    v.push(this.names.id(ctx.name));
+    v.push(this.names.id(ctx.kind));
+    v.push(ctx.cpu);
+    v.push(ctx.task ? ctx.task.index : -1);
     ctx.save(v, this.keysInUse);
     ctx.stamp = epoch;
     exec(ctx, v);
@@ -595,10 +615,14 @@ export class MachineCore implements PolicyContext {
   /** Read back what save() wrote, into this machine (made for the same scenario and design). */
   load(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
     const n = this.names;
-    this.globalOpen = v.next(), this.abandoned = v.next();
+    this.globalOpen = v.next();
+    this.abandoned = v.next();
     const p = v.next();
     this.panicked = p < 0 ? null : n.str(p);
-    this.version = v.next(), this.tick = v.next(), this.nextCtxId = v.next(), this.lastMapping = v.next();
+    this.version = v.next();
+    this.tick = v.next();
+    this.nextCtxId = v.next();
+    this.lastMapping = v.next();
     this.warnOnceFired = v.next() === 1;
     this.lastMightSleep = v.next();
     const file = v.next();
@@ -621,7 +645,9 @@ export class MachineCore implements PolicyContext {
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
       c.curr = this.tasks[v.next()]!;
-      c.pkrs = v.next(), c.msr = v.next(), c.irqsOff = v.next() === 1;
+      c.pkrs = v.next();
+      c.msr = v.next();
+      c.irqsOff = v.next() === 1;
       const depth = v.next();
       c.frames.length = 1;
       c.frames[0] = c.curr.ctx;
@@ -676,9 +702,15 @@ export class MachineCore implements PolicyContext {
   private growCanon(n: number): void {
     let size = this.canonStamp.length;
     while (size < n) size *= 2;
-    const st = new Int32Array(size), nu = new Int32Array(size), sl = new Int32Array(size);
-    st.set(this.canonStamp), nu.set(this.canonNum), sl.set(this.canonSlot);
-    this.canonStamp = st, this.canonNum = nu, this.canonSlot = sl;
+    const st = new Int32Array(size),
+      nu = new Int32Array(size),
+      sl = new Int32Array(size);
+    st.set(this.canonStamp);
+    nu.set(this.canonNum);
+    sl.set(this.canonSlot);
+    this.canonStamp = st;
+    this.canonNum = nu;
+    this.canonSlot = sl;
   }
 
   /**
@@ -693,7 +725,9 @@ export class MachineCore implements PolicyContext {
     this.canonCount = 0;
     const n = this.names;
     let nctx = 0;
-    v.push(this.globalOpen), v.push(this.abandoned), v.push(this.panicked === null ? -1 : n.id(this.panicked));
+    v.push(this.globalOpen);
+    v.push(this.abandoned);
+    v.push(this.panicked === null ? -1 : n.id(this.panicked));
     v.push(Math.min(this.tick, clockUntil));
     v.push(this.warnOnceFired ? 1 : 0);
     // might_sleep() is rate-limited to once per HZ: whether one was printed that recently.
@@ -710,7 +744,11 @@ export class MachineCore implements PolicyContext {
     }
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
-      v.push(c.curr.index), v.push(c.pkrs), v.push(c.msr), v.push(c.irqsOff ? 1 : 0), v.push(c.frames.length);
+      v.push(c.curr.index);
+      v.push(c.pkrs);
+      v.push(c.msr);
+      v.push(c.irqsOff ? 1 : 0);
+      v.push(c.frames.length);
       for (let f = 1; f < c.frames.length; f++) nctx = this.canonFrame(c.frames[f]!, v, epoch, nctx, exec);
     }
     for (let s = 0; s < this.maps.slots; s++) {
@@ -732,16 +770,22 @@ export class MachineCore implements PolicyContext {
   /** Subclasses write their own mapping references here, before the records are numbered out. */
   protected canonTail(v: StateVec): void {
     // Records no pointer names (a leaked lowmem kmap_local), numbered after the named ones.
-    for (let s = 0; s < this.maps.slots; s++) if (this.maps.ctxAt(s) !== null && (s >= this.canonStamp.length || this.canonStamp[s] !== this.canonEpoch)) this.canonMapId(this.maps.idAt(s));
+    for (let s = 0; s < this.maps.slots; s++)
+      if (this.maps.ctxAt(s) !== null && (s >= this.canonStamp.length || this.canonStamp[s] !== this.canonEpoch)) this.canonMapId(this.maps.idAt(s));
     v.push(this.canonCount);
     for (let k = 0; k < this.canonCount; k++) {
       const s = this.canonSlot[k]!;
-      v.push(this.maps.kindAt(s)), v.push(this.maps.pageAt(s)), v.push(this.maps.ctxAt(s)!.canon);
+      v.push(this.maps.kindAt(s));
+      v.push(this.maps.pageAt(s));
+      v.push(this.maps.ctxAt(s)!.canon);
     }
   }
 
   private canonFrame(ctx: Ctx, v: StateVec, epoch: number, nctx: number, exec: (ctx: Ctx, v: StateVec) => void): number {
-    v.push(this.names.id(ctx.name)), v.push(this.names.id(ctx.kind)), v.push(ctx.cpu), v.push(ctx.task ? ctx.task.index : -1);
+    v.push(this.names.id(ctx.name));
+    v.push(this.names.id(ctx.kind));
+    v.push(ctx.cpu);
+    v.push(ctx.task ? ctx.task.index : -1);
     ctx.canonical(v, this.keysInUse);
     ctx.stamp = epoch;
     ctx.canon = nctx;
@@ -754,7 +798,8 @@ export class MachineCore implements PolicyContext {
     s.length = 0;
     for (let i = 0; i < ids.length; i++) s.push(ids[i]!);
     s.sort((a, b) => a - b);
-    v.push(s.length), v.pushAll(s);
+    v.push(s.length);
+    v.pushAll(s);
   }
 
   /** Contexts by id while a state is read back; interrupt frames made by restores, for reuse. */
@@ -780,7 +825,11 @@ export class MachineCore implements PolicyContext {
   }
 
   private loadFrame(v: StateVec, byId: Map<number, Ctx>, exec: (ctx: Ctx, v: StateVec) => void): Ctx {
-    const id = v.next(), name = this.names.str(v.next()), kind = this.names.str(v.next()) as FrameKind, cpu = v.next(), ti = v.next();
+    const id = v.next(),
+      name = this.names.str(v.next()),
+      kind = this.names.str(v.next()) as FrameKind,
+      cpu = v.next(),
+      ti = v.next();
     const task = ti < 0 ? null : this.tasks[ti]!;
     // A context id names one invocation: a frame read back before is the same frame.
     let ctx = this.frameCache.get(id);

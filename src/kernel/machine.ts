@@ -45,10 +45,12 @@ export class Machine extends MachineCore {
 
   override save(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
     super.save(v, exec);
-    v.push(this.pkmapFreed ? 1 : 0), v.push(this.lastKey);
+    v.push(this.pkmapFreed ? 1 : 0);
+    v.push(this.lastKey);
     for (let p = 0; p < this.pageKmaps.length; p++) {
       const l = this.pageKmaps[p]!;
-      v.push(l.length), v.pushAll(l);
+      v.push(l.length);
+      v.pushAll(l);
     }
   }
 

@@ -21,7 +21,7 @@ export class MappingTable {
   private page = new Int32Array(64);
   private gen = new Float64Array(64);
   private live = new Uint8Array(64);
-  private ctx: (Ctx | null)[] = new Array(64).fill(null);
+  private ctx = new Array<Ctx | null>(64).fill(null);
   private free: number[] = [];
   private size = 0;
 
@@ -138,7 +138,10 @@ export class MappingTable {
     v.push(this.size);
     v.push(this.free.length);
     v.pushAll(this.free);
-    v.pushAll(this.kind, this.size), v.pushAll(this.page, this.size), v.pushAll(this.gen, this.size), v.pushAll(this.live, this.size);
+    v.pushAll(this.kind, this.size);
+    v.pushAll(this.page, this.size);
+    v.pushAll(this.gen, this.size);
+    v.pushAll(this.live, this.size);
     for (let s = 0; s < this.size; s++) v.push(this.live[s] === 1 ? this.ctx[s]!.id : -1);
   }
 
@@ -150,13 +153,18 @@ export class MappingTable {
     const nfree = v.next();
     this.free.length = nfree;
     for (let i = 0; i < nfree; i++) this.free[i] = v.next();
-    v.nextInto(this.kind, size), v.nextInto(this.page, size), v.nextInto(this.gen, size), v.nextInto(this.live, size);
+    v.nextInto(this.kind, size);
+    v.nextInto(this.page, size);
+    v.nextInto(this.gen, size);
+    v.nextInto(this.live, size);
     for (let s = 0; s < size; s++) {
       const id = v.next();
       this.ctx[s] = id < 0 ? null : ctxById(id);
     }
     // Slots past the saved size are unused: a later alloc() must find them clean.
-    this.gen.fill(0, size), this.live.fill(0, size), this.ctx.fill(null, size);
+    this.gen.fill(0, size);
+    this.live.fill(0, size);
+    this.ctx.fill(null, size);
   }
 
   /** Every live record (for checks: allocates, not for the hot path). */

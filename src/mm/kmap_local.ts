@@ -28,10 +28,12 @@ export class FixmapSlots {
     this.pte[i] = page;
   }
   save(v: { pushAll(a: ArrayLike<number>): void }): void {
-    v.pushAll(this.pte), v.pushAll(this.mapped);
+    v.pushAll(this.pte);
+    v.pushAll(this.mapped);
   }
   load(v: { nextInto(a: Int32Array, len: number): void }): void {
-    v.nextInto(this.pte, this.pte.length), v.nextInto(this.mapped, this.mapped.length);
+    v.nextInto(this.pte, this.pte.length);
+    v.nextInto(this.mapped, this.mapped.length);
   }
   get(cpu: number, idx: number): number {
     return this.pte[cpu * KM_MAX_IDX + idx]!;

@@ -80,12 +80,17 @@ export class Pkmap {
   }
 
   save(v: { push(x: number): void; pushAll(a: ArrayLike<number>): void }): void {
-    v.pushAll(this.slotPage), v.pushAll(this.slotCount), v.pushAll(this.pageSlot);
-    v.push(this.lastNr), v.push(this.flushes);
+    v.pushAll(this.slotPage);
+    v.pushAll(this.slotCount);
+    v.pushAll(this.pageSlot);
+    v.push(this.lastNr);
+    v.push(this.flushes);
   }
 
   load(v: { next(): number; nextInto(a: Int32Array, len: number): void }): void {
-    v.nextInto(this.slotPage, this.size), v.nextInto(this.slotCount, this.size), v.nextInto(this.pageSlot, this.pageSlot.length);
+    v.nextInto(this.slotPage, this.size);
+    v.nextInto(this.slotCount, this.size);
+    v.nextInto(this.pageSlot, this.pageSlot.length);
     this.lastNr = v.next();
     this.flushes = v.next();
   }

@@ -65,8 +65,10 @@ export class ExceptionPks extends NoPks {
   save(m: PolicyContext, v: StateVec): void {
     for (let i = 0; i < m.tasks.length; i++) {
       const n = this.nests.get(m.tasks[i]!);
-      if (n) v.push(1), v.pushAll(n);
-      else v.push(0);
+      if (n) {
+        v.push(1);
+        v.pushAll(n);
+      } else v.push(0);
     }
   }
   load(m: PolicyContext, v: StateVec): void {

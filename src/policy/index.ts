@@ -17,9 +17,30 @@ type Pks = 'strict' | 'relaxed' | 'silent';
 
 const BUILTIN: DesignEntry[] = [
   { name: 'none', modes: [], compareModes: [], labelWithMode: false, summary: 'no PKS (CR4.PKS clear): every access goes through', create: () => new NoPks('none') },
-  { name: 'global', modes: [], compareModes: [], labelWithMode: false, summary: 'the original series: kmap() opens the key on every CPU (IPIs) until the last kunmap()', create: () => new GlobalPks() },
-  { name: 'abandon', modes: ['relaxed', 'strict', 'silent'], compareModes: ['relaxed'], labelWithMode: false, summary: 'V7: kmap() of a protected page is flagged invalid and the key abandoned for everyone', create: (m) => new AbandonPks(m as Pks) },
-  { name: 'exception', modes: ['relaxed', 'strict', 'silent'], compareModes: ['relaxed'], labelWithMode: false, summary: 'the last revision: kmap() opens nothing; a fault opens the key in the faulting frame', create: (m) => new ExceptionPks(m as Pks) },
+  {
+    name: 'global',
+    modes: [],
+    compareModes: [],
+    labelWithMode: false,
+    summary: 'the original series: kmap() opens the key on every CPU (IPIs) until the last kunmap()',
+    create: () => new GlobalPks(),
+  },
+  {
+    name: 'abandon',
+    modes: ['relaxed', 'strict', 'silent'],
+    compareModes: ['relaxed'],
+    labelWithMode: false,
+    summary: 'V7: kmap() of a protected page is flagged invalid and the key abandoned for everyone',
+    create: (m) => new AbandonPks(m as Pks),
+  },
+  {
+    name: 'exception',
+    modes: ['relaxed', 'strict', 'silent'],
+    compareModes: ['relaxed'],
+    labelWithMode: false,
+    summary: 'the last revision: kmap() opens nothing; a fault opens the key in the faulting frame',
+    create: (m) => new ExceptionPks(m as Pks),
+  },
   {
     name: 'scoped',
     modes: ['relaxed', 'strict', 'silent', 'off'],

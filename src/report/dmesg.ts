@@ -9,8 +9,6 @@ import { METRIC_NAMES } from '../sim/metrics.js';
 import { limitHint } from '../sim/runner.js';
 import { archLayout } from '../arch/x86/layout.js';
 
-type Ev<T extends PksimEvent['type']> = Extract<PksimEvent, { type: T }>;
-
 function stamp(e: PksimEvent): string {
   return `[${String(e.tick).padStart(5)}] cpu${e.cpu} ${e.ctxKind === 'idle' ? 'idle' : e.ctxKind} ${e.ctxName}`;
 }
@@ -60,7 +58,7 @@ export function formatDmesg(r: RunResult, source = ''): string {
         }
         break;
       case 'fault': {
-        const f = e as Ev<'fault'>;
+        const f = e;
         const pk = (f.errorCode & 0x20) !== 0;
         faulting = e;
         push(`${stamp(e)}: #PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) [${decodeErrorCode(f.errorCode).join(' ')}]` +

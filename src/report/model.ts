@@ -125,7 +125,7 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
   const spans: number[] = [];
   for (const s of tl.spans) {
     maxDepth[s.cpu] = Math.max(maxDepth[s.cpu] ?? 0, s.depth);
-    spans.push(s.cpu, s.start, s.end, s.depth, Math.max(0, FRAME_KINDS.indexOf(s.kind as never)), ctxOf(s.name), ctxOf(s.owner));
+    spans.push(s.cpu, s.start, s.end, s.depth, Math.max(0, FRAME_KINDS.indexOf(s.kind)), ctxOf(s.name), ctxOf(s.owner));
   }
   const bands: number[] = [];
   for (const b of keyBands(tl, keyIds, r.config.cr4pks)) {

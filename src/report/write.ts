@@ -46,7 +46,7 @@ function writeAll(fs: WriteFs, fd: number, chunks: Iterable<string>): void {
   let buf = '';
   const flush = () => {
     const b = Buffer.from(buf, 'utf8');
-    for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off, b.length - off);
+    for (let off = 0; off < b.length;) off += fs.writeSync(fd, b, off, b.length - off);
     buf = '';
   };
   for (const c of chunks) {

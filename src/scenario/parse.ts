@@ -81,7 +81,7 @@ export class Parser {
     throw new Abort(this.i);
   }
   report(tok: Tok, message: string): void {
-    this.errors.push({ file: this.file, line: this.k.line[tok], col: this.k.col[tok], len: Math.max(1, this.k.s[tok].length), message });
+    this.errors.push({ file: this.file, line: this.k.line[tok]!, col: this.k.col[tok]!, len: Math.max(1, this.k.s[tok]!.length), message });
     if (this.errors.length >= this.maxErrors) throw new TooMany();
   }
   private punct(s: string, what: string): Tok {
@@ -95,7 +95,7 @@ export class Parser {
     const t = this.peek();
     if (!this.header || !this.k.bol[t] || this.k.t[t] === T.Eof || this.i === 0) return;
     const prev = this.i - 1;
-    this.fail(this.k.synthetic(this.k.line[prev], this.k.col[prev] + this.k.s[prev]!.length), `expected ${what} at the end of the line`);
+    this.fail(this.k.synthetic(this.k.line[prev]!, this.k.col[prev]! + this.k.s[prev]!.length), `expected ${what} at the end of the line`);
   }
   private ident(what: string): Tok {
     this.sameLine(what);
@@ -132,7 +132,7 @@ export class Parser {
     this.i = from;
     for (;;) {
       const t = this.peek();
-      if (this.k.t[t] === T.Eof || (this.k.bol[t] && this.k.t[t] === T.Ident && DECL_KEYWORDS.has(this.k.s[t]))) return;
+      if (this.k.t[t] === T.Eof || (this.k.bol[t] && this.k.t[t] === T.Ident && DECL_KEYWORDS.has(this.k.s[t]!))) return;
       this.i++;
     }
   }
@@ -150,13 +150,13 @@ export class Parser {
 
   private parseDecl(decls: Decl[]): void {
     const kw = this.peek();
-    if (this.k.t[kw] !== T.Ident || !DECL_KEYWORDS.has(this.k.s[kw])) {
+    if (this.k.t[kw] !== T.Ident || !DECL_KEYWORDS.has(this.k.s[kw]!)) {
       if (this.k.t[kw] === T.Punct && this.k.s[kw] === '}') this.fail(kw, "unmatched '}'");
       this.fail(kw, `expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(this.k, kw)}`);
     }
     this.i++;
     this.header = true;
-    if (SETTING_KEYWORDS.has(this.k.s[kw])) {
+    if (SETTING_KEYWORDS.has(this.k.s[kw]!)) {
       const value = this.k.s[kw] === 'arch' ? this.ident(`x86_64 or x86_32 after 'arch'`) : this.number(`a number after '${this.k.s[kw]}'`);
       this.endOfDecl(`'${this.k.s[kw]}' setting`);
       decls.push({ kind: 'setting', kw, value });
@@ -193,7 +193,7 @@ export class Parser {
         decls.push({ kind, kw, name: this.ident(`a ${kind} name`) });
       }
       this.endOfDecl(`${kind} declaration`);
-    } else if (CONTEXT_KEYWORDS.has(this.k.s[kw])) {
+    } else if (CONTEXT_KEYWORDS.has(this.k.s[kw]!)) {
       decls.push(this.parseContext(kw));
     } else if (this.k.s[kw] === 'work') {
       const name = this.ident('a work item name');
@@ -252,7 +252,7 @@ export class Parser {
     let op: Tok | null = null;
     let value: Tok | null = null;
     const t = this.peek();
-    if (this.k.t[t] === T.Punct && CMP_OPS.has(this.k.s[t])) {
+    if (this.k.t[t] === T.Punct && CMP_OPS.has(this.k.s[t]!)) {
       op = this.next();
       value = this.number('a number after the comparison');
     } else if (this.k.t[t] === T.Punct && this.k.s[t] === '=') {
@@ -310,7 +310,7 @@ export class Parser {
       } else body = this.parseBlock(depth + 1);
       return { kind: 'repeat', tok: first, count, body, close: this.i - 1 };
     }
-    if (DECL_KEYWORDS.has(this.k.s[first]) && this.k.bol[first] && this.k.t[this.peek(1)] !== T.Punct) {
+    if (DECL_KEYWORDS.has(this.k.s[first]!) && this.k.bol[first] && this.k.t[this.peek(1)] !== T.Punct) {
       this.fail(first, `'${this.k.s[first]}' declaration inside a program: is a '}' missing above?`);
     }
     let dst: Tok | null = null;

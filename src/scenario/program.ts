@@ -53,12 +53,12 @@ export function joinTokens(K: Toks, from: Tok, to: Tok): string {
     if (t > from) {
       const p = t - 1;
       const tight =
-        (K.t[t] === T.Punct && (K.s[t] === ')' || K.s[t] === ',' || K.s[t] === '|' || K.s[t] === ':' || K.s[t] === ';')) ||
-        (K.s[t] === '(' && K.t[p] === T.Ident) ||
-        (K.t[p] === T.Punct && (K.s[p] === '(' || K.s[p] === '|' || K.s[p] === ':'));
+        (K.t[t] === T.Punct && (K.s[t]! === ')' || K.s[t]! === ',' || K.s[t]! === '|' || K.s[t]! === ':' || K.s[t]! === ';')) ||
+        (K.s[t]! === '(' && K.t[p] === T.Ident) ||
+        (K.t[p] === T.Punct && (K.s[p]! === '(' || K.s[p]! === '|' || K.s[p]! === ':'));
       if (!tight) s += ' ';
     }
-    s += K.s[t];
+    s += K.s[t]!;
   }
   return s;
 }
@@ -111,7 +111,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   const name = (a: Arg, what: string): Tok | null => {
     const t = single(a, what);
     if (t !== null && K.t[t] !== T.Ident) {
-      scope.error(t, `expected ${what}, found the number ${K.s[t]}`);
+      scope.error(t, `expected ${what}, found the number ${K.s[t]!}`);
       return null;
     }
     return t;
@@ -120,35 +120,35 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     const t = single(a, what);
     if (t === null) return 0;
     if (K.t[t] !== T.Num) {
-      scope.error(t, `expected ${what} (a number), found '${K.s[t]}'`);
+      scope.error(t, `expected ${what} (a number), found '${K.s[t]!}'`);
       return 0;
     }
-    if (K.num(t) > max) scope.error(t, `${what} ${K.s[t]} out of range (0..${max})`);
+    if (K.num(t) > max) scope.error(t, `${what} ${K.s[t]!} out of range (0..${max})`);
     return K.num(t);
   };
   const pointer = (a: Arg, call: string, need: Opcode | null): number => {
     const t = name(a, 'a pointer variable');
     if (t === null) return -1;
-    const v = varMap.get(K.s[t]);
+    const v = varMap.get(K.s[t]!);
     if (!v) {
-      const k = scope.kindOf(K.s[t]);
-      if (k === 'page') scope.error(t, `'${K.s[t]}' is a page, not a pointer: map it first (p = kmap_local_page(${K.s[t]}))`);
-      else if (k) scope.error(t, `'${K.s[t]}' is a ${k}, not a pointer`);
-      else scope.error(t, `pointer '${K.s[t]}' is used before it is assigned in this program`);
+      const k = scope.kindOf(K.s[t]!);
+      if (k === 'page') scope.error(t, `'${K.s[t]!}' is a page, not a pointer: map it first (p = kmap_local_page(${K.s[t]!}))`);
+      else if (k) scope.error(t, `'${K.s[t]!}' is a ${k}, not a pointer`);
+      else scope.error(t, `pointer '${K.s[t]!}' is used before it is assigned in this program`);
       return -1;
     }
     if (need && v.from !== need) {
       const made = need === 'kmap_local' ? 'kmap_local_page' : 'kmap_atomic';
       const hint = v.from === 'kmap_local' ? '; use kunmap_local()' : v.from === 'kmap_atomic' ? '; use kunmap_atomic()' : '';
-      scope.error(t, `${call}() of '${K.s[t]}', which was not assigned from ${made}() in this program${hint}`);
+      scope.error(t, `${call}() of '${K.s[t]!}', which was not assigned from ${made}() in this program${hint}`);
     }
     return v.idx;
   };
   const page = (a: Arg, call: string): number => {
     const t = name(a, 'a page');
     if (t === null) return -1;
-    if (varMap.has(K.s[t]) && scope.kindOf(K.s[t]) === undefined) {
-      scope.error(t, call === 'kunmap' ? `kunmap() takes the page, not the address: '${K.s[t]}' is a pointer` : `${call}() takes a page, but '${K.s[t]}' is a pointer`);
+    if (varMap.has(K.s[t]!) && scope.kindOf(K.s[t]!) === undefined) {
+      scope.error(t, call === 'kunmap' ? `kunmap() takes the page, not the address: '${K.s[t]!}' is a pointer` : `${call}() takes a page, but '${K.s[t]!}' is a pointer`);
       return -1;
     }
     return scope.lookup(t, 'page');
@@ -156,9 +156,9 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   const rights = (a: Arg): number => {
     let r = 0;
     for (const t of a) {
-      if (K.s[t] === 'READ') r |= RIGHT_READ;
-      else if (K.s[t] === 'WRITE') r |= RIGHT_WRITE;
-      else scope.error(t, `expected READ, WRITE or READ|WRITE, found '${K.s[t]}'`);
+      if (K.s[t]! === 'READ') r |= RIGHT_READ;
+      else if (K.s[t]! === 'WRITE') r |= RIGHT_WRITE;
+      else scope.error(t, `expected READ, WRITE or READ|WRITE, found '${K.s[t]!}'`);
     }
     return r;
   };
@@ -169,19 +169,19 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     if (i < 0) return -1;
     const kind = scope.contextKind(i);
     const ok = want === 'softirq' ? kind === 'softirq' : kind === 'hardirq' || kind === 'nmi';
-    if (!ok) scope.error(t, `${call}() needs ${want === 'softirq' ? 'a softirq' : 'a hardirq or nmi'}, but '${K.s[t]}' is a ${kind === 'user' ? 'task' : kind}`);
+    if (!ok) scope.error(t, `${call}() needs ${want === 'softirq' ? 'a softirq' : 'a hardirq or nmi'}, but '${K.s[t]!}' is a ${kind === 'user' ? 'task' : kind}`);
     return i;
   };
 
   const call = (st: CallStmt) => {
-    const fname = K.s[st.name];
+    const fname = K.s[st.name]!;
     const sig = STATEMENTS.get(fname);
     if (!sig) {
       const s = suggest(fname, STATEMENTS.keys());
       scope.error(st.name, `unknown statement '${fname}'${s ? `; did you mean '${s}'?` : ''}`);
       return;
     }
-    if (st.dst !== null && sig.dst === 'no') scope.error(st.dst, `${fname}() returns nothing to assign to '${K.s[st.dst]}'`);
+    if (st.dst !== null && sig.dst === 'no') scope.error(st.dst, `${fname}() returns nothing to assign to '${K.s[st.dst]!}'`);
     if (st.dst === null && sig.dst === 'must') scope.error(st.name, `the result of ${fname}() must be assigned: p = ${fname}(...)`);
     if (sig.userOnly && !userTask) scope.error(st.name, `${fname}() is only for a user task (task NAME cpu N { ... })`);
     const n = st.args.length;
@@ -240,9 +240,9 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
       }
     }
     if (st.dst !== null) {
-      const k = scope.kindOf(K.s[st.dst]);
-      if (k) scope.error(st.dst, `'${K.s[st.dst]}' is a ${k}; a pointer variable needs another name`);
-      ins.dst = slot(K.s[st.dst], sig.op);
+      const k = scope.kindOf(K.s[st.dst]!);
+      if (k) scope.error(st.dst, `'${K.s[st.dst]!}' is a ${k}; a pointer variable needs another name`);
+      ins.dst = slot(K.s[st.dst]!, sig.op);
     }
     if (sig.expand) {
       // memcpy_to_page(): kmap_local_page(), the copy, kunmap_local(), all at this statement.
@@ -270,15 +270,15 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
         continue;
       }
       const count = K.num(st.count);
-      if (count < 1 || count > MAX_REPEAT) scope.error(st.count, `repeat count ${K.s[st.count]} out of range (1..${MAX_REPEAT})`);
+      if (count < 1 || count > MAX_REPEAT) scope.error(st.count, `repeat count ${K.s[st.count]!} out of range (1..${MAX_REPEAT})`);
       loopSlots = Math.max(loopSlots, depth + 1);
-      const head = mk('loop', st.tok, `repeat ${K.s[st.count]}`);
+      const head = mk('loop', st.tok, `repeat ${K.s[st.count]!}`);
       head.ref = depth;
       head.arg = count;
       emit(head, st.tok);
       const first = program.length;
       block(st.body, depth + 1);
-      const end = mk('endloop', st.close, `end of repeat ${K.s[st.count]}`);
+      const end = mk('endloop', st.close, `end of repeat ${K.s[st.count]!}`);
       end.ref = depth;
       end.target = first;
       emit(end, st.close);

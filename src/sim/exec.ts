@@ -42,29 +42,51 @@ export class Exec {
   }
 
   saveState(v: StateVec, keys: Int32Array): void {
-    v.push(this.pc), v.push(this.resumePc), v.push(this.progId), v.push(this.decl), v.push(this.work);
-    v.push(this.varAddr.length), v.pushAll(this.varAddr), v.pushAll(this.varMap);
-    v.push(this.loops.length), v.pushAll(this.loops);
-    v.push(this.ranTicks), v.push(this.openTicks), v.push(this.unscopedTicks);
+    v.push(this.pc);
+    v.push(this.resumePc);
+    v.push(this.progId);
+    v.push(this.decl);
+    v.push(this.work);
+    v.push(this.varAddr.length);
+    v.pushAll(this.varAddr);
+    v.pushAll(this.varMap);
+    v.push(this.loops.length);
+    v.pushAll(this.loops);
+    v.push(this.ranTicks);
+    v.push(this.openTicks);
+    v.push(this.unscopedTicks);
     this.saveAsked(v, keys);
   }
 
   /** The grants the oracle counts, for the keys in use only. */
   private saveAsked(v: StateVec, keys: Int32Array): void {
-    for (let i = 0; i < keys.length; i++) v.push(this.asked[keys[i]!]!), v.push(this.asked[PKS_NUM_KEYS + keys[i]!]!);
+    for (let i = 0; i < keys.length; i++) {
+      v.push(this.asked[keys[i]!]!);
+      v.push(this.asked[PKS_NUM_KEYS + keys[i]!]!);
+    }
   }
 
   /** The canonical form: no window counters (history), mapping ids renamed by `mapId`. */
   canonicalState(v: StateVec, mapId: (id: number) => number, keys: Int32Array): void {
-    v.push(this.pc), v.push(this.resumePc), v.push(this.progId), v.push(this.decl), v.push(this.work);
-    v.push(this.varAddr.length), v.pushAll(this.varAddr);
+    v.push(this.pc);
+    v.push(this.resumePc);
+    v.push(this.progId);
+    v.push(this.decl);
+    v.push(this.work);
+    v.push(this.varAddr.length);
+    v.pushAll(this.varAddr);
     for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
-    v.push(this.loops.length), v.pushAll(this.loops);
+    v.push(this.loops.length);
+    v.pushAll(this.loops);
     this.saveAsked(v, keys);
   }
 
   loadState(v: StateVec, ir: ScenarioIR, keys: Int32Array): void {
-    this.pc = v.next(), this.resumePc = v.next(), this.progId = v.next(), this.decl = v.next(), this.work = v.next();
+    this.pc = v.next();
+    this.resumePc = v.next();
+    this.progId = v.next();
+    this.decl = v.next();
+    this.work = v.next();
     const p = this.progId;
     this.program = p >= 0 ? ir.contexts[p]!.program : p <= -2 ? ir.works[-2 - p]!.program : [];
     const nv = v.next();
@@ -72,13 +94,19 @@ export class Exec {
       this.varAddr = new Float64Array(nv);
       this.varMap = new Float64Array(nv);
     }
-    v.nextInto(this.varAddr, nv), v.nextInto(this.varMap, nv);
+    v.nextInto(this.varAddr, nv);
+    v.nextInto(this.varMap, nv);
     const nl = v.next();
     if (this.loops.length !== nl) this.loops = new Int32Array(nl);
     v.nextInto(this.loops, nl);
-    this.ranTicks = v.next(), this.openTicks = v.next(), this.unscopedTicks = v.next();
+    this.ranTicks = v.next();
+    this.openTicks = v.next();
+    this.unscopedTicks = v.next();
     this.asked.fill(0);
-    for (let i = 0; i < keys.length; i++) this.asked[keys[i]!] = v.next(), this.asked[PKS_NUM_KEYS + keys[i]!] = v.next();
+    for (let i = 0; i < keys.length; i++) {
+      this.asked[keys[i]!] = v.next();
+      this.asked[PKS_NUM_KEYS + keys[i]!] = v.next();
+    }
   }
 
   get done(): boolean {

@@ -38,7 +38,9 @@ export class Interp {
   save(v: StateVec): void {
     for (let i = 0; i < this.chans.length; i++) {
       const ch = this.chans[i]!;
-      v.push(ch.addr.length), v.pushAll(ch.addr), v.pushAll(ch.map);
+      v.push(ch.addr.length);
+      v.pushAll(ch.addr);
+      v.pushAll(ch.map);
     }
     v.pushAll(this.completions);
   }
@@ -46,7 +48,8 @@ export class Interp {
   canonical(v: StateVec, mapId: (id: number) => number): void {
     for (let i = 0; i < this.chans.length; i++) {
       const ch = this.chans[i]!;
-      v.push(ch.addr.length), v.pushAll(ch.addr);
+      v.push(ch.addr.length);
+      v.pushAll(ch.addr);
       for (let j = 0; j < ch.map.length; j++) v.push(mapId(ch.map[j]!));
     }
     v.pushAll(this.completions);

@@ -78,18 +78,44 @@ export class Metrics {
   }
 
   save(v: StateVec): void {
-    v.push(this.legitAccesses), v.push(this.legitBroken), v.push(this.legitWarned), v.push(this.legitSilent);
-    v.push(this.strayAccesses), v.push(this.straysCaught), v.push(this.straysWarned), v.push(this.straysMissed);
-    v.push(this.exposure), v.push(this.exposureRead), v.push(this.exposureWrite), v.push(this.keyOpenTicks), v.push(this.unscopedTicks);
-    v.pushAll(this.rate), v.pushAll(this.rateRead), v.pushAll(this.rateWrite), v.pushAll(this.rateVersion);
+    v.push(this.legitAccesses);
+    v.push(this.legitBroken);
+    v.push(this.legitWarned);
+    v.push(this.legitSilent);
+    v.push(this.strayAccesses);
+    v.push(this.straysCaught);
+    v.push(this.straysWarned);
+    v.push(this.straysMissed);
+    v.push(this.exposure);
+    v.push(this.exposureRead);
+    v.push(this.exposureWrite);
+    v.push(this.keyOpenTicks);
+    v.push(this.unscopedTicks);
+    v.pushAll(this.rate);
+    v.pushAll(this.rateRead);
+    v.pushAll(this.rateWrite);
+    v.pushAll(this.rateVersion);
   }
 
   load(v: StateVec): void {
-    this.legitAccesses = v.next(), this.legitBroken = v.next(), this.legitWarned = v.next(), this.legitSilent = v.next();
-    this.strayAccesses = v.next(), this.straysCaught = v.next(), this.straysWarned = v.next(), this.straysMissed = v.next();
-    this.exposure = v.next(), this.exposureRead = v.next(), this.exposureWrite = v.next(), this.keyOpenTicks = v.next(), this.unscopedTicks = v.next();
+    this.legitAccesses = v.next();
+    this.legitBroken = v.next();
+    this.legitWarned = v.next();
+    this.legitSilent = v.next();
+    this.strayAccesses = v.next();
+    this.straysCaught = v.next();
+    this.straysWarned = v.next();
+    this.straysMissed = v.next();
+    this.exposure = v.next();
+    this.exposureRead = v.next();
+    this.exposureWrite = v.next();
+    this.keyOpenTicks = v.next();
+    this.unscopedTicks = v.next();
     const n = this.rate.length;
-    v.nextInto(this.rate, n), v.nextInto(this.rateRead, n), v.nextInto(this.rateWrite, n), v.nextInto(this.rateVersion, n);
+    v.nextInto(this.rate, n);
+    v.nextInto(this.rateRead, n);
+    v.nextInto(this.rateWrite, n);
+    v.nextInto(this.rateVersion, n);
   }
 
   record(cls: number, outcome: number): void {

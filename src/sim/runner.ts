@@ -244,8 +244,16 @@ export class Run {
     this.interp.save(v);
     this.metrics.save(v);
     v.push(this.windows.size);
-    for (const w of this.windows.values()) v.push(n.id(w.context)), v.push(n.id(w.kind)), v.push(w.ticks), v.push(w.keyOpenTicks), v.push(w.unscopedTicks);
-    v.push(this.events.length), v.push(this.pendingClass), v.push(n.id(this.stop));
+    for (const w of this.windows.values()) {
+      v.push(n.id(w.context));
+      v.push(n.id(w.kind));
+      v.push(w.ticks);
+      v.push(w.keyOpenTicks);
+      v.push(w.unscopedTicks);
+    }
+    v.push(this.events.length);
+    v.push(this.pendingClass);
+    v.push(n.id(this.stop));
   }
 
   /** Make this run continue from a state written by snapshot() of a run of the same scenario and options. */
@@ -260,7 +268,7 @@ export class Run {
     const nw = v.next();
     for (let i = 0; i < nw; i++) {
       const context = n.str(v.next());
-      const kind = n.str(v.next()) as ContextWindow['kind'];
+      const kind = n.str(v.next());
       this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
     }
     this.events.length = Math.min(this.events.length, v.next());

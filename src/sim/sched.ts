@@ -40,13 +40,16 @@ class ChoiceLog {
     return toArray(this.taken, this.n);
   }
   save(v: StateVec): void {
-    v.push(this.n), v.pushAll(this.taken, this.n), v.pushAll(this.offer, this.n);
+    v.push(this.n);
+    v.pushAll(this.taken, this.n);
+    v.pushAll(this.offer, this.n);
   }
   load(v: StateVec): void {
     const n = v.next();
     while (this.taken.length < n) this.push(0, 0);
     this.n = n;
-    v.nextInto(this.taken, n), v.nextInto(this.offer, n);
+    v.nextInto(this.taken, n);
+    v.nextInto(this.offer, n);
   }
   offered(): number[] {
     return toArray(this.offer, this.n);
@@ -125,20 +128,32 @@ export class Scheduler {
   }
 
   save(v: StateVec): void {
-    v.pushAll(this.isPending), v.pushAll(this.nextPending), v.pushAll(this.head), v.pushAll(this.tail);
-    v.push(this.nPending), v.pushAll(this.fired), v.push(this.si), v.push(this.lastRunCpu);
+    v.pushAll(this.isPending);
+    v.pushAll(this.nextPending);
+    v.pushAll(this.head);
+    v.pushAll(this.tail);
+    v.push(this.nPending);
+    v.pushAll(this.fired);
+    v.push(this.si);
+    v.push(this.lastRunCpu);
     v.push(this.rng ? this.rng.state : -1);
     this.log.save(v);
   }
 
   /** The canonical form: pending interrupts and the `at any` ones already fired. */
   canonical(v: StateVec): void {
-    v.pushAll(this.isPending), v.pushAll(this.nextPending), v.pushAll(this.head), v.pushAll(this.tail), v.pushAll(this.fired);
+    v.pushAll(this.isPending);
+    v.pushAll(this.nextPending);
+    v.pushAll(this.head);
+    v.pushAll(this.tail);
+    v.pushAll(this.fired);
   }
 
   load(v: StateVec): void {
-    v.nextInto(this.isPending, this.isPending.length), v.nextInto(this.nextPending, this.nextPending.length);
-    v.nextInto(this.head, this.head.length), v.nextInto(this.tail, this.tail.length);
+    v.nextInto(this.isPending, this.isPending.length);
+    v.nextInto(this.nextPending, this.nextPending.length);
+    v.nextInto(this.head, this.head.length);
+    v.nextInto(this.tail, this.tail.length);
     this.nPending = v.next();
     v.nextInto(this.fired, this.fired.length);
     this.si = v.next();
@@ -193,7 +208,7 @@ export class Scheduler {
     const decl = this.deliverable(cpu);
     const q = cpu * NKINDS + this.kindOf[decl]!;
     this.head[q] = this.nextPending[decl]!;
-    if (this.head[q]! < 0) this.tail[q] = -1;
+    if (this.head[q] < 0) this.tail[q] = -1;
     this.nextPending[decl] = -1;
     this.isPending[decl] = 0;
     this.nPending--;

@@ -86,7 +86,7 @@ describe('explore', () => {
     expect(r.totalSteps).toBeLessThan(200_000 + 20_001); // stops after the run that crossed it
   });
 
-  it('queued runs share their parent run\'s choices: the same runs as copying each prefix', () => {
+  it("queued runs share their parent run's choices: the same runs as copying each prefix", () => {
     const long = compileScenario('cpus 2\ntask a cpu 0 {\n  repeat 30 { nop() }\n}\ntask b cpu 1 {\n  repeat 30 { nop() }\n}\n', 'long.pks');
     const r = explore(long, { policy: 'none', bound: 2 });
     expect(r.complete).toBe(true);

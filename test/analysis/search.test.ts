@@ -13,7 +13,10 @@ const ROUNDS = `    repeat 3 {
         kunmap(pg)
     }`;
 const tasks = (n: number) =>
-  compileScenario(`cpus ${n}\nkey pmem = 1 default noaccess\npage pg key pmem\n` + Array.from({ length: n }, (_, i) => `task t${i} cpu ${i} {\n${ROUNDS}\n}\n`).join(''), `tasks${n}.pks`);
+  compileScenario(
+    `cpus ${n}\nkey pmem = 1 default noaccess\npage pg key pmem\n` + Array.from({ length: n }, (_, i) => `task t${i} cpu ${i} {\n${ROUNDS}\n}\n`).join(''),
+    `tasks${n}.pks`,
+  );
 
 /** The seeded bug: the task kunmap()s G statements after handing the address over, without waiting. */
 function handoff(g: number, fixed: boolean): string {
@@ -78,7 +81,13 @@ describe('stateful search', () => {
   });
 
   it('a deadlock is found at an end state', () => {
-    const r = search(compileScenario('cpus 2\ncompletion a, b\ntask t cpu 0 {\n wait_for_completion(a)\n complete(b)\n}\ntask u cpu 1 {\n wait_for_completion(b)\n complete(a)\n}\n', 'd.pks'), {});
+    const r = search(
+      compileScenario(
+        'cpus 2\ncompletion a, b\ntask t cpu 0 {\n wait_for_completion(a)\n complete(b)\n}\ntask u cpu 1 {\n wait_for_completion(b)\n complete(a)\n}\n',
+        'd.pks',
+      ),
+      {},
+    );
     expect(r.violations.map((v) => v.invariant)).toEqual(['no-deadlock']);
   });
 
@@ -98,7 +107,7 @@ describe('stateful search', () => {
     const run = async (...args: string[]) => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await main(args, { out: (s: string) => out.push(s), err: (s: string) => err.push(s), isTTY: false } as never);
+      const code = await main(args, { out: (s: string) => out.push(s), err: (s: string) => err.push(s), isTTY: false });
       return { code, out: out.join(''), err: err.join('') };
     };
     const ok = await run('explore', 'local_copy', '--policy', 'scoped:strict');

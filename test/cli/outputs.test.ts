@@ -37,7 +37,11 @@ describe('compare --policies with no policy', () => {
 });
 
 describe('output files', () => {
-  it.each([['run', '--html'], ['run', '--perfetto'], ['compare', '--html']])('%s %s "" was ignored; now exit 2', async (cmd, opt) => {
+  it.each([
+    ['run', '--html'],
+    ['run', '--perfetto'],
+    ['compare', '--html'],
+  ])('%s %s "" was ignored; now exit 2', async (cmd, opt) => {
     const r = await cli(cmd, S, opt, '');
     expect(r.code).toBe(2);
     expect(oneLine(r.err)).toBe(`pksim ${cmd}: ${opt}: the file name is empty`);
@@ -71,7 +75,11 @@ describe('output files', () => {
     const scen = join(dir, 'mine.pks');
     const text = 'task t cpu 0 {\n  nop()\n}\n';
     writeFileSync(scen, text);
-    for (const args of [['run', scen, '--html', scen, '--force'], ['run', scen, '--perfetto', join(dir, '.', 'mine.pks'), '--force'], ['compare', S, scen, '--html', scen, '--force']]) {
+    for (const args of [
+      ['run', scen, '--html', scen, '--force'],
+      ['run', scen, '--perfetto', join(dir, '.', 'mine.pks'), '--force'],
+      ['compare', S, scen, '--html', scen, '--force'],
+    ]) {
       const r = await cli(...args);
       expect(r.code).toBe(2);
       expect(oneLine(r.err)).toMatch(/is the scenario .*mine\.pks: write the report elsewhere$/);
@@ -85,7 +93,11 @@ describe('output files', () => {
   });
 
   it.runIf(existsSync('/dev/full'))('--html /dev/full --force (ENOSPC once the file is open): one line, exit 2, no stack', async () => {
-    for (const args of [['run', S, '--html', '/dev/full', '--force'], ['run', S, '--perfetto', '/dev/full', '--force'], ['compare', S, '--html', '/dev/full', '--force']]) {
+    for (const args of [
+      ['run', S, '--html', '/dev/full', '--force'],
+      ['run', S, '--perfetto', '/dev/full', '--force'],
+      ['compare', S, '--html', '/dev/full', '--force'],
+    ]) {
       const r = await cli(...args);
       expect(r.code).toBe(2);
       expect(oneLine(r.err)).toBe(`pksim ${args[0]}: cannot write /dev/full: ENOSPC`);

@@ -146,7 +146,7 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     const full = await range();
     await page.click('#zoom-in');
     await page.waitForFunction((f) => {
-      const s = document.querySelector('#timeline svg') as SVGElement | null;
+      const s = document.querySelector<SVGElement>('#timeline svg');
       return !!s && Number(s.dataset.t1) - Number(s.dataset.t0) < f;
     }, full);
     expect(await range()).toBeCloseTo(full / 2, 5);
@@ -159,19 +159,19 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     await page.mouse.wheel(0, -100);
     await page.keyboard.up('Control');
     await page.waitForFunction((f) => {
-      const s = document.querySelector('#timeline svg') as SVGElement | null;
+      const s = document.querySelector<SVGElement>('#timeline svg');
       return !!s && Number(s.dataset.t1) - Number(s.dataset.t0) < f / 2 - 1e-9;
     }, full);
     await page.click('#zoom-reset');
     await page.waitForFunction((f) => {
-      const s = document.querySelector('#timeline svg') as SVGElement | null;
+      const s = document.querySelector<SVGElement>('#timeline svg');
       return !!s && Number(s.dataset.t1) - Number(s.dataset.t0) === f;
     }, full);
     // Context filter: only the chosen context's markers remain, other frames are dimmed.
     const ctx = r.config.contexts.find((c) => c.kind === 'hardirq')!.name;
     await page.selectOption('#ctx-filter', ctx);
     const shown = await page.$$eval('.marker', (ms) => ms.length);
-    const all = await page.evaluate(() => (JSON.parse(document.getElementById('pksim-data')!.textContent!) as { runs: { markers: unknown[] }[] }).runs[0]!.markers.length);
+    const all = await page.evaluate(() => (JSON.parse(document.getElementById('pksim-data')!.textContent) as { runs: { markers: unknown[] }[] }).runs[0]!.markers.length);
     expect(shown).toBeGreaterThan(0);
     expect(shown).toBeLessThan(all);
     expect(await page.$$eval('.span:not(.dim)', (s) => s.every((e) => (e as SVGElement).dataset.ctx !== 'writer'))).toBe(true);

@@ -18,7 +18,14 @@ class Leaky extends NoPks {
 }
 
 describe('the design registry', () => {
-  registerDesign({ name: 'leaky', modes: [], compareModes: [], labelWithMode: false, summary: 'a toy: kmap() opens the key on its CPU for good', create: () => new Leaky('leaky') });
+  registerDesign({
+    name: 'leaky',
+    modes: [],
+    compareModes: [],
+    labelWithMode: false,
+    summary: 'a toy: kmap() opens the key on its CPU for good',
+    create: () => new Leaky('leaky'),
+  });
   afterAll(() => unregisterDesign('leaky'));
 
   it('lists the built-in designs, each with a summary, and one label per design and mode', () => {

@@ -50,7 +50,12 @@ describe('writeReportFile', () => {
     fs.writeFileSync(p, 'mine');
     expect(() => writeReportFile(p, 'theirs')).toThrow(ReportExistsError);
     // Created between the check and the write: link() refuses it.
-    const racing: WriteFs = { ...fs, statSync: (() => { throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' }); }) as unknown as WriteFs['statSync'] };
+    const racing: WriteFs = {
+      ...fs,
+      statSync: () => {
+        throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      },
+    };
     expect(() => writeReportFile(p, 'theirs', { fs: racing })).toThrow(ReportExistsError);
     expect(fs.readFileSync(p, 'utf8')).toBe('mine');
     expect(fs.readdirSync(d)).toEqual(['r.html']);

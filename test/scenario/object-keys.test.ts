@@ -12,7 +12,11 @@ function errorsOf(text: string): string[] {
   try {
     compileScenario(text, 'keys.pks');
   } catch (e) {
-    if (e instanceof ScenarioError) return e.format().split('\n').filter((l) => l.startsWith('keys.pks:'));
+    if (e instanceof ScenarioError)
+      return e
+        .format()
+        .split('\n')
+        .filter((l) => l.startsWith('keys.pks:'));
     throw e;
   }
   return [];

@@ -46,7 +46,7 @@ describe('snapshot and restore', () => {
         while (other.step());
         const r = other.finish();
         // The events from step k on are those of the uninterrupted run.
-        expect(JSON.stringify(other.events.slice(other.events.length - (full.events.length - eventsAt[k]!)))).toBe(JSON.stringify(full.events.slice(eventsAt[k]!)));
+        expect(JSON.stringify(other.events.slice(other.events.length - (full.events.length - eventsAt[k]!)))).toBe(JSON.stringify(full.events.slice(eventsAt[k])));
         expect(JSON.stringify({ ...r, events: full.events })).toBe(whole);
       }
     }
@@ -64,7 +64,8 @@ describe('hash64', () => {
     for (const s of all) {
       const k = key(s);
       const prev = seen.get(k);
-      if (prev) expect(prev.equals(s)).toBe(true); // same hash: same state
+      if (prev)
+        expect(prev.equals(s)).toBe(true); // same hash: same state
       else {
         seen.set(k, s);
         distinct++;

@@ -203,7 +203,7 @@ export function buildModel(tree: Tree, source: string): FileModel {
     if (l) return l;
     l = [];
     for (const m of source.matchAll(new RegExp(`\\b${escapeRe(name)}\\s*\\(`, 'g'))) {
-      const c = callAt(m.index!, name);
+      const c = callAt(m.index, name);
       if (c) l.push(c);
     }
     callsCache.set(name, l);
@@ -218,7 +218,7 @@ export function buildModel(tree: Tree, source: string): FileModel {
   const argsOf = (c: Node) => c.childForFieldName('arguments')?.namedChildren.filter((x): x is Node => x !== null && x.type !== 'comment') ?? [];
   for (const m of source.matchAll(CALL_IN_TEXT)) {
     const name = m[1] as CallName;
-    const at = m.index!;
+    const at = m.index;
     const c = callAt(at, name);
     if (c) {
       const args = argsOf(c);
@@ -240,7 +240,7 @@ export function buildModel(tree: Tree, source: string): FileModel {
       continue;
     }
     for (const mm of value.text.matchAll(CALL_IN_TEXT)) {
-      macroSites.push({ macro: mname, name: mm[1] as CallName, index: value.startIndex + mm.index! });
+      macroSites.push({ macro: mname, name: mm[1] as CallName, index: value.startIndex + mm.index });
     }
   }
   for (const [mname, w] of wrappers) {
@@ -248,7 +248,7 @@ export function buildModel(tree: Tree, source: string): FileModel {
       const args = argsOf(c);
       let text = w.argTemplate;
       w.params.forEach((p, i) => {
-        if (args[i]) text = text.replace(new RegExp(`\\b${p.replace(/[^\w]/g, '')}\\b`, 'g'), args[i]!.text);
+        if (args[i]) text = text.replace(new RegExp(`\\b${p.replace(/[^\w]/g, '')}\\b`, 'g'), args[i].text);
       });
       calls.push({ node: c, name: w.name, fn: fnOf(c), arg: null, argText: text.trim(), viaMacro: mname });
     }

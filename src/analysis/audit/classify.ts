@@ -145,7 +145,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     const here = (u.fn && byFn.get(u.fn)) || [];
     const argN = norm(u.argText);
     const base = addrBase(u.arg, u.argText);
-    let matched: number[] = [];
+    let matched: number[];
     if (u.name === 'kunmap') {
       // `pg = pages[i]; kunmap(pg);` in an exit loop releases what `kmap(pages[i])` mapped.
       const via = /^\w+$/.test(argN) ? loopAlias(u.node, argN) : null;
@@ -428,7 +428,7 @@ function classifyKmap(
     const pc = putCallsFor(scope, fn, s.arg);
     const events = new Map<number, PathEvent>([[w.call.node.id, { kind: 'map', site: 0 }], ...pc.map((x) => [x.node.id, { kind: 'unmap', sites: [0] }] as [number, PathEvent])]);
     const page = norm(s.arg);
-    const still = analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map()).liveAtReturn.get(0) ?? [];
+    const still = analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map<string, number[]>()).liveAtReturn.get(0) ?? [];
     const who = [...new Set(pc.map((x) => `${x.put.where} ${x.put.name}()`))].join(', ');
     s.fixable = false;
     s.fixNote = `released by put helper ${pc[0]!.put.name}(): convert the helper and its callers together`;

@@ -285,7 +285,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
     const target = model.fnByName.get(name);
     const idx = args.findIndex((a) => a.id === arg.id);
     if (target && depth > 0 && idx >= 0 && target.params[idx]) {
-      const inner = traceParam(model, target, target.params[idx]!.name, depth - 1);
+      const inner = traceParam(model, target, target.params[idx].name, depth - 1);
       const bad = inner.facts.find((f) => f.verdict === 'global' || f.verdict === 'unclear');
       if (bad) fact(bad.verdict, `${what} is passed to ${name}(); there, ${bad.text} (line ${bad.line})`, call);
       return;

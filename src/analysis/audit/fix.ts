@@ -143,7 +143,7 @@ export function unifiedDiff(rel: string, oldText: string, newText: string): stri
     }
     let start = i;
     let ctx = 0;
-    while (start > 0 && ops[start - 1]!.t === ' ' && ctx < C) (start--, ctx++);
+    while (start > 0 && ops[start - 1]!.t === ' ' && ctx < C) { start--; ctx++; }
     let end = i;
     for (;;) {
       while (end < ops.length && ops[end]!.t !== ' ') end++;

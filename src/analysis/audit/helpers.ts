@@ -97,7 +97,7 @@ function callersOf(scope: Scope, getter: FnInfo): Caller[] {
 
 function argAt(call: Node, i: number): Node | null {
   const args = call.childForFieldName('arguments')?.namedChildren.filter((x): x is Node => !!x && x.type !== 'comment') ?? [];
-  return args[i] ? stripWrappers(args[i]!) : null;
+  return args[i] ? stripWrappers(args[i]) : null;
 }
 
 /** The variable a call's result is assigned to (`err = get(...)`, `int err = get(...)`). */

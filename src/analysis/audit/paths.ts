@@ -124,7 +124,7 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
     breaks.push(new Map());
     conts.push(new Map());
     let entry = cond && !atLeastOnce ? expr(cond, st) : st;
-    let exit: States = atLeastOnce || forever ? new Map() : entry;
+    let exit: States = atLeastOnce || forever ? new Map<string, Stack>() : entry;
     if (once) {
       const s = join(body ? exec(body, entry) : entry, conts.pop()!);
       return join(s, breaks.pop()!);
@@ -152,7 +152,7 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
         return seq(n.namedChildren, st);
       case 'labeled_statement': {
         const name = n.childForFieldName('label')?.text ?? '';
-        st = join(st, labels.get(name) ?? new Map());
+        st = join(st, labels.get(name) ?? new Map<string, Stack>());
         return seq(n.namedChildren.filter((c) => c?.type !== 'statement_identifier'), st);
       }
       case 'if_statement': {
@@ -224,7 +224,7 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
       }
       case 'goto_statement': {
         const name = n.childForFieldName('label')?.text ?? '';
-        labels.set(name, join(labels.get(name) ?? new Map(), st));
+        labels.set(name, join(labels.get(name) ?? new Map<string, Stack>(), st));
         return new Map();
       }
       case 'break_statement':

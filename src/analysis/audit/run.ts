@@ -113,7 +113,7 @@ function makeWorker(): Worker {
 
 async function runPool(inputs: InputFile[], jobs: number, fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
   const BATCH = 24;
-  const results: FileResult[] = new Array(inputs.length);
+  const results = new Array<FileResult>(inputs.length);
   let next = 0;
   let done = 0;
   const one = () =>

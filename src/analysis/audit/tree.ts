@@ -36,7 +36,7 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
   const seeds = new RegExp(`${AUDITED_WORD.source}|\\b(?:${[...new Set(pending.flatMap((p) => p.defs))].filter((d) => /^\w+$/.test(d)).join('|') || '$^'})\\b`);
   const load = async (f: InputFile): Promise<Parsed | null> => {
     if (cache.has(f.rel)) return cache.get(f.rel)!;
-    let p: Parsed | null = null;
+    let p: Parsed | null;
     try {
       const text = readFileSync(f.abs, 'utf8');
       const tree = await parseC(reduceSource(text, seeds));

@@ -26,6 +26,8 @@ describe('--fix', () => {
     expect(await main(['audit', dir, '--fix'], io)).toBe(0);
     expect(io.stdout).toContain('--- a/fs/demo/fix_many.c\n+++ b/fs/demo/fix_many.c\n');
     expect(io.stderr).toMatch(/diff converts 8 kmap\(\) site\(s\) in 4 file\(s\)/);
+    // One PATH: the hint names it generically (the message once printed its template source).
+    expect(io.stderr).toContain("; apply with 'patch -p1' in the PATH given\n");
     // Files untouched until patch runs.
     expect(readFileSync(join(dir, 'fs/demo/fix_many.c'), 'utf8')).toBe(readFileSync(FIXTURES + 'fix_many.c', 'utf8'));
     execFileSync('patch', ['-p1', '--dry-run', '-s'], { cwd: dir, input: io.stdout });
