@@ -9,7 +9,7 @@ import { formatJson, formatSarif, formatSummary, formatText } from '../analysis/
 import { defaultJobs, runAudit } from '../analysis/audit/run.js';
 import { auditBase } from '../analysis/audit/prefilter.js';
 import { AuditError } from '../analysis/audit/errors.js';
-import { UsageError } from './errors.js';
+import { EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
 const HELP = `usage: pksim audit PATH... [--format text|json|sarif] [--jobs N] [--fix [--write]] [--all]
@@ -95,7 +95,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
-    if (e instanceof AuditError) throw new UsageError(e.message);
+    if (e instanceof AuditError) throw new UsageError(e.message, EXIT_USAGE, e.code);
     throw e;
   }
 

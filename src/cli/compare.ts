@@ -8,7 +8,7 @@ import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
-import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
@@ -36,7 +36,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   try {
     for (const p of policies) parsePolicy(p);
   } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`);
+    if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`, EXIT_USAGE, e.code);
     throw e;
   }
   const opts = runOptionsFrom(values);

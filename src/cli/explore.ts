@@ -6,7 +6,7 @@ import { loadBounded } from './load.js';
 import { PolicyError } from '../policy/index.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, DEFAULT_MAX_TOTAL_STEPS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
-import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
 import { int, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
@@ -80,7 +80,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       onProgress: progress ? (runs, pending) => io.err(`\r${runs} runs, ${pending} queued`.padEnd(40)) : undefined,
     });
   } catch (e) {
-    if (e instanceof ExploreError || e instanceof PolicyError) throw new UsageError(e.message);
+    if (e instanceof PolicyError) throw new UsageError(e.message, EXIT_USAGE, e.code);
+    if (e instanceof ExploreError) throw new UsageError(e.message);
     throw e;
   }
   if (progress) io.err('\r'.padEnd(41) + '\r');

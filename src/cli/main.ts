@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { UsageError, EXIT_LIMIT, EXIT_USAGE } from './errors.js';
 import { installStdoutHandler, processIO, type CliIO } from './io.js';
-import { ScenarioError } from '../scenario/index.js';
+import { ScenarioError, type Diagnostic } from '../scenario/index.js';
 
 export type Command = (argv: string[], io: CliIO) => Promise<number>;
 
@@ -30,6 +30,27 @@ function usage(): string {
   return lines.join('\n') + '\n';
 }
 
+/** @public The `error` member of the JSON a command prints on failure when given --json. */
+export interface ErrorData {
+  /** scenario: the scenario has errors (diagnostics); usage: bad options or input; limit: a size limit (exit 3). */
+  kind: 'scenario' | 'usage' | 'limit';
+  /** PKS0xx (scenario), PKS101 (policy), AUD0xx (audit input), or null for other usage errors. */
+  code: string | null;
+  message: string;
+  diagnostics?: readonly Diagnostic[];
+}
+
+/** --json (or the audit's --format json) before any `--`. */
+function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return false;
+    if (a === '--json' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json')) return true;
+  }
+  return false;
+}
+
+/** @public Runs `pksim ARGV...` with its output through io; resolves to the exit status. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -41,23 +62,27 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.err(`pksim: unknown command '${name}'\n${usage()}`);
     return EXIT_USAGE;
   }
+  // With --json, an error is also a JSON object on standard output, with its stable code.
+  const json = wantsJson(rest);
+  const fail = (text: string, exit: number, data: ErrorData): number => {
+    io.err(text);
+    if (json) io.out(JSON.stringify({ error: data }) + '\n');
+    return exit;
+  };
   try {
     const cmd = await entry.load();
     return await cmd(rest, io);
   } catch (e) {
     if (e instanceof ScenarioError) {
-      io.err(e.format());
-      return EXIT_USAGE;
+      return fail(e.format(), EXIT_USAGE, { kind: 'scenario', code: e.code, message: e.message, diagnostics: e.diagnostics });
     }
     if (e instanceof UsageError) {
-      io.err(`pksim ${name}: ${e.message}\n`);
-      return e.exitCode;
+      return fail(`pksim ${name}: ${e.message}\n`, e.exitCode, { kind: e.exitCode === EXIT_LIMIT ? 'limit' : 'usage', code: e.code, message: e.message });
     }
     // parseArgs reports unknown options and missing values with a code, not a stack.
     const code = (e as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`pksim ${name}: ${(e as Error).message}\n`);
-      return EXIT_USAGE;
+      return fail(`pksim ${name}: ${(e as Error).message}\n`, EXIT_USAGE, { kind: 'usage', code: null, message: (e as Error).message });
     }
     // Past every limit a user can raise: out of string or array room. A limit, not a crash.
     if (e instanceof RangeError && /Invalid (string|array|typed array) length|allocation failed/i.test(e.message)) {

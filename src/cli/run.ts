@@ -5,7 +5,7 @@ import { loadBounded } from './load.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { PolicyError, designNames, designs, findDesign } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
-import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, logPrefix, writeJson } from './emit.js';
@@ -45,7 +45,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   try {
     result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode });
   } catch (e) {
-    if (e instanceof PolicyError || e instanceof ScheduleError) throw new UsageError(e.message);
+    if (e instanceof PolicyError) throw new UsageError(e.message, EXIT_USAGE, e.code);
+    if (e instanceof ScheduleError) throw new UsageError(e.message);
     throw e;
   }
   await writeReports(io, [result], outputs);

@@ -2,7 +2,7 @@
 // at the next line that can start a statement (in a block) or a declaration (at top level).
 
 import type { Arg, ContextAst, Decl, ExpectAst, FileAst, Stmt, TriggerAst } from './ast.js';
-import type { Diagnostic } from './errors.js';
+import type { Diagnostic, DiagnosticCode } from './errors.js';
 import { T, type Tok, type Toks } from './lexer.js';
 
 /** repeat blocks nest at most this deep. */
@@ -76,12 +76,13 @@ export class Parser {
     if (this.k.t[t] !== T.Eof) this.i++;
     return t;
   }
-  private fail(tok: Tok, message: string): never {
-    this.report(tok, message);
+  /** Records a syntax error (PKS001 unless said) and unwinds to the recovery point. */
+  private fail(tok: Tok, message: string, code: DiagnosticCode = 'PKS001'): never {
+    this.report(tok, message, code);
     throw new Abort(this.i);
   }
-  report(tok: Tok, message: string): void {
-    this.errors.push({ file: this.file, line: this.k.line[tok], col: this.k.col[tok], len: Math.max(1, this.k.s[tok].length), message });
+  report(tok: Tok, message: string, code: DiagnosticCode): void {
+    this.errors.push({ code, file: this.file, line: this.k.line[tok], col: this.k.col[tok], len: Math.max(1, this.k.s[tok].length), message });
     if (this.errors.length >= this.maxErrors) throw new TooMany();
   }
   private punct(s: string, what: string): Tok {
@@ -228,7 +229,7 @@ export class Parser {
     }
     let body: Stmt[] | null = null;
     if (this.k.s[kw] === 'worker') {
-      if (this.isPunct('{')) this.fail(this.peek(), "a worker has no program of its own: declare its work items with 'work NAME on WORKER { ... }'");
+      if (this.isPunct('{')) this.fail(this.peek(), "a worker has no program of its own: declare its work items with 'work NAME on WORKER { ... }'", 'PKS020');
       this.endOfDecl('worker declaration');
     } else body = this.parseBlock(0);
     return { kind: 'context', kw, name, cpu, trigger, body };
@@ -272,7 +273,7 @@ export class Parser {
     for (;;) {
       const t = this.peek();
       if (this.k.t[t] === T.Eof) {
-        this.report(open, "unterminated block: this '{' has no matching '}'");
+        this.report(open, "unterminated block: this '{' has no matching '}'", 'PKS004');
         throw new TooMany(); // nothing after this can be parsed
       }
       if (this.k.t[t] === T.Punct && this.k.s[t] === '}') {
@@ -305,7 +306,7 @@ export class Parser {
       const count = this.number('a repeat count');
       let body: Stmt[] = [];
       if (depth + 1 > MAX_NESTING) {
-        this.report(first, `repeat blocks nested too deep (at most ${MAX_NESTING})`);
+        this.report(first, `repeat blocks nested too deep (at most ${MAX_NESTING})`, 'PKS007');
         this.skipBlock();
       } else body = this.parseBlock(depth + 1);
       return { kind: 'repeat', tok: first, count, body, close: this.i - 1 };
@@ -344,7 +345,7 @@ export class Parser {
     while (level > 0) {
       const t = this.next();
       if (this.k.t[t] === T.Eof) {
-        this.report(open, "unterminated block: this '{' has no matching '}'");
+        this.report(open, "unterminated block: this '{' has no matching '}'", 'PKS004');
         throw new TooMany();
       }
       if (this.k.t[t] === T.Punct && this.k.s[t] === '{') level++;
