@@ -3,64 +3,55 @@
 
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
-import { PolicyError } from '../policy/index.js';
+import { PolicyError, designNames } from '../policy/index.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, DEFAULT_MAX_TOTAL_STEPS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
 import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
-import { int, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, int, maxOutputFrom, maxSourceFrom, modeValues, policyValues, runOptionsFrom } from './runopts.js';
+import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 
-const HELP = `usage: pksim explore FILE|NAME [--policy P] [--bound K] [--max-runs N] [--check LIST] [--json]
-
-Runs the scenario under every schedule that departs from the default one at most K times
+/** `pksim explore`: its options, declared once (parseArgs config, --help, completion). */
+export const spec = defineCommand({
+  name: 'explore',
+  usage: 'pksim explore FILE|NAME [--policy P] [--bound K] [--max-runs N] [--check LIST] [--json]',
+  about: `Runs the scenario under every schedule that departs from the default one at most K times
 (another CPU first, an interrupt earlier or later, a preemption), checks invariants on each run
-and prints, for each one violated, a schedule that replays it with 'pksim run --schedule'.
-
-  --policy P          design (default scoped:relaxed)
-  --bound K           departures from the default schedule per run (default ${DEFAULT_BOUND})
-  --max-runs N        stop after N runs (default ${DEFAULT_MAX_RUNS}); the result says it is incomplete
-  --max-total-steps N stop once the runs took N steps in all (default ${DEFAULT_MAX_TOTAL_STEPS})
-  --check LIST        invariants (default all): ${INVARIANTS.map((i) => i.name).join(', ')}
-  --store, --warn, --reset-at, --max-steps, --max-output, --max-source
-                      as for 'pksim run'
-  --json              machine-readable output
-
-Invariants:
+and prints, for each one violated, a schedule that replays it with 'pksim run --schedule'.`,
+  positionals: 'scenario',
+  options: {
+    policy: { type: 'string', value: 'P', values: policyValues, default: 'scoped:relaxed', help: () => `the design: ${designNames().join(', ')} (NAME or NAME:MODE)` },
+    mode: { type: 'string', value: 'M', values: modeValues, help: "the design's mode; or write --policy scoped:strict" },
+    bound: { type: 'string', value: 'K', default: DEFAULT_BOUND, help: 'departures from the default schedule per run' },
+    'max-runs': { type: 'string', value: 'N', default: DEFAULT_MAX_RUNS, help: 'stop after N runs; the result says it is incomplete' },
+    'max-total-steps': { type: 'string', value: 'N', default: DEFAULT_MAX_TOTAL_STEPS, help: 'stop once the runs took N steps in all' },
+    check: { type: 'string', value: 'LIST', values: () => INVARIANTS.map((i) => i.name), list: true, default: 'all', help: 'the invariants to check, comma-separated (listed below)' },
+    store: RUN_OPTIONS.store,
+    warn: RUN_OPTIONS.warn,
+    'reset-at': RUN_OPTIONS['reset-at'],
+    'max-steps': RUN_OPTIONS['max-steps'],
+    'max-output': RUN_OPTIONS['max-output'],
+    'max-source': RUN_OPTIONS['max-source'],
+    json: RUN_OPTIONS.json,
+    ...HELP_OPTION,
+  },
+  notes: () => `Invariants:
 ${INVARIANTS.map((i) => `  ${i.name.padEnd(16)} ${i.description}`).join('\n')}
 
 Exit status: 0 no violation, 1 a violation was found, 2 bad input, 3 --max-runs or
---max-total-steps stopped it first, or --max-steps stopped a run.
-`;
+--max-total-steps stopped it first, or --max-steps stopped a run.`,
+});
 
 function intOr(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
   return v === undefined ? dflt : int(name, v, min, max);
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      policy: { type: 'string' },
-      mode: { type: 'string' },
-      bound: { type: 'string' },
-      'max-runs': { type: 'string' },
-      'max-total-steps': { type: 'string' },
-      check: { type: 'string' },
-      store: { type: 'string' },
-      warn: { type: 'string' },
-      'reset-at': { type: 'string' },
-      'max-steps': { type: 'string' },
-      'max-output': { type: 'string' },
-      'max-source': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if (values.help) {
-    io.out(HELP);
+    io.out(helpText(spec));
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');

@@ -4,29 +4,18 @@
 import { pathToFileURL } from 'node:url';
 import { UsageError, EXIT_LIMIT, EXIT_USAGE } from './errors.js';
 import { installStdoutHandler, processIO, type CliIO } from './io.js';
+import { COMMANDS } from './commands.js';
+import { packageVersion } from './version.js';
 import { ScenarioError, type Diagnostic } from '../scenario/index.js';
 
-export type Command = (argv: string[], io: CliIO) => Promise<number>;
-
-interface CommandEntry {
-  summary: string;
-  load: () => Promise<Command>;
-}
-
-// One line per command; each module exports `command`. A Map: `pksim constructor` is unknown.
-const commands = new Map<string, CommandEntry>(Object.entries({
-  run: { summary: 'run a scenario under one protection design: kernel log and summary', load: async () => (await import('./run.js')).command },
-  compare: { summary: 'run scenarios under every design: one table per scenario', load: async () => (await import('./compare.js')).command },
-  explore: { summary: 'check invariants over every interleaving within a bound', load: async () => (await import('./explore.js')).command },
-  pkrs: { summary: 'decode a PKRS value or check one access against it', load: async () => (await import('./pkrs.js')).command },
-  list: { summary: 'name the built-in scenarios, one line each', load: async () => (await import('./list.js')).command },
-  audit: { summary: 'classify kmap() call sites in kernel C code (local/global/unclear)', load: async () => (await import('./audit.js')).command },
-} satisfies Record<string, CommandEntry>));
+export type { Command } from './commands.js';
 
 function usage(): string {
-  const lines = ['usage: pksim <command> [options]', '', 'commands:'];
-  for (const [name, c] of commands) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
-  lines.push('', "Run 'pksim <command> --help' for a command's options.");
+  const lines = ['usage: pksim <command> [options]', '       pksim help [<command>] | --version', '', 'commands:'];
+  for (const [name, c] of COMMANDS) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push(`  ${'help'.padEnd(10)} print this overview, or a command's help: pksim help run`);
+  lines.push('', "Run 'pksim help <command>' or 'pksim <command> --help' for a command's options;");
+  lines.push("'pksim --version' (-V) prints the version. Errors carry stable codes: docs/errors.md.");
   return lines.join('\n') + '\n';
 }
 
@@ -53,11 +42,24 @@ function wantsJson(argv: readonly string[]): boolean {
 /** @public Runs `pksim ARGV...` with its output through io; resolves to the exit status. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    io.out(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest.length > 0) {
+    // `pksim help CMD` is `pksim CMD --help`.
+    const entry = COMMANDS.get(rest[0]!);
+    if (!entry || rest.length > 1) {
+      io.err(`pksim help: ${entry ? `unexpected argument '${rest[1]}'` : `unknown command '${rest[0]}'`}\n${usage()}`);
+      return EXIT_USAGE;
+    }
+    return (await entry.load()).command(['--help'], io);
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
     return name ? 0 : EXIT_USAGE;
   }
-  const entry = commands.get(name);
+  const entry = COMMANDS.get(name);
   if (!entry) {
     io.err(`pksim: unknown command '${name}'\n${usage()}`);
     return EXIT_USAGE;
@@ -70,8 +72,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     return exit;
   };
   try {
-    const cmd = await entry.load();
-    return await cmd(rest, io);
+    const { command } = await entry.load();
+    return await command(rest, io);
   } catch (e) {
     if (e instanceof ScenarioError) {
       return fail(e.format(), EXIT_USAGE, { kind: 'scenario', code: e.code, message: e.message, diagnostics: e.diagnostics });
