@@ -98,6 +98,7 @@ function stopMessage(r: ExploreResult): string {
   return `stopped at ${which} before covering every schedule with ${r.bound} departure(s); raise ${opt} or lower --bound`;
 }
 
+/** @public The text `pksim explore` prints for a result; `arg` is the scenario as given. */
 export function formatExplore(r: ExploreResult, arg: string): string {
   const out: string[] = [];
   out.push(`explore ${r.scenario} under ${r.policy}: ${r.runs} runs, every schedule with up to ${r.bound} departure(s) from the default${r.stoppedBy ? ` (INCOMPLETE: --${r.stoppedBy} reached)` : ''}`);

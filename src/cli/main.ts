@@ -46,7 +46,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.out(`${packageVersion()}\n`);
     return 0;
   }
-  if (name === 'help' && rest.length > 0) {
+  if (name === 'help' && rest.length > 0 && rest[0] !== 'help') {
     // `pksim help CMD` is `pksim CMD --help`.
     const entry = COMMANDS.get(rest[0]!);
     if (!entry || rest.length > 1) {
@@ -56,6 +56,10 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     return (await entry.load()).command(['--help'], io);
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && rest.length > 1) {
+      io.err(`pksim help: unexpected argument '${rest[1]}'\n${usage()}`);
+      return EXIT_USAGE;
+    }
     io.out(usage());
     return name ? 0 : EXIT_USAGE;
   }

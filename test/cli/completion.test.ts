@@ -10,6 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIO } from '../../src/cli/io.js';
 import { defaultCompare, designNames } from '../../src/policy/index.js';
 import { libraryNames } from '../../src/scenario/index.js';
+import { COMMANDS, allSpecs } from '../../src/cli/commands.js';
 
 async function cli(...args: string[]) {
   const io = captureIO();
@@ -54,6 +55,13 @@ describe('bash completion', () => {
     expect(complete('pksim', 'compare', '--pol')).toEqual(['--policies']);
     expect(complete('pksim', 'audit', '--fo')).toEqual(['--format']);
     expect(complete('pksim', 'explore', 'x.pks', '--max-t')).toEqual(['--max-total-steps']);
+  });
+
+  it('offers every option of every command, from its table', async () => {
+    for (const { name, spec } of await allSpecs()) {
+      expect(complete('pksim', name, '--'), name).toEqual(Object.keys(spec.options).map((o) => `--${o}`));
+    }
+    expect(complete('pksim', 'help', '')).toEqual([...COMMANDS.keys()]);
   });
 
   it('completes fixed option values: policies from the design registry, formats, --warn, --reset-at', () => {

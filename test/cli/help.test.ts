@@ -62,6 +62,9 @@ describe('pksim help', () => {
       expect(a.out).toBe(c.out);
     }
   });
+  it('pksim help help is the overview', async () => {
+    expect(await cli('help', 'help')).toEqual(await cli('help'));
+  });
   it('pksim help of an unknown command exits 2 and names it', async () => {
     const r = await cli('help', 'frob');
     expect(r.code).toBe(2);
