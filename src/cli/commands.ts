@@ -24,7 +24,13 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
   pkrs: { summary: 'decode a PKRS value or check one access against it', load: () => import('./pkrs.js') },
   list: { summary: 'name the built-in scenarios, one line each', load: () => import('./list.js') },
   audit: { summary: 'classify kmap() call sites in kernel C code (local/global/unclear)', load: () => import('./audit.js') },
-  completion: { summary: 'print a bash or zsh completion script: pksim completion bash|zsh', load: () => import('./completion.js') },
+  completion: {
+    summary: 'print a bash or zsh completion script: pksim completion bash|zsh',
+    load: async () => {
+      const m = await import('./completion.js');
+      return { spec: m.spec, command: m.completionCommand(allSpecs) };
+    },
+  },
 } satisfies Record<string, CommandEntry>));
 
 /** Every command's spec, in table order (for completion). */

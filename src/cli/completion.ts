@@ -4,7 +4,6 @@
 
 import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
-import { COMMANDS, allSpecs } from './commands.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { HELP_OPTION, defineCommand, helpText, lazy, parseConfig, type CommandSpec, type OptionSpec, type PositionalKind } from './options.js';
@@ -26,7 +25,22 @@ take a fixed set (policies, modes, formats, ...) and the built-in scenario names
   options: { ...HELP_OPTION },
 });
 
-export async function command(argv: string[], io: CliIO): Promise<number> {
+/** A command's name, its one-line summary and its spec. */
+export interface NamedSpec {
+  name: string;
+  summary: string;
+  spec: Pick<CommandSpec, 'options' | 'positionals'>;
+}
+
+/**
+ * The command, given the commands to complete (commands.ts passes its table: this module does
+ * not import it, so that the command table and this command do not import each other).
+ */
+export function completionCommand(specs: () => Promise<NamedSpec[]>): (argv: string[], io: CliIO) => Promise<number> {
+  return async (argv, io) => command(argv, io, await specs());
+}
+
+async function command(argv: string[], io: CliIO, specs: NamedSpec[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if (values.help) {
     io.out(helpText(spec));
@@ -35,7 +49,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('expected the shell: bash or zsh');
   const shell = positionals[0]!;
   if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`unknown shell '${shell}' (expected bash or zsh)`);
-  const model = await completionModel();
+  const model = completionModel(specs);
   io.out(shell === 'bash' ? bashScript(model) : zshScript(model));
   return 0;
 }
@@ -43,13 +57,14 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
 /** What a script completes: every command, with its options and positionals, and the top level. */
 export interface CompletionModel {
   version: string;
-  commands: { name: string; summary: string; spec: Pick<CommandSpec, 'options' | 'positionals'> }[];
+  commands: NamedSpec[];
   scenarios: string[];
 }
 
-export async function completionModel(): Promise<CompletionModel> {
-  const commands: CompletionModel['commands'] = (await allSpecs()).map((c) => ({ name: c.name, summary: c.summary, spec: c.spec }));
-  commands.push({ name: 'help', summary: "print the overview, or a command's help", spec: { options: {}, positionals: { words: [...COMMANDS.keys()] } } });
+/** The commands given, `help` (which completes their names), and the built-in scenarios. */
+export function completionModel(specs: readonly NamedSpec[]): CompletionModel {
+  const commands: NamedSpec[] = specs.map((c) => ({ name: c.name, summary: c.summary, spec: c.spec }));
+  commands.push({ name: 'help', summary: "print the overview, or a command's help", spec: { options: {}, positionals: { words: specs.map((c) => c.name) } } });
   return { version: packageVersion(), commands, scenarios: libraryNames() };
 }
 
