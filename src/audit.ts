@@ -1,5 +1,5 @@
-// pksim/audit: the kmap() call-site audit of kernel C code (`pksim audit`), as a library.
-// Importing this module does nothing: the C parser is loaded on the first runAudit() call.
+// The package's ./audit entry: the kmap() call-site audit of kernel C code (`pksim audit`), as
+// a library. Importing this module does nothing: the C parser is loaded by the first runAudit().
 
 /** @public Audit C files or trees; rejects with AuditError (code AUD0xx) on bad input. */
 export { runAudit, defaultJobs } from './analysis/audit/run.js';

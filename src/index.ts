@@ -1,6 +1,6 @@
-// pksim's public API, the package's main entry (`pksim`). Everything a program (or a test) needs
+// pksim's public API, the package's main entry (`.`). Everything a program (or a test) needs
 // to compile a scenario, run it under a design, read the results, and audit C code. The narrower
-// entries `pksim/audit`, `pksim/explore` and `pksim/report` (src/audit.ts, src/explore.ts,
+// entries `./audit`, `./explore` and `./report` (src/audit.ts, src/explore.ts,
 // src/report.ts) each carry one part. Importing any entry has no side effect beyond registering
 // the built-in designs: no handler on process.stdout, nothing printed.
 
@@ -21,15 +21,15 @@ export { runScenario, ScheduleError, DEFAULT_MAX_STEPS, DEFAULT_MAX_EVENTS, type
 export type { RunResult, RunSummary, RunConfigInfo, ExpectationResult } from './sim/result.js';
 export { METRIC_NAMES } from './sim/metrics.js';
 
-/** @public Interleavings and invariants (pksim explore; also the entry pksim/explore). */
+/** @public Interleavings and invariants (pksim explore; also the ./explore entry). */
 export { explore, INVARIANTS, DEFAULT_BOUND, DEFAULT_MAX_RUNS, ExploreError, type ExploreOptions, type ExploreResult, type Invariant, type Counterexample, type Outcome } from './analysis/explore.js';
 
-/** @public Reports (also the entry pksim/report). */
+/** @public Reports (also the ./report entry). */
 export { formatDmesg, formatSummary } from './report/dmesg.js';
 export { compareTable } from './report/table.js';
 export { renderHtml, toPerfetto, writeHtmlReport, writePerfetto } from './report/index.js';
 
-/** @public The kmap() audit (also the entry pksim/audit); AuditError has codes AUD0xx. */
+/** @public The kmap() audit (also the ./audit entry); AuditError has codes AUD0xx. */
 export { runAudit } from './analysis/audit/run.js';
 export { AuditError, type AuditErrorCode } from './analysis/audit/errors.js';
 export type { AuditOptions, Site, SiteClass, Finding } from './analysis/audit/types.js';

@@ -1,6 +1,6 @@
-// pksim/report: the outputs of runs (kernel log, tables, HTML timeline, Perfetto trace), as a
-// library. Importing this module has no side effect: the viewer bundle is read or built only
-// when an HTML report is rendered.
+// The package's ./report entry: the outputs of runs (kernel log, tables, HTML timeline, Perfetto
+// trace), as a library. Importing this module has no side effect: the viewer bundle is read or
+// built only when an HTML report is rendered.
 
 /** @public The kernel log of a run and its summary block, as `pksim run` prints them. */
 export { formatDmesg, formatSummary } from './report/dmesg.js';
