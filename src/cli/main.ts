@@ -80,7 +80,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     return await command(rest, io);
   } catch (e) {
     if (e instanceof ScenarioError) {
-      return fail(e.format(), EXIT_USAGE, { kind: 'scenario', code: e.code, message: e.message, diagnostics: e.diagnostics });
+      return fail(e.format(), EXIT_USAGE, e.toJSON());
     }
     if (e instanceof UsageError) {
       return fail(`pksim ${name}: ${e.message}\n`, e.exitCode, { kind: e.exitCode === EXIT_LIMIT ? 'limit' : 'usage', code: e.code, message: e.message });

@@ -81,9 +81,9 @@ export class ScenarioError extends Error {
     return this.col;
   }
 
-  /** The diagnostics as plain data (the CLI's `--json` error output). */
-  toJSON(): { error: 'scenario'; code: DiagnosticCode; message: string; diagnostics: Diagnostic[] } {
-    return { error: 'scenario', code: this.code, message: this.message, diagnostics: this.diagnostics.map((d) => ({ ...d })) };
+  /** The diagnostics as plain data: the `error` of the CLI's `--json` error output. */
+  toJSON(): { kind: 'scenario'; code: DiagnosticCode; message: string; diagnostics: Diagnostic[] } {
+    return { kind: 'scenario', code: this.code, message: this.message, diagnostics: this.diagnostics.map((d) => ({ ...d })) };
   }
 
   /** `file:line:col: error[PKS0xx]: message`, the source line and a caret, for each of the first few. */

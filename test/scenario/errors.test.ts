@@ -203,7 +203,7 @@ describe('diagnostic codes', () => {
     expect([...byCode.map(([c]) => c), 'PKS022'].sort()).toEqual(Object.keys(DIAGNOSTIC_CODES).sort());
     const e = fail(task('read(q1)\n  read(q2)'));
     expect(e.diagnostics.map((d) => d.code)).toEqual(['PKS016', 'PKS016']);
-    expect(JSON.parse(JSON.stringify(e))).toMatchObject({ error: 'scenario', code: 'PKS016', diagnostics: [{ code: 'PKS016', file: F, line: 7, col: 8 }, { code: 'PKS016', line: 8 }] });
+    expect(JSON.parse(JSON.stringify(e))).toMatchObject({ kind: 'scenario', code: 'PKS016', diagnostics: [{ code: 'PKS016', file: F, line: 7, col: 8 }, { code: 'PKS016', line: 8 }] });
   });
 
   it('docs/errors.md lists every code with the meaning given in the source', () => {
