@@ -12,8 +12,8 @@ export type { Command } from './commands.js';
 
 function usage(): string {
   const lines = ['usage: pksim <command> [options]', '       pksim help [<command>] | --version', '', 'commands:'];
-  for (const [name, c] of COMMANDS) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
-  lines.push(`  ${'help'.padEnd(10)} print this overview, or a command's help: pksim help run`);
+  for (const [name, c] of COMMANDS) lines.push(`  ${name.padEnd(11)} ${c.summary}`);
+  lines.push(`  ${'help'.padEnd(11)} print this overview, or a command's help: pksim help run`);
   lines.push('', "Run 'pksim help <command>' or 'pksim <command> --help' for a command's options;");
   lines.push("'pksim --version' (-V) prints the version. Errors carry stable codes: docs/errors.md.");
   return lines.join('\n') + '\n';
@@ -46,20 +46,18 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.out(`${packageVersion()}\n`);
     return 0;
   }
-  if (name === 'help' && rest.length > 0 && rest[0] !== 'help') {
-    // `pksim help CMD` is `pksim CMD --help`.
-    const entry = COMMANDS.get(rest[0]!);
-    if (!entry || rest.length > 1) {
-      io.err(`pksim help: ${entry ? `unexpected argument '${rest[1]}'` : `unknown command '${rest[0]}'`}\n${usage()}`);
+  if (name === 'help') {
+    // `pksim help` (and `pksim help help`) is the overview; `pksim help CMD` is `pksim CMD --help`.
+    const entry = rest[0] === undefined || rest[0] === 'help' ? null : COMMANDS.get(rest[0]);
+    if (rest.length > 1 || entry === undefined) {
+      io.err(`pksim help: ${rest.length > 1 ? `unexpected argument '${rest[1]}'` : `unknown command '${rest[0]}'`}\n${usage()}`);
       return EXIT_USAGE;
     }
-    return (await entry.load()).command(['--help'], io);
+    if (entry) return (await entry.load()).command(['--help'], io);
+    io.out(usage());
+    return 0;
   }
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    if (name === 'help' && rest.length > 1) {
-      io.err(`pksim help: unexpected argument '${rest[1]}'\n${usage()}`);
-      return EXIT_USAGE;
-    }
+  if (!name || name === '--help' || name === '-h') {
     io.out(usage());
     return name ? 0 : EXIT_USAGE;
   }
@@ -92,8 +90,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     }
     // Past every limit a user can raise: out of string or array room. A limit, not a crash.
     if (e instanceof RangeError && /Invalid (string|array|typed array) length|allocation failed/i.test(e.message)) {
-      io.err(`pksim ${name}: out of memory for the output (${e.message}): lower --max-events, --max-steps or --max-output\n`);
-      return EXIT_LIMIT;
+      const message = `out of memory for the output (${e.message}): lower --max-events, --max-steps or --max-output`;
+      return fail(`pksim ${name}: ${message}\n`, EXIT_LIMIT, { kind: 'limit', code: null, message });
     }
     throw e;
   }
