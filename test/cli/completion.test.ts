@@ -70,6 +70,9 @@ describe('bash completion', () => {
     // bash splits scoped:st into scoped, :, st and replaces only st
     expect(complete('pksim', 'run', '--policy', 'scoped', ':', 'st')).toEqual(['strict']);
     expect(complete('pksim', 'run', '--policy', '=', 'glo')).toEqual(['global']);
+    expect(complete('pksim', 'run', '--policy', '=', 'scoped', ':', 'o')).toEqual(['off']);
+    expect(complete('pksim', 'run', '--policy', 'scoped', ':')).toEqual(['relaxed', 'strict', 'silent', 'off']);
+    expect(complete('pksim', 'run', '--policy', 'scoped:st')).toEqual(['scoped:strict']); // COMP_WORDBREAKS without ':'
     expect(complete('pksim', 'compare', '--policies', '')).toEqual(expect.arrayContaining(defaultCompare()));
     expect(complete('pksim', 'compare', '--policies', 'global,no')).toEqual(['global,none']);
     expect(complete('pksim', 'audit', '--format', '')).toEqual(['text', 'json', 'sarif']);
