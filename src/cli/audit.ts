@@ -9,12 +9,15 @@ import { formatJson, formatSarif, formatSummary, formatText } from '../analysis/
 import { defaultJobs, runAudit } from '../analysis/audit/run.js';
 import { auditBase } from '../analysis/audit/prefilter.js';
 import { AuditError } from '../analysis/audit/errors.js';
-import { UsageError } from './errors.js';
+import { EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
+import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
 
-const HELP = `usage: pksim audit PATH... [--format text|json|sarif] [--jobs N] [--fix [--write]] [--all]
-
-Finds every kmap(), kunmap(), kmap_local_page(), kmap_local_folio(), kunmap_local(),
+/** `pksim audit`: its options, declared once (parseArgs config, --help, completion). */
+export const spec = defineCommand({
+  name: 'audit',
+  usage: 'pksim audit PATH... [--format text|json|sarif] [--jobs N] [--fix [--write]] [--all]',
+  about: `Finds every kmap(), kunmap(), kmap_local_page(), kmap_local_folio(), kunmap_local(),
 kmap_atomic() and kunmap_atomic() call in the C files under PATH (files that do not
 mention kmap are skipped unparsed) and classifies each kmap() site:
   local    the address stays in the function (or a get/put helper pair) and is unmapped
@@ -23,49 +26,34 @@ mention kmap are skipped unparsed) and classifies each kmap() site:
            to work items, completions, callbacks or iterators, unmapped elsewhere
   unclear  could not be decided; the reason says why
 It also warns about unmaps missing on a path, unmaps out of LIFO order (today for
-kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the wrong argument.
-
-options:
-  --format F   text (default: file:line:col lines and a summary table), json, sarif (2.1.0)
-  --json       the same as --format json
-  --jobs N     worker threads (default: number of CPUs)
-  --fix        print a unified diff converting the local sites whose conversion is
-               mechanical; apply it with 'patch -p1' inside PATH. Files are not changed.
-  --write      with --fix: also rewrite the files in place
-  --atomic     with --fix: also convert kmap_atomic() sites to kmap_local_page(), adding
-               pagefault_disable()/preempt_disable() where the code relies on them
-  --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
-  --summary    text format: only the summary table
-  --no-tree    per-file mode: do not look at the other files of a subsystem for callers,
-               put helpers and header helpers (faster on a single file)
-  --callees F  callee data adding to the built-in list: lines 'sync NAME: why',
-               'async NAME: why', 'consume NAME(field,...): why', NAME may be a*/
-               *b pattern or ->member for indirect calls; # starts a comment
-
-Paths in the output are relative to the PATH given (to their common directory for several). Exit status: 0 when the audit ran
-(findings are reported, not failures), 2 for bad usage or unreadable input.
-`;
+kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the wrong argument.`,
+  positionals: 'path',
+  options: {
+    format: { type: 'string', value: 'F', values: ['text', 'json', 'sarif'], default: 'text', help: 'text (file:line:col lines and a summary table), json, sarif (2.1.0)' },
+    json: { type: 'boolean', help: 'the same as --format json' },
+    jobs: { type: 'string', short: 'j', value: 'N', default: 'number of CPUs', help: 'worker threads' },
+    fix: { type: 'boolean', help: "print a unified diff converting the local sites whose conversion is\nmechanical; apply it with 'patch -p1' inside PATH. Files are not changed." },
+    write: { type: 'boolean', help: 'with --fix: also rewrite the files in place' },
+    atomic: { type: 'boolean', help: 'with --fix: also convert kmap_atomic() sites to kmap_local_page(), adding\npagefault_disable()/preempt_disable() where the code relies on them' },
+    all: { type: 'boolean', help: 'text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites' },
+    summary: { type: 'boolean', help: 'text format: only the summary table' },
+    'no-tree': { type: 'boolean', help: 'per-file mode: do not look at the other files of a subsystem for callers,\nput helpers and header helpers (faster on a single file)' },
+    callees: {
+      type: 'string',
+      value: 'F',
+      file: true,
+      help: "callee data adding to the built-in list: lines 'sync NAME: why',\n'async NAME: why', 'consume NAME(field,...): why', NAME may be a*/\n*b pattern or ->member for indirect calls; # starts a comment",
+    },
+    ...HELP_OPTION,
+  },
+  notes: `Paths in the output are relative to the PATH given (to their common directory for several). Exit status: 0 when the audit ran
+(findings are reported, not failures), 2 for bad usage or unreadable input.`,
+});
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string' },
-      json: { type: 'boolean' },
-      jobs: { type: 'string', short: 'j' },
-      fix: { type: 'boolean' },
-      write: { type: 'boolean' },
-      all: { type: 'boolean' },
-      summary: { type: 'boolean' },
-      callees: { type: 'string' },
-      'no-tree': { type: 'boolean' },
-      atomic: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if (values.help) {
-    io.out(HELP);
+    io.out(helpText(spec));
     return 0;
   }
   if (!positionals.length) throw new UsageError('expected at least one PATH (a kernel tree, a directory or a C file)');
@@ -95,7 +83,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
-    if (e instanceof AuditError) throw new UsageError(e.message);
+    if (e instanceof AuditError) throw new UsageError(e.message, EXIT_USAGE, e.code);
     throw e;
   }
 

@@ -8,26 +8,31 @@ import { DEFAULT_MAX_EVENTS, limitHint, runScenario, ScheduleError } from '../si
 import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
-import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, maxOutputFrom, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
+import { defineCommand, helpText, parseConfig } from './options.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
-const HELP = `usage: pksim compare [FILE|NAME...] [--policies LIST] [options]
-
-Runs each scenario under each design and prints a table per scenario (and a total when
-there are several). With no scenario, compares the whole built-in library.
-
-  --policies LIST     default ${defaultCompare().join(',')}
-${RUN_OPTIONS_HELP}
-Exit status: 0 ok, 1 an expectation of a scenario failed, 2 bad input, 3 a limit stopped a run.
-`;
+/** `pksim compare`: its options, declared once (parseArgs config, --help, completion). */
+export const spec = defineCommand({
+  name: 'compare',
+  usage: 'pksim compare [FILE|NAME...] [--policies LIST] [options]',
+  about: `Runs each scenario under each design and prints a table per scenario (and a total when
+there are several). With no scenario, compares the whole built-in library.`,
+  positionals: 'scenario',
+  options: {
+    policies: { type: 'string', value: 'LIST', values: policyValues, list: true, default: () => defaultCompare().join(','), help: 'the designs to run, comma-separated (NAME or NAME:MODE)' },
+    ...RUN_OPTIONS,
+  },
+  notes: 'Exit status: 0 ok, 1 an expectation of a scenario failed, 2 bad input, 3 a limit stopped a run.',
+});
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...RUN_OPTIONS, policies: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if (values.help) {
-    io.out(HELP);
+    io.out(helpText(spec));
     return 0;
   }
   const policies = (values.policies ?? defaultCompare().join(',')).split(',').map((p) => p.trim()).filter(Boolean);
@@ -35,7 +40,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   try {
     for (const p of policies) parsePolicy(p);
   } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`);
+    if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`, EXIT_USAGE, e.code);
     throw e;
   }
   const opts = runOptionsFrom(values);

@@ -6,10 +6,15 @@ export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_LIMIT = 3;
 
+/**
+ * @public A command-line error: one line, an exit status, and the stable code of the library
+ * error it reports when there is one (PKS101 a policy, AUD0xx the audit's input).
+ */
 export class UsageError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT_USAGE,
+    readonly code: string | null = null,
   ) {
     super(message);
     this.name = 'UsageError';

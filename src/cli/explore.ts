@@ -1,84 +1,80 @@
-// `pksim explore FILE`: every interleaving within a bound, invariants checked on each run, and
-// a replayable schedule for each violation.
+// `pksim explore FILE`: every state of a scenario under one design (the stateful search), or
+// every schedule within a bound (--bound), invariants checked, a replayable schedule for each
+// violation.
 
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
-import { PolicyError } from '../policy/index.js';
+import { PolicyError, designNames } from '../policy/index.js';
 import { DEFAULT_MAX_STATES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, SEARCH_INVARIANTS, SearchError, search, type SearchResult } from '../analysis/search.js';
 import { runScenario } from '../sim/runner.js';
 import { formatDmesg } from '../report/dmesg.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, DEFAULT_MAX_TOTAL_STEPS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
-import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
-import { int, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, int, maxOutputFrom, maxSourceFrom, modeValues, policyValues, runOptionsFrom } from './runopts.js';
+import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 
-const HELP = `usage: pksim explore FILE|NAME [--policy P] [--bfs] [--max-states N] [--check LIST] [--json]
-       pksim explore FILE|NAME --bound K [--max-runs N]
-
-Visits every state of the scenario under one design: from each state, every choice the
+/** `pksim explore`: its options, declared once (parseArgs config, --help, completion). */
+export const spec = defineCommand({
+  name: 'explore',
+  usage: 'pksim explore FILE|NAME [--policy P] [--bfs] [--max-states N] [--check LIST] [--json]\n       pksim explore FILE|NAME --bound K [--max-runs N]',
+  about: `Visits every state of the scenario under one design: from each state, every choice the
 scheduler offers (which CPU runs, an interrupt now or later, a preemption), each distinct state
 stored once (a 64-bit hash of what decides the future). Invariants are checked on every
 transition and end state; for each one violated it prints the schedule that replays it with
 'pksim run --schedule' and the kernel log of that run. When the search completes, no schedule
-violates the invariants it checked: a proof, within the model.
-
-  --policy P          design (default scoped:relaxed)
-  --bfs               breadth-first: each violation found by a shortest path
-  --max-states N      stop after N distinct states (default ${DEFAULT_MAX_STATES})
-  --max-depth N       do not go deeper than N steps (default ${DEFAULT_MAX_DEPTH})
-  --max-memory MB     stop when the stored states take MB megabytes (default ${DEFAULT_MAX_MEMORY / 2 ** 20})
-  --check LIST        invariants (default all): ${SEARCH_INVARIANTS.map((i) => i.name).join(', ')}
-  --bound K           the earlier delay-bounded mode instead: replay every schedule with at most K
-                      departures from the default one, invariants on each whole run (then
-                      --max-runs N, default ${DEFAULT_MAX_RUNS}, and --max-total-steps N, default ${DEFAULT_MAX_TOTAL_STEPS},
-                      and --check from: ${INVARIANTS.map((i) => i.name).join(', ')})
-  --store, --warn, --reset-at, --max-steps, --max-output, --max-source
-                      as for 'pksim run'
-  --json              machine-readable output
-
-Invariants:
+violates the invariants it checked: a proof, within the model. With --bound K, the earlier
+delay-bounded mode instead: every schedule with at most K departures from the default one,
+invariants on each whole run.`,
+  positionals: 'scenario',
+  options: {
+    policy: { type: 'string', value: 'P', values: policyValues, default: 'scoped:relaxed', help: () => `the design: ${designNames().join(', ')} (NAME or NAME:MODE)` },
+    mode: { type: 'string', value: 'M', values: modeValues, help: "the design's mode; or write --policy scoped:strict" },
+    bfs: { type: 'boolean', help: 'breadth-first: each violation found by a shortest path' },
+    'max-states': { type: 'string', value: 'N', default: DEFAULT_MAX_STATES, help: 'stop after N distinct states (the result says incomplete)' },
+    'max-depth': { type: 'string', value: 'N', default: DEFAULT_MAX_DEPTH, help: 'do not go deeper than N steps' },
+    'max-memory': { type: 'string', value: 'MB', default: DEFAULT_MAX_MEMORY / 2 ** 20, help: 'stop when the stored states take MB megabytes' },
+    check: {
+      type: 'string',
+      value: 'LIST',
+      values: () => [...new Set([...SEARCH_INVARIANTS.map((i) => i.name), ...INVARIANTS.map((i) => i.name)])],
+      list: true,
+      default: 'all',
+      help: 'the invariants to check, comma-separated (listed below)',
+    },
+    bound: { type: 'string', value: 'K', help: `the delay-bounded mode: departures from the default schedule per run (e.g. ${DEFAULT_BOUND})` },
+    'max-runs': { type: 'string', value: 'N', default: DEFAULT_MAX_RUNS, help: 'with --bound: stop after N runs' },
+    'max-total-steps': { type: 'string', value: 'N', default: DEFAULT_MAX_TOTAL_STEPS, help: 'with --bound: stop once the runs took N steps in all' },
+    store: RUN_OPTIONS.store,
+    warn: RUN_OPTIONS.warn,
+    'reset-at': RUN_OPTIONS['reset-at'],
+    'max-steps': RUN_OPTIONS['max-steps'],
+    'max-output': RUN_OPTIONS['max-output'],
+    'max-source': RUN_OPTIONS['max-source'],
+    json: RUN_OPTIONS.json,
+    ...HELP_OPTION,
+  },
+  notes: () => `Invariants:
 ${SEARCH_INVARIANTS.map((i) => `  ${i.name.padEnd(16)} ${i.description}`).join('\n')}
+  expectations     (with --bound) the scenario's expect lines for this design hold
 
 Exit status: 0 no violation (complete), 1 a violation was found, 2 bad input, 3 a limit
 (--max-states, --max-depth, --max-memory, --max-steps; --max-runs, --max-total-steps with
---bound) stopped it before it was complete.
-`;
+--bound) stopped it before it was complete.`,
+});
 
 function intOr(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
   return v === undefined ? dflt : int(name, v, min, max);
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      policy: { type: 'string' },
-      mode: { type: 'string' },
-      bound: { type: 'string' },
-      bfs: { type: 'boolean' },
-      'max-states': { type: 'string' },
-      'max-depth': { type: 'string' },
-      'max-memory': { type: 'string' },
-      'max-runs': { type: 'string' },
-      'max-total-steps': { type: 'string' },
-      check: { type: 'string' },
-      store: { type: 'string' },
-      warn: { type: 'string' },
-      'reset-at': { type: 'string' },
-      'max-steps': { type: 'string' },
-      'max-output': { type: 'string' },
-      'max-source': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if (values.help) {
-    io.out(HELP);
+    io.out(helpText(spec));
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
@@ -99,7 +95,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       onProgress: progress ? (runs, pending) => io.err(`\r${runs} runs, ${pending} queued`.padEnd(40)) : undefined,
     });
   } catch (e) {
-    if (e instanceof ExploreError || e instanceof PolicyError) throw new UsageError(e.message);
+    if (e instanceof PolicyError) throw new UsageError(e.message, EXIT_USAGE, e.code);
+    if (e instanceof ExploreError) throw new UsageError(e.message);
     throw e;
   }
   if (progress) io.err('\r'.padEnd(41) + '\r');
@@ -125,6 +122,7 @@ function stopMessage(r: ExploreResult): string {
   return `stopped at ${which} before covering every schedule with ${r.bound} departure(s); raise ${opt} or lower --bound`;
 }
 
+/** @public The text `pksim explore` prints for a result; `arg` is the scenario as given. */
 export function formatExplore(r: ExploreResult, arg: string): string {
   const out: string[] = [];
   out.push(`explore ${r.scenario} under ${r.policy}: ${r.runs} runs, every schedule with up to ${r.bound} departure(s) from the default${r.stoppedBy ? ` (INCOMPLETE: --${r.stoppedBy} reached)` : ''}`);
@@ -173,7 +171,8 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
         : undefined,
     });
   } catch (e) {
-    if (e instanceof SearchError || e instanceof PolicyError) throw new UsageError(e.message);
+    if (e instanceof PolicyError) throw new UsageError(e.message, EXIT_USAGE, e.code);
+    if (e instanceof SearchError) throw new UsageError(e.message);
     throw e;
   }
   if (progress) io.err('\r'.padEnd(73) + '\r');

@@ -5,21 +5,25 @@ import { parseArgs } from 'node:util';
 import { listScenarios } from '../scenario/index.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
+import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
 
-const HELP = `usage: pksim list [--json]
-
-Names the built-in scenarios with what each one models. Give a name to 'pksim run NAME' or
-'pksim compare NAME...' instead of a .pks file.
-`;
+/** `pksim list`: its options, declared once (parseArgs config, --help, completion). */
+export const spec = defineCommand({
+  name: 'list',
+  usage: 'pksim list [--json]',
+  about: `Names the built-in scenarios with what each one models. Give a name to 'pksim run NAME' or
+'pksim compare NAME...' instead of a .pks file.`,
+  positionals: 'none',
+  options: {
+    json: { type: 'boolean', help: 'machine-readable output: [{"name","description"}]' },
+    ...HELP_OPTION,
+  },
+});
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if (values.help) {
-    io.out(HELP);
+    io.out(helpText(spec));
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);

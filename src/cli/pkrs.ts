@@ -16,15 +16,30 @@ import {
 } from '../arch/x86/pkrs.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
+import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
 
-const HELP = `usage:
-  pksim pkrs decode VALUE [--json]
-  pksim pkrs check --pkrs VALUE --key K --access read|write|fetch [--wp 0|1]
-                   [--page supervisor|user] [--pks 0|1] [--pkru VALUE] [--json]
-
-VALUE is a 32-bit hex register value (0x55555554). Bits 63:32 of IA32_PKRS are reserved:
-a value with any of them set is refused, as WRMSR would raise #GP.
-`;
+/** `pksim pkrs`: its options, declared once (parseArgs config, --help, completion). */
+export const spec = defineCommand({
+  name: 'pkrs',
+  usage: `pksim pkrs decode VALUE [--json]
+pksim pkrs check --pkrs VALUE --key K --access read|write|fetch [--wp 0|1]
+                 [--page supervisor|user] [--pks 0|1] [--pkru VALUE] [--json]`,
+  about: `decode prints what each key of a register value allows; check says whether one access
+faults, with the #PF error code. VALUE is a 32-bit hex register value (0x55555554). Bits 63:32
+of IA32_PKRS are reserved: a value with any of them set is refused, as WRMSR would raise #GP.`,
+  positionals: { words: ['decode', 'check'] },
+  options: {
+    pkrs: { type: 'string', value: 'VALUE', help: 'check: the IA32_PKRS value (required)' },
+    key: { type: 'string', value: 'K', help: 'check: the page\'s protection key, 0..15 (required)' },
+    access: { type: 'string', value: 'read|write|fetch', values: ['read', 'write', 'fetch'], default: 'read', help: 'check: the kind of access' },
+    wp: { type: 'string', value: '0|1', values: ['0', '1'], default: 1, help: 'check: CR0.WP (write-disable applies to supervisor writes)' },
+    page: { type: 'string', value: 'supervisor|user', values: ['supervisor', 'user'], default: 'supervisor', help: 'check: a supervisor page (PKRS) or a user page (PKRU)' },
+    pks: { type: 'string', value: '0|1', values: ['0', '1'], default: 1, help: 'check: CR4.PKS (0: PKRS is not checked)' },
+    pkru: { type: 'string', value: 'VALUE', default: 0, help: 'check: the PKRU value, for a user page' },
+    json: { type: 'boolean', help: 'machine-readable output' },
+    ...HELP_OPTION,
+  },
+});
 
 /** Parse a register value; reject anything that is not a hex or decimal number within 32 bits. */
 export function parseRegister(name: string, text: string): number {
@@ -49,23 +64,9 @@ function parseBool(name: string, text: string | undefined, dflt: boolean): boole
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      pkrs: { type: 'string' },
-      pkru: { type: 'string' },
-      key: { type: 'string' },
-      access: { type: 'string' },
-      wp: { type: 'string' },
-      page: { type: 'string' },
-      pks: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if (values.help) {
-    io.out(HELP);
+    io.out(helpText(spec));
     return 0;
   }
   const [sub, arg] = positionals;
@@ -128,5 +129,5 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(sub === undefined ? 'expected decode or check\n' + HELP : `unknown subcommand '${sub}' (expected decode or check)`);
+  throw new UsageError(sub === undefined ? 'expected decode or check\n' + helpText(spec) : `unknown subcommand '${sub}' (expected decode or check)`);
 }

@@ -3,38 +3,44 @@
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
-import { PolicyError, designNames, designs, findDesign } from '../policy/index.js';
+import { PolicyError, designNames, findDesign } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
-import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
+import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, maxOutputFrom, maxSourceFrom, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, designsHelp, maxOutputFrom, maxSourceFrom, modeValues, policyValues, runOptionsFrom } from './runopts.js';
+import { defineCommand, helpText, parseConfig } from './options.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, logPrefix, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
-const help = (): string => `usage: pksim run FILE|NAME [--policy P] [--mode M] [options]
+/** `pksim run`: its options, declared once (parseArgs config, --help, completion). */
+export const spec = defineCommand({
+  name: 'run',
+  usage: 'pksim run FILE|NAME [--policy P] [--mode M] [options]',
+  about: `Runs a scenario (a .pks file or a built-in name, see 'pksim list'; - reads standard input)
+under one protection design and prints a dmesg-like log and a summary.`,
+  positionals: 'scenario',
+  options: {
+    policy: { type: 'string', value: 'P', values: policyValues, default: 'scoped', help: () => `the design: ${designNames().join(', ')} (NAME or NAME:MODE)` },
+    mode: {
+      type: 'string',
+      value: 'M',
+      values: modeValues,
+      help: () => `the design's mode, e.g. ${findDesign('scoped')?.modes.join(', ') ?? 'relaxed'}; or write --policy scoped:strict`,
+    },
+    perfetto: { type: 'string', value: 'OUT.json', file: true, help: 'write a Chrome/Perfetto trace' },
+    quiet: { type: 'boolean', help: 'print only the summary' },
+    ...RUN_OPTIONS,
+  },
+  notes: () => `Designs:
+${designsHelp()}
 
-Runs a scenario (a .pks file or a built-in name, see 'pksim list') under one protection
-design and prints a dmesg-like log and a summary.
-
-  --policy P          ${designNames().join(', ')} (default scoped)
-  --mode M            the design's mode, e.g. ${findDesign('scoped')?.modes.join(', ') ?? 'relaxed'}; or write --policy scoped:strict
-${designs()
-  .map((d) => `                        ${d.name}${d.modes.length ? `[:${d.modes.join('|')}]` : ''}: ${d.summary}`)
-  .join('\n')}
-  --perfetto OUT.json write a Chrome/Perfetto trace
-  --quiet             print only the summary
-${RUN_OPTIONS_HELP}
-Exit status: 0 ok, 1 an expectation of the scenario failed, 2 bad input, 3 a limit stopped the run.
-`;
+Exit status: 0 ok, 1 an expectation of the scenario failed, 2 bad input, 3 a limit stopped the run.`,
+});
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...RUN_OPTIONS, policy: { type: 'string' }, mode: { type: 'string' }, perfetto: { type: 'string' }, quiet: { type: 'boolean' } },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if (values.help) {
-    io.out(help());
+    io.out(helpText(spec));
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
@@ -47,7 +53,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   try {
     result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode });
   } catch (e) {
-    if (e instanceof PolicyError || e instanceof ScheduleError) throw new UsageError(e.message);
+    if (e instanceof PolicyError) throw new UsageError(e.message, EXIT_USAGE, e.code);
+    if (e instanceof ScheduleError) throw new UsageError(e.message);
     throw e;
   }
   await writeReports(io, [result], outputs);

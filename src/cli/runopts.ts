@@ -1,41 +1,64 @@
 // Options shared by `run` and `compare`: how to run a scenario, apart from the policy.
 
 import { UsageError } from './errors.js';
-import { DEFAULT_MAX_EVENTS, type RunOptions } from '../sim/runner.js';
+import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_STEPS, type RunOptions } from '../sim/runner.js';
+import { designs } from '../policy/index.js';
+import { HELP_OPTION, type OptionTable } from './options.js';
 import { DEFAULT_MAX_OUTPUT } from './emit.js';
 import { DEFAULT_MAX_SOURCE } from './load.js';
 import type { ResetPoint } from '../kernel/machine.js';
 
-export const RUN_OPTIONS = {
-  seed: { type: 'string' },
-  schedule: { type: 'string' },
-  store: { type: 'string' },
-  warn: { type: 'string' },
-  'reset-at': { type: 'string' },
-  'max-steps': { type: 'string' },
-  'max-events': { type: 'string' },
-  'max-output': { type: 'string' },
-  'max-source': { type: 'string' },
-  json: { type: 'boolean' },
-  html: { type: 'string' },
-  force: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** Every policy as the command line spells it: each design, and each design:mode. */
+export function policyValues(): string[] {
+  return designs().flatMap((d) => [d.name, ...d.modes.map((m) => `${d.name}:${m}`)]);
+}
 
-export const RUN_OPTIONS_HELP = `  --seed N            seeded random schedule (preemption, interrupt timing)
-  --schedule LIST     replay explicit choices (comma-separated, as printed by a run)
-  --store page|hash   where scoped keeps the per-page unprotect count (same results)
-  --warn once|per-site   fault-handler warning dedupe (default once, like WARN_ONCE)
-  --reset-at LIST     kernel-thread reset points: work-item, schedule (default none)
-  --max-steps N       stop a run after N steps (default 1000000)
-  --max-events N      stop when the recorded events reach N (default ${DEFAULT_MAX_EVENTS}; for compare
-                      --html, over all its runs: every event is kept for the report)
-  --max-output N      stop printing after N characters of log or JSON (default ${DEFAULT_MAX_OUTPUT})
-  --max-source N      refuse a scenario larger than N bytes (default ${DEFAULT_MAX_SOURCE})
-  --json              machine-readable output
-  --html OUT.html     write a self-contained HTML timeline
-  --force             overwrite existing output files
-`;
+/** Every mode some design has. */
+export function modeValues(): string[] {
+  return [...new Set(designs().flatMap((d) => d.modes))];
+}
+
+/** The designs, one line each: NAME[:MODES]: summary. */
+export function designsHelp(): string {
+  return designs()
+    .map((d) => `  ${d.name}${d.modes.length ? `[:${d.modes.join('|')}]` : ''}: ${d.summary}`)
+    .join('\n');
+}
+
+/** Options shared by run and compare (explore takes some of them): how to run a scenario. */
+export const RUN_OPTIONS = {
+  seed: { type: 'string', value: 'N', help: 'seeded random schedule (preemption, interrupt timing)' },
+  schedule: { type: 'string', value: 'LIST', help: 'replay explicit choices (comma-separated, as printed by a run)' },
+  store: { type: 'string', value: 'page|hash', values: ['page', 'hash'], default: 'page', help: 'where scoped keeps the per-page unprotect count (same results)' },
+  warn: {
+    type: 'string',
+    value: 'once|per-site',
+    values: ['once', 'per-site'],
+    default: 'once',
+    help: 'fault-handler warnings: once per boot (WARN_ONCE) or per faulting statement',
+  },
+  'reset-at': {
+    type: 'string',
+    value: 'LIST',
+    values: ['work-item', 'schedule'],
+    list: true,
+    default: 'none',
+    help: 'kernel-thread reset points, comma-separated: work-item, schedule',
+  },
+  'max-steps': { type: 'string', value: 'N', default: DEFAULT_MAX_STEPS, help: 'stop a run after N steps' },
+  'max-events': {
+    type: 'string',
+    value: 'N',
+    default: DEFAULT_MAX_EVENTS,
+    help: 'stop when the recorded events reach N (for compare --html, over all\nits runs: every event is kept for the report)',
+  },
+  'max-output': { type: 'string', value: 'N', default: DEFAULT_MAX_OUTPUT, help: 'stop printing after N characters of log or JSON' },
+  'max-source': { type: 'string', value: 'N', default: DEFAULT_MAX_SOURCE, help: 'refuse a scenario larger than N bytes' },
+  json: { type: 'boolean', help: 'machine-readable output' },
+  html: { type: 'string', value: 'OUT.html', file: true, help: 'write a self-contained HTML timeline' },
+  force: { type: 'boolean', help: 'overwrite existing output files' },
+  ...HELP_OPTION,
+} as const satisfies OptionTable;
 
 /** An integer option in min..max, or a usage error naming the option. */
 export function int(name: string, v: string, min: number, max: number): number {

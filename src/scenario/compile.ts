@@ -2,7 +2,7 @@
 // All errors found are collected (up to MAX_ERRORS) and thrown together as one ScenarioError.
 
 import type { ContextAst, Decl, ExpectAst } from './ast.js';
-import { ScenarioError, type Diagnostic } from './errors.js';
+import { ScenarioError, type Diagnostic, type DiagnosticCode } from './errors.js';
 import type { CmpOp, ContextDecl, ContextKind, Expectation, KeyDefault, ScenarioIR, Trigger } from './ir.js';
 import { METRIC_NAMES } from './ir.js';
 import { lex, type Tok } from './lexer.js';
@@ -78,8 +78,8 @@ export function compileScenario(text: string, file: string): ScenarioIR {
     expects: [],
   };
   const names = new Map<string, { kind: NameKind; index: number; tok: Tok }>();
-  const error = (tok: Tok, message: string) => {
-    errors.push({ file, line: K.line[tok]!, col: K.col[tok]!, len: Math.max(1, K.s[tok]!.length), message });
+  const error = (code: DiagnosticCode, tok: Tok, message: string) => {
+    errors.push({ code, file, line: K.line[tok]!, col: K.col[tok]!, len: Math.max(1, K.s[tok]!.length), message });
     if (errors.length >= MAX_ERRORS) throw new TooMany();
   };
   const scope: ScenarioScope = {
@@ -94,11 +94,11 @@ export function compileScenario(text: string, file: string): ScenarioIR {
       if (!n) {
         const others = [...names.entries()].filter(([, v]) => v.kind === want).map(([k]) => k);
         const s = suggest(K.s[tok]!, others);
-        error(tok, `unknown ${want} '${K.s[tok]!}'${s ? `; did you mean '${s}'?` : ''}`);
+        error('PKS002', tok, `unknown ${want} '${K.s[tok]!}'${s ? `; did you mean '${s}'?` : ''}`);
         return -1;
       }
       if (n.kind !== want) {
-        error(tok, `'${K.s[tok]!}' is a ${n.kind}, not a ${want}`);
+        error('PKS008', tok, `'${K.s[tok]!}' is a ${n.kind}, not a ${want}`);
         return -1;
       }
       return n.index;
@@ -109,7 +109,7 @@ export function compileScenario(text: string, file: string): ScenarioIR {
     const index = declare(ast.decls, ir, names, scope, error);
     for (const d of ast.decls) define(d, index.get(d) ?? -1, ir, scope, error);
     if (ir.contexts.length === 0 && errors.length === 0) {
-      error(K.synthetic(1, 1), 'the scenario has no task or interrupt to run: declare one, e.g. task NAME cpu 0 { ... }');
+      error('PKS021', K.synthetic(1, 1), 'the scenario has no task or interrupt to run: declare one, e.g. task NAME cpu 0 { ... }');
     }
   } catch (e) {
     if (!(e instanceof TooMany)) throw e;
@@ -118,7 +118,7 @@ export function compileScenario(text: string, file: string): ScenarioIR {
   return ir;
 }
 
-type ErrorFn = (tok: Tok, message: string) => void;
+type ErrorFn = (code: DiagnosticCode, tok: Tok, message: string) => void;
 
 // Pass 1: settings and every name, so that programs may refer to names declared below them.
 function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameKind; index: number; tok: Tok }>, scope: ScenarioScope, error: ErrorFn): Map<Decl, number> {
@@ -127,9 +127,9 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
   const seen = new Map<string, Tok>();
   let pkmapTok: Tok | null = null;
   const add = (kind: NameKind, tok: Tok, index: number) => {
-    if (DECL_KEYWORDS.has(K.s[tok]!)) error(tok, `'${K.s[tok]!}' is a keyword and cannot name a ${kind}`);
+    if (DECL_KEYWORDS.has(K.s[tok]!)) error('PKS010', tok, `'${K.s[tok]!}' is a keyword and cannot name a ${kind}`);
     const prev = names.get(K.s[tok]!);
-    if (prev) error(tok, `'${K.s[tok]!}' is already declared as a ${prev.kind} at line ${K.line[prev.tok]!}`);
+    if (prev) error('PKS009', tok, `'${K.s[tok]!}' is already declared as a ${prev.kind} at line ${K.line[prev.tok]!}`);
     else names.set(K.s[tok]!, { kind, index, tok });
   };
   for (const d of decls) {
@@ -140,23 +140,23 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
     switch (d.kind) {
       case 'setting': {
         const first = seen.get(K.s[d.kw]!);
-        if (first !== undefined) error(d.kw, `'${K.s[d.kw]!}' is already set at line ${K.line[first]!}`);
+        if (first !== undefined) error('PKS009', d.kw, `'${K.s[d.kw]!}' is already set at line ${K.line[first]!}`);
         seen.set(K.s[d.kw]!, d.kw);
         if (K.s[d.kw]! === 'arch') {
           const a = K.s[d.value]!;
           if (isArch(a)) ir.machine.arch = a;
-          else error(d.value, `unknown arch '${a}' (expected ${ARCH_NAMES.join(' or ')})`);
+          else error('PKS014', d.value, `unknown arch '${a}' (expected ${ARCH_NAMES.join(' or ')})`);
           break;
         }
         const v = K.num(d.value);
         if (K.s[d.kw]! === 'cpus') {
-          if (v < 1 || v > MAX_CPUS) error(d.value, `cpus ${K.s[d.value]!} out of range (1..${MAX_CPUS})`);
+          if (v < 1 || v > MAX_CPUS) error('PKS006', d.value, `cpus ${K.s[d.value]!} out of range (1..${MAX_CPUS})`);
           else ir.machine.cpus = v;
         } else if (K.s[d.kw]! === 'last_pkmap') {
           pkmapTok = d.kw;
-          if (v < 1 || v > MAX_LAST_PKMAP) error(d.value, `last_pkmap ${K.s[d.value]!} out of range (1..${MAX_LAST_PKMAP})`);
+          if (v < 1 || v > MAX_LAST_PKMAP) error('PKS006', d.value, `last_pkmap ${K.s[d.value]!} out of range (1..${MAX_LAST_PKMAP})`);
           else ir.machine.lastPkmap = v;
-        } else if (v > 1) error(d.value, `wp is CR0.WP: 0 or 1, not ${K.s[d.value]!}`);
+        } else if (v > 1) error('PKS006', d.value, `wp is CR0.WP: 0 or 1, not ${K.s[d.value]!}`);
         else ir.machine.wp = v === 1;
         break;
       }
@@ -165,7 +165,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         ir.keys.push({ name: K.s[d.name]!, id: 0, default: 'noaccess', loc: loc(scope.file, K, d.kw) });
         break;
       case 'page':
-        if (ir.pages.length === MAX_PAGES) error(d.name, `too many pages (at most ${MAX_PAGES})`);
+        if (ir.pages.length === MAX_PAGES) error('PKS007', d.name, `too many pages (at most ${MAX_PAGES})`);
         add('page', d.name, ir.pages.length);
         ir.pages.push({ name: K.s[d.name]!, key: 0, highmem: false, loc: loc(scope.file, K, d.kw) });
         break;
@@ -178,7 +178,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         ir.completions.push(K.s[d.name]!);
         break;
       case 'context':
-        if (ir.contexts.length === MAX_CONTEXTS) error(d.name, `too many contexts (at most ${MAX_CONTEXTS})`);
+        if (ir.contexts.length === MAX_CONTEXTS) error('PKS007', d.name, `too many contexts (at most ${MAX_CONTEXTS})`);
         add('context', d.name, ir.contexts.length);
         ir.contexts.push({
           name: K.s[d.name]!,
@@ -199,7 +199,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         break;
     }
   }
-  if (pkmapTok !== null && ir.machine.arch === 'x86_64') error(pkmapTok, `x86_64 has no pkmap pool: last_pkmap needs 'arch x86_32'`);
+  if (pkmapTok !== null && ir.machine.arch === 'x86_64') error('PKS015', pkmapTok, `x86_64 has no pkmap pool: last_pkmap needs 'arch x86_32'`);
   scope.cpus = ir.machine.cpus;
   return index;
 }
@@ -211,15 +211,15 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
     case 'key': {
       const k = ir.keys[i]!;
       const id = K.num(d.id);
-      if (id < 1 || id > 15) error(d.id, `key number ${K.s[d.id]!} out of range (1..15; key 0 is the kernel's unprotected default)`);
+      if (id < 1 || id > 15) error('PKS006', d.id, `key number ${K.s[d.id]!} out of range (1..15; key 0 is the kernel's unprotected default)`);
       else {
         const other = ir.keys.find((x) => x !== k && x.id === id);
-        if (other) error(d.id, `key number ${id} is already used by key '${other.name}'`);
+        if (other) error('PKS009', d.id, `key number ${id} is already used by key '${other.name}'`);
         k.id = id;
       }
       if (d.dflt !== null) {
         if (KEY_DEFAULTS.has(K.s[d.dflt]!)) k.default = K.s[d.dflt]! as KeyDefault;
-        else error(d.dflt, `expected noaccess, readonly or rw after default, found '${K.s[d.dflt]!}'`);
+        else error('PKS014', d.dflt, `expected noaccess, readonly or rw after default, found '${K.s[d.dflt]!}'`);
       }
       break;
     }
@@ -230,7 +230,7 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
         if (ki >= 0) p.key = ir.keys[ki]!.id;
       }
       p.highmem = d.mem !== null && K.s[d.mem]! === 'highmem';
-      if (p.highmem && ir.machine.arch === 'x86_64') error(d.mem!, `x86_64 has no highmem: every page is in the direct map (declare 'arch x86_32' for the highmem model)`);
+      if (p.highmem && ir.machine.arch === 'x86_64') error('PKS015', d.mem!, `x86_64 has no highmem: every page is in the direct map (declare 'arch x86_32' for the highmem model)`);
       break;
     }
     case 'context':
@@ -239,7 +239,7 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
     case 'work': {
       const w = ir.works[i]!;
       const wi = scope.lookup(d.worker, 'context');
-      if (wi >= 0 && ir.contexts[wi]!.kind !== 'worker') error(d.worker, `'${K.s[d.worker]!}' is not a worker: declare it with 'worker ${K.s[d.worker]!} cpu N'`);
+      if (wi >= 0 && ir.contexts[wi]!.kind !== 'worker') error('PKS008', d.worker, `'${K.s[d.worker]!}' is not a worker: declare it with 'worker ${K.s[d.worker]!} cpu N'`);
       w.worker = wi;
       Object.assign(w, compileProgram(scope, d.body, false));
       break;
@@ -254,17 +254,17 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
 
 function defineContext(d: ContextAst, c: ContextDecl, ir: ScenarioIR, scope: ScenarioScope, error: ErrorFn): void {
   const K = scope.toks;
-  if (K.num(d.cpu) >= ir.machine.cpus) error(d.cpu, `CPU ${K.s[d.cpu]!} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
+  if (K.num(d.cpu) >= ir.machine.cpus) error('PKS006', d.cpu, `CPU ${K.s[d.cpu]!} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
   else c.cpu = K.num(d.cpu);
   const irq = c.kind === 'softirq' || c.kind === 'hardirq' || c.kind === 'nmi';
   let trigger: Trigger = irq ? { type: 'raise' } : { type: 'start' };
   const t = d.trigger;
   if (t && !irq) {
-    error(t.tok, `a ${K.s[d.kw]!} cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'`);
+    error('PKS020', t.tok, `a ${K.s[d.kw]!} cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'`);
   } else if (t?.kind === 'on') {
     trigger = { type: 'channel', channel: scope.lookup(t.channel, 'channel') };
   } else if (t?.kind === 'tick') {
-    if (K.num(t.tick) > MAX_TICK) error(t.tick, `tick ${K.s[t.tick]!} out of range (0..${MAX_TICK})`);
+    if (K.num(t.tick) > MAX_TICK) error('PKS006', t.tick, `tick ${K.s[t.tick]!} out of range (0..${MAX_TICK})`);
     trigger = { type: 'tick', tick: K.num(t.tick) };
   } else if (t?.kind === 'any') {
     trigger = { type: 'any' };
@@ -281,11 +281,11 @@ function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expe
     if (!design) {
       const names = designNames();
       const s = suggest(K.s[d.policy]!, names);
-      error(d.policy, `unknown policy '${K.s[d.policy]!}' (${names.join(', ')})${s ? `; did you mean '${s}'?` : ''}`);
+      error('PKS012', d.policy, `unknown policy '${K.s[d.policy]!}' (${names.join(', ')})${s ? `; did you mean '${s}'?` : ''}`);
     } else if (d.mode !== null && design.modes.length === 0) {
-      error(d.mode, `${design.name} has no modes`);
+      error('PKS012', d.mode, `${design.name} has no modes`);
     } else if (d.mode !== null && !(design.modes as readonly string[]).includes(K.s[d.mode]!)) {
-      error(d.mode, `unknown ${design.name} mode '${K.s[d.mode]!}' (${design.modes.join(', ')})`);
+      error('PKS012', d.mode, `unknown ${design.name} mode '${K.s[d.mode]!}' (${design.modes.join(', ')})`);
     }
     policy = d.mode !== null ? `${K.s[d.policy]!}:${K.s[d.mode]!}` : K.s[d.policy]!;
   }
@@ -296,11 +296,11 @@ function compileExpect(d: ExpectAst, scope: ScenarioScope, error: ErrorFn): Expe
   if (short && d.op === null) return { ...base, metric: short[0], op: short[1], value: short[2] };
   if (!(METRICS as readonly string[]).includes(m)) {
     const s = suggest(m, [...METRICS, ...SHORTHANDS.keys()]);
-    error(d.metric, `unknown metric '${m}'${s ? `; did you mean '${s}'?` : ''}`);
+    error('PKS013', d.metric, `unknown metric '${m}'${s ? `; did you mean '${s}'?` : ''}`);
   } else if (d.op === null || d.value === null) {
-    error(d.metric, `expected a comparison after '${m}', e.g. expect ${m} == 0`);
+    error('PKS001', d.metric, `expected a comparison after '${m}', e.g. expect ${m} == 0`);
   }
   const value = d.value === null ? 0 : K.num(d.value);
-  if (d.value !== null && value > MAX_VALUE) error(d.value, `value ${K.s[d.value]!} out of range (0..${MAX_VALUE})`);
+  if (d.value !== null && value > MAX_VALUE) error('PKS006', d.value, `value ${K.s[d.value]!} out of range (0..${MAX_VALUE})`);
   return { ...base, metric: m, op: (d.op === null ? '==' : K.s[d.op]!) as CmpOp, value };
 }

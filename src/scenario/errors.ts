@@ -1,7 +1,43 @@
 // Scenario errors are user errors: a location, a message and the source line with a caret,
 // as a C compiler prints them. Never a stack trace.
 
+/**
+ * @public Stable diagnostic codes, one per kind of mistake, with a one-line meaning (docs/errors.md
+ * lists the same table; a test keeps them equal). Tests and scripts match on the code, never
+ * on the message text, which may improve.
+ */
+export const DIAGNOSTIC_CODES = {
+  PKS001: 'syntax error: a token where the grammar expects another',
+  PKS002: 'unknown name: a page, key, channel, completion, work item or context that is not declared',
+  PKS003: 'stray character: a character that cannot start any token',
+  PKS004: "unterminated comment or block: '/*' without '*/', '{' without '}'",
+  PKS005: 'invalid number: neither decimal nor 0x hex',
+  PKS006: 'number out of range (cpus, wp, key number, CPU, offset, tick, repeat count, expected value)',
+  PKS007: 'size limit: too many pages or contexts, a program too long, repeat blocks nested too deep',
+  PKS008: 'wrong kind of name: a name of one kind where another is needed (a channel for a page, a page for a pointer)',
+  PKS009: 'declared twice: a name, a setting or a key number, or a pointer variable named like a declaration',
+  PKS010: 'a keyword used as a name',
+  PKS011: 'unknown statement',
+  PKS012: 'unknown policy or mode in an expect line',
+  PKS013: 'unknown metric in an expect line',
+  PKS014: 'invalid word: not one of the values allowed there (arch, key default, READ/WRITE)',
+  PKS015: 'needs arch x86_32: last_pkmap or highmem in an x86_64 scenario',
+  PKS016: 'pointer used before it is assigned in this program',
+  PKS017: 'unmap of a pointer that another kind of map made (kunmap_local() of a kmap() or kmap_atomic() pointer)',
+  PKS018: 'wrong arguments: too many or too few, or a name where a number is needed or the reverse',
+  PKS019: 'assignment: a call that returns nothing is assigned, or a call whose result must be kept is not',
+  PKS020: 'not allowed in this context: a user-task-only statement elsewhere, a trigger on a task, a body on a worker',
+  PKS021: 'nothing to run: the scenario declares no task or interrupt',
+  PKS022: 'cannot read the scenario: no such file or built-in name, a directory, unreadable',
+} as const;
+
+/** @public A scenario diagnostic's stable code, e.g. 'PKS002' (see DIAGNOSTIC_CODES). */
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+/** @public One error found in a scenario, as plain data. */
 export interface Diagnostic {
+  /** Stable code of the kind of mistake (docs/errors.md). */
+  code: DiagnosticCode;
   file: string;
   /** 1-based; 0 when the error has no position (a file that cannot be read). */
   line: number;
@@ -14,9 +50,12 @@ export interface Diagnostic {
 /** How many diagnostics format() prints before "N more errors". */
 export const MAX_SHOWN = 5;
 
+/** @public A scenario that cannot be compiled or read: every diagnostic, as data. */
 export class ScenarioError extends Error {
   /** Exit status for the CLI: bad input. */
   readonly exitCode = 2;
+  /** Code of the first diagnostic. */
+  readonly code: DiagnosticCode;
   readonly file: string;
   readonly line: number;
   readonly col: number;
@@ -34,6 +73,7 @@ export class ScenarioError extends Error {
     this.file = first.file;
     this.line = first.line;
     this.col = first.col;
+    this.code = first.code;
     this.diagnostics = diagnostics;
   }
 
@@ -41,7 +81,12 @@ export class ScenarioError extends Error {
     return this.col;
   }
 
-  /** `file:line:col: error: message`, the source line and a caret, for each of the first few. */
+  /** The diagnostics as plain data: the `error` of the CLI's `--json` error output. */
+  toJSON(): { kind: 'scenario'; code: DiagnosticCode; message: string; diagnostics: Diagnostic[] } {
+    return { kind: 'scenario', code: this.code, message: this.message, diagnostics: this.diagnostics.map((d) => ({ ...d })) };
+  }
+
+  /** `file:line:col: error[PKS0xx]: message`, the source line and a caret, for each of the first few. */
   format(max = MAX_SHOWN): string {
     const lines = this.source === undefined ? [] : this.source.split('\n');
     let out = '';
@@ -53,8 +98,8 @@ export class ScenarioError extends Error {
 }
 
 function formatDiagnostic(d: Diagnostic, lines: string[]): string {
-  if (d.line === 0) return `${d.file}: error: ${d.message}\n`;
-  let out = `${d.file}:${d.line}:${d.col}: error: ${d.message}\n`;
+  if (d.line === 0) return `${d.file}: error[${d.code}]: ${d.message}\n`;
+  let out = `${d.file}:${d.line}:${d.col}: error[${d.code}]: ${d.message}\n`;
   const src = lines[d.line - 1];
   if (src === undefined) return out;
   let text = src.endsWith('\r') ? src.slice(0, -1) : src;

@@ -1,7 +1,7 @@
 // Tokens of the .pks language. Newlines are not significant to the grammar, but each token
 // records whether it starts a line: error recovery resumes at the next line.
 
-import type { Diagnostic } from './errors.js';
+import type { Diagnostic, DiagnosticCode } from './errors.js';
 
 export enum T {
   Ident,
@@ -118,8 +118,8 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
   let lineStart = i;
   let bol = true;
   const n = text.length;
-  const err = (l: number, c: number, len: number, message: string) => {
-    if (errors.length < maxErrors) errors.push({ file, line: l, col: c, len, message });
+  const err = (code: DiagnosticCode, l: number, c: number, len: number, message: string) => {
+    if (errors.length < maxErrors) errors.push({ code, file, line: l, col: c, len, message });
   };
   // Comments before the first token make the description; a blank line ends the block.
   const comment = (body: string, atLine: number) => {
@@ -153,7 +153,7 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
     if (c === 47 && text.charCodeAt(i + 1) === 42) {
       const end = text.indexOf('*/', i + 2);
       if (end < 0) {
-        err(line, col, 2, "unterminated comment: '/*' has no matching '*/'");
+        err('PKS004', line, col, 2, "unterminated comment: '/*' has no matching '*/'");
         // The rest of the text is comment: end of file is on its last line.
         for (let k = i; k < n; k++) {
           if (text.charCodeAt(k) === 10) {
@@ -188,7 +188,7 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
       let j = i + 1;
       while (j < n && isIdentPart(text.charCodeAt(j))) j++;
       const s = text.slice(i, j);
-      if (Number.isNaN(parseNumber(s))) err(line, col, s.length, `invalid number '${s}'`);
+      if (Number.isNaN(parseNumber(s))) err('PKS005', line, col, s.length, `invalid number '${s}'`);
       toks.push(T.Num, s, line, col, bol);
       bol = false;
       i = j;
@@ -211,7 +211,7 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
     }
     const cp = text.codePointAt(i)!;
     const ch = String.fromCodePoint(cp);
-    err(line, col, 1, `stray '${cp < 32 || cp === 127 ? '\\x' + cp.toString(16).padStart(2, '0') : ch}' in scenario`);
+    err('PKS003', line, col, 1, `stray '${cp < 32 || cp === 127 ? '\\x' + cp.toString(16).padStart(2, '0') : ch}' in scenario`);
     i += ch.length;
   }
   // EOF sits just after the last character of the text, still a position on its last line.

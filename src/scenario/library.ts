@@ -46,7 +46,7 @@ export function readScenario(nameOrPath: string): { file: string; text: string }
     if (existsSync(lib)) return { file: `scenarios/${nameOrPath}.pks`, text: readFileSync(lib, 'utf8') };
   }
   const fail = (why: string): never => {
-    throw new ScenarioError([{ file: nameOrPath, line: 0, col: 0, len: 1, message: why }]);
+    throw new ScenarioError([{ code: 'PKS022', file: nameOrPath, line: 0, col: 0, len: 1, message: why }]);
   };
   if (!existsSync(nameOrPath)) {
     return fail(NAME_RE.test(nameOrPath) ? "no such file or built-in scenario (see 'pksim list')" : 'no such file');

@@ -2,7 +2,7 @@
 // at the next line that can start a statement (in a block) or a declaration (at top level).
 
 import type { Arg, ContextAst, Decl, ExpectAst, FileAst, Stmt, TriggerAst } from './ast.js';
-import type { Diagnostic } from './errors.js';
+import type { Diagnostic, DiagnosticCode } from './errors.js';
 import { T, type Tok, type Toks } from './lexer.js';
 
 /** repeat blocks nest at most this deep. */
@@ -30,7 +30,7 @@ class Abort {
 class TooMany {}
 
 export function describeTok(K: Toks, tok: Tok): string {
-  return K.t[tok] === T.Eof ? 'end of file' : `'${K.s[tok]}'`;
+  return K.t[tok] === T.Eof ? 'end of file' : `'${K.s[tok]!}'`;
 }
 
 export class Parser {
@@ -50,7 +50,7 @@ export class Parser {
       while (this.k.t[this.peek()] !== T.Eof) {
         const start = this.i;
         try {
-          if (this.k.s[this.peek()] === ';') {
+          if (this.k.s[this.peek()]! === ';') {
             this.i++;
             continue;
           }
@@ -76,17 +76,18 @@ export class Parser {
     if (this.k.t[t] !== T.Eof) this.i++;
     return t;
   }
-  private fail(tok: Tok, message: string): never {
-    this.report(tok, message);
+  /** Records a syntax error (PKS001 unless said) and unwinds to the recovery point. */
+  private fail(tok: Tok, message: string, code: DiagnosticCode = 'PKS001'): never {
+    this.report(tok, message, code);
     throw new Abort(this.i);
   }
-  report(tok: Tok, message: string): void {
-    this.errors.push({ file: this.file, line: this.k.line[tok]!, col: this.k.col[tok]!, len: Math.max(1, this.k.s[tok]!.length), message });
+  report(tok: Tok, message: string, code: DiagnosticCode): void {
+    this.errors.push({ code, file: this.file, line: this.k.line[tok]!, col: this.k.col[tok]!, len: Math.max(1, this.k.s[tok]!.length), message });
     if (this.errors.length >= this.maxErrors) throw new TooMany();
   }
   private punct(s: string, what: string): Tok {
     const t = this.peek();
-    if (this.k.t[t] !== T.Punct || this.k.s[t] !== s) this.fail(t, `expected '${s}' ${what}, found ${describeTok(this.k, t)}`);
+    if (this.k.t[t] !== T.Punct || this.k.s[t]! !== s) this.fail(t, `expected '${s}' ${what}, found ${describeTok(this.k, t)}`);
     return this.next();
   }
   /** In a declaration's header, names and numbers must be on the declaration's line. */
@@ -111,16 +112,16 @@ export class Parser {
   }
   private isWord(s: string, k = 0): boolean {
     const t = this.peek(k);
-    return this.k.t[t] === T.Ident && this.k.s[t] === s;
+    return this.k.t[t] === T.Ident && this.k.s[t]! === s;
   }
   private isPunct(s: string): boolean {
     const t = this.peek();
-    return this.k.t[t] === T.Punct && this.k.s[t] === s;
+    return this.k.t[t] === T.Punct && this.k.s[t]! === s;
   }
   /** A declaration must end its line: anything else on the line is an error. */
   private endOfDecl(what: string): void {
     const t = this.peek();
-    if (this.k.t[t] === T.Punct && this.k.s[t] === ';') {
+    if (this.k.t[t] === T.Punct && this.k.s[t]! === ';') {
       this.i++;
       return;
     }
@@ -141,7 +142,7 @@ export class Parser {
     this.i = from;
     for (;;) {
       const t = this.peek();
-      if (this.k.t[t] === T.Eof || this.k.bol[t] || (this.k.t[t] === T.Punct && this.k.s[t] === '}')) return;
+      if (this.k.t[t] === T.Eof || this.k.bol[t] || (this.k.t[t] === T.Punct && this.k.s[t]! === '}')) return;
       this.i++;
     }
   }
@@ -151,16 +152,16 @@ export class Parser {
   private parseDecl(decls: Decl[]): void {
     const kw = this.peek();
     if (this.k.t[kw] !== T.Ident || !DECL_KEYWORDS.has(this.k.s[kw]!)) {
-      if (this.k.t[kw] === T.Punct && this.k.s[kw] === '}') this.fail(kw, "unmatched '}'");
+      if (this.k.t[kw] === T.Punct && this.k.s[kw]! === '}') this.fail(kw, "unmatched '}'");
       this.fail(kw, `expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(this.k, kw)}`);
     }
     this.i++;
     this.header = true;
     if (SETTING_KEYWORDS.has(this.k.s[kw]!)) {
-      const value = this.k.s[kw] === 'arch' ? this.ident(`x86_64 or x86_32 after 'arch'`) : this.number(`a number after '${this.k.s[kw]}'`);
-      this.endOfDecl(`'${this.k.s[kw]}' setting`);
+      const value = this.k.s[kw]! === 'arch' ? this.ident(`x86_64 or x86_32 after 'arch'`) : this.number(`a number after '${this.k.s[kw]!}'`);
+      this.endOfDecl(`'${this.k.s[kw]!}' setting`);
       decls.push({ kind: 'setting', kw, value });
-    } else if (this.k.s[kw] === 'key') {
+    } else if (this.k.s[kw]! === 'key') {
       const name = this.ident('a key name');
       this.punct('=', `after the key name`);
       const id = this.number('a key number (1..15)');
@@ -171,7 +172,7 @@ export class Parser {
       }
       this.endOfDecl('key declaration');
       decls.push({ kind: 'key', kw, name, id, dflt });
-    } else if (this.k.s[kw] === 'page') {
+    } else if (this.k.s[kw]! === 'page') {
       const name = this.ident('a page name');
       let key: Tok | null = null;
       let mem: Tok | null = null;
@@ -185,7 +186,7 @@ export class Parser {
       }
       this.endOfDecl('page declaration (expected key NAME, highmem or lowmem)');
       decls.push({ kind: 'page', kw, name, key, mem });
-    } else if (this.k.s[kw] === 'channel' || this.k.s[kw] === 'completion') {
+    } else if (this.k.s[kw]! === 'channel' || this.k.s[kw]! === 'completion') {
       const kind = this.k.s[kw];
       decls.push({ kind, kw, name: this.ident(`a ${kind} name`) });
       while (this.isPunct(',')) {
@@ -195,7 +196,7 @@ export class Parser {
       this.endOfDecl(`${kind} declaration`);
     } else if (CONTEXT_KEYWORDS.has(this.k.s[kw]!)) {
       decls.push(this.parseContext(kw));
-    } else if (this.k.s[kw] === 'work') {
+    } else if (this.k.s[kw]! === 'work') {
       const name = this.ident('a work item name');
       if (!this.isWord('on')) this.fail(this.peek(), `expected 'on WORKER' after the work item name, found ${describeTok(this.k, this.peek())}`);
       this.i++;
@@ -207,8 +208,8 @@ export class Parser {
   }
 
   private parseContext(kw: Tok): ContextAst {
-    const name = this.ident(`a ${this.k.s[kw]} name`);
-    if (!this.isWord('cpu')) this.fail(this.peek(), `expected 'cpu N' after the ${this.k.s[kw]} name, found ${describeTok(this.k, this.peek())}`);
+    const name = this.ident(`a ${this.k.s[kw]!} name`);
+    if (!this.isWord('cpu')) this.fail(this.peek(), `expected 'cpu N' after the ${this.k.s[kw]!} name, found ${describeTok(this.k, this.peek())}`);
     this.i++;
     const cpu = this.number('a CPU number');
     let trigger: TriggerAst | null = null;
@@ -227,8 +228,8 @@ export class Parser {
       } else this.fail(this.peek(), `expected 'tick N' or 'any' after at, found ${describeTok(this.k, this.peek())}`);
     }
     let body: Stmt[] | null = null;
-    if (this.k.s[kw] === 'worker') {
-      if (this.isPunct('{')) this.fail(this.peek(), "a worker has no program of its own: declare its work items with 'work NAME on WORKER { ... }'");
+    if (this.k.s[kw]! === 'worker') {
+      if (this.isPunct('{')) this.fail(this.peek(), "a worker has no program of its own: declare its work items with 'work NAME on WORKER { ... }'", 'PKS020');
       this.endOfDecl('worker declaration');
     } else body = this.parseBlock(0);
     return { kind: 'context', kw, name, cpu, trigger, body };
@@ -255,7 +256,7 @@ export class Parser {
     if (this.k.t[t] === T.Punct && CMP_OPS.has(this.k.s[t]!)) {
       op = this.next();
       value = this.number('a number after the comparison');
-    } else if (this.k.t[t] === T.Punct && this.k.s[t] === '=') {
+    } else if (this.k.t[t] === T.Punct && this.k.s[t]! === '=') {
       this.fail(t, "expected a comparison (==, !=, >=, <=, >, <), found '='; did you mean '=='?");
     }
     const to = this.i;
@@ -272,14 +273,14 @@ export class Parser {
     for (;;) {
       const t = this.peek();
       if (this.k.t[t] === T.Eof) {
-        this.report(open, "unterminated block: this '{' has no matching '}'");
+        this.report(open, "unterminated block: this '{' has no matching '}'", 'PKS004');
         throw new TooMany(); // nothing after this can be parsed
       }
-      if (this.k.t[t] === T.Punct && this.k.s[t] === '}') {
+      if (this.k.t[t] === T.Punct && this.k.s[t]! === '}') {
         this.i++;
         return body;
       }
-      if (this.k.t[t] === T.Punct && this.k.s[t] === ';') {
+      if (this.k.t[t] === T.Punct && this.k.s[t]! === ';') {
         this.i++;
         continue;
       }
@@ -297,29 +298,29 @@ export class Parser {
     const from = this.i;
     const first = this.peek();
     if (this.k.t[first] !== T.Ident) {
-      if (this.k.t[first] === T.Punct && this.k.s[first] === '{') this.fail(first, "unexpected '{': only repeat N { ... } opens a block");
+      if (this.k.t[first] === T.Punct && this.k.s[first]! === '{') this.fail(first, "unexpected '{': only repeat N { ... } opens a block");
       this.fail(first, `expected a statement, found ${describeTok(this.k, first)}`);
     }
-    if (this.k.s[first] === 'repeat' && this.k.t[this.peek(1)] !== T.Punct) {
+    if (this.k.s[first]! === 'repeat' && this.k.t[this.peek(1)] !== T.Punct) {
       this.i++;
       const count = this.number('a repeat count');
       let body: Stmt[] = [];
       if (depth + 1 > MAX_NESTING) {
-        this.report(first, `repeat blocks nested too deep (at most ${MAX_NESTING})`);
+        this.report(first, `repeat blocks nested too deep (at most ${MAX_NESTING})`, 'PKS007');
         this.skipBlock();
       } else body = this.parseBlock(depth + 1);
       return { kind: 'repeat', tok: first, count, body, close: this.i - 1 };
     }
     if (DECL_KEYWORDS.has(this.k.s[first]!) && this.k.bol[first] && this.k.t[this.peek(1)] !== T.Punct) {
-      this.fail(first, `'${this.k.s[first]}' declaration inside a program: is a '}' missing above?`);
+      this.fail(first, `'${this.k.s[first]!}' declaration inside a program: is a '}' missing above?`);
     }
     let dst: Tok | null = null;
-    if (this.k.t[this.peek(1)] === T.Punct && this.k.s[this.peek(1)] === '=') {
+    if (this.k.t[this.peek(1)] === T.Punct && this.k.s[this.peek(1)]! === '=') {
       dst = this.next();
       this.i++;
     }
     const name = this.ident(dst ? 'a call after =' : 'a statement');
-    this.punct('(', `after '${this.k.s[name]}'`);
+    this.punct('(', `after '${this.k.s[name]!}'`);
     const args: Arg[] = [];
     if (!this.isPunct(')')) {
       for (;;) {
@@ -333,7 +334,7 @@ export class Parser {
         this.i++;
       }
     }
-    const close = this.punct(')', `to close the arguments of '${this.k.s[name]}'`);
+    const close = this.punct(')', `to close the arguments of '${this.k.s[name]!}'`);
     return { kind: 'call', dst, name, args, close, from, to: this.i };
   }
 
@@ -344,11 +345,11 @@ export class Parser {
     while (level > 0) {
       const t = this.next();
       if (this.k.t[t] === T.Eof) {
-        this.report(open, "unterminated block: this '{' has no matching '}'");
+        this.report(open, "unterminated block: this '{' has no matching '}'", 'PKS004');
         throw new TooMany();
       }
-      if (this.k.t[t] === T.Punct && this.k.s[t] === '{') level++;
-      else if (this.k.t[t] === T.Punct && this.k.s[t] === '}') level--;
+      if (this.k.t[t] === T.Punct && this.k.s[t]! === '{') level++;
+      else if (this.k.t[t] === T.Punct && this.k.s[t]! === '}') level--;
     }
   }
 

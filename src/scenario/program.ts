@@ -2,6 +2,7 @@
 // checking every operand against the scenario's tables and the program's own variables.
 
 import type { Arg, CallStmt, Stmt } from './ast.js';
+import type { DiagnosticCode } from './errors.js';
 import type { Instr, Opcode, SrcLoc } from './ir.js';
 import { RIGHT_READ, RIGHT_WRITE } from './ir.js';
 import { T, type Tok, type Toks } from './lexer.js';
@@ -24,7 +25,7 @@ export interface ScenarioScope {
   kindOf(name: string): NameKind | undefined;
   /** Context kind of context index i. */
   contextKind(i: number): string;
-  error(tok: Tok, message: string): void;
+  error(code: DiagnosticCode, tok: Tok, message: string): void;
 }
 
 interface Var {
@@ -84,7 +85,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   });
   const emit = (i: Instr, at: Tok) => {
     if (program.length >= MAX_PROGRAM) {
-      if (!tooLong) scope.error(at, `program too long (more than ${MAX_PROGRAM} instructions)`);
+      if (!tooLong) scope.error('PKS007', at, `program too long (more than ${MAX_PROGRAM} instructions)`);
       tooLong = true;
       return;
     }
@@ -103,7 +104,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
 
   const single = (a: Arg, what: string): Tok | null => {
     if (a.length > 1) {
-      scope.error(a[1]!, `'|' only combines READ and WRITE; expected ${what}`);
+      scope.error('PKS018', a[1]!, `'|' only combines READ and WRITE; expected ${what}`);
       return null;
     }
     return a[0]!;
@@ -111,7 +112,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
   const name = (a: Arg, what: string): Tok | null => {
     const t = single(a, what);
     if (t !== null && K.t[t] !== T.Ident) {
-      scope.error(t, `expected ${what}, found the number ${K.s[t]!}`);
+      scope.error('PKS018', t, `expected ${what}, found the number ${K.s[t]!}`);
       return null;
     }
     return t;
@@ -120,10 +121,10 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     const t = single(a, what);
     if (t === null) return 0;
     if (K.t[t] !== T.Num) {
-      scope.error(t, `expected ${what} (a number), found '${K.s[t]!}'`);
+      scope.error('PKS018', t, `expected ${what} (a number), found '${K.s[t]!}'`);
       return 0;
     }
-    if (K.num(t) > max) scope.error(t, `${what} ${K.s[t]!} out of range (0..${max})`);
+    if (K.num(t) > max) scope.error('PKS006', t, `${what} ${K.s[t]!} out of range (0..${max})`);
     return K.num(t);
   };
   const pointer = (a: Arg, call: string, need: Opcode | null): number => {
@@ -132,15 +133,15 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     const v = varMap.get(K.s[t]!);
     if (!v) {
       const k = scope.kindOf(K.s[t]!);
-      if (k === 'page') scope.error(t, `'${K.s[t]!}' is a page, not a pointer: map it first (p = kmap_local_page(${K.s[t]!}))`);
-      else if (k) scope.error(t, `'${K.s[t]!}' is a ${k}, not a pointer`);
-      else scope.error(t, `pointer '${K.s[t]!}' is used before it is assigned in this program`);
+      if (k === 'page') scope.error('PKS008', t, `'${K.s[t]!}' is a page, not a pointer: map it first (p = kmap_local_page(${K.s[t]!}))`);
+      else if (k) scope.error('PKS008', t, `'${K.s[t]!}' is a ${k}, not a pointer`);
+      else scope.error('PKS016', t, `pointer '${K.s[t]!}' is used before it is assigned in this program`);
       return -1;
     }
     if (need && v.from !== need) {
       const made = need === 'kmap_local' ? 'kmap_local_page' : 'kmap_atomic';
       const hint = v.from === 'kmap_local' ? '; use kunmap_local()' : v.from === 'kmap_atomic' ? '; use kunmap_atomic()' : '';
-      scope.error(t, `${call}() of '${K.s[t]!}', which was not assigned from ${made}() in this program${hint}`);
+      scope.error('PKS017', t, `${call}() of '${K.s[t]!}', which was not assigned from ${made}() in this program${hint}`);
     }
     return v.idx;
   };
@@ -148,7 +149,11 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     const t = name(a, 'a page');
     if (t === null) return -1;
     if (varMap.has(K.s[t]!) && scope.kindOf(K.s[t]!) === undefined) {
-      scope.error(t, call === 'kunmap' ? `kunmap() takes the page, not the address: '${K.s[t]!}' is a pointer` : `${call}() takes a page, but '${K.s[t]!}' is a pointer`);
+      scope.error(
+        'PKS008',
+        t,
+        call === 'kunmap' ? `kunmap() takes the page, not the address: '${K.s[t]!}' is a pointer` : `${call}() takes a page, but '${K.s[t]!}' is a pointer`,
+      );
       return -1;
     }
     return scope.lookup(t, 'page');
@@ -158,7 +163,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     for (const t of a) {
       if (K.s[t]! === 'READ') r |= RIGHT_READ;
       else if (K.s[t]! === 'WRITE') r |= RIGHT_WRITE;
-      else scope.error(t, `expected READ, WRITE or READ|WRITE, found '${K.s[t]!}'`);
+      else scope.error('PKS014', t, `expected READ, WRITE or READ|WRITE, found '${K.s[t]!}'`);
     }
     return r;
   };
@@ -169,7 +174,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     if (i < 0) return -1;
     const kind = scope.contextKind(i);
     const ok = want === 'softirq' ? kind === 'softirq' : kind === 'hardirq' || kind === 'nmi';
-    if (!ok) scope.error(t, `${call}() needs ${want === 'softirq' ? 'a softirq' : 'a hardirq or nmi'}, but '${K.s[t]!}' is a ${kind === 'user' ? 'task' : kind}`);
+    if (!ok) scope.error('PKS008', t, `${call}() needs ${want === 'softirq' ? 'a softirq' : 'a hardirq or nmi'}, but '${K.s[t]!}' is a ${kind === 'user' ? 'task' : kind}`);
     return i;
   };
 
@@ -178,17 +183,17 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     const sig = STATEMENTS.get(fname);
     if (!sig) {
       const s = suggest(fname, STATEMENTS.keys());
-      scope.error(st.name, `unknown statement '${fname}'${s ? `; did you mean '${s}'?` : ''}`);
+      scope.error('PKS011', st.name, `unknown statement '${fname}'${s ? `; did you mean '${s}'?` : ''}`);
       return;
     }
-    if (st.dst !== null && sig.dst === 'no') scope.error(st.dst, `${fname}() returns nothing to assign to '${K.s[st.dst]!}'`);
-    if (st.dst === null && sig.dst === 'must') scope.error(st.name, `the result of ${fname}() must be assigned: p = ${fname}(...)`);
-    if (sig.userOnly && !userTask) scope.error(st.name, `${fname}() is only for a user task (task NAME cpu N { ... })`);
+    if (st.dst !== null && sig.dst === 'no') scope.error('PKS019', st.dst, `${fname}() returns nothing to assign to '${K.s[st.dst]!}'`);
+    if (st.dst === null && sig.dst === 'must') scope.error('PKS019', st.name, `the result of ${fname}() must be assigned: p = ${fname}(...)`);
+    if (sig.userOnly && !userTask) scope.error('PKS020', st.name, `${fname}() is only for a user task (task NAME cpu N { ... })`);
     const n = st.args.length;
     if (n < sig.required || n > sig.args.length) {
       const want = sig.required === sig.args.length ? `${sig.required}` : `${sig.required} or ${sig.args.length}`;
       const at = n > sig.args.length ? st.args[sig.args.length]![0]! : st.close;
-      scope.error(at, `${fname}() takes ${want} argument${want === '1' ? '' : 's'}, not ${n}`);
+      scope.error('PKS018', at, `${fname}() takes ${want} argument${want === '1' ? '' : 's'}, not ${n}`);
       return;
     }
     const text = joinTokens(scope.toks, st.from, st.to);
@@ -241,7 +246,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     }
     if (st.dst !== null) {
       const k = scope.kindOf(K.s[st.dst]!);
-      if (k) scope.error(st.dst, `'${K.s[st.dst]!}' is a ${k}; a pointer variable needs another name`);
+      if (k) scope.error('PKS009', st.dst, `'${K.s[st.dst]!}' is a ${k}; a pointer variable needs another name`);
       ins.dst = slot(K.s[st.dst]!, sig.op);
     }
     if (sig.expand) {
@@ -270,7 +275,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
         continue;
       }
       const count = K.num(st.count);
-      if (count < 1 || count > MAX_REPEAT) scope.error(st.count, `repeat count ${K.s[st.count]!} out of range (1..${MAX_REPEAT})`);
+      if (count < 1 || count > MAX_REPEAT) scope.error('PKS006', st.count, `repeat count ${K.s[st.count]!} out of range (1..${MAX_REPEAT})`);
       loopSlots = Math.max(loopSlots, depth + 1);
       const head = mk('loop', st.tok, `repeat ${K.s[st.count]!}`);
       head.ref = depth;

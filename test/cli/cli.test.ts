@@ -182,6 +182,6 @@ describe('standard input', () => {
     expect(ok.stdout).toMatch(/under scoped:relaxed: done/);
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '-'], { input: 'cpus 1\ntask t cpu 0 {\n a = kmap(q)\n}\n', encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^<stdin>:3:11: error: unknown page 'q'/);
+    expect(bad.stderr).toMatch(/^<stdin>:3:11: error\[PKS002\]: unknown page 'q'/);
   });
 });

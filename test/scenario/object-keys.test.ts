@@ -24,16 +24,16 @@ function errorsOf(text: string): string[] {
 
 describe('object property names in scenarios', () => {
   it.each(PROTO_NAMES)('statement %s(d) is an unknown statement at line:col, not a TypeError', (n) => {
-    expect(errorsOf(`task t cpu 0 {\n  ${n}(d)\n}\n`)).toEqual([`keys.pks:2:3: error: unknown statement '${n}'`]);
+    expect(errorsOf(`task t cpu 0 {\n  ${n}(d)\n}\n`)).toEqual([`keys.pks:2:3: error[PKS011]: unknown statement '${n}'`]);
   });
 
   it.each(PROTO_NAMES)('expect %s is an unknown metric, not silently dropped', (n) => {
     const errs = errorsOf(`task t cpu 0 {\n  nop()\n}\nexpect ${n}\nexpect scoped ${n} == 1\n`);
-    expect(errs).toEqual([`keys.pks:4:8: error: unknown metric '${n}'`, `keys.pks:5:15: error: unknown metric '${n}'`]);
+    expect(errs).toEqual([`keys.pks:4:8: error[PKS013]: unknown metric '${n}'`, `keys.pks:5:15: error[PKS013]: unknown metric '${n}'`]);
   });
 
   it.each(PROTO_NAMES)('%s is a context keyword nowhere: a declaration error at 1:1', (n) => {
-    expect(errorsOf(`${n} t cpu 0 {\n  nop()\n}\n`)[0]).toMatch(/^keys\.pks:1:1: error: expected a declaration/);
+    expect(errorsOf(`${n} t cpu 0 {\n  nop()\n}\n`)[0]).toMatch(/^keys\.pks:1:1: error\[PKS001\]: expected a declaration/);
   });
 
   it('object property names can name keys, pages, channels, contexts and variables', () => {

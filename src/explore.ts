@@ -1,0 +1,23 @@
+// The package's ./explore entry: every interleaving of a scenario within a bound, invariants
+// checked on each run (`pksim explore`), as a library. Importing this module has no side effect
+// beyond the registration of the built-in designs.
+
+/** @public Explore the schedules of a compiled scenario; throws ExploreError on bad options. */
+export {
+  explore,
+  INVARIANTS,
+  DEFAULT_BOUND,
+  DEFAULT_MAX_RUNS,
+  DEFAULT_MAX_TOTAL_STEPS,
+  ExploreError,
+  type ExploreOptions,
+  type ExploreResult,
+  type Invariant,
+  type Counterexample,
+  type Outcome,
+} from './analysis/explore.js';
+/** @public The text `pksim explore` prints for a result (`arg`: the scenario as given). */
+export { formatExplore } from './cli/explore.js';
+/** @public What explore() takes: a compiled scenario. */
+export { compileScenario, loadScenario, libraryNames, ScenarioError, type Diagnostic, type DiagnosticCode } from './scenario/index.js';
+export type { ScenarioIR } from './scenario/ir.js';
