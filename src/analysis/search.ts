@@ -10,6 +10,7 @@ import type { ScenarioIR } from '../scenario/ir.js';
 import { Run, type RunOptions } from '../sim/runner.js';
 import { StateVec } from '../kernel/state.js';
 import { VisitedSet } from './visited.js';
+import { performance } from 'node:perf_hooks';
 
 export interface TransitionInvariant {
   name: string;
@@ -34,6 +35,9 @@ export interface SearchOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'e
   maxDepth?: number;
   /** Stop when the visited set and the states waiting to be expanded take this many bytes. */
   maxMemory?: number;
+  /** Stop after this many seconds of wall-clock time (the only input that is not data: a
+   * search it stops says so, and which states it covered depends on the machine). */
+  timeLimit?: number;
   /** Invariant names to check (default: all). */
   check?: string[];
   /** Called every 10,000 states. */
@@ -63,7 +67,7 @@ export interface SearchResult {
   /** Every reachable state was expanded: the verdict is a proof, within the model. */
   complete: boolean;
   /** The limit that stopped the search, or null. */
-  limit: 'max-states' | 'max-depth' | 'max-memory' | 'max-steps' | null;
+  limit: 'max-states' | 'max-depth' | 'max-memory' | 'max-steps' | 'time-limit' | null;
   /** Distinct canonical states stored. */
   states: number;
   transitions: number;
@@ -109,6 +113,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxMemory = opts.maxMemory ?? DEFAULT_MAX_MEMORY;
   const bfs = opts.bfs === true;
+  const deadline = opts.timeLimit === undefined ? Infinity : performance.now() + opts.timeLimit * 1000;
   const run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
   const visited = new VisitedSet();
   const canon = new StateVec();
@@ -204,6 +209,10 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
         frontierBytes -= node.state.n * 8;
       }
       continue;
+    }
+    if ((transitions & 1023) === 0 && performance.now() > deadline) {
+      limit = 'time-limit';
+      break;
     }
     const c = node.next++;
     run.restore(node.state);

@@ -17,6 +17,7 @@ import type { CliIO } from './io.js';
 import { RUN_OPTIONS, int, maxOutputFrom, maxSourceFrom, modeValues, policyValues, runOptionsFrom } from './runopts.js';
 import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
+import { checkOutputs, writeReports } from './outputs.js';
 
 /** `pksim explore`: its options, declared once (parseArgs config, --help, completion). */
 export const spec = defineCommand({
@@ -38,6 +39,9 @@ invariants on each whole run.`,
     'max-states': { type: 'string', value: 'N', default: DEFAULT_MAX_STATES, help: 'stop after N distinct states (the result says incomplete)' },
     'max-depth': { type: 'string', value: 'N', default: DEFAULT_MAX_DEPTH, help: 'do not go deeper than N steps' },
     'max-memory': { type: 'string', value: 'MB', default: DEFAULT_MAX_MEMORY / 2 ** 20, help: 'stop when the stored states take MB megabytes' },
+    'time-limit': { type: 'string', value: 'S', help: 'stop after S seconds (the result then depends on the machine: it says so)' },
+    html: { type: 'string', value: 'OUT.html', help: "write the first violation's run as an HTML timeline" },
+    force: RUN_OPTIONS.force,
     check: {
       type: 'string',
       value: 'LIST',
@@ -82,6 +86,9 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   const progress = io.isTTY && !values.json;
   if (values.bound === undefined) return stateful(ir, positionals[0]!, values, io, progress, maxOutput);
+  for (const o of ['html', 'time-limit', 'bfs', 'max-states', 'max-depth', 'max-memory'] as const) {
+    if (values[o] !== undefined) throw new UsageError(`--${o} is an option of the stateful search, not of --bound`);
+  }
   let res: ExploreResult;
   try {
     res = explore(ir, {
@@ -155,6 +162,8 @@ type Values = Record<string, string | boolean | undefined>;
 
 async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, progress: boolean, maxOutput: number): Promise<number> {
   const str = (k: string) => values[k] as string | undefined;
+  const outputs = { html: str('html'), force: values.force === true };
+  checkOutputs(outputs, [arg]);
   let res: SearchResult;
   try {
     res = search(ir, {
@@ -165,6 +174,7 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
       maxStates: intOr('--max-states', str('max-states'), DEFAULT_MAX_STATES, 1, 1e10),
       maxDepth: intOr('--max-depth', str('max-depth'), DEFAULT_MAX_DEPTH, 1, 1e9),
       maxMemory: intOr('--max-memory', str('max-memory'), DEFAULT_MAX_MEMORY / 2 ** 20, 1, 1e7) * 2 ** 20,
+      ...(str('time-limit') !== undefined ? { timeLimit: int('--time-limit', str('time-limit')!, 1, 1e7) } : {}),
       check: str('check')?.split(',').map((s) => s.trim()).filter(Boolean),
       onProgress: progress
         ? (p) => io.err(`\r${p.states} states, ${p.transitions} transitions, depth ${p.depth}, frontier ${p.frontier}, ${Math.round(p.bytes / 2 ** 20)} MB`.padEnd(72))
@@ -191,6 +201,11 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   if (out.over) {
     io.err(`pksim explore: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
     return EXIT_LIMIT;
+  }
+  const first = res.violations[0];
+  if (outputs.html !== undefined && first) {
+    const r = runScenario(ir, { ...runOptionsFrom(values), policy: res.policy, schedule: first.schedule, maxSteps: first.depth + 1 });
+    await writeReports(io, [r], outputs);
   }
   if (res.limit !== null) {
     const opt = res.limit === 'max-steps' ? '--max-steps' : `--${res.limit}`;

@@ -6,6 +6,9 @@ import { compileScenario } from '../../src/scenario/index.js';
 import { search } from '../../src/analysis/search.js';
 import { runScenario } from '../../src/sim/runner.js';
 import { main } from '../../src/cli/main.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ROUNDS = `    repeat 3 {
         p = kmap(pg)
@@ -101,6 +104,12 @@ describe('stateful search', () => {
   it('a limit stops the search with the partial result: incomplete, which limit', () => {
     const r = search(tasks(2), { policy: 'scoped:relaxed', maxStates: 50 });
     expect([r.complete, r.limit, r.states]).toEqual([false, 'max-states', 50]);
+    const d = search(tasks(2), { policy: 'scoped:relaxed', maxDepth: 5 });
+    expect([d.complete, d.limit]).toEqual([false, 'max-depth']);
+    const m = search(tasks(3), { policy: 'scoped:relaxed', maxMemory: 1 });
+    expect([m.complete, m.limit]).toEqual([false, 'max-memory']);
+    const t = search(tasks(3), { policy: 'scoped:relaxed', timeLimit: 0 });
+    expect([t.complete, t.limit]).toEqual([false, 'time-limit']);
   });
 
   it('pksim explore: exit 0 when proved, 1 with a replay and its log for a violation, 3 at a limit naming it, --json', async () => {
@@ -119,6 +128,10 @@ describe('stateful search', () => {
     const lim = await run('explore', 'local_preempt_migrate', '--max-states', '10');
     expect(lim.code).toBe(3);
     expect(lim.err).toMatch(/stopped at --max-states after 10 states.*raise --max-states/);
+    const html = join(mkdtempSync(join(tmpdir(), 'pksim-search-')), 'cex.html');
+    expect((await run('explore', 'stray_irq_during_kmap', '--policy', 'global', '--html', html)).code).toBe(1);
+    expect(readFileSync(html, 'utf8')).toMatch(/<html/i);
+    expect((await run('explore', 'local_copy', '--bound', '1', '--bfs')).code).toBe(2);
     const j = JSON.parse((await run('explore', 'stray_irq_during_kmap', '--policy', 'global', '--json')).out);
     expect(j).toMatchObject({ complete: true, states: expect.any(Number), transitions: expect.any(Number) });
     expect(j.violations[0]).toMatchObject({ invariant: expect.any(String), schedule: expect.any(Array), replay: expect.stringMatching(/^pksim run /) });
