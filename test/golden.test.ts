@@ -30,7 +30,7 @@ describe('golden: pksim run async_handoff_softirq --policy scoped:relaxed', () =
   const result = runScenario(ir, { policy: 'scoped:relaxed' });
 
   it('kernel log and summary', async () => {
-    await expect(stable(formatDmesg(result, ir.source) + formatSummary(result))).toMatchFileSnapshot(golden('run-async_handoff_softirq-scoped-relaxed.log'));
+    await expect(stable(formatDmesg(result, ir.source) + formatSummary(result))).toMatchFileSnapshot(golden('run-async_handoff_softirq-scoped-relaxed.dmesg.txt'));
   });
 
   it('Perfetto trace (indented for readable diffs; --perfetto writes it on one line)', async () => {
