@@ -320,6 +320,12 @@ function putCallsFor(scope: Scope, fn: FnInfo, arg: string): { node: Node; put: 
   return out;
 }
 
+function clip(t: string, n: number): string {
+  const cut = t.indexOf('; ', 40);
+  const one = cut > 0 ? t.slice(0, cut) : t;
+  return one.length > n ? one.slice(0, n - 1) + '…' : one;
+}
+
 /** The line of a `return f(..., v, ...)` whose expression mentions a variable holding the address. */
 function derivedReturn(fn: FnInfo, vars: string[]): number | null {
   if (!vars.length) return null;
@@ -401,11 +407,13 @@ function classifyKmap(
   } else if (stackPair?.class === 'local') {
     // The struct is the caller's local: its storage dies with the caller's frame.
     s.class = 'local';
-    R.push(...glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct every caller keeps on its own stack (line ${f.line})`));
+    R.push(...glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct its callers pass in and release before they return (line ${f.line})`));
     R.push(...stackPair.reasons);
   } else if (glob.length) {
     s.class = 'global';
     R.push(...glob.map((f) => `${f.text} (line ${f.line})`));
+    // The first caller that breaks the pair, shortened: the full chain is for --verbose readers of the JSON.
+    if (stackPair?.reasons[0]) R.push(`not shown to be released by every caller: ${clip(stackPair.reasons[0], 200)}`);
     if (partial) R.push(`kunmap() only on some paths (${lines(unmapLines)}); on the path returning at ${lines(live)} the mapping stays live after ${fn.name}() returns`);
     else if (!s.unmaps.length) {
       const e = elsewhere();

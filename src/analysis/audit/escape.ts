@@ -50,7 +50,8 @@ function climb(n: Node): Node {
   let cur = n;
   for (let p = cur.parent; p; cur = p, p = p.parent) {
     if (p.type === 'parenthesized_expression' || p.type === 'cast_expression') continue;
-    if (p.type === 'binary_expression' && /^[+-]$/.test(p.childForFieldName('operator')?.text ?? '') && p.childForFieldName('left')?.id === cur.id) continue;
+    // addr + off, addr - off, addr & PAGE_MASK: still an address in the mapping.
+    if (p.type === 'binary_expression' && /^[+&-]$/.test(p.childForFieldName('operator')?.text ?? '') && p.childForFieldName('left')?.id === cur.id) continue;
     if (p.type === 'conditional_expression' && p.childForFieldName('condition')?.id !== cur.id) continue;
     break;
   }

@@ -56,8 +56,9 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
   for (const f of scope.files) {
     for (const c of f.model.calls) {
       if (c.name !== 'kunmap' || !c.fn || c.fn.name === getter || out.some((p) => p.name === c.fn!.name)) continue;
-      const i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
+      let i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
       if (i >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$') });
+      else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?' });
     }
   }
   for (let round = 0; round < 2; round++) {
@@ -76,6 +77,19 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
     }
   }
   return out;
+}
+
+/** `sg = cmd->first_data_sg; ... kunmap(sg_page(&sg[i]))`: the parameter a local in `text` was set from, or -1. */
+function derivedFromParam(fn: FnInfo, text: string): number {
+  for (const a of fn.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+    if (!a) continue;
+    const l = a.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left')?.text.replace(/^\*+\s*/, '');
+    const r = a.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right')?.text;
+    if (!l || !r || !/^\w+$/.test(l) || !new RegExp(`\\b${l}\\b`).test(text)) continue;
+    const i = fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(r));
+    if (i >= 0) return i;
+  }
+  return -1;
 }
 
 /** What a call of a put helper releases: `qnx6_put_page(page)` -> `page`. */
@@ -100,6 +114,15 @@ function argAt(call: Node, i: number): Node | null {
   return args[i] ? stripWrappers(args[i]!) : null;
 }
 
+/** `&cmd->iov_data[i]` -> cmd */
+function rootOf(t: string): string | null {
+  return /^[&*(\s]*(\w+)/.exec(t)?.[1] ?? null;
+}
+
+function argRoots(call: Node): string[] {
+  return (call.childForFieldName('arguments')?.namedChildren ?? []).map((x) => (x ? rootOf(x.text) : null)).filter((x): x is string => !!x);
+}
+
 /** The variable a call's result is assigned to (`err = get(...)`, `int err = get(...)`). */
 function resultVar(n: Node): string | null {
   let top = n;
@@ -122,6 +145,13 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
     return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and none is ${scopeWords(scope, getter)}${puts.length ? `; put helper ${puts.map((p) => `${p.where} ${p.name}()`).join(', ')} unmaps it` : ''}`] };
   }
   if (!puts.length) {
+    // Without a put helper nothing can be local, but a caller that keeps the address decides global.
+    if (how.kind === 'return') {
+      for (const { n, fn: c, file } of callers) {
+        const g = traceValue(file.model, c, n, 0).facts.find((f) => f.verdict === 'global');
+        if (g) return { class: 'global', reasons: [`caller ${file.rel === scope.files[0]!.rel ? '' : file.rel + ':' + line(n) + ' '}${c.name}() ${g.text.replace(/^the address( \(in \w+\))?/, `keeps the address from ${getter.name}()$1:`)} (line ${g.line})`] };
+      }
+    }
     return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and no put helper ${scope.tree ? `in ${scope.dir}/` : 'in this file'} kunmap()s a page it is given`] };
   }
   const putNames = new Set(puts.map((p) => p.name));
@@ -141,7 +171,7 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
       const g = esc.facts.find((f) => f.verdict === 'global');
       if (g) {
         global = true;
-        bad.push(`caller ${at} ${g.text.replace(/^the address/, `keeps the address from ${getter.name}():`)} (line ${g.line})`);
+        bad.push(`caller ${at} ${g.text.replace(/^the address( \(in \w+\))?/, `keeps the address from ${getter.name}()$1:`)} (line ${g.line})`);
         continue;
       }
       const r = esc.facts.find((f) => f.verdict === 'returned');
@@ -173,8 +203,17 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
         continue;
       }
       if (!lv || (how.kind === 'struct' && lv.isPointer)) {
-        bad.push(`caller ${at} passes ${a?.text ?? 'nothing'}, not the address of a variable on its own stack`);
-        continue;
+        // A struct that outlives the caller is still fine when the caller puts what it holds
+        // (a put called on the same object) on every path before it returns.
+        // "Same object": the put is given something the getter call was also given (cmd for
+        // iscsit_map_iovec(cmd, iov, ...) / iscsit_unmap_iovec(cmd)).
+        const roots = new Set(argRoots(n));
+        const same = putCalls.filter((p) => p.childForFieldName('function')?.text !== 'kunmap' && argRoots(p).some((r) => roots.has(r)));
+        if (how.kind !== 'struct' || !same.length || !a) {
+          bad.push(`caller ${at} passes ${a?.text ?? 'nothing'}, not the address of a variable on its own stack`);
+          continue;
+        }
+        putCalls.splice(0, putCalls.length, ...same);
       }
       errVars.add(resultVar(n) ?? n.text.replace(/\s+/g, ''));
     }

@@ -186,7 +186,7 @@ describe('storage on this frame or the caller\'s is not an escape (issue 12 item
   it('a struct the caller passes in is local when every caller keeps it on its stack and puts it', async () => {
     const [s] = await kmapSites('caller_stack_struct.c');
     expect(s!.class).toBe('local');
-    expect(s!.reason).toContain('a struct every caller keeps on its own stack');
+    expect(s!.reason).toContain('a struct its callers pass in and release before they return');
     expect(s!.reason).toContain('caller_stack_struct.c:15 demo_buf_put() unmaps it');
     expect(s!.reason).toContain('demo_sum_all()'); // refills the struct in a loop, puts once
     expect(s!.fixable).toBe(false);
