@@ -5,7 +5,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { applyEdits, unifiedDiff } from '../analysis/audit/fix.js';
-import { formatJson, formatSarif, formatSummary, formatText } from '../analysis/audit/format.js';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { formatJson, formatSummary, formatText } from '../analysis/audit/format.js';
+import { formatSarif } from '../analysis/audit/sarif.js';
+import { formatMbox, touchedLines, type FileFix } from '../analysis/audit/patch.js';
+import { summarise } from '../analysis/audit/summary.js';
+import type { AuditResult } from '../analysis/audit/types.js';
 import { defaultJobs, runAudit } from '../analysis/audit/run.js';
 import { auditBase } from '../analysis/audit/prefilter.js';
 import { AuditError } from '../analysis/audit/errors.js';
@@ -36,13 +42,21 @@ options:
                pagefault_disable()/preempt_disable() where the code relies on them
   --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
   --summary    text format: only the summary table
+  --terse      text format: one short line per site, no reasons
+  --verbose    text format: every reason, one per line under its site
+  --patch F    audit a unified diff (F, or - for standard input) against the patched tree
+               PATH: only sites on lines the patch adds or touches are reported
+  --mbox       with --fix: print git format-patch style mails, one per subsystem, with a
+               commit message saying why each conversion is safe (apply with git am)
   --no-tree    per-file mode: do not look at the other files of a subsystem for callers,
                put helpers and header helpers (faster on a single file)
   --callees F  callee data adding to the built-in list: lines 'sync NAME: why',
                'async NAME: why', 'consume NAME(field,...): why', NAME may be a*/
                *b pattern or ->member for indirect calls; # starts a comment
 
-Paths in the output are relative to the PATH given (to their common directory for several). Exit status: 0 when the audit ran
+Paths: text output relative to the current directory; json relative to the PATH given (to
+their common directory for several); sarif relative to the git work tree holding PATH, or to
+PATH. Exit status: 0 when the audit ran
 (findings are reported, not failures), 2 for bad usage or unreadable input.
 `;
 
@@ -61,6 +75,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       callees: { type: 'string' },
       'no-tree': { type: 'boolean' },
       atomic: { type: 'boolean' },
+      terse: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      patch: { type: 'string' },
+      mbox: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -79,6 +97,25 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   }
   if (values.write && !values.fix) throw new UsageError('--write only makes sense with --fix');
   if (values.atomic && !values.fix) throw new UsageError('--atomic only makes sense with --fix');
+  if (values.mbox && !values.fix) throw new UsageError('--mbox only makes sense with --fix');
+  if (values.mbox && values.write) throw new UsageError('--mbox and --write disagree: --mbox prints patches');
+  if (values.terse && values.verbose) throw new UsageError('--terse and --verbose disagree');
+  // --patch FILE|-: only the sites on lines the diff adds or touches (the tree is the patched one).
+  let touched: Map<string, Set<number>> | null = null;
+  if (values.patch !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(values.patch === '-' ? 0 : values.patch, 'utf8');
+    } catch (e) {
+      throw new UsageError(`${values.patch}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      touched = touchedLines(text, values.patch === '-' ? '<stdin>' : values.patch);
+    } catch (e) {
+      if (e instanceof AuditError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
 
   let lastDraw = 0;
   const onProgress = io.isTTY
@@ -92,13 +129,14 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     : undefined;
   let res;
   try {
-    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(onProgress ? { onProgress } : {}) });
+    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix) || format === 'sarif', ...(touched ? { only: [...touched.keys()] } : {}), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
     if (e instanceof AuditError) throw new UsageError(e.message);
     throw e;
   }
 
+  if (touched) res = { ...res, ...onlyTouched(res, touched) };
   if (values.fix) {
     const absOf = new Map<string, string>();
     for (const f of res.inputs) if (!absOf.has(f.rel)) absOf.set(f.rel, f.abs);
@@ -106,6 +144,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     let atomics = 0;
     let files = 0;
     let diff = '';
+    const mails: FileFix[] = [];
     for (const f of res.files) {
       if (!f.fixes.length) continue;
       const abs = absOf.get(f.file)!;
@@ -115,21 +154,57 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       const d = unifiedDiff(f.file, old, updated);
       if (!d) continue;
       diff += d;
+      const fixed = new Set(f.fixes.map((x) => x.site));
+      mails.push({ file: f.file, diff: d, sites: f.sites.filter((s, i) => fixed.has(i) || (s.call === 'kmap' && s.fixable)) });
       files++;
       sites += f.sites.filter((s) => s.fixable).length;
       atomics += f.sites.filter((s) => s.atomic?.convertible).length;
       if (values.write) writeFileSync(abs, updated);
     }
-    if (!values.write) io.out(diff);
+    if (!values.write) io.out(values.mbox ? formatMbox(mails) : diff);
     const where = positionals.length > 1 ? auditBase(positionals) : 'the PATH given';
     const what = values.atomic ? `${sites} kmap() and ${atomics} kmap_atomic() site(s)` : `${sites} kmap() site(s)`;
     io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${what} in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${where}`}\n`);
     return 0;
   }
+  const base = auditBase(positionals);
   if (format === 'json') io.out(formatJson(res));
   else if (format === 'sarif') {
-    const root = pathToFileURL(auditBase(positionals)).href;
-    io.out(formatSarif(res, root));
-  } else io.out(values.summary ? formatSummary(res.summary) : formatText(res, { all: Boolean(values.all) }));
+    // Inside a git work tree, URIs are relative to its root (what code-scanning UIs expect).
+    const git = gitRoot(base);
+    const root = git ?? base;
+    io.out(formatSarif(res, pathToFileURL(root).href, (f) => relative(root, join(base, f))));
+  } else {
+    // Text: paths relative to the current directory, as compilers print them.
+    const path = (f: string) => relative(process.cwd(), join(base, f)) || f;
+    io.out(values.summary ? formatSummary(res.summary) : formatText(res, { all: Boolean(values.all), terse: Boolean(values.terse), verbose: Boolean(values.verbose), path }));
+  }
   return 0;
+}
+
+function gitRoot(dir: string): string | null {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return d;
+    if (d === dirname(d)) return null;
+  }
+}
+
+/** Only the sites and findings on lines a patch adds or touches. */
+function onlyTouched(res: AuditResult, touched: Map<string, Set<number>>): AuditResult {
+  const files = res.files
+    .filter((f) => touched.has(f.file))
+    .map((f) => {
+      const lines = touched.get(f.file)!;
+      const keep = f.sites.map((s) => lines.has(s.line));
+      const index = new Map<number, number>();
+      keep.forEach((k, i) => k && index.set(i, index.size));
+      return {
+        ...f,
+        sites: f.sites.filter((_, i) => keep[i]),
+        findings: f.findings.filter((x) => lines.has(x.line) || (x.site !== undefined && keep[x.site])).map((x) => (x.site !== undefined ? { ...x, site: index.get(x.site) } : x)),
+        fixes: f.fixes.filter((x) => keep[x.site]).map((x) => ({ ...x, site: index.get(x.site)! })),
+      };
+    });
+  const summary = summarise(res.summary.filesScanned, files, res.summary.elapsedMs);
+  return { files, summary };
 }

@@ -113,6 +113,8 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     const site: Site = {
       file: rel,
       ...pos(c.node),
+      endLine: c.node.endPosition.row + 1,
+      endColumn: c.node.endPosition.column + 1,
       call: c.name,
       class: c.name === 'kmap' ? 'unclear' : 'already-local',
       function: c.fn?.name ?? null,
@@ -257,7 +259,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     const p = posOf(source, m.index);
     const uses = model.callsTo(m.macro).length;
     const reason = `inside the body of macro ${m.macro}(), which expands at ${uses} call site(s) in this file; decide at each expansion`;
-    res.sites.push({ file: rel, ...p, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
+    res.sites.push({ file: rel, ...p, endLine: p.line, endColumn: p.column + 4, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
   }
   res.sites.unshift(...works.map((w) => w.site));
   if (!opts.others && needsTree(works)) {
@@ -490,6 +492,7 @@ function classifyKmap(
     R.push(`${where} in ${fn.name}() and is unmapped on every path (${lines(unmapLines)})`);
   }
   if (s.class === 'local') for (const n of notes) R.push(`${n.text} (line ${n.line})`);
+  if (s.class === 'global' && glob.length) s.escapes = glob.map((f) => ({ line: f.line, text: f.text }));
   if (s.class !== 'local' && unc.length && s.class !== 'unclear') R.push(...unc.map((f) => `also: ${f.text} (line ${f.line})`));
   if (s.depth > 1) R.push(`nested: ${s.depth} mappings live at once here`);
   if (!s.lifoOk) R.push('unmaps would need reordering for kmap_local (LIFO)');

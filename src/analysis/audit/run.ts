@@ -60,7 +60,7 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
 /** Audit the given paths. Paths that do not exist or cannot be read raise an AuditError (AUD001..AUD003). */
 export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
-  const inputs = collectFiles(paths);
+  let inputs = collectFiles(paths);
   const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic) };
   if (opts.calleesFile !== undefined) {
     let text: string;
@@ -71,6 +71,11 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
     }
     fo.callees = { file: opts.calleesFile, text };
     calleesFor(fo); // malformed data is reported here, once, not by every worker
+  }
+  const all = inputs;
+  if (opts.only) {
+    const only = new Set(opts.only);
+    inputs = inputs.filter((f) => only.has(f.rel));
   }
   const jobs = Math.max(1, Math.min(opts.jobs, inputs.length || 1));
   let results: FileResult[];
@@ -85,15 +90,15 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
   }
   if (opts.tree !== false) {
     const pending = results.map((r, i) => ({ input: inputs[i]!, result: r, defs: r.defs ?? [] })).filter((p) => p.result.defs);
-    const again = await treePass(pending, inputs, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) });
+    const again = await treePass(pending, all, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) });
     const at = new Map(results.map((r, i) => [r, i]));
     pending.forEach((p, k) => (results[at.get(p.result)!] = again[k]!));
   }
   for (const r of results) delete r.defs;
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  const summary = summarise(inputs.length, results, performance.now() - t0);
-  return { files, summary, inputs };
+  const summary = summarise(all.length, results, performance.now() - t0);
+  return { files, summary, inputs: all };
 }
 
 export function defaultJobs(): number {
