@@ -46,6 +46,8 @@ options:
   --verbose    text format: every reason, one per line under its site
   --patch F    audit a unified diff (F, or - for standard input) against the patched tree
                PATH: only sites on lines the patch adds or touches are reported
+  --cache DIR  keep per-file results in DIR, keyed by size and mtime: a second run reads
+               and parses only the files that changed
   --mbox       with --fix: print git format-patch style mails, one per subsystem, with a
                commit message saying why each conversion is safe (apply with git am)
   --no-tree    per-file mode: do not look at the other files of a subsystem for callers,
@@ -79,6 +81,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       verbose: { type: 'boolean', short: 'v' },
       patch: { type: 'string' },
       mbox: { type: 'boolean' },
+      cache: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -129,7 +132,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     : undefined;
   let res;
   try {
-    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix) || format === 'sarif', ...(touched ? { only: [...touched.keys()] } : {}), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(onProgress ? { onProgress } : {}) });
+    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix) || format === 'sarif', ...(touched ? { only: [...touched.keys()] } : {}), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(values.cache !== undefined ? { cacheDir: values.cache } : {}), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
     if (e instanceof AuditError) throw new UsageError(e.message);

@@ -127,6 +127,8 @@ export interface AuditOptions {
   calleesFile?: string;
   /** With fix: also convert the kmap_atomic() sites that can be (see atomic.ts). */
   atomic?: boolean;
+  /** Keep per-file results here, keyed by size and mtime (--cache DIR). */
+  cacheDir?: string;
   /** Analyse only these files (relative paths); the others are still walked for the tree pass. */
   only?: string[];
   /** Whole-tree pass over each undecided file's subsystem (default true; --no-tree turns it off). */
