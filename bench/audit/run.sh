@@ -40,6 +40,15 @@ for r in $(seq "$RUNS"); do
   echo "pksim audit --jobs 2 --no-tree (run $r)" >&2
   timed "pksim-j2-notree" node "$out/cli/main.js" audit "$tree" --jobs 2 --no-tree --format json > "$work/pksim-j2-notree.json"
 done
+# --cache: one cold run fills it, then warm runs (nothing changed) with grep between them.
+rm -rf "$work/cache"
+echo "pksim audit --jobs 2 --cache (cold)" >&2
+timed "pksim-cache-cold" node "$out/cli/main.js" audit "$tree" --jobs 2 --cache "$work/cache" --format json > "$work/pksim-cache.json"
+for r in $(seq "$RUNS"); do
+  echo "pksim audit --jobs 2 --cache (warm, run $r)" >&2
+  timed "pksim-cache-warm" node "$out/cli/main.js" audit "$tree" --jobs 2 --cache "$work/cache" --format json > "$work/pksim-cache-warm.json"
+  (cd "$tree" && timed grep-cache grep -rlw kmap --include='*.[ch]' . > /dev/null || true)
+done
 for r in $(seq "$SPATCH_RUNS"); do
   echo "spatch -j 2 (run $r)" >&2
   (cd "$tree" && timed spatch-j2 spatch --sp-file "$here/kmap.cocci" --dir . --include-headers -j 2 --very-quiet > "$work/spatch.out" 2> "$work/spatch.err")

@@ -56,6 +56,8 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
   for (const f of scope.files) {
     for (const c of f.model.calls) {
       if (c.name !== 'kunmap' || !c.fn || c.fn.name === getter || out.some((p) => p.name === c.fn!.name)) continue;
+      // A function that maps as well as unmaps (ni_read_frame()) does its own pairing, it is no put helper.
+      if (f.model.calls.some((x) => x.fn === c.fn && x.name === 'kmap')) continue;
       let i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
       if (i >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$') });
       else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?' });
@@ -138,8 +140,23 @@ function scopeWords(scope: Scope, getter: FnInfo): string {
   return `in this file${getter.isStatic ? '' : ` (${getter.name}() is not static: callers in other files are not seen without the whole-tree pass)`}`;
 }
 
+/**
+ * The put helpers whose unmap has the shape of the getter's map: `kmap(bh->b_page)` pairs
+ * with helpers that kunmap `x->b_page`, `kmap(page)` with those that kunmap a page parameter.
+ * All of them when none fits (the reason then lists them all).
+ */
+function fitting(scope: Scope, getter: FnInfo, puts: PutHelper[]): PutHelper[] {
+  const m = scope.files[0]!.model.calls.find((c) => c.name === 'kmap' && c.fn?.node.id === getter.node.id);
+  if (!m) return puts;
+  const arg = m.argText.replace(/\s+/g, '');
+  const field = /->(\w+)$/.exec(arg)?.[1];
+  if (!field && !/^\w+$/.test(arg)) return puts; // sg_page(sg) and the like: no shape to compare
+  const fit = puts.filter((p) => p.unmaps === '?' || (field ? p.unmaps.endsWith(`->${field}`) : p.unmaps === '$'));
+  return fit.length ? fit : puts;
+}
+
 export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, depth = 2, given?: PutHelper[]): HelperVerdict {
-  const puts = given ?? putHelpers(scope, getter.name);
+  const puts = given ?? fitting(scope, getter, putHelpers(scope, getter.name));
   const callers = callersOf(scope, getter);
   if (!callers.length) {
     return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and none is ${scopeWords(scope, getter)}${puts.length ? `; put helper ${puts.map((p) => `${p.where} ${p.name}()`).join(', ')} unmaps it` : ''}`] };
