@@ -49,3 +49,20 @@ describe('whole-tree pass', () => {
     expect(b.files).toEqual(a.files);
   });
 });
+
+describe('the CLI flags', () => {
+  it('--no-tree and --cache DIR reach the audit', async () => {
+    const { main } = await import('../../../src/cli/main.js');
+    const { captureIO } = await import('../../../src/cli/io.js');
+    const run = async (...a: string[]) => {
+      const io = captureIO();
+      expect(await main(['audit', TREE, '--format', 'json', ...a], io)).toBe(0);
+      return JSON.parse(io.stdout).summary.classes;
+    };
+    expect(await run()).toEqual({ local: 2, global: 0, unclear: 0 });
+    expect(await run('--no-tree')).toEqual({ local: 0, global: 0, unclear: 2 });
+    const cache = mkdtempSync(join(tmpdir(), 'pksim-audit-cachedir-'));
+    expect(await run('--cache', cache)).toEqual({ local: 2, global: 0, unclear: 0 });
+    expect(await run('--cache', cache)).toEqual({ local: 2, global: 0, unclear: 0 });
+  });
+});
