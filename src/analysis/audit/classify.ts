@@ -2,7 +2,7 @@
 // follow the addresses, and give every kmap() site a class with reasons.
 
 import type { Node, Tree } from 'web-tree-sitter';
-import { buildModel, posOf, type CallInfo, type FnInfo } from './calls.js';
+import { buildModel, posOf, type CallInfo, type FileModel, type FnInfo } from './calls.js';
 import { traceValue, type EscapeReport } from './escape.js';
 import { firstError, inErrorRegion, norm } from './parse.js';
 import { analysePaths, type PathEvent, type PathReport } from './paths.js';
@@ -39,12 +39,15 @@ export interface AnalyseOpts {
   callees?: Callees;
   /** Whole-tree mode: the other files of the subsystem, for callers and put helpers. */
   others?: ScopeFile[];
+  /** Whole-tree mode: functions assigned to struct members (see FileModel.members). */
+  members?: FileModel['members'];
   dir?: string;
 }
 
 export function analyseFile(rel: string, source: string, tree: Tree, opts: AnalyseOpts = {}): FileResult {
   const model = buildModel(tree, source);
   if (opts.callees) model.callees = opts.callees;
+  if (opts.members) model.members = opts.members;
   const scope: Scope = { files: [{ rel, model }, ...(opts.others ?? [])], tree: Boolean(opts.others), dir: opts.dir ?? '.' };
   const res: FileResult = { file: rel, parsed: true, hasErrors: tree.rootNode.hasError, sites: [], findings: [], calls: {}, fixes: [] };
   for (const c of model.calls) res.calls[c.name] = (res.calls[c.name] ?? 0) + 1;
@@ -325,6 +328,8 @@ function classifyKmap(
     }
   } else if (unc.length) {
     s.class = 'unclear';
+    // An indirect call's targets may be assigned in other files of the subsystem.
+    if (unc.some((f) => /indirect call .*target unknown/.test(f.text))) w.crossFile = true;
     R.push(...unc.map((f) => `${f.text} (line ${f.line})`));
     if (partial) R.push(`kunmap() at ${lines(unmapLines)}; the walk sees the mapping live at the return on ${lines(live)}`);
   } else if (partial && loopPaired(w)) {
