@@ -47,7 +47,7 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
   const text = buf.toString('utf8');
   try {
     // Only the functions that matter are parsed; the others keep their headers.
-    const tree = await parseC(reduceSource(text, AUDITED_WORD));
+    const tree = await parseC(reduceSource(text, AUDITED_WORD, /\bkmap\s*\(/.test(text)));
     try {
       return analyseFile(f.rel, text, tree, { fix: o.fix, atomic: Boolean(o.atomic), callees: calleesFor(o) });
     } finally {
