@@ -212,7 +212,8 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     // levels up, their callers in this file (getter chains such as find_entry() -> get_page()).
     const names = new Set(works.filter((w) => w.crossFile && w.call.fn).map((w) => w.call.fn!.name));
     for (let k = 0; k < 2; k++) for (const n of [...names]) for (const c of model.callsTo(n)) if (model.fnOf(c)) names.add(model.fnOf(c)!.name);
-    res.defs = [...names].sort();
+    // A static function of a .c file cannot be named by another file: no need to look for it.
+    res.defs = [...names].filter((n) => rel.endsWith('.h') || !model.fnByName.get(n)?.isStatic).sort();
   }
   // Planning is cheap and tells each local site whether --fix can convert it; the edits
   // themselves are only kept when asked for.

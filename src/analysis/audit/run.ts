@@ -113,7 +113,8 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
       if (c) results[p.at] = c;
       return !c;
     });
-    const again = await treePass(pending, all, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) });
+    const kunmapFiles = opts.only ? null : new Set(results.filter((r) => r.calls.kunmap).map((r) => r.file));
+    const again = await treePass(pending, all, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles);
     pending.forEach((p, k) => {
       results[p.at] = again[k]!;
       cache?.putTree(p.input.rel, keys.get(p.at)!, again[k]!);

@@ -31,7 +31,13 @@ function words(names: string[]): RegExp | null {
  * Re-analyse the pending files with their subsystem in scope. Returns the new results in the
  * order given; a file whose re-analysis fails keeps its first result.
  */
-export async function treePass(pending: { input: InputFile; result: FileResult; defs: string[] }[], inputs: InputFile[], opts: { fix: boolean; atomic: boolean; callees: Callees }): Promise<FileResult[]> {
+export async function treePass(
+  pending: { input: InputFile; result: FileResult; defs: string[] }[],
+  inputs: InputFile[],
+  opts: { fix: boolean; atomic: boolean; callees: Callees },
+  /** Files the first pass saw kunmap() in; null when it did not see them all (then they are searched for). */
+  kunmapFiles: Set<string> | null = null,
+): Promise<FileResult[]> {
   const cache = new Map<string, Parsed | null>();
   // Bodies worth parsing in other files: the mapping calls, the pending functions, and (set
   // after the scan below) the functions assigned to members called indirectly.
@@ -63,10 +69,15 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
   const assigned = pending.map(() => new Map<string, { f: InputFile; fn: string }[]>());
   for (const [dir, idxs] of byDir) {
     const prefix = dir === '.' ? '' : dir + '/';
-    const names = [...new Set(idxs.flatMap((i) => [...pending[i]!.defs, ...membersOf[i]!]).concat('kunmap'))].filter((x) => /^\w+$/.test(x));
-    const res = idxs.map((i) => words([...pending[i]!.defs, 'kunmap']));
+    // Files that kunmap() are known from the first pass (put helpers live there); the others
+    // are searched only for the pending files' exported functions and indirectly called members.
+    const extra = kunmapFiles ? [] : ['kunmap'];
+    const names = [...new Set(idxs.flatMap((i) => [...pending[i]!.defs, ...membersOf[i]!]).concat(extra))].filter((x) => /^\w+$/.test(x));
+    const res = idxs.map((i) => words([...pending[i]!.defs, ...extra]));
     for (const f of inputs) {
       if (!f.rel.startsWith(prefix)) continue;
+      if (kunmapFiles?.has(f.rel)) for (const i of idxs) if (f.rel !== pending[i]!.input.rel) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+      if (!names.length) continue;
       let buf: Buffer;
       try {
         buf = readFileSync(f.abs);
@@ -77,7 +88,7 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
       if (!names.some((d) => buf.includes(d))) continue;
       const text = buf.toString('latin1');
       idxs.forEach((i, k) => {
-        if (f.rel !== pending[i]!.input.rel && res[k]?.test(text)) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+        if (f.rel !== pending[i]!.input.rel && !kunmapFiles?.has(f.rel) && res[k]?.test(text)) mentions.set(i, [...(mentions.get(i) ?? []), f]);
         for (const m of membersOf[i]!) {
           // `.m = fn` in an initialiser or `x->m = fn`; anything else (NULL, a ?:) leaves m unresolved.
           for (const a of text.matchAll(new RegExp(`(?:\\.|->)\\s*${m}\\s*=\\s*&?\\s*(\\w+)\\s*([,;}]|\\?)?`, 'g'))) {
