@@ -50,8 +50,10 @@ function climb(n: Node): Node {
   let cur = n;
   for (let p = cur.parent; p; cur = p, p = p.parent) {
     if (p.type === 'parenthesized_expression' || p.type === 'cast_expression') continue;
-    // addr + off, addr - off, addr & PAGE_MASK: still an address in the mapping.
-    if (p.type === 'binary_expression' && /^[+&-]$/.test(p.childForFieldName('operator')?.text ?? '') && p.childForFieldName('left')?.id === cur.id) continue;
+    // addr + off, addr - off, addr & PAGE_MASK: still an address in the mapping (addr & ~PAGE_MASK
+    // is an offset, not an address).
+    const op = p.type === 'binary_expression' ? p.childForFieldName('operator')?.text : undefined;
+    if ((op === '+' || op === '-' || (op === '&' && p.childForFieldName('right')?.text === 'PAGE_MASK')) && p.childForFieldName('left')?.id === cur.id) continue;
     if (p.type === 'conditional_expression' && p.childForFieldName('condition')?.id !== cur.id) continue;
     break;
   }

@@ -250,3 +250,10 @@ describe('unmaps and reasons that were wrong (issue 12)', () => {
     expect(s!.reason).not.toContain('not unmapped on every path');
   });
 });
+
+describe('offsets are not addresses', () => {
+  it('addr & ~PAGE_MASK stored in a struct does not make the site global', async () => {
+    const [s] = await kmapSites('address_offset.c');
+    expect(s).toMatchObject({ class: 'local', addr: 'addr', fixable: true });
+  });
+});
