@@ -56,8 +56,10 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
   for (const f of scope.files) {
     for (const c of f.model.calls) {
       if (c.name !== 'kunmap' || !c.fn || c.fn.name === getter || out.some((p) => p.name === c.fn!.name)) continue;
-      // A function that maps as well as unmaps (ni_read_frame()) does its own pairing, it is no put helper.
+      // A function that maps as well as unmaps (ni_read_frame()), or that uses the getter, does
+      // its own pairing: it is no put helper.
       if (f.model.calls.some((x) => x.fn === c.fn && x.name === 'kmap')) continue;
+      if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === c.fn!.node.id)) continue;
       let i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
       if (i >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$') });
       else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?' });
@@ -179,8 +181,10 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
   for (const { n, fn: c, file } of callers) {
     const m = file.model;
     const at = file.rel === scope.files[0]!.rel ? `${c.name}()` : `${file.rel}:${line(n)} ${c.name}()`;
-    // The caller may also kunmap() the page it got directly (minix/sysv rename).
-    const putCalls = [...putNames, 'kunmap'].flatMap((p) => m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id));
+    // The caller may also kunmap() the page it got directly (minix/sysv rename): a kunmap()
+    // counts when its argument is what the getter handed back (an &out argument or the result).
+    const handed = new Set([...argRoots(n).filter((_, k) => argAt(n, k)?.type === 'pointer_expression'), resultVar(n) ?? '']);
+    const putCalls = [...putNames, 'kunmap'].flatMap((p) => m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id && (p !== 'kunmap' || argRoots(x).some((r) => handed.has(r)))));
     const errVars = new Set<string>();
     const guards = new Map<string, number[]>();
     if (how.kind === 'return') {

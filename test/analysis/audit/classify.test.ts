@@ -257,3 +257,12 @@ describe('offsets are not addresses', () => {
     expect(s).toMatchObject({ class: 'local', addr: 'addr', fixable: true });
   });
 });
+
+describe('a caller releasing the page itself', () => {
+  it('kunmap() of the page it got counts as the put; kunmap() of another page does not', async () => {
+    const [s] = await kmapSites('kunmap_other_page.c');
+    expect(s!.class).toBe('unclear');
+    expect(s!.reason).toContain('caller demo_peek() never calls demo_put()');
+    expect(s!.reason).not.toContain('demo_ok()');
+  });
+});
