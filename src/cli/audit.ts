@@ -18,48 +18,56 @@ import { AuditError } from '../analysis/audit/errors.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
-const HELP = `usage: pksim audit PATH... [--format text|json|sarif] [--jobs N] [--fix [--write]] [--all]
+const HELP = `usage: pksim audit PATH... [--format text|json|sarif] [--terse|--verbose] [--jobs N]
+                   [--no-tree] [--callees FILE] [--cache DIR] [--patch FILE|-]
+                   [--fix [--atomic] [--write|--mbox]] [--all] [--summary]
 
 Finds every kmap(), kunmap(), kmap_local_page(), kmap_local_folio(), kunmap_local(),
 kmap_atomic() and kunmap_atomic() call in the C files under PATH (files that do not
-mention kmap are skipped unparsed) and classifies each kmap() site:
-  local    the address stays in the function (or a get/put helper pair) and is unmapped
-           on every path: convertible to kmap_local_page()
-  global   the address or the mapping escapes: stored in a struct/array/global, handed
+mention them are skipped unparsed) and classifies each kmap() site:
+  local    the mapping is made and released by one thread (in the function, in storage
+           that dies with its frame, or through a get/put helper pair whose callers all
+           release it): convertible to kmap_local_page()
+  global   the address or the mapping escapes: stored where it outlives the call, handed
            to work items, completions, callbacks or iterators, unmapped elsewhere
-  unclear  could not be decided; the reason says why
-It also warns about unmaps missing on a path, unmaps out of LIFO order (today for
-kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the wrong argument.
+  unclear  could not be decided; the reason says what is missing
+Callers, put helpers in headers and struct members called indirectly are looked up in the
+other files of the site's subsystem (first two directories) unless --no-tree is given.
+For each kmap_atomic() site it says whether the code relies on disabled page faults or
+preemption. It also warns about unmaps missing on a path, unmaps out of LIFO order (today
+for kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the wrong
+argument.
 
 options:
-  --format F   text (default: file:line:col lines and a summary table), json, sarif (2.1.0)
+  --format F   text (default: file:line:col: severity: message [code] lines and a
+               summary table), json, sarif (2.1.0)
   --json       the same as --format json
-  --jobs N     worker threads (default: number of CPUs)
-  --fix        print a unified diff converting the local sites whose conversion is
-               mechanical; apply it with 'patch -p1' inside PATH. Files are not changed.
-  --write      with --fix: also rewrite the files in place
-  --atomic     with --fix: also convert kmap_atomic() sites to kmap_local_page(), adding
-               pagefault_disable()/preempt_disable() where the code relies on them
-  --all        text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
-  --summary    text format: only the summary table
-  --terse      text format: one short line per site, no reasons
-  --verbose    text format: every reason, one per line under its site
-  --patch F    audit a unified diff (F, or - for standard input) against the patched tree
-               PATH: only sites on lines the patch adds or touches are reported
+  --terse      text: one short line per site, no reasons
+  --verbose    text: every reason, one per line under its site
+  --all        text: also list kmap_local_page/kmap_local_folio/kmap_atomic sites
+  --summary    text: only the summary table
+  --jobs N     worker threads (default: number of CPUs); the result is the same for any N
+  --no-tree    per-file mode: do not look at the other files of a subsystem (faster on a
+               single file)
+  --callees F  callee data adding to the built-in list: lines 'sync NAME: why',
+               'async NAME: why', 'consume NAME(field,...): why'; NAME may be an a* or *b
+               pattern, or ->member for indirect calls; # starts a comment
   --cache DIR  keep per-file results in DIR, keyed by size and mtime: a second run reads
                and parses only the files that changed
+  --patch F    audit a unified diff (F, or - for standard input) against the patched tree
+               PATH: only sites on lines the patch adds or touches are reported
+  --fix        print a unified diff converting the local sites whose conversion is
+               mechanical; apply it with 'patch -p1' inside PATH. Files are not changed.
+  --atomic     with --fix: also convert kmap_atomic() sites, adding pagefault_disable()/
+               preempt_disable() where the code relies on them
+  --write      with --fix: rewrite the files in place instead of printing the diff
   --mbox       with --fix: print git format-patch style mails, one per subsystem, with a
                commit message saying why each conversion is safe (apply with git am)
-  --no-tree    per-file mode: do not look at the other files of a subsystem for callers,
-               put helpers and header helpers (faster on a single file)
-  --callees F  callee data adding to the built-in list: lines 'sync NAME: why',
-               'async NAME: why', 'consume NAME(field,...): why', NAME may be a*/
-               *b pattern or ->member for indirect calls; # starts a comment
 
 Paths: text output relative to the current directory; json relative to the PATH given (to
-their common directory for several); sarif relative to the git work tree holding PATH, or to
-PATH. Exit status: 0 when the audit ran
-(findings are reported, not failures), 2 for bad usage or unreadable input.
+their common directory for several); sarif relative to the git work tree holding PATH, or
+to PATH. Exit status: 0 when the audit ran (findings are reported, not failures), 2 for bad
+usage or unreadable input, with a one-line message naming the file.
 `;
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
