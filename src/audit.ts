@@ -6,7 +6,10 @@ export { runAudit, defaultJobs } from './analysis/audit/run.js';
 /** @public Bad input to the audit, with a stable code (AUD001..). */
 export { AuditError, type AuditErrorCode } from './analysis/audit/errors.js';
 /** @public The result as text, JSON or SARIF 2.1.0, as `pksim audit --format` prints it. */
-export { formatText, formatJson, formatSarif, formatSummary as formatAuditSummary } from './analysis/audit/format.js';
+export { formatText, formatJson, formatSummary as formatAuditSummary } from './analysis/audit/format.js';
+export { formatSarif } from './analysis/audit/sarif.js';
+/** @public Audit only what a patch touches, and `--fix --mbox` mails. */
+export { touchedLines, formatMbox } from './analysis/audit/patch.js';
 /** @public Apply the edits of a FileResult's fixes and show them as a unified diff (`--fix`). */
 export { applyEdits, unifiedDiff } from './analysis/audit/fix.js';
 export {

@@ -20,7 +20,8 @@ interface PkSite {
   viaMacro?: string;
   inErrorRegion: boolean;
 }
-const pk = JSON.parse(read('pksim-j2.json')) as { sites: PkSite[]; summary: Record<string, unknown> };
+const pk = JSON.parse(read('pksim-j2.json')) as { sites: (PkSite & { reasons: string[]; atomic?: { needs: string[]; convertible: boolean; note: string } })[]; summary: Record<string, unknown> };
+const pkNoTree = JSON.parse(read('pksim-j2-notree.json')) as { summary: Record<string, unknown> };
 const pk1 = JSON.parse(read('pksim-j1.json')) as { sites: PkSite[] };
 
 const times: Record<string, { wall: number[]; cpu: number[] }> = {};
@@ -106,6 +107,19 @@ const perFn = (fns: string[]) => {
 };
 const spatchErr = read('spatch.err');
 
+// Agreement with the hand-labelled sample (test/fixtures/audit/sample-linux-6.1.tsv).
+const sample = readFileSync(new URL('../../test/fixtures/audit/sample-linux-6.1.tsv', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l && !l.startsWith('#'))
+  .map((l) => l.split('\t'));
+const bySite = new Map(pk.sites.filter((s) => s.call === 'kmap').map((s) => [`${s.file}:${s.line}`, s]));
+const disagreements = sample.filter((r) => bySite.get(`${r[0]}:${r[1]}`)?.class !== r[3]).map((r) => ({ site: `${r[0]}:${r[1]}`, label: r[3], audit: bySite.get(`${r[0]}:${r[1]}`)?.class ?? 'missing', why: r[5] ?? 'not explained' }));
+// kmap_atomic(): what a conversion needs, and why the others are not mechanical.
+const atomic = pk.sites.filter((s) => s.atomic);
+const notMechanical = byWhy(atomic.filter((s) => !s.atomic!.convertible).map((s) => ({ why: s.atomic!.note.replace(/line \d+/g, 'line N').replace(/macro \w+\(\)/, 'macro M()') })));
+const unclear = pk.sites.filter((s) => s.call === 'kmap' && s.class === 'unclear').map((s) => ({ site: `${s.file}:${s.line}`, function: s.function, why: s.reasons.join('; ').slice(0, 300) }));
+const grepMin = stat(times['grep']?.wall ?? []).min ?? NaN;
+
 const out = {
   tree,
   machine: { cpus: cpus().length, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
@@ -133,6 +147,24 @@ const out = {
     // Per file and function, as pksim counts (two static dir_get_page() in two files are two functions).
     sitesPerFunction: perFn([...spatch].map(([k, fn]) => k.split(':')[0] + ':' + fn)),
   },
+  grep: { command: "grep -rlw kmap --include='*.[ch]' TREE", wall: stat(times['grep']?.wall ?? []), cpuSeconds: stat(times['grep']?.cpu ?? []) },
+  timesGrep: {
+    pksimJobs2: Math.round(((stat(times['pksim-j2']?.wall ?? []).min ?? NaN) / grepMin) * 10) / 10,
+    pksimJobs2NoTree: Math.round(((stat(times['pksim-j2-notree']?.wall ?? []).min ?? NaN) / grepMin) * 10) / 10,
+    pksimJobs1: Math.round(((stat(times['pksim-j1']?.wall ?? []).min ?? NaN) / grepMin) * 10) / 10,
+  },
+  cache: {
+    cold: stat(times['pksim-cache-cold']?.wall ?? []),
+    warm: stat(times['pksim-cache-warm']?.wall ?? []),
+    warmCpuSeconds: stat(times['pksim-cache-warm']?.cpu ?? []),
+    grepSameRounds: stat(times['grep-cache']?.wall ?? []),
+    warmTimesGrep: Math.round(((stat(times['pksim-cache-warm']?.wall ?? []).min ?? NaN) / (stat(times['grep-cache']?.wall ?? []).min ?? NaN)) * 10) / 10,
+    sameResultAsWithoutCache: read('pksim-cache-warm.json') === read('pksim-j2.json'),
+  },
+  noTree: { wall: stat(times['pksim-j2-notree']?.wall ?? []), classes: pkNoTree.summary.classes },
+  unclear,
+  kmapAtomic: { ...(pk.summary.atomic as object), notMechanicalByReason: notMechanical },
+  sample: { sites: sample.length, agree: sample.length - disagreements.length, disagreements },
   speedup: {
     pksimJobs2VsSpatch: Math.round(((stat(times['spatch-j2']?.wall ?? [])?.min ?? NaN) / (stat(times['pksim-j2']?.wall ?? [])?.min ?? NaN)) * 10) / 10,
   },

@@ -5,7 +5,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { applyEdits, unifiedDiff } from '../analysis/audit/fix.js';
-import { formatJson, formatSarif, formatSummary, formatText } from '../analysis/audit/format.js';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { formatJson, formatSummary, formatText } from '../analysis/audit/format.js';
+import { formatSarif } from '../analysis/audit/sarif.js';
+import { formatMbox, touchedLines, type FileFix } from '../analysis/audit/patch.js';
+import { summarise } from '../analysis/audit/summary.js';
+import type { AuditResult } from '../analysis/audit/types.js';
 import { defaultJobs, runAudit } from '../analysis/audit/run.js';
 import { auditBase } from '../analysis/audit/prefilter.js';
 import { AuditError } from '../analysis/audit/errors.js';
@@ -16,38 +22,50 @@ import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js'
 /** `pksim audit`: its options, declared once (parseArgs config, --help, completion). */
 export const spec = defineCommand({
   name: 'audit',
-  usage: 'pksim audit PATH... [--format text|json|sarif] [--jobs N] [--fix [--write]] [--all]',
+  usage: 'pksim audit PATH... [--format text|json|sarif] [--terse|--verbose] [--jobs N] [--no-tree] [--callees FILE] [--cache DIR] [--patch FILE|-] [--fix [--atomic] [--write|--mbox]] [--all] [--summary]',
   about: `Finds every kmap(), kunmap(), kmap_local_page(), kmap_local_folio(), kunmap_local(),
 kmap_atomic() and kunmap_atomic() call in the C files under PATH (files that do not
-mention kmap are skipped unparsed) and classifies each kmap() site:
-  local    the address stays in the function (or a get/put helper pair) and is unmapped
-           on every path: convertible to kmap_local_page()
-  global   the address or the mapping escapes: stored in a struct/array/global, handed
+mention them are skipped unparsed) and classifies each kmap() site:
+  local    the mapping is made and released by one thread (in the function, in storage
+           that dies with its frame, or through a get/put helper pair whose callers all
+           release it): convertible to kmap_local_page()
+  global   the address or the mapping escapes: stored where it outlives the call, handed
            to work items, completions, callbacks or iterators, unmapped elsewhere
-  unclear  could not be decided; the reason says why
-It also warns about unmaps missing on a path, unmaps out of LIFO order (today for
-kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the wrong argument.`,
+  unclear  could not be decided; the reason says what is missing
+Callers, put helpers in headers and struct members called indirectly are looked up in the
+other files of the site's subsystem (first two directories) unless --no-tree is given.
+For each kmap_atomic() site it says whether the code relies on disabled page faults or
+preemption. It also warns about unmaps missing on a path, unmaps out of LIFO order (today
+for kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the wrong
+argument.`,
   positionals: 'path',
   options: {
-    format: { type: 'string', value: 'F', values: ['text', 'json', 'sarif'], default: 'text', help: 'text (file:line:col lines and a summary table), json, sarif (2.1.0)' },
+    format: { type: 'string', value: 'F', values: ['text', 'json', 'sarif'], default: 'text', help: 'text (file:line:col: severity: message [code] lines and a summary table), json, sarif (2.1.0)' },
     json: { type: 'boolean', help: 'the same as --format json' },
-    jobs: { type: 'string', short: 'j', value: 'N', default: 'number of CPUs', help: 'worker threads' },
-    fix: { type: 'boolean', help: "print a unified diff converting the local sites whose conversion is\nmechanical; apply it with 'patch -p1' inside PATH. Files are not changed." },
-    write: { type: 'boolean', help: 'with --fix: also rewrite the files in place' },
-    atomic: { type: 'boolean', help: 'with --fix: also convert kmap_atomic() sites to kmap_local_page(), adding\npagefault_disable()/preempt_disable() where the code relies on them' },
-    all: { type: 'boolean', help: 'text format: also list kmap_local_page/kmap_local_folio/kmap_atomic sites' },
-    summary: { type: 'boolean', help: 'text format: only the summary table' },
-    'no-tree': { type: 'boolean', help: 'per-file mode: do not look at the other files of a subsystem for callers,\nput helpers and header helpers (faster on a single file)' },
+    terse: { type: 'boolean', help: 'text: one short line per site, no reasons' },
+    verbose: { type: 'boolean', short: 'v', help: 'text: every reason, one per line under its site' },
+    all: { type: 'boolean', help: 'text: also list kmap_local_page/kmap_local_folio/kmap_atomic sites' },
+    summary: { type: 'boolean', help: 'text: only the summary table' },
+    jobs: { type: 'string', short: 'j', value: 'N', default: 'number of CPUs', help: 'worker threads; the result is the same for any N' },
+    'no-tree': { type: 'boolean', help: 'per-file mode: do not look at the other files of a subsystem (faster on a\nsingle file)' },
     callees: {
       type: 'string',
       value: 'F',
       file: true,
-      help: "callee data adding to the built-in list: lines 'sync NAME: why',\n'async NAME: why', 'consume NAME(field,...): why', NAME may be a*/\n*b pattern or ->member for indirect calls; # starts a comment",
+      help: "callee data adding to the built-in list: lines 'sync NAME: why',\n'async NAME: why', 'consume NAME(field,...): why'; NAME may be an a* or *b\npattern, or ->member for indirect calls; # starts a comment",
     },
+    cache: { type: 'string', value: 'DIR', help: 'keep per-file results in DIR, keyed by size and mtime: a second run reads\nand parses only the files that changed' },
+    patch: { type: 'string', value: 'F', file: true, help: 'audit a unified diff (F, or - for standard input) against the patched tree\nPATH: only sites on lines the patch adds or touches are reported' },
+    fix: { type: 'boolean', help: "print a unified diff converting the local sites whose conversion is\nmechanical; apply it with 'patch -p1' inside PATH. Files are not changed." },
+    atomic: { type: 'boolean', help: 'with --fix: also convert kmap_atomic() sites, adding pagefault_disable()/\npreempt_disable() where the code relies on them' },
+    write: { type: 'boolean', help: 'with --fix: rewrite the files in place instead of printing the diff' },
+    mbox: { type: 'boolean', help: 'with --fix: print git format-patch style mails, one per subsystem, with a\ncommit message saying why each conversion is safe (apply with git am)' },
     ...HELP_OPTION,
   },
-  notes: `Paths in the output are relative to the PATH given (to their common directory for several). Exit status: 0 when the audit ran
-(findings are reported, not failures), 2 for bad usage or unreadable input.`,
+  notes: `Paths: text output relative to the current directory; json relative to the PATH given (to
+their common directory for several); sarif relative to the git work tree holding PATH, or
+to PATH. Exit status: 0 when the audit ran (findings are reported, not failures), 2 for bad
+usage or unreadable input, with a one-line message naming the file.`,
 });
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
@@ -67,6 +85,25 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   }
   if (values.write && !values.fix) throw new UsageError('--write only makes sense with --fix');
   if (values.atomic && !values.fix) throw new UsageError('--atomic only makes sense with --fix');
+  if (values.mbox && !values.fix) throw new UsageError('--mbox only makes sense with --fix');
+  if (values.mbox && values.write) throw new UsageError('--mbox and --write disagree: --mbox prints patches');
+  if (values.terse && values.verbose) throw new UsageError('--terse and --verbose disagree');
+  // --patch FILE|-: only the sites on lines the diff adds or touches (the tree is the patched one).
+  let touched: Map<string, Set<number>> | null = null;
+  if (values.patch !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(values.patch === '-' ? 0 : values.patch, 'utf8');
+    } catch (e) {
+      throw new UsageError(`${values.patch}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      touched = touchedLines(text, values.patch === '-' ? '<stdin>' : values.patch);
+    } catch (e) {
+      if (e instanceof AuditError) throw new UsageError(e.message, EXIT_USAGE, e.code);
+      throw e;
+    }
+  }
 
   let lastDraw = 0;
   const onProgress = io.isTTY
@@ -80,13 +117,14 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     : undefined;
   let res;
   try {
-    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(onProgress ? { onProgress } : {}) });
+    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix) || format === 'sarif', ...(touched ? { only: [...touched.keys()] } : {}), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(values.cache !== undefined ? { cacheDir: values.cache } : {}), ...(onProgress ? { onProgress } : {}) });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
     if (e instanceof AuditError) throw new UsageError(e.message, EXIT_USAGE, e.code);
     throw e;
   }
 
+  if (touched) res = { ...res, ...onlyTouched(res, touched) };
   if (values.fix) {
     const absOf = new Map<string, string>();
     for (const f of res.inputs) if (!absOf.has(f.rel)) absOf.set(f.rel, f.abs);
@@ -94,6 +132,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     let atomics = 0;
     let files = 0;
     let diff = '';
+    const mails: FileFix[] = [];
     for (const f of res.files) {
       if (!f.fixes.length) continue;
       const abs = absOf.get(f.file)!;
@@ -103,21 +142,57 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       const d = unifiedDiff(f.file, old, updated);
       if (!d) continue;
       diff += d;
+      const fixed = new Set(f.fixes.map((x) => x.site));
+      mails.push({ file: f.file, diff: d, sites: f.sites.filter((s, i) => fixed.has(i) || (s.call === 'kmap' && s.fixable)) });
       files++;
       sites += f.sites.filter((s) => s.fixable).length;
       atomics += f.sites.filter((s) => s.atomic?.convertible).length;
       if (values.write) writeFileSync(abs, updated);
     }
-    if (!values.write) io.out(diff);
+    if (!values.write) io.out(values.mbox ? formatMbox(mails) : diff);
     const where = positionals.length > 1 ? auditBase(positionals) : 'the PATH given';
     const what = values.atomic ? `${sites} kmap() and ${atomics} kmap_atomic() site(s)` : `${sites} kmap() site(s)`;
     io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${what} in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${where}`}\n`);
     return 0;
   }
+  const base = auditBase(positionals);
   if (format === 'json') io.out(formatJson(res));
   else if (format === 'sarif') {
-    const root = pathToFileURL(auditBase(positionals)).href;
-    io.out(formatSarif(res, root));
-  } else io.out(values.summary ? formatSummary(res.summary) : formatText(res, { all: Boolean(values.all) }));
+    // Inside a git work tree, URIs are relative to its root (what code-scanning UIs expect).
+    const git = gitRoot(base);
+    const root = git ?? base;
+    io.out(formatSarif(res, pathToFileURL(root).href, (f) => relative(root, join(base, f))));
+  } else {
+    // Text: paths relative to the current directory, as compilers print them.
+    const path = (f: string) => relative(process.cwd(), join(base, f)) || f;
+    io.out(values.summary ? formatSummary(res.summary) : formatText(res, { all: Boolean(values.all), terse: Boolean(values.terse), verbose: Boolean(values.verbose), path }));
+  }
   return 0;
+}
+
+function gitRoot(dir: string): string | null {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return d;
+    if (d === dirname(d)) return null;
+  }
+}
+
+/** Only the sites and findings on lines a patch adds or touches. */
+function onlyTouched(res: AuditResult, touched: Map<string, Set<number>>): AuditResult {
+  const files = res.files
+    .filter((f) => touched.has(f.file))
+    .map((f) => {
+      const lines = touched.get(f.file)!;
+      const keep = f.sites.map((s) => lines.has(s.line));
+      const index = new Map<number, number>();
+      keep.forEach((k, i) => k && index.set(i, index.size));
+      return {
+        ...f,
+        sites: f.sites.filter((_, i) => keep[i]),
+        findings: f.findings.filter((x) => lines.has(x.line) || (x.site !== undefined && keep[x.site])).map((x) => (x.site !== undefined ? { ...x, site: index.get(x.site) } : x)),
+        fixes: f.fixes.filter((x) => keep[x.site]).map((x) => ({ ...x, site: index.get(x.site)! })),
+      };
+    });
+  const summary = summarise(res.summary.filesScanned, files, res.summary.elapsedMs);
+  return { files, summary };
 }

@@ -60,10 +60,12 @@ export function analyseAtomic(model: FileModel, works: SiteWork[], findings: Fin
     const pf = pfR.length > 0;
     const pre = preR.length > 0;
     const before = src.slice(fn.body.startIndex, w.call.node.startIndex);
-    const held = count(ACQUIRE, before) > count(RELEASE, before) && count(RELEASE, region) <= count(ACQUIRE, region);
+    // Held here, or asserted of every caller (a held lock alone says nothing: it may be a mutex).
+    const byCaller = /\blockdep_assert_(?:irqs_disabled|preemption_disabled|in_softirq)\s*\(/.test(before);
+    const held = byCaller || (count(ACQUIRE, before) > count(RELEASE, before) && count(RELEASE, region) <= count(ACQUIRE, region));
     if (pf) use.needs.push('pagefault_disable');
     if (pre && !held) use.needs.push('preempt_disable');
-    if (held) use.holds = 'a spinlock (or disabled preemption/interrupts) is held across the mapping anyway';
+    if (held) use.holds = byCaller ? 'the function asserts that its callers run with interrupts or preemption disabled' : 'a spinlock (or disabled preemption/interrupts) is held across the mapping anyway';
     // Mechanical only for plain statements, in order, and where statements may be inserted.
     const why = ((): string | null => {
       if (w.site.viaMacro) return `the call is inside macro ${w.site.viaMacro}()`;

@@ -43,6 +43,11 @@ export interface FileModel {
   tree: Tree;
   /** What is known about callees outside the file (set by the driver; built-in list when absent). */
   callees?: Callees;
+  /**
+   * Whole-tree mode: the functions assigned to a struct member anywhere in the subsystem
+   * (`.readsect = ftl_readsect`), when every assignment names a function defined there.
+   */
+  members?: Map<string, { fn: FnInfo; model: FileModel; where: string }[]>;
   source: string;
   fns: FnInfo[];
   fnByName: Map<string, FnInfo>;

@@ -2,12 +2,13 @@
 // follow the addresses, and give every kmap() site a class with reasons.
 
 import type { Node, Tree } from 'web-tree-sitter';
-import { buildModel, posOf, type CallInfo, type FnInfo } from './calls.js';
+import { buildModel, posOf, type CallInfo, type FileModel, type FnInfo } from './calls.js';
 import { traceValue, type EscapeReport } from './escape.js';
-import { enclosingLoop, firstError, inErrorRegion, norm, stripWrappers } from './parse.js';
+import { firstError, inErrorRegion, norm } from './parse.js';
 import { analysePaths, type PathEvent, type PathReport } from './paths.js';
-import { checkHelperPair, putHelpers, putReleases, type HandBack, type PutHelper, type Scope, type ScopeFile } from './helpers.js';
+import { checkHelperPair, type HandBack, type Scope, type ScopeFile } from './helpers.js';
 import { planFixes } from './fix.js';
+import { addrBase, clip, derivedReturn, loopAlias, loopPaired, loopStores, pageAliases, pageHandedBack, pageOfAddr, putCallsFor, sameRangeUnmapLoops } from './shapes.js';
 import { analyseAtomic } from './atomic.js';
 import type { Callees } from './callees.js';
 import type { FileResult, Finding, Site, UnmapRef } from './types.js';
@@ -27,65 +28,6 @@ function pos(n: Node): { line: number; column: number } {
 
 const lines = (xs: number[]) => (xs.length === 1 ? `line ${xs[0]}` : `lines ${xs.join(', ')}`);
 
-/** `virt_to_page(addr)` / `kmap_to_page(addr)` -> addr */
-function pageOfAddr(text: string): string | null {
-  const m = /^(?:virt_to_page|kmap_to_page|vmalloc_to_page)\((.*)\)$/.exec(norm(text));
-  return m ? norm(m[1]!) : null;
-}
-
-/** The base variable of an address expression: `(char *)buf + off` -> buf */
-function addrBase(n: Node | null, text: string): string {
-  if (!n) return norm(text).replace(/[+-].*$/, '');
-  let x = stripWrappers(n);
-  while (x.type === 'binary_expression') x = stripWrappers(x.childForFieldName('left')!);
-  return norm(x.text);
-}
-
-/** Other spellings of a page expression: `p` where `struct page *p = sg_page(sg)` also matches `sg_page(sg)`. */
-function pageAliases(fn: FnInfo | null, arg: string): Set<string> {
-  const out = new Set([norm(arg)]);
-  if (!fn || !/^\w+$/.test(norm(arg))) return out;
-  for (const decl of fn.body.descendantsOfType(['init_declarator', 'assignment_expression'])) {
-    if (!decl) continue;
-    const l = decl.type === 'init_declarator' ? decl.childForFieldName('declarator') : decl.childForFieldName('left');
-    const r = decl.childForFieldName(decl.type === 'init_declarator' ? 'value' : 'right');
-    if (r && l && norm(l.text.replace(/^\*+/, '')) === norm(arg)) out.add(norm(stripWrappers(r).text));
-  }
-  return out;
-}
-
-/** The innermost loop body (or function body) around a node. */
-function blockOf(n: Node): Node | null {
-  let last: Node | null = null;
-  for (let p = n.parent; p; p = p.parent) {
-    if (p.type === 'compound_statement') last = p;
-    if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement' || p.type === 'function_definition') return p.childForFieldName('body') ?? last;
-  }
-  return last;
-}
-
-function assignments(block: Node, before: Node): { l: string; r: string }[] {
-  const out: { l: string; r: string }[] = [];
-  for (const a of block.descendantsOfType('assignment_expression')) {
-    if (!a || a.startIndex >= before.startIndex || a.childForFieldName('operator')?.text !== '=') continue;
-    out.push({ l: norm(a.childForFieldName('left')!.text), r: norm(stripWrappers(a.childForFieldName('right')!).text) });
-  }
-  return out;
-}
-
-/** `v = E` last assigned before `at` in the same loop body: E, when it is an array element. */
-function loopAlias(at: Node, v: string): string | null {
-  const b = blockOf(at);
-  const last = b ? assignments(b, at).filter((x) => x.l === v).pop() : undefined;
-  return last && /\[/.test(last.r) ? last.r : null;
-}
-
-/** `E = v` before `kmap(v)` in the same loop body: the array elements that hold the page. */
-function loopStores(at: Node, v: string): string[] {
-  const b = blockOf(at);
-  return b ? assignments(b, at).filter((x) => x.r === v && /\[/.test(x.l)).map((x) => x.l) : [];
-}
-
 /** Does this file have a kmap() site that other files of the tree could decide? */
 function needsTree(works: SiteWork[]): boolean {
   return works.some((w) => w.crossFile && w.site.class !== 'local');
@@ -97,12 +39,15 @@ export interface AnalyseOpts {
   callees?: Callees;
   /** Whole-tree mode: the other files of the subsystem, for callers and put helpers. */
   others?: ScopeFile[];
+  /** Whole-tree mode: functions assigned to struct members (see FileModel.members). */
+  members?: FileModel['members'];
   dir?: string;
 }
 
 export function analyseFile(rel: string, source: string, tree: Tree, opts: AnalyseOpts = {}): FileResult {
   const model = buildModel(tree, source);
   if (opts.callees) model.callees = opts.callees;
+  if (opts.members) model.members = opts.members;
   const scope: Scope = { files: [{ rel, model }, ...(opts.others ?? [])], tree: Boolean(opts.others), dir: opts.dir ?? '.' };
   const res: FileResult = { file: rel, parsed: true, hasErrors: tree.rootNode.hasError, sites: [], findings: [], calls: {}, fixes: [] };
   for (const c of model.calls) res.calls[c.name] = (res.calls[c.name] ?? 0) + 1;
@@ -113,6 +58,8 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     const site: Site = {
       file: rel,
       ...pos(c.node),
+      endLine: c.node.endPosition.row + 1,
+      endColumn: c.node.endPosition.column + 1,
       call: c.name,
       class: c.name === 'kmap' ? 'unclear' : 'already-local',
       function: c.fn?.name ?? null,
@@ -257,7 +204,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     const p = posOf(source, m.index);
     const uses = model.callsTo(m.macro).length;
     const reason = `inside the body of macro ${m.macro}(), which expands at ${uses} call site(s) in this file; decide at each expansion`;
-    res.sites.push({ file: rel, ...p, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
+    res.sites.push({ file: rel, ...p, endLine: p.line, endColumn: p.column + 4, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
   }
   res.sites.unshift(...works.map((w) => w.site));
   if (!opts.others && needsTree(works)) {
@@ -265,7 +212,8 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     // levels up, their callers in this file (getter chains such as find_entry() -> get_page()).
     const names = new Set(works.filter((w) => w.crossFile && w.call.fn).map((w) => w.call.fn!.name));
     for (let k = 0; k < 2; k++) for (const n of [...names]) for (const c of model.callsTo(n)) if (model.fnOf(c)) names.add(model.fnOf(c)!.name);
-    res.defs = [...names].sort();
+    // A static function of a .c file cannot be named by another file: no need to look for it.
+    res.defs = [...names].filter((n) => rel.endsWith('.h') || !model.fnByName.get(n)?.isStatic).sort();
   }
   // Planning is cheap and tells each local site whether --fix can convert it; the edits
   // themselves are only kept when asked for.
@@ -279,84 +227,6 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   for (const f of res.findings) if (f.site !== undefined) f.site = order.get(f.site);
   for (const fx of res.fixes) fx.site = order.get(fx.site) ?? fx.site;
   return res;
-}
-
-/**
- * A get helper that maps a page and hands back the page itself, or the object holding it
- * (`kmap(bh->b_page); ... *bhp = bh;`): through its return value or an out-parameter.
- */
-function pageHandedBack(fn: FnInfo, arg: string): { line: number; hand: HandBack; what: string } | null {
-  const a = norm(arg);
-  // kmap(*p = page): mapped and handed back through out-parameter p in one expression.
-  const inline = /^\*(\w+)=(\w+)$/.exec(a);
-  const ip = inline ? fn.params.findIndex((q) => q.name === inline[1]) : -1;
-  if (ip >= 0) return { line: 0, hand: { kind: 'out', param: ip }, what: `*${inline![1]}` };
-  const base = /^(\w+)(?:->\w+)*$/.exec(a)?.[1];
-  if (!base) return null;
-  for (const x of [a, base]) {
-    for (const r of fn.body.descendantsOfType('return_statement')) {
-      const v = r?.namedChild(0);
-      if (r && v && norm(stripWrappers(v).text) === x) return { line: r.startPosition.row + 1, hand: { kind: 'return' }, what: x };
-    }
-    for (const e of fn.body.descendantsOfType('assignment_expression')) {
-      const l = e?.childForFieldName('left');
-      const r = e?.childForFieldName('right');
-      if (!e || !l || !r || l.type !== 'pointer_expression' || norm(stripWrappers(r).text) !== x) continue;
-      const p = fn.params.findIndex((q) => q.name === l.namedChild(0)?.text);
-      if (p >= 0) return { line: e.startPosition.row + 1, hand: { kind: 'out', param: p }, what: x };
-    }
-  }
-  return null;
-}
-
-/** Calls in fn of a put helper in scope that releases the page mapped as `arg`. */
-function putCallsFor(scope: Scope, fn: FnInfo, arg: string): { node: Node; put: PutHelper }[] {
-  const want = norm(arg);
-  const out: { node: Node; put: PutHelper }[] = [];
-  const model = scope.files[0]!.model;
-  for (const p of putHelpers(scope, fn.name)) {
-    for (const n of model.callsTo(p.name)) if (model.fnOf(n)?.node.id === fn.node.id && putReleases(p, n) === want) out.push({ node: n, put: p });
-  }
-  return out;
-}
-
-/** The line of a `return f(..., v, ...)` whose expression mentions a variable holding the address. */
-function derivedReturn(fn: FnInfo, vars: string[]): number | null {
-  if (!vars.length) return null;
-  const re = new RegExp(`\\b(?:${vars.join('|')})\\b`);
-  for (const r of fn.body.descendantsOfType('return_statement')) {
-    const v = r?.namedChild(0);
-    if (r && v && v.type === 'call_expression' && re.test(v.text)) return r.startPosition.row + 1;
-  }
-  return null;
-}
-
-/** Mapped inside a loop and unmapped inside a different loop (page arrays). */
-function loopPaired(w: SiteWork): boolean {
-  const body = w.call.fn?.body ?? null;
-  const l = enclosingLoop(w.call.node, body);
-  return !!l && w.unmapNodes.some((u) => {
-    const m = enclosingLoop(u, body);
-    return !!m && m.id !== l.id && !isInside(m, l) && !isInside(l, m);
-  });
-}
-
-/** The loops holding matched unmaps whose header (init; cond; update) is that of the map's loop. */
-function sameRangeUnmapLoops(w: SiteWork): Node[] {
-  const body = w.call.fn?.body ?? null;
-  const l = enclosingLoop(w.call.node, body);
-  const head = (x: Node) => (x.type === 'for_statement' ? norm(['initializer', 'condition', 'update'].map((f) => x.childForFieldName(f)?.text ?? '').join(';')) : null);
-  if (!l || !head(l)) return [];
-  const out: Node[] = [];
-  for (const u of w.unmapNodes) {
-    const m = enclosingLoop(u, body);
-    if (m && m.id !== l.id && head(m) === head(l) && !out.some((x) => x.id === m.id)) out.push(m);
-  }
-  return out;
-}
-
-function isInside(inner: Node, outer: Node): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
 }
 
 function classifyKmap(
@@ -401,11 +271,13 @@ function classifyKmap(
   } else if (stackPair?.class === 'local') {
     // The struct is the caller's local: its storage dies with the caller's frame.
     s.class = 'local';
-    R.push(...glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct every caller keeps on its own stack (line ${f.line})`));
+    R.push(...glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct its callers pass in and release before they return (line ${f.line})`));
     R.push(...stackPair.reasons);
   } else if (glob.length) {
     s.class = 'global';
     R.push(...glob.map((f) => `${f.text} (line ${f.line})`));
+    // The first caller that breaks the pair, shortened: the full chain is for --verbose readers of the JSON.
+    if (stackPair?.reasons[0]) R.push(`not shown to be released by every caller: ${clip(stackPair.reasons[0], 200)}`);
     if (partial) R.push(`kunmap() only on some paths (${lines(unmapLines)}); on the path returning at ${lines(live)} the mapping stays live after ${fn.name}() returns`);
     else if (!s.unmaps.length) {
       const e = elsewhere();
@@ -457,6 +329,8 @@ function classifyKmap(
     }
   } else if (unc.length) {
     s.class = 'unclear';
+    // An indirect call's targets may be assigned in other files of the subsystem.
+    if (unc.some((f) => /indirect call .*target unknown/.test(f.text))) w.crossFile = true;
     R.push(...unc.map((f) => `${f.text} (line ${f.line})`));
     if (partial) R.push(`kunmap() at ${lines(unmapLines)}; the walk sees the mapping live at the return on ${lines(live)}`);
   } else if (partial && loopPaired(w)) {
@@ -482,6 +356,7 @@ function classifyKmap(
     R.push(`${where} in ${fn.name}() and is unmapped on every path (${lines(unmapLines)})`);
   }
   if (s.class === 'local') for (const n of notes) R.push(`${n.text} (line ${n.line})`);
+  if (s.class === 'global' && glob.length) s.escapes = glob.map((f) => ({ line: f.line, text: f.text }));
   if (s.class !== 'local' && unc.length && s.class !== 'unclear') R.push(...unc.map((f) => `also: ${f.text} (line ${f.line})`));
   if (s.depth > 1) R.push(`nested: ${s.depth} mappings live at once here`);
   if (!s.lifoOk) R.push('unmaps would need reordering for kmap_local (LIFO)');

@@ -50,7 +50,10 @@ function climb(n: Node): Node {
   let cur = n;
   for (let p = cur.parent; p; cur = p, p = p.parent) {
     if (p.type === 'parenthesized_expression' || p.type === 'cast_expression') continue;
-    if (p.type === 'binary_expression' && /^[+-]$/.test(p.childForFieldName('operator')?.text ?? '') && p.childForFieldName('left')?.id === cur.id) continue;
+    // addr + off, addr - off, addr & PAGE_MASK: still an address in the mapping (addr & ~PAGE_MASK
+    // is an offset, not an address).
+    const op = p.type === 'binary_expression' ? p.childForFieldName('operator')?.text : undefined;
+    if ((op === '+' || op === '-' || (op === '&' && p.childForFieldName('right')?.text === 'PAGE_MASK')) && p.childForFieldName('left')?.id === cur.id) continue;
     if (p.type === 'conditional_expression' && p.childForFieldName('condition')?.id !== cur.id) continue;
     break;
   }
@@ -268,7 +271,26 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
       const e = member ? known.lookup(`->${member}`) : null;
       if (e?.kind === 'sync') fact('note', `${what} is passed to indirect call ${name}(): ${e.why} (${e.origin})`, call);
       else if (e?.kind === 'async') fact('global', `${what} is passed to indirect call ${name}(): ${e.why} (${e.origin})`, call);
-      else fact('unclear', `${what} is passed to indirect call ${name}(): target unknown`, call);
+      else {
+        // Every function the tree assigns to this member: the pointer is as safe as the worst.
+        const targets = member ? model.members?.get(member) : undefined;
+        const idx = args.findIndex((a) => a.id === arg.id);
+        if (targets?.length && idx >= 0 && depth > 0) {
+          let bad: { f: EscapeFact; t: string } | null = null;
+          for (const t of targets) {
+            const p = t.fn.params[idx];
+            if (!p) {
+              bad = { f: { verdict: 'unclear', text: `${t.fn.name}() has no parameter ${idx + 1}`, line: 0 }, t: t.where };
+              break;
+            }
+            const f = traceParam(t.model, t.fn, p.name, depth - 1).facts.find((x) => x.verdict === 'global' || x.verdict === 'unclear');
+            if (f && (!bad || f.verdict === 'global')) bad = { f, t: t.where };
+          }
+          const list = targets.map((t) => `${t.where} ${t.fn.name}()`).join(', ');
+          if (!bad) fact('note', `${what} is passed to indirect call ${name}(); every function assigned to ->${member} (${list}) uses it only until it returns`, call);
+          else fact(bad.f.verdict, `${what} is passed to indirect call ${name}(); in ${bad.t}, ${bad.f.text}`, call);
+        } else fact('unclear', `${what} is passed to indirect call ${name}(): target unknown`, call);
+      }
       return;
     }
     const cb = args.map((a) => (a.id === arg.id ? null : isCallback(model, a))).find((x) => x);

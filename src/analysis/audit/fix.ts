@@ -16,6 +16,8 @@ function isAncestor(a: Node, n: Node): boolean {
 function whyNotMechanical(w: SiteWork, fn: FnInfo): string | { addr: string } {
   const s = w.site;
   if (s.class !== 'local') return `class is ${s.class}`;
+  // Classification already said why not (a helper pair, loop-held mappings): keep that.
+  if (s.fixable === false && s.fixNote) return s.fixNote;
   if (s.viaMacro) return `the call is inside macro ${s.viaMacro}()`;
   if (s.inErrorRegion && !s.errorLine) return 'the call sits in an unparsed region';
   if (w.esc.discarded || !w.esc.vars.length) return 'the address returned by kmap() is not kept in a variable (kunmap_local() needs it)';

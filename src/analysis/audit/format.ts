@@ -1,27 +1,67 @@
-// Stage 6: output. Compiler-style text lines, JSON, SARIF 2.1.0, and the summary table.
+// Stage 6: output. Compiler-style text lines, JSON and the summary table (SARIF: sarif.ts).
 
-import type { AuditResult, AuditSummary, FileResult, Finding, Site } from './types.js';
+import type { AuditResult, AuditSummary, FileResult, Site } from './types.js';
 
-const VERSION = '0.1.0';
-
-function siteLine(s: Site): string {
-  const fix = s.class === 'local' ? (s.fixable ? ' [--fix converts]' : s.fixNote ? ` [not mechanical: ${s.fixNote}]` : '') : '';
-  const at = s.atomic ? `; ${s.atomic.relies.length ? `relies on ${s.atomic.relies.join(', ')}` : 'nothing relies on disabled preemption or page faults'}${s.atomic.holds ? `; ${s.atomic.holds}` : ''}; ${s.atomic.note}` : '';
-  return `${s.file}:${s.line}:${s.column}: ${s.call}(): ${s.class}: ${s.reason}${at}${fix}\n`;
+export interface TextOpts {
+  all?: boolean;
+  /** One short line per site, no reasons. */
+  terse?: boolean;
+  /** Every reason, one per line under the site. */
+  verbose?: boolean;
+  /** How a result path is printed (default: as is, relative to the PATH). */
+  path?: (file: string) => string;
 }
 
-function findingLine(file: string, f: Finding): string {
-  return `${file}:${f.line}:${f.column}: warning: ${f.message} [${f.kind}]\n`;
+const CODE: Record<string, string> = { local: 'kmap-local', global: 'kmap-global', unclear: 'kmap-unclear' };
+
+function clipReason(t: string, n = 160): string {
+  return t.length > n ? t.slice(0, n - 1) + '…' : t;
 }
 
-export function formatText(res: AuditResult, opts: { all?: boolean } = {}): string {
+/**
+ * `file:line:col: severity: message [code]`, as compilers and checkpatch print. The message
+ * refines checkpatch's "Deprecated use of 'kmap'": it says whether this kmap() can be
+ * kmap_local_page() and why; the full reasons follow with --verbose.
+ */
+function siteLines(s: Site, path: string, o: TextOpts): string {
+  const at = `${path}:${s.line}:${s.column}`;
+  let sev = 'note';
+  let msg: string;
+  let code: string;
+  if (s.atomic) {
+    code = 'kmap-atomic';
+    const a = s.atomic;
+    msg = a.convertible ? (a.needs.length ? `kmap_atomic() can be kmap_local_page() with ${a.needs.map((x) => x + '()').join(' and ')}` : 'kmap_atomic() can be kmap_local_page()') : `kmap_atomic() not convertible mechanically: ${a.note}`;
+    if (!o.terse && a.relies.length) msg += `; relies on ${a.relies.join(', ')}`;
+  } else if (s.call !== 'kmap') {
+    code = s.call.replace(/_/g, '-');
+    msg = `${s.call}() is already thread-local`;
+  } else {
+    code = CODE[s.class]!;
+    const head = s.class === 'local' ? 'kmap() can be kmap_local_page()' : s.class === 'global' ? 'kmap() must stay: the mapping leaves this context' : 'kmap() undecided';
+    if (s.class === 'local') sev = 'warning';
+    const fix = s.class === 'local' ? (s.fixable ? ' (--fix converts it)' : s.fixNote ? ` (not mechanical: ${s.fixNote})` : '') : '';
+    const more = s.reasons.length > 1 && !o.verbose ? ` (+${s.reasons.length - 1} more, --verbose)` : '';
+    msg = o.terse || o.verbose ? head + fix : `${head}: ${clipReason(s.reasons[0] ?? s.reason)}${more}${fix}`;
+  }
+  let out = `${at}: ${sev}: ${msg} [${code}]\n`;
+  if (o.verbose && !o.terse) for (const r of s.reasons) out += `    ${r}\n`;
+  return out;
+}
+
+export function formatText(res: AuditResult, opts: TextOpts = {}): string {
+  const path = opts.path ?? ((f: string) => f);
   let out = '';
   for (const f of res.files) {
-    if (f.error) out += `${f.file}: error: ${f.error}\n`;
+    const p = path(f.file);
+    if (f.error) out += `${p}: error: ${f.error}\n`;
     const lines: { line: number; col: number; text: string }[] = [];
-    for (const s of f.sites) if (s.call === 'kmap' || opts.all) lines.push({ line: s.line, col: s.column, text: siteLine(s) });
-    for (const x of f.findings) if (x.kind !== 'error-region') lines.push({ line: x.line, col: x.column, text: findingLine(f.file, x) });
-    for (const x of f.findings) if (x.kind === 'error-region') lines.push({ line: x.line, col: x.column + 0.5, text: `${f.file}:${x.line}:${x.column}: note: ${x.message}\n` });
+    for (const s of f.sites) if (s.call === 'kmap' || opts.all) lines.push({ line: s.line, col: s.column, text: siteLines(s, p, opts) });
+    for (const x of f.findings) {
+      const sev = x.kind === 'error-region' ? 'note' : 'warning';
+      if (opts.terse && x.kind === 'error-region') continue;
+      lines.push({ line: x.line, col: x.column + (sev === 'note' ? 0.5 : 0), text: `${p}:${x.line}:${x.column}: ${sev}: ${opts.terse ? clipReason(x.message, 100) : x.message} [${x.kind}]\n` });
+    }
     lines.sort((a, b) => a.line - b.line || a.col - b.col);
     out += lines.map((l) => l.text).join('');
   }
@@ -59,61 +99,6 @@ export function formatJson(res: AuditResult): string {
   // No wall-clock time in JSON: the same tree gives byte-identical output (the text summary has it).
   const { elapsedMs: _elapsed, ...summary } = res.summary;
   return JSON.stringify({ sites, findings, errors, summary }, null, 2) + '\n';
-}
-
-const RULES: { id: string; name: string; text: string; level: 'note' | 'warning' }[] = [
-  { id: 'kmap/local', name: 'KmapThreadLocal', text: 'kmap() whose mapping stays in one context: convertible to kmap_local_page()', level: 'note' },
-  { id: 'kmap/global', name: 'KmapGlobal', text: 'kmap() whose address or mapping escapes to another context or function', level: 'note' },
-  { id: 'kmap/unclear', name: 'KmapUnclear', text: 'kmap() whose use could not be decided', level: 'warning' },
-  { id: 'missing-unmap', name: 'MissingUnmap', text: 'mapping released on some paths but not on others', level: 'warning' },
-  { id: 'lifo-after-conversion', name: 'LifoAfterConversion', text: 'unmaps out of order for kmap_local after conversion', level: 'warning' },
-  { id: 'lifo-violation', name: 'LifoViolation', text: 'kmap_local/kmap_atomic mappings released out of order', level: 'warning' },
-  { id: 'kunmap-wrong-arg', name: 'KunmapWrongArgument', text: 'kunmap() given something other than the mapped page', level: 'warning' },
-  { id: 'unmap-wrong-kind', name: 'UnmapWrongKind', text: 'mapping released with the unmap of another kind', level: 'warning' },
-  { id: 'error-region', name: 'ErrorRegion', text: 'call inside a region the parser could not parse', level: 'note' },
-];
-
-export function formatSarif(res: AuditResult, srcRoot: string | null): string {
-  const ruleIndex = new Map(RULES.map((r, i) => [r.id, i]));
-  const loc = (file: string, line: number, column: number) => ({
-    physicalLocation: { artifactLocation: { uri: file, ...(srcRoot ? { uriBaseId: 'SRCROOT' } : {}) }, region: { startLine: line, startColumn: column } },
-  });
-  const results: unknown[] = [];
-  for (const f of res.files) {
-    for (const s of f.sites) {
-      if (s.call !== 'kmap' || s.class === 'already-local') continue;
-      const id = `kmap/${s.class}`;
-      results.push({
-        ruleId: id,
-        ruleIndex: ruleIndex.get(id),
-        level: RULES[ruleIndex.get(id)!]!.level,
-        message: { text: `kmap(${s.arg}) is ${s.class}: ${s.reason}` },
-        locations: [loc(f.file, s.line, s.column)],
-        properties: { class: s.class, function: s.function, depth: s.depth, lifoOk: s.lifoOk, fixable: Boolean(s.fixable), inErrorRegion: s.inErrorRegion },
-      });
-    }
-    for (const x of f.findings) {
-      results.push({ ruleId: x.kind, ruleIndex: ruleIndex.get(x.kind), level: RULES[ruleIndex.get(x.kind)!]!.level, message: { text: x.message }, locations: [loc(f.file, x.line, x.column)] });
-    }
-  }
-  const sarif = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'pksim-audit',
-            version: VERSION,
-            rules: RULES.map((r) => ({ id: r.id, name: r.name, shortDescription: { text: r.text }, defaultConfiguration: { level: r.level } })),
-          },
-        },
-        ...(srcRoot ? { originalUriBaseIds: { SRCROOT: { uri: srcRoot.endsWith('/') ? srcRoot : srcRoot + '/' } } } : {}),
-        results,
-      },
-    ],
-  };
-  return JSON.stringify(sarif, null, 2) + '\n';
 }
 
 export type { FileResult };

@@ -56,8 +56,13 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
   for (const f of scope.files) {
     for (const c of f.model.calls) {
       if (c.name !== 'kunmap' || !c.fn || c.fn.name === getter || out.some((p) => p.name === c.fn!.name)) continue;
-      const i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
+      // A function that maps as well as unmaps (ni_read_frame()), or that uses the getter, does
+      // its own pairing: it is no put helper.
+      if (f.model.calls.some((x) => x.fn === c.fn && x.name === 'kmap')) continue;
+      if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === c.fn!.node.id)) continue;
+      let i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
       if (i >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$') });
+      else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?' });
     }
   }
   for (let round = 0; round < 2; round++) {
@@ -76,6 +81,19 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
     }
   }
   return out;
+}
+
+/** `sg = cmd->first_data_sg; ... kunmap(sg_page(&sg[i]))`: the parameter a local in `text` was set from, or -1. */
+function derivedFromParam(fn: FnInfo, text: string): number {
+  for (const a of fn.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+    if (!a) continue;
+    const l = a.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left')?.text.replace(/^\*+\s*/, '');
+    const r = a.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right')?.text;
+    if (!l || !r || !/^\w+$/.test(l) || !new RegExp(`\\b${l}\\b`).test(text)) continue;
+    const i = fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(r));
+    if (i >= 0) return i;
+  }
+  return -1;
 }
 
 /** What a call of a put helper releases: `qnx6_put_page(page)` -> `page`. */
@@ -100,6 +118,15 @@ function argAt(call: Node, i: number): Node | null {
   return args[i] ? stripWrappers(args[i]) : null;
 }
 
+/** `&cmd->iov_data[i]` -> cmd */
+function rootOf(t: string): string | null {
+  return /^[&*(\s]*(\w+)/.exec(t)?.[1] ?? null;
+}
+
+function argRoots(call: Node): string[] {
+  return (call.childForFieldName('arguments')?.namedChildren ?? []).map((x) => (x ? rootOf(x.text) : null)).filter((x): x is string => !!x);
+}
+
 /** The variable a call's result is assigned to (`err = get(...)`, `int err = get(...)`). */
 function resultVar(n: Node): string | null {
   let top = n;
@@ -115,13 +142,35 @@ function scopeWords(scope: Scope, getter: FnInfo): string {
   return `in this file${getter.isStatic ? '' : ` (${getter.name}() is not static: callers in other files are not seen without the whole-tree pass)`}`;
 }
 
+/**
+ * The put helpers whose unmap has the shape of the getter's map: `kmap(bh->b_page)` pairs
+ * with helpers that kunmap `x->b_page`, `kmap(page)` with those that kunmap a page parameter.
+ * All of them when none fits (the reason then lists them all).
+ */
+function fitting(scope: Scope, getter: FnInfo, puts: PutHelper[]): PutHelper[] {
+  const m = scope.files[0]!.model.calls.find((c) => c.name === 'kmap' && c.fn?.node.id === getter.node.id);
+  if (!m) return puts;
+  const arg = m.argText.replace(/\s+/g, '');
+  const field = /->(\w+)$/.exec(arg)?.[1];
+  if (!field && !/^\w+$/.test(arg)) return puts; // sg_page(sg) and the like: no shape to compare
+  const fit = puts.filter((p) => p.unmaps === '?' || (field ? p.unmaps.endsWith(`->${field}`) : p.unmaps === '$'));
+  return fit.length ? fit : puts;
+}
+
 export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, depth = 2, given?: PutHelper[]): HelperVerdict {
-  const puts = given ?? putHelpers(scope, getter.name);
+  const puts = given ?? fitting(scope, getter, putHelpers(scope, getter.name));
   const callers = callersOf(scope, getter);
   if (!callers.length) {
     return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and none is ${scopeWords(scope, getter)}${puts.length ? `; put helper ${puts.map((p) => `${p.where} ${p.name}()`).join(', ')} unmaps it` : ''}`] };
   }
   if (!puts.length) {
+    // Without a put helper nothing can be local, but a caller that keeps the address decides global.
+    if (how.kind === 'return') {
+      for (const { n, fn: c, file } of callers) {
+        const g = traceValue(file.model, c, n, 0).facts.find((f) => f.verdict === 'global');
+        if (g) return { class: 'global', reasons: [`caller ${file.rel === scope.files[0]!.rel ? '' : file.rel + ':' + line(n) + ' '}${c.name}() ${g.text.replace(/^the address( \(in \w+\))?/, `keeps the address from ${getter.name}()$1:`)} (line ${g.line})`] };
+      }
+    }
     return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and no put helper ${scope.tree ? `in ${scope.dir}/` : 'in this file'} kunmap()s a page it is given`] };
   }
   const putNames = new Set(puts.map((p) => p.name));
@@ -132,8 +181,10 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
   for (const { n, fn: c, file } of callers) {
     const m = file.model;
     const at = file.rel === scope.files[0]!.rel ? `${c.name}()` : `${file.rel}:${line(n)} ${c.name}()`;
-    // The caller may also kunmap() the page it got directly (minix/sysv rename).
-    const putCalls = [...putNames, 'kunmap'].flatMap((p) => m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id));
+    // The caller may also kunmap() the page it got directly (minix/sysv rename): a kunmap()
+    // counts when its argument is what the getter handed back (an &out argument or the result).
+    const handed = new Set([...argRoots(n).filter((_, k) => argAt(n, k)?.type === 'pointer_expression'), resultVar(n) ?? '']);
+    const putCalls = [...putNames, 'kunmap'].flatMap((p) => m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id && (p !== 'kunmap' || argRoots(x).some((r) => handed.has(r)))));
     const errVars = new Set<string>();
     const guards = new Map<string, number[]>();
     if (how.kind === 'return') {
@@ -141,7 +192,7 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
       const g = esc.facts.find((f) => f.verdict === 'global');
       if (g) {
         global = true;
-        bad.push(`caller ${at} ${g.text.replace(/^the address/, `keeps the address from ${getter.name}():`)} (line ${g.line})`);
+        bad.push(`caller ${at} ${g.text.replace(/^the address( \(in \w+\))?/, `keeps the address from ${getter.name}()$1:`)} (line ${g.line})`);
         continue;
       }
       const r = esc.facts.find((f) => f.verdict === 'returned');
@@ -173,8 +224,17 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
         continue;
       }
       if (!lv || (how.kind === 'struct' && lv.isPointer)) {
-        bad.push(`caller ${at} passes ${a?.text ?? 'nothing'}, not the address of a variable on its own stack`);
-        continue;
+        // A struct that outlives the caller is still fine when the caller puts what it holds
+        // (a put called on the same object) on every path before it returns.
+        // "Same object": the put is given something the getter call was also given (cmd for
+        // iscsit_map_iovec(cmd, iov, ...) / iscsit_unmap_iovec(cmd)).
+        const roots = new Set(argRoots(n));
+        const same = putCalls.filter((p) => p.childForFieldName('function')?.text !== 'kunmap' && argRoots(p).some((r) => roots.has(r)));
+        if (how.kind !== 'struct' || !same.length || !a) {
+          bad.push(`caller ${at} passes ${a?.text ?? 'nothing'}, not the address of a variable on its own stack`);
+          continue;
+        }
+        putCalls.splice(0, putCalls.length, ...same);
       }
       errVars.add(resultVar(n) ?? n.text.replace(/\s+/g, ''));
     }

@@ -81,9 +81,10 @@ function fnName(head: string): string | null {
 
 /**
  * The source with irrelevant function bodies blanked. `seeds` says which words make a body
- * relevant (the audited names; in the whole-tree pass also the pending functions' names).
+ * relevant (the audited names; in the whole-tree pass also the pending functions' names);
+ * with `expand`, so do its callers and callees, two levels each way.
  */
-export function reduceSource(src: string, seeds: RegExp): string {
+export function reduceSource(src: string, seeds: RegExp, expand = true): string {
   const bodies = functionBodies(src);
   if (!bodies || bodies.length < 2) return src;
   const text = bodies.map((b) => src.slice(b.open, b.close + 1));
@@ -93,7 +94,8 @@ export function reduceSource(src: string, seeds: RegExp): string {
   bodies.forEach((b, i) => b.name && byName.set(b.name, [...(byName.get(b.name) ?? []), i]));
   const calls = text.map((t) => new Set([...t.matchAll(CALLED)].map((m) => m[1]!)));
   // Two rounds each way: same-file helpers the mapping is passed to, callers of getters.
-  for (let round = 0; round < 2; round++) {
+  // Only kmap() sites need them (escape and helper pairs); other calls need their own body.
+  for (let round = 0; round < (expand ? 2 : 0); round++) {
     const kept = bodies.map((_, i) => i).filter((i) => keep[i]);
     const keptNames = new Set(kept.map((i) => bodies[i]!.name).filter((x): x is string => !!x));
     for (const i of kept) for (const c of calls[i]!) for (const j of byName.get(c) ?? []) keep[j] = true;

@@ -12,6 +12,7 @@ import { summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
 import { AuditError } from './errors.js';
 import { treePass } from './tree.js';
+import { AuditCache } from './cache.js';
 export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
@@ -46,7 +47,7 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
   const text = buf.toString('utf8');
   try {
     // Only the functions that matter are parsed; the others keep their headers.
-    const tree = await parseC(reduceSource(text, AUDITED_WORD));
+    const tree = await parseC(reduceSource(text, AUDITED_WORD, /\bkmap\s*\(/.test(text)));
     try {
       return analyseFile(f.rel, text, tree, { fix: o.fix, atomic: Boolean(o.atomic), callees: calleesFor(o) });
     } finally {
@@ -60,7 +61,7 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
 /** Audit the given paths. Paths that do not exist or cannot be read raise an AuditError (AUD001..AUD003). */
 export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
-  const inputs = collectFiles(paths);
+  let inputs = collectFiles(paths);
   const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic) };
   if (opts.calleesFile !== undefined) {
     let text: string;
@@ -72,28 +73,59 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
     fo.callees = { file: opts.calleesFile, text };
     calleesFor(fo); // malformed data is reported here, once, not by every worker
   }
-  const jobs = Math.max(1, Math.min(opts.jobs, inputs.length || 1));
-  let results: FileResult[];
+  const all = inputs;
+  if (opts.only) {
+    const only = new Set(opts.only);
+    inputs = inputs.filter((f) => only.has(f.rel));
+  }
+  const cache = opts.cacheDir ? new AuditCache(opts.cacheDir, JSON.stringify([fo.fix, fo.atomic, fo.callees?.text ?? '', opts.tree !== false])) : null;
+  // Files whose size and mtime match the cache are not read again.
+  const results = new Array<FileResult>(inputs.length);
+  const todo: number[] = [];
+  inputs.forEach((f, i) => {
+    const c = cache?.get(f);
+    if (c) results[i] = c;
+    else todo.push(i);
+  });
+  const miss = todo.map((i) => inputs[i]!);
+  const jobs = Math.max(1, Math.min(opts.jobs, miss.length || 1));
+  let fresh: FileResult[];
   if (jobs === 1) {
-    results = [];
-    for (const f of inputs) {
-      results.push(await auditFile(f, fo));
-      opts.onProgress?.(results.length, inputs.length);
+    fresh = [];
+    for (const f of miss) {
+      fresh.push(await auditFile(f, fo));
+      opts.onProgress?.(fresh.length, miss.length);
     }
   } else {
-    results = await runPool(inputs, jobs, fo, opts.onProgress);
+    fresh = await runPool(miss, jobs, fo, opts.onProgress);
   }
+  todo.forEach((i, k) => {
+    results[i] = fresh[k]!;
+    cache?.put(inputs[i]!, fresh[k]!);
+  });
   if (opts.tree !== false) {
-    const pending = results.map((r, i) => ({ input: inputs[i]!, result: r, defs: r.defs ?? [] })).filter((p) => p.result.defs);
-    const again = await treePass(pending, inputs, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) });
-    const at = new Map(results.map((r, i) => [r, i]));
-    pending.forEach((p, k) => (results[at.get(p.result)!] = again[k]!));
+    if (cache) for (const f of all) if (!cache.stamps.has(f.rel)) cache.stamp(f);
+    let pending = results.map((r, i) => ({ input: inputs[i]!, result: r, defs: r.defs ?? [], at: i })).filter((p) => p.result.defs);
+    // A whole-tree result stays valid while no file of its subsystem changed.
+    const keys = new Map(pending.map((p) => [p.at, cache?.subsystemKey(p.input.rel, all) ?? '']));
+    pending = pending.filter((p) => {
+      const c = cache?.getTree(p.input.rel, keys.get(p.at)!);
+      if (c) results[p.at] = c;
+      return !c;
+    });
+    const kunmapFiles = opts.only ? null : new Set(results.filter((r) => r.calls.kunmap).map((r) => r.file));
+    const again = await treePass(pending, all, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles);
+    pending.forEach((p, k) => {
+      results[p.at] = again[k]!;
+      cache?.putTree(p.input.rel, keys.get(p.at)!, again[k]!);
+    });
   }
+  cache?.save(all);
   for (const r of results) delete r.defs;
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  const summary = summarise(inputs.length, results, performance.now() - t0);
-  return { files, summary, inputs };
+  const summary = summarise(all.length, results, performance.now() - t0);
+  return { files, summary, inputs: all };
 }
 
 export function defaultJobs(): number {

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Tree } from 'web-tree-sitter';
-import { buildModel } from './calls.js';
+import { buildModel, type FileModel, type FnInfo } from './calls.js';
 import type { Callees } from './callees.js';
 import { analyseFile } from './classify.js';
 import type { ScopeFile } from './helpers.js';
@@ -31,9 +31,17 @@ function words(names: string[]): RegExp | null {
  * Re-analyse the pending files with their subsystem in scope. Returns the new results in the
  * order given; a file whose re-analysis fails keeps its first result.
  */
-export async function treePass(pending: { input: InputFile; result: FileResult; defs: string[] }[], inputs: InputFile[], opts: { fix: boolean; atomic: boolean; callees: Callees }): Promise<FileResult[]> {
+export async function treePass(
+  pending: { input: InputFile; result: FileResult; defs: string[] }[],
+  inputs: InputFile[],
+  opts: { fix: boolean; atomic: boolean; callees: Callees },
+  /** Files the first pass saw kunmap() in; null when it did not see them all (then they are searched for). */
+  kunmapFiles: Set<string> | null = null,
+): Promise<FileResult[]> {
   const cache = new Map<string, Parsed | null>();
-  const seeds = new RegExp(`${AUDITED_WORD.source}|\\b(?:${[...new Set(pending.flatMap((p) => p.defs))].filter((d) => /^\w+$/.test(d)).join('|') || '$^'})\\b`);
+  // Bodies worth parsing in other files: the mapping calls, the pending functions, and (set
+  // after the scan below) the functions assigned to members called indirectly.
+  let seeds = new RegExp(`${AUDITED_WORD.source}|\\b(?:${[...new Set(pending.flatMap((p) => p.defs))].filter((d) => /^\w+$/.test(d)).join('|') || '$^'})\\b`);
   const load = async (f: InputFile): Promise<Parsed | null> => {
     if (cache.has(f.rel)) return cache.get(f.rel)!;
     let p: Parsed | null;
@@ -56,12 +64,20 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
     byDir.set(d, [...(byDir.get(d) ?? []), i]);
   });
   const mentions = new Map<number, InputFile[]>();
+  // Members called indirectly with the mapping, per pending file, and where they are assigned.
+  const membersOf = pending.map((p) => [...new Set(p.result.sites.flatMap((s) => s.reasons.flatMap((r) => [...r.matchAll(/indirect call \S*?(?:->|\.)(\w+)\(\): target unknown/g)].map((m) => m[1]!))))]);
+  const assigned = pending.map(() => new Map<string, { f: InputFile; fn: string }[]>());
   for (const [dir, idxs] of byDir) {
     const prefix = dir === '.' ? '' : dir + '/';
-    const names = [...new Set(idxs.flatMap((i) => pending[i]!.defs).concat('kunmap'))].filter((x) => /^\w+$/.test(x));
-    const res = idxs.map((i) => words([...pending[i]!.defs, 'kunmap']));
+    // Files that kunmap() are known from the first pass (put helpers live there); the others
+    // are searched only for the pending files' exported functions and indirectly called members.
+    const extra = kunmapFiles ? [] : ['kunmap'];
+    const names = [...new Set(idxs.flatMap((i) => [...pending[i]!.defs, ...membersOf[i]!]).concat(extra))].filter((x) => /^\w+$/.test(x));
+    const res = idxs.map((i) => words([...pending[i]!.defs, ...extra]));
     for (const f of inputs) {
       if (!f.rel.startsWith(prefix)) continue;
+      if (kunmapFiles?.has(f.rel)) for (const i of idxs) if (f.rel !== pending[i]!.input.rel) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+      if (!names.length) continue;
       let buf: Buffer;
       try {
         buf = readFileSync(f.abs);
@@ -72,10 +88,20 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
       if (!names.some((d) => buf.includes(d))) continue;
       const text = buf.toString('latin1');
       idxs.forEach((i, k) => {
-        if (f.rel !== pending[i]!.input.rel && res[k]?.test(text)) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+        if (f.rel !== pending[i]!.input.rel && !kunmapFiles?.has(f.rel) && res[k]?.test(text)) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+        for (const m of membersOf[i]!) {
+          // `.m = fn` in an initialiser or `x->m = fn`; anything else (NULL, a ?:) leaves m unresolved.
+          for (const a of text.matchAll(new RegExp(`(?:\\.|->)\\s*${m}\\s*=\\s*&?\\s*(\\w+)\\s*([,;}]|\\?)?`, 'g'))) {
+            const l = assigned[i]!.get(m) ?? [];
+            l.push({ f, fn: a[2] === '?' || !a[2] ? '' : a[1]! });
+            assigned[i]!.set(m, l);
+          }
+        }
       });
     }
   }
+  const targets = [...new Set(assigned.flatMap((m) => [...m.values()].flatMap((l) => l.map((a) => a.fn))))].filter((x) => /^\w+$/.test(x));
+  if (targets.length) seeds = new RegExp(`${seeds.source}|\\b(?:${targets.join('|')})\\b`);
   const out: FileResult[] = [];
   try {
     for (const [i, { input, result }] of pending.entries()) {
@@ -85,7 +111,21 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
         const p = await load(f);
         if (p) others.push(p.file);
       }
-      if (!others.length) {
+      const members: NonNullable<FileModel['members']> = new Map();
+      for (const [m, list] of assigned[i]!) {
+        const targets: { fn: FnInfo; model: FileModel; where: string }[] = [];
+        for (const a of list) {
+          const p = a.fn && a.fn !== 'NULL' ? await load(a.f) : null;
+          const fn = p?.file.model.fnByName.get(a.fn);
+          if (!p || !fn) {
+            targets.length = 0;
+            break;
+          }
+          if (!targets.some((t) => t.fn === fn)) targets.push({ fn, model: p.file.model, where: `${a.f.rel}:${fn.node.startPosition.row + 1}` });
+        }
+        if (targets.length) members.set(m, targets);
+      }
+      if (!others.length && !members.size) {
         out.push(result);
         continue;
       }
@@ -93,7 +133,7 @@ export async function treePass(pending: { input: InputFile; result: FileResult; 
         const text = readFileSync(input.abs, 'utf8');
         const tree = await parseC(reduceSource(text, AUDITED_WORD));
         try {
-          out.push(analyseFile(input.rel, text, tree, { fix: opts.fix, atomic: opts.atomic, callees: opts.callees, others, dir }));
+          out.push(analyseFile(input.rel, text, tree, { fix: opts.fix, atomic: opts.atomic, callees: opts.callees, others, dir, ...(members.size ? { members } : {}) }));
         } finally {
           tree.delete();
         }

@@ -60,6 +60,9 @@ export interface AtomicUse {
 }
 
 export interface Site extends Pos {
+  /** End of the call expression (1-based, exclusive column), for SARIF regions. */
+  endLine: number;
+  endColumn: number;
   file: string; // relative to the PATH given on the command line
   call: MapCall;
   class: SiteClass;
@@ -87,6 +90,8 @@ export interface Site extends Pos {
   fixNote?: string;
   /** kmap_atomic() sites only. */
   atomic?: AtomicUse;
+  /** For global sites: where the address or the mapping escapes. */
+  escapes?: { line: number; text: string }[];
 }
 
 /** A textual replacement in one file, as byte offsets into the original source. */
@@ -122,6 +127,10 @@ export interface AuditOptions {
   calleesFile?: string;
   /** With fix: also convert the kmap_atomic() sites that can be (see atomic.ts). */
   atomic?: boolean;
+  /** Keep per-file results here, keyed by size and mtime (--cache DIR). */
+  cacheDir?: string;
+  /** Analyse only these files (relative paths); the others are still walked for the tree pass. */
+  only?: string[];
   /** Whole-tree pass over each undecided file's subsystem (default true; --no-tree turns it off). */
   tree?: boolean;
 }

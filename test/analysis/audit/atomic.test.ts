@@ -19,7 +19,9 @@ describe('kmap_atomic() sites', () => {
       ['demo_stat', ['preempt_disable'], true],
       ['demo_locked', [], true],
       ['demo_decls', ['pagefault_disable'], false],
+      ['demo_caller_locked', [], true],
     ]);
+    expect(f.sites[5]!.atomic!.holds).toMatch(/asserts that its callers run with interrupts or preemption disabled/);
     expect(f.sites[1]!.atomic!.relies).toEqual(['a *_inatomic user copy, which expects page faults disabled']);
     expect(f.sites[3]!.atomic!.relies).toEqual(['per-CPU data']);
     expect(f.sites[3]!.atomic!.holds).toMatch(/spinlock/);
@@ -31,7 +33,7 @@ describe('kmap_atomic() sites', () => {
     copyFileSync(FIXTURES + 'atomic_uses.c', join(dir, 'atomic_uses.c'));
     const io = captureIO();
     expect(await main(['audit', dir, '--fix', '--atomic'], io)).toBe(0);
-    expect(io.stderr).toContain('diff converts 0 kmap() and 4 kmap_atomic() site(s) in 1 file(s)');
+    expect(io.stderr).toContain('diff converts 0 kmap() and 5 kmap_atomic() site(s) in 1 file(s)');
     execFileSync('patch', ['-p1', '-s'], { cwd: dir, input: io.stdout });
     const fixed = readFileSync(join(dir, 'atomic_uses.c'), 'utf8');
     expect(fixed).toContain('\tp = kmap_local_page(page);\n\tpagefault_disable();\n\tleft = __copy_from_user_inatomic(p, buf, len);\n\tpagefault_enable();\n\tkunmap_local(p);\n');

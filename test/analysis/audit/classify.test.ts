@@ -186,7 +186,7 @@ describe('storage on this frame or the caller\'s is not an escape (issue 12 item
   it('a struct the caller passes in is local when every caller keeps it on its stack and puts it', async () => {
     const [s] = await kmapSites('caller_stack_struct.c');
     expect(s!.class).toBe('local');
-    expect(s!.reason).toContain('a struct every caller keeps on its own stack');
+    expect(s!.reason).toContain('a struct its callers pass in and release before they return');
     expect(s!.reason).toContain('caller_stack_struct.c:15 demo_buf_put() unmaps it');
     expect(s!.reason).toContain('demo_sum_all()'); // refills the struct in a loop, puts once
     expect(s!.fixable).toBe(false);
@@ -248,5 +248,21 @@ describe('unmaps and reasons that were wrong (issue 12)', () => {
     expect(s!.class).toBe('local');
     expect(s!.reason).toContain('put_helper_outparam.c:32 demo_put_checkpoint() unmaps it');
     expect(s!.reason).not.toContain('not unmapped on every path');
+  });
+});
+
+describe('offsets are not addresses', () => {
+  it('addr & ~PAGE_MASK stored in a struct does not make the site global', async () => {
+    const [s] = await kmapSites('address_offset.c');
+    expect(s).toMatchObject({ class: 'local', addr: 'addr', fixable: true });
+  });
+});
+
+describe('a caller releasing the page itself', () => {
+  it('kunmap() of the page it got counts as the put; kunmap() of another page does not', async () => {
+    const [s] = await kmapSites('kunmap_other_page.c');
+    expect(s!.class).toBe('unclear');
+    expect(s!.reason).toContain('caller demo_peek() never calls demo_put()');
+    expect(s!.reason).not.toContain('demo_ok()');
   });
 });

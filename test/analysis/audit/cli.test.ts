@@ -3,7 +3,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { captureIO } from '../../../src/cli/io.js';
@@ -71,7 +71,10 @@ describe('sarif', () => {
     expect(res.level).toBe('note');
     expect(ids[res.ruleIndex]).toBe('kmap/global');
     expect(res.message.text).toContain('kmap(page) is global');
-    expect(res.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'drivers/demo/flush.c', uriBaseId: 'SRCROOT' }, region: { startLine: 28, startColumn: 9 } });
+    expect(res.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'drivers/demo/flush.c', uriBaseId: 'SRCROOT' },
+      region: { startLine: 28, startColumn: 9, endLine: 28, endColumn: 19 },
+    });
   });
 });
 
@@ -79,8 +82,11 @@ describe('text', () => {
   it('prints compiler-style lines and a per-subsystem table', async () => {
     const dir = kernelLike();
     const r = await run([dir, '--jobs', '1']);
-    expect(r.out).toContain('fs/ext9/dir.c:9:10: kmap(): local: the address (vaddr) stays in demo_read_block()');
-    expect(r.out).toContain('drivers/demo/filter.c:6:15: kmap(): unclear:');
+    const rel = (f: string) => relative(process.cwd(), join(dir, f));
+    expect(r.out).toContain(
+      `${rel('fs/ext9/dir.c')}:9:10: warning: kmap() can be kmap_local_page(): the address (vaddr) stays in demo_read_block() and is unmapped on every path (line 11) (--fix converts it) [kmap-local]\n`,
+    );
+    expect(r.out).toMatch(new RegExp(`${rel('drivers/demo/filter.c').replace(/[.]/g, '\\.')}:6:15: note: kmap\\(\\) undecided: .*\\[kmap-unclear\\]\n`));
     expect(r.out).toMatch(/summary: 3 kmap\(\) sites: 1 local, 1 global, 1 unclear/);
     expect(r.out).toMatch(/drivers\/demo\s+0\s+1\s+1\s+2\n/);
     expect(r.out).toMatch(/fs\/ext9\s+1\s+0\s+0\s+1\n/);

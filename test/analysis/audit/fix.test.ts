@@ -103,3 +103,14 @@ describe('--fix', () => {
     expect(d).toBe('--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@\n a\n-kmap(p);\n+kmap_local_page(p);\n b\n\\ No newline at end of file\n');
   });
 });
+
+describe('--fix leaves helper pairs alone', () => {
+  it('a getter that unmaps only on its error path is not converted (its callers put with kunmap())', async () => {
+    const io = captureIO();
+    await main(['audit', FIXTURES + 'put_helper_outparam.c', '--fix'], io);
+    expect(io.stdout).toBe('');
+    const a = captureIO();
+    await main(['audit', FIXTURES + 'array_element_unmap.c', '--fix'], a);
+    expect(a.stdout).toBe('');
+  });
+});

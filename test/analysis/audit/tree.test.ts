@@ -1,6 +1,6 @@
 // Whole-tree mode: callers, put helpers and header helpers in other files of the subsystem.
 
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,5 +47,49 @@ describe('whole-tree pass', () => {
     const a = await runAudit([TREE], { jobs: 1 });
     const b = await runAudit([TREE], { jobs: 2 });
     expect(b.files).toEqual(a.files);
+  });
+});
+
+describe('the CLI flags', () => {
+  it('--no-tree and --cache DIR reach the audit', async () => {
+    const { main } = await import('../../../src/cli/main.js');
+    const { captureIO } = await import('../../../src/cli/io.js');
+    const run = async (...a: string[]) => {
+      const io = captureIO();
+      expect(await main(['audit', TREE, '--format', 'json', ...a], io)).toBe(0);
+      return (JSON.parse(io.stdout) as { summary: { classes: unknown } }).summary.classes;
+    };
+    expect(await run()).toEqual({ local: 2, global: 0, unclear: 0 });
+    expect(await run('--no-tree')).toEqual({ local: 0, global: 0, unclear: 2 });
+    const cache = mkdtempSync(join(tmpdir(), 'pksim-audit-cachedir-'));
+    expect(await run('--cache', cache)).toEqual({ local: 2, global: 0, unclear: 0 });
+    expect(await run('--cache', cache)).toEqual({ local: 2, global: 0, unclear: 0 });
+  });
+});
+
+describe('indirect calls through a struct member (whole tree)', () => {
+  const OPS = fileURLToPath(new URL('../../fixtures/audit-ops/', import.meta.url));
+
+  it('per file the target is unknown; with the tree, one assigned function that keeps the buffer makes it global', async () => {
+    expect((await sites(OPS, false))[0]!.class).toBe('unclear');
+    const [s] = await sites(OPS, true);
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('indirect call tr->read_blk(); in drivers/demoblk/nand.c:8, the parameter is stored in struct field n->pending_buf');
+  });
+
+  it('when every assigned function uses the buffer only until it returns, local', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-ops-'));
+    cpSync(OPS, dir, { recursive: true });
+    rmSync(join(dir, 'drivers/demoblk/nand.c'));
+    const [s] = await sites(dir, true);
+    expect(s!.class).toBe('local');
+    expect(s!.reason).toContain('every function assigned to ->read_blk (drivers/demoblk/ftl.c:4 demo_ftl_read_blk()) uses it only until it returns');
+  });
+
+  it('an assignment the audit cannot resolve (NULL, a ?: choice) leaves the target unknown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-ops-'));
+    cpSync(OPS, dir, { recursive: true });
+    writeFileSync(join(dir, 'drivers/demoblk/nand.c'), 'struct demoblk_ops demo_nand_ops = {\n\t.read_blk = demo_have_nand ? demo_nand_read_blk : NULL,\n};\n');
+    expect((await sites(dir, true))[0]!.class).toBe('unclear');
   });
 });
