@@ -79,6 +79,11 @@ export interface SearchResult {
   violations: SearchViolation[];
   /** Bytes of the visited set at the end. */
   visitedBytes: number;
+  /**
+   * States are stored as 64-bit hashes (hash compaction), not whole: the chance that two
+   * distinct states collided, so that one was never expanded, is at most states^2 / 2^65.
+   */
+  omissionProbability: number;
 }
 
 export class SearchError extends Error {}
@@ -277,5 +282,6 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     checked,
     violations: [...violations.values()],
     visitedBytes: visited.bytes,
+    omissionProbability: (states * states) / 2 ** 65,
   };
 }

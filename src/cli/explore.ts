@@ -219,6 +219,7 @@ export function formatSearch(r: SearchResult): string {
   const verdict = r.complete ? 'complete' : `INCOMPLETE (stopped at --${r.limit})`;
   const lines = [
     `explore ${r.scenario} under ${r.policy}: ${r.states} distinct states, ${r.transitions} transitions, depth ${r.depth}, ${r.endStates} end state(s), ${r.mode}: ${verdict}`,
+    `states are kept as 64-bit hashes: the chance that a collision hid one is at most ${r.omissionProbability.toPrecision(2)}`,
   ];
   if (r.violations.length === 0) lines.push(`${r.complete ? 'no schedule violates' : 'no violation found of'}: ${r.checked.join(', ')}`);
   return lines.join('\n') + '\n';
