@@ -128,7 +128,11 @@ export class Task {
     return this.onCpu;
   }
 
-  save(v: StateVec, names: Interner): void {
+  /**
+   * Write the task's state. `mapId` renames mapping ids: the identity for a snapshot, the
+   * canonical numbering for the canonical state (which is the same but for that).
+   */
+  save(v: StateVec, names: Interner, mapId: ((id: number) => number) | null = null): void {
     v.push(STATES.indexOf(this.st));
     v.push(this.onCpu);
     v.push(this.threadPkrs);
@@ -137,22 +141,8 @@ export class Task {
     v.push(names.id(this.blockedOn));
     v.push(this.local.depth);
     v.pushAll(this.local.page, this.local.depth);
-    v.pushAll(this.local.mapping, this.local.depth);
-    v.push(this.workQueue.length);
-    v.pushAll(this.workQueue);
-  }
-
-  /** The canonical form: mapping ids renamed by `mapId`, no history. */
-  canonical(v: StateVec, names: Interner, mapId: (id: number) => number): void {
-    v.push(STATES.indexOf(this.st));
-    v.push(this.onCpu);
-    v.push(this.threadPkrs);
-    v.push(this.preemptCount);
-    v.push(this.pagefaultDisabled);
-    v.push(names.id(this.blockedOn));
-    v.push(this.local.depth);
-    v.pushAll(this.local.page, this.local.depth);
-    for (let i = 0; i < this.local.depth; i++) v.push(mapId(this.local.mapping[i]!));
+    if (mapId === null) v.pushAll(this.local.mapping, this.local.depth);
+    else for (let i = 0; i < this.local.depth; i++) v.push(mapId(this.local.mapping[i]!));
     v.push(this.workQueue.length);
     v.pushAll(this.workQueue);
   }

@@ -736,7 +736,7 @@ export class MachineCore implements PolicyContext {
     this.pushSorted(v, this.firedIds);
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
-      t.canonical(v, n, this.canonMapId);
+      t.save(v, n, this.canonMapId);
       t.ctx.canonical(v, this.keysInUse);
       t.ctx.stamp = epoch;
       t.ctx.canon = nctx++;

@@ -41,7 +41,11 @@ export class Exec {
     this.loops = new Int32Array(loops);
   }
 
-  saveState(v: StateVec, keys: Int32Array): void {
+  /**
+   * Write the context's runner state. With `mapId` (the canonical state) mapping ids are
+   * renamed and the window counters, which are history, are left out.
+   */
+  saveState(v: StateVec, keys: Int32Array, mapId: ((id: number) => number) | null = null): void {
     v.push(this.pc);
     v.push(this.resumePc);
     v.push(this.progId);
@@ -49,12 +53,15 @@ export class Exec {
     v.push(this.work);
     v.push(this.varAddr.length);
     v.pushAll(this.varAddr);
-    v.pushAll(this.varMap);
+    if (mapId === null) v.pushAll(this.varMap);
+    else for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
     v.push(this.loops.length);
     v.pushAll(this.loops);
-    v.push(this.ranTicks);
-    v.push(this.openTicks);
-    v.push(this.unscopedTicks);
+    if (mapId === null) {
+      v.push(this.ranTicks);
+      v.push(this.openTicks);
+      v.push(this.unscopedTicks);
+    }
     this.saveAsked(v, keys);
   }
 
@@ -64,21 +71,6 @@ export class Exec {
       v.push(this.asked[keys[i]!]!);
       v.push(this.asked[PKS_NUM_KEYS + keys[i]!]!);
     }
-  }
-
-  /** The canonical form: no window counters (history), mapping ids renamed by `mapId`. */
-  canonicalState(v: StateVec, mapId: (id: number) => number, keys: Int32Array): void {
-    v.push(this.pc);
-    v.push(this.resumePc);
-    v.push(this.progId);
-    v.push(this.decl);
-    v.push(this.work);
-    v.push(this.varAddr.length);
-    v.pushAll(this.varAddr);
-    for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
-    v.push(this.loops.length);
-    v.pushAll(this.loops);
-    this.saveAsked(v, keys);
   }
 
   loadState(v: StateVec, ir: ScenarioIR, keys: Int32Array): void {

@@ -291,7 +291,7 @@ export class Run {
     this.interp.canonical(v, this.m.canonMapId);
   };
 
-  private readonly execCanon = (ctx: Ctx, v: StateVec) => execOf(ctx).canonicalState(v, this.m.canonMapId, this.m.keysInUse);
+  private readonly execCanon = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v, this.m.keysInUse, this.m.canonMapId);
   /** The tick after the last `at tick N` trigger: past it the clock decides nothing. */
   private get clockUntil(): number {
     let t = 0;
