@@ -173,7 +173,7 @@ export class Machine extends MachineCore {
     if (stacked) {
       // kmap_local_idx_push(): interrupts must be off in a hardirq, and the index must stay
       // below KM_MAX_IDX.
-      if (this.top(cpu).kind === 'hardirq' && !c.irqsOff) this.warnOnce(cpu, 'kmap_local_idx_push', 'kmap_local mapping in hardirq context with interrupts enabled');
+      if (c.frames.length > 1 && !c.irqsOff && this.top(cpu).kind === 'hardirq') this.warnOnce(cpu, 'kmap_local_idx_push', 'kmap_local mapping in hardirq context with interrupts enabled');
       if (t.local.depth >= KM_MAX_LIVE) {
         this.oops(cpu, `kernel BUG at mm/highmem.c: kmap_local_idx_push(): kmap_local stack full (${KM_MAX_LIVE} live mappings, KM_MAX_IDX ${KM_MAX_IDX})`);
         return 0;
@@ -330,13 +330,13 @@ export class Machine extends MachineCore {
       const p = pp[i]!;
       if (this.pageHighmem[p] && this.pkmap.pageSlot[p]! < 0 && this.fixmap.mapped[p] === 0) continue; // no address reaches it
       const key = this.pageKey[p]!;
-      let r: boolean;
-      let w: boolean;
-      if (!this.hooks.pks) r = w = true;
-      else {
+      let r = true;
+      let w = true;
+      if (this.hooks.pks) {
+        // A write allowed is a read allowed (AD blocks both, WD only writes).
         r = pksCheck(msr, key, false, this.cfg.wp) === 0;
-        w = pksCheck(msr, key, true, this.cfg.wp) === 0;
-        if ((!r || !w) && this.hooks.pardonsSilently(this, cpu, p, key)) r = w = true;
+        w = r && pksCheck(msr, key, true, this.cfg.wp) === 0;
+        if (!w && this.hooks.pardonsSilently(this, cpu, p, key)) r = w = true;
       }
       if (r) reads++;
       if (w) writes++;

@@ -357,7 +357,8 @@ export class Interp {
         break;
     }
     // A statement that slept is executed again when woken: its might_sleep() already ran.
-    ex.resumePc = next === ex.pc ? ex.pc : -1;
+    if (next === ex.pc) ex.resumePc = next;
+    else if (ex.resumePc !== -1) ex.resumePc = -1;
     ex.pc = next;
   }
 

@@ -10,6 +10,7 @@ import {
 } from '../kernel/machine.js';
 import { CLASS_STRAY, type Oracle } from './oracle.js';
 import { execOf } from './exec.js';
+import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import type { StateVec } from '../kernel/state.js';
 import type { RunSummary } from './result.js';
 import type { MetricName } from '../scenario/ir.js';
@@ -48,7 +49,7 @@ export class Metrics {
    * unnoticed (exposure), and the keys open for it, scoped by its own mappings and grants or
    * not (windows).
    */
-  sampleTick(m: Machine, oracle: Oracle): void {
+  sampleTick(m: Machine, _oracle: Oracle): void {
     for (let c = 0; c < m.cpus.length; c++) {
       const cp = m.cpus[c]!;
       if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
@@ -64,12 +65,16 @@ export class Metrics {
       const ctx = cp.frames[cp.frames.length - 1]!;
       const ex = execOf(ctx);
       ex.ranTicks++;
-      for (let i = 0; i < this.protKeys.length; i++) {
-        const k = this.protKeys[i]!;
-        if (m.hooks.pks && ((cp.msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
+      const keys = this.protKeys;
+      const pks = m.hooks.pks;
+      const msr = cp.msr;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
         ex.openTicks++;
         this.keyOpenTicks++;
-        if (ctx.mapped(k) === 0 && !oracle.asks(ctx, k)) {
+        // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
+        if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && ex.asked[k] === 0 && ex.asked[PKS_NUM_KEYS + k] === 0) {
           ex.unscopedTicks++;
           this.unscopedTicks++;
         }

@@ -64,7 +64,7 @@ export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
  */
 export function runTraced(ir: ScenarioIR, opts: RunOptions = {}, withCounts = true): { result: RunResult; counts: number[] } {
   const run = new Run(ir, opts);
-  while (run.step());
+  run.advance(Infinity);
   return { result: run.finish(), counts: withCounts ? run.counts : [] };
 }
 
@@ -149,37 +149,46 @@ export class Run {
 
   /** One scheduler step. Returns false when the run has stopped (see `stop`). */
   step(): boolean {
+    return this.advance(1);
+  }
+
+  /**
+   * Up to `n` steps in one loop (runTraced: all of them). Returns false once the run has
+   * stopped. Locals, not fields, on the hot path.
+   */
+  advance(n: number): boolean {
     if (this.stop !== 'running') return false;
-    const m = this.m;
-    const sched = this.sched;
-    if (m.panicked) return this.end('panic');
-    sched.raiseTimed();
-    const act = sched.choose();
-    if (act < 0) {
-      if (sched.allDone()) return this.end('done');
-      reportDeadlock(m, sched.blockedTasks());
-      return this.end('deadlock');
+    const { m, sched, interp, metrics, oracle, events, maxSteps, maxEvents, onStep } = this;
+    for (let i = 0; i < n; i++) {
+      if (m.panicked) return this.end('panic');
+      sched.raiseTimed();
+      const act = sched.choose();
+      if (act < 0) {
+        if (sched.allDone()) return this.end('done');
+        reportDeadlock(m, sched.blockedTasks());
+        return this.end('deadlock');
+      }
+      if (m.tick >= maxSteps) return this.end('limit:steps');
+      if (events.length >= maxEvents) return this.end('limit:events');
+      const arg = actArg(act); // a CPU, or for FIRE a scenario context
+      switch (actType(act)) {
+        case ACT_DELIVER:
+          interp.deliver(arg);
+          break;
+        case ACT_RUN:
+          interp.run(arg);
+          break;
+        case ACT_PREEMPT:
+          sched.preempt(arg);
+          break;
+        case ACT_FIRE:
+          sched.fire(arg);
+          break;
+      }
+      metrics.sampleTick(m, oracle);
+      m.tick++;
+      if (onStep) onStep(m, oracle);
     }
-    if (m.tick >= this.maxSteps) return this.end('limit:steps');
-    if (this.events.length >= this.maxEvents) return this.end('limit:events');
-    const arg = actArg(act); // a CPU, or for FIRE a scenario context
-    switch (actType(act)) {
-      case ACT_DELIVER:
-        this.interp.deliver(arg);
-        break;
-      case ACT_RUN:
-        this.interp.run(arg);
-        break;
-      case ACT_PREEMPT:
-        sched.preempt(arg);
-        break;
-      case ACT_FIRE:
-        sched.fire(arg);
-        break;
-    }
-    this.metrics.sampleTick(m, this.oracle);
-    m.tick++;
-    if (this.onStep) this.onStep(m, this.oracle);
     return true;
   }
 
