@@ -173,7 +173,8 @@ export class Machine extends MachineCore {
     if (stacked) {
       // kmap_local_idx_push(): interrupts must be off in a hardirq, and the index must stay
       // below KM_MAX_IDX.
-      if (c.frames.length > 1 && !c.irqsOff && this.top(cpu).kind === 'hardirq') this.warnOnce(cpu, 'kmap_local_idx_push', 'kmap_local mapping in hardirq context with interrupts enabled');
+      if (c.frames.length > 1 && !c.irqsOff && this.top(cpu).kind === 'hardirq')
+        this.warnOnce(cpu, 'kmap_local_idx_push', 'kmap_local mapping in hardirq context with interrupts enabled');
       if (t.local.depth >= KM_MAX_LIVE) {
         this.oops(cpu, `kernel BUG at mm/highmem.c: kmap_local_idx_push(): kmap_local stack full (${KM_MAX_LIVE} live mappings, KM_MAX_IDX ${KM_MAX_IDX})`);
         return 0;
