@@ -51,6 +51,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   const scope: Scope = { files: [{ rel, model }, ...(opts.others ?? [])], tree: Boolean(opts.others), dir: opts.dir ?? '.' };
   const res: FileResult = { file: rel, parsed: true, hasErrors: tree.rootNode.hasError, sites: [], findings: [], calls: {}, fixes: [] };
   for (const c of model.calls) res.calls[c.name] = (res.calls[c.name] ?? 0) + 1;
+  if (model.unmapMacros.length) res.putMacros = true;
   const works: SiteWork[] = [];
   for (const c of model.calls) {
     if (c.name === 'kunmap' || c.name === 'kunmap_local' || c.name === 'kunmap_atomic') continue;

@@ -65,6 +65,13 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
       else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?' });
     }
   }
+  // Put helpers written as macros: #define put_dir_page(p) do { kunmap(p); put_page(p); } while (0)
+  for (const f of scope.files) {
+    for (const mac of f.model.unmapMacros) {
+      const i = mac.params.findIndex((p) => new RegExp(`\\b${p}\\b`).test(mac.arg));
+      if (i >= 0 && !out.some((p) => p.name === mac.name)) out.push({ name: mac.name, where: `${f.rel}:${mac.line}`, param: i, unmaps: mac.arg.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1').replace(new RegExp(`\\(?\\b${mac.params[i]}\\b\\)?`, 'g'), '$') });
+    }
+  }
   for (let round = 0; round < 2; round++) {
     for (const p of [...out]) {
       for (const f of scope.files) {

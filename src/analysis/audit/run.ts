@@ -113,7 +113,7 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
       if (c) results[p.at] = c;
       return !c;
     });
-    const kunmapFiles = opts.only ? null : new Set(results.filter((r) => r.calls.kunmap).map((r) => r.file));
+    const kunmapFiles = opts.only ? null : new Set(results.filter((r) => r.calls.kunmap || r.putMacros).map((r) => r.file));
     const again = await treePass(pending, all, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles);
     pending.forEach((p, k) => {
       results[p.at] = again[k]!;
@@ -121,7 +121,10 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
     });
   }
   cache?.save(all);
-  for (const r of results) delete r.defs;
+  for (const r of results) {
+    delete r.defs;
+    delete r.putMacros;
+  }
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const summary = summarise(all.length, results, performance.now() - t0);

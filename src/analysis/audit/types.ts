@@ -115,6 +115,8 @@ export interface FileResult {
   error?: string;
   /** Functions defined in the file, when a site needs the whole-tree pass (not in the output). */
   defs?: string[];
+  /** The file defines put helpers as macros (for the whole-tree pass; not in the output). */
+  putMacros?: boolean;
 }
 
 export interface AuditOptions {

@@ -93,3 +93,15 @@ describe('indirect calls through a struct member (whole tree)', () => {
     expect((await sites(dir, true))[0]!.class).toBe('unclear');
   });
 });
+
+describe('put helpers written as macros in a header (whole tree)', () => {
+  const MAC = fileURLToPath(new URL('../../fixtures/audit-macro/', import.meta.url));
+
+  it('per file unclear; with the tree local, naming the macro and where it is defined', async () => {
+    expect((await sites(MAC, false)).map((s) => s.class)).toEqual(['unclear', 'unclear']);
+    const s = await sites(MAC, true);
+    expect(s.map((x) => x.class)).toEqual(['local', 'local']);
+    expect(s[0]!.reason).toContain('put helper fs/demo/demo.h:4 demo_put_page() unmaps it (line 13)');
+    expect(s[1]!.reason).toContain('put helper fs/demo/demo.h:5 demo_unmap_blk() unmaps it (line 22)');
+  });
+});
