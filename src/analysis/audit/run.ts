@@ -8,7 +8,7 @@ import { analyseFile } from './classify.js';
 import { parseC } from './parse.js';
 import { AUDITED_WORD, collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
-import { summarise } from './summary.js';
+import { subsystemOf, summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
 import { AuditError } from './errors.js';
 import { treePass } from './tree.js';
@@ -113,8 +113,10 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
       if (c) results[p.at] = c;
       return !c;
     });
-    const kunmapFiles = opts.only ? null : new Set(results.filter((r) => r.calls.kunmap || r.putMacros).map((r) => r.file));
-    const again = await treePass(pending, all, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles);
+    const kunmapFiles = opts.only ? null : results.filter((r) => r.calls.kunmap || r.putMacros).map((r) => r.file);
+    // Subsystems are independent: with several jobs, each worker takes whole subsystems.
+    const task = pending.map((p) => ({ input: p.input, result: p.result, defs: p.defs }));
+    const again = opts.jobs > 1 && new Set(pending.map((p) => subsystemOf(p.input.rel))).size > 1 ? await runTreePool(task, all, Math.min(opts.jobs, 8), fo, kunmapFiles) : await treePassFor(task, all, fo, kunmapFiles);
     pending.forEach((p, k) => {
       results[p.at] = again[k]!;
       cache?.putTree(p.input.rel, keys.get(p.at)!, again[k]!);
@@ -129,6 +131,48 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
   const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const summary = summarise(all.length, results, performance.now() - t0);
   return { files, summary, inputs: all };
+}
+
+type Pending = { input: InputFile; result: FileResult; defs: string[] }[];
+
+/** The whole-tree pass with this run's options (also what a worker runs for its subsystems). */
+export function treePassFor(pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
+  return treePass(pending, inputs, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles ? new Set(kunmapFiles) : null);
+}
+
+/** Hand whole subsystems to workers, the biggest first; results come back in the order given. */
+async function runTreePool(pending: Pending, inputs: InputFile[], jobs: number, fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
+  const groups = new Map<string, number[]>();
+  pending.forEach((p, i) => groups.set(subsystemOf(p.input.rel), [...(groups.get(subsystemOf(p.input.rel)) ?? []), i]));
+  const tasks = [...groups].map(([dir, idx]) => {
+    const prefix = dir === '.' ? '' : dir + '/';
+    const files = inputs.filter((f) => f.rel.startsWith(prefix));
+    return { idx, files, kunmap: kunmapFiles?.filter((r) => r.startsWith(prefix)) ?? null };
+  });
+  tasks.sort((a, b) => b.files.length - a.files.length || (a.files[0]?.rel ?? '').localeCompare(b.files[0]?.rel ?? ''));
+  const out: FileResult[] = new Array(pending.length);
+  let next = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = makeWorker();
+      let cur: (typeof tasks)[number] | null = null;
+      const send = () => {
+        cur = tasks[next++] ?? null;
+        if (!cur) {
+          void w.terminate().then(() => resolve());
+          return;
+        }
+        w.postMessage({ tree: { pending: cur.idx.map((i) => pending[i]!), inputs: cur.files, kunmap: cur.kunmap }, opts: fo });
+      };
+      w.on('message', (m: { results: FileResult[] }) => {
+        m.results.forEach((r, k) => (out[cur!.idx[k]!] = r));
+        send();
+      });
+      w.on('error', reject);
+      w.on('online', send);
+    });
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, one));
+  return out;
 }
 
 export function defaultJobs(): number {
