@@ -218,7 +218,10 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
       // Handed back through the caller's storage: `&local` must be passed, or the caller's own
       // parameter (then the caller is a getter of the same kind, checked one level up).
       const a = argAt(n, how.param);
-      const own = a && a.type === 'identifier' ? c.params.findIndex((p) => p.name === a.text) : -1;
+      // Its own parameter, or (for a struct) a struct inside what that parameter points to:
+      // `&it->buf` lives wherever the caller's caller keeps `it`.
+      const ownRoot = a && (a.type === 'identifier' ? a.text : how.kind === 'struct' ? /^&\s*(\w+)\s*->[\w.>-]+$/.exec(a.text.replace(/\s+/g, ''))?.[1] : undefined);
+      const own = ownRoot ? c.params.findIndex((p) => p.name === ownRoot) : -1;
       const local = a && a.type === 'pointer_expression' && a.text.startsWith('&') ? stripWrappers(a.namedChild(0)!) : null;
       const lv = local?.type === 'identifier' ? c.locals.get(local.text) : undefined;
       if (own >= 0 && !putCalls.length) {
