@@ -3,7 +3,6 @@
 
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { analyseFile } from './classify.js';
 import { parseC } from './parse.js';
 import { AUDITED_WORD, collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
@@ -13,6 +12,7 @@ import { makeCallees, type Callees } from './callees.js';
 import { AuditError } from './errors.js';
 import { treePass } from './tree.js';
 import { AuditCache } from './cache.js';
+import { Pool } from './pool.js';
 export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
@@ -84,6 +84,17 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
 
 /** Audit the given paths. Paths that do not exist or cannot be read raise an AuditError (AUD001..AUD003). */
 export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
+  // Workers start (and load the grammar) while this thread walks the tree; with a cache most
+  // runs need none, so they are started only when needed.
+  let pool: Pool | null = opts.jobs > 1 && !opts.cacheDir ? new Pool(Math.min(opts.jobs, 8)) : null;
+  try {
+    return await audit(paths, opts, () => (pool ??= new Pool(Math.min(opts.jobs, 8))));
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
   let inputs = collectFiles(paths);
   const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic) };
@@ -121,7 +132,7 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
       opts.onProgress?.(fresh.length, miss.length);
     }
   } else {
-    fresh = await runPool(miss, jobs, fo, opts.onProgress);
+    fresh = await filesOnPool(workers(), miss, fo, opts.onProgress);
   }
   todo.forEach((i, k) => {
     results[i] = fresh[k]!;
@@ -140,7 +151,7 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
     const kunmapFiles = opts.only ? null : results.filter((r) => r.calls.kunmap || r.putMacros).map((r) => r.file);
     // Subsystems are independent: with several jobs, each worker takes whole subsystems.
     const task = pending.map((p) => ({ input: p.input, result: p.result, defs: p.defs }));
-    const again = opts.jobs > 1 && new Set(pending.map((p) => subsystemOf(p.input.rel))).size > 1 ? await runTreePool(task, all, Math.min(opts.jobs, 8), fo, kunmapFiles) : await treePassFor(task, all, fo, kunmapFiles);
+    const again = opts.jobs > 1 && new Set(pending.map((p) => subsystemOf(p.input.rel))).size > 1 ? await treeOnPool(workers(), task, all, fo, kunmapFiles) : await treePassFor(task, all, fo, kunmapFiles);
     pending.forEach((p, k) => {
       results[p.at] = again[k]!;
       cache?.putTree(p.input.rel, keys.get(p.at)!, again[k]!);
@@ -164,8 +175,8 @@ export function treePassFor(pending: Pending, inputs: InputFile[], fo: FileOpts,
   return treePass(pending, inputs, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles ? new Set(kunmapFiles) : null);
 }
 
-/** Hand whole subsystems to workers, the biggest first; results come back in the order given. */
-async function runTreePool(pending: Pending, inputs: InputFile[], jobs: number, fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
+/** Hand whole subsystems to the workers, the biggest first; results come back in the order given. */
+async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
   const groups = new Map<string, number[]>();
   pending.forEach((p, i) => groups.set(subsystemOf(p.input.rel), [...(groups.get(subsystemOf(p.input.rel)) ?? []), i]));
   const tasks = [...groups].map(([dir, idx]) => {
@@ -175,73 +186,31 @@ async function runTreePool(pending: Pending, inputs: InputFile[], jobs: number, 
   });
   tasks.sort((a, b) => b.files.length - a.files.length || (a.files[0]?.rel ?? '').localeCompare(b.files[0]?.rel ?? ''));
   const out: FileResult[] = new Array(pending.length);
-  let next = 0;
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const w = makeWorker();
-      let cur: (typeof tasks)[number] | null = null;
-      const send = () => {
-        cur = tasks[next++] ?? null;
-        if (!cur) {
-          void w.terminate().then(() => resolve());
-          return;
-        }
-        w.postMessage({ tree: { pending: cur.idx.map((i) => pending[i]!), inputs: cur.files, kunmap: cur.kunmap }, opts: fo });
-      };
-      w.on('message', (m: { results: FileResult[] }) => {
-        m.results.forEach((r, k) => (out[cur!.idx[k]!] = r));
-        send();
-      });
-      w.on('error', reject);
-      w.on('online', send);
-    });
-  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, one));
+  await pool.run<{ results: FileResult[] }>(
+    tasks.map((t) => ({ tree: { pending: t.idx.map((i) => pending[i]!), inputs: t.files, kunmap: t.kunmap }, opts: fo })),
+    (i, m) => m.results.forEach((r, k) => (out[tasks[i]!.idx[k]!] = r)),
+  );
   return out;
+}
+
+/** Batches of files on the workers; results in input order. */
+async function filesOnPool(pool: Pool, inputs: InputFile[], fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
+  const BATCH = 24;
+  const results: FileResult[] = new Array(inputs.length);
+  const batches: InputFile[][] = [];
+  for (let i = 0; i < inputs.length; i += BATCH) batches.push(inputs.slice(i, i + BATCH));
+  let done = 0;
+  await pool.run<{ results: FileResult[] }>(
+    batches.map((files) => ({ files, opts: fo })),
+    (i, m) => {
+      m.results.forEach((r, k) => (results[i * BATCH + k] = r));
+      done += m.results.length;
+      onProgress?.(done, inputs.length);
+    },
+  );
+  return results;
 }
 
 export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
-}
-
-function makeWorker(): Worker {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  if (import.meta.url.endsWith('.ts')) {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./worker.js', import.meta.url));
-}
-
-async function runPool(inputs: InputFile[], jobs: number, fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
-  const BATCH = 24;
-  const results: FileResult[] = new Array(inputs.length);
-  let next = 0;
-  let done = 0;
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const w = makeWorker();
-      let batchStart = 0;
-      const send = () => {
-        if (next >= inputs.length) {
-          void w.terminate().then(() => resolve());
-          return;
-        }
-        batchStart = next;
-        const batch = inputs.slice(next, next + BATCH);
-        next += batch.length;
-        w.postMessage({ files: batch, opts: fo });
-      };
-      w.on('message', (m: { results: FileResult[] }) => {
-        m.results.forEach((r, k) => (results[batchStart + k] = r));
-        done += m.results.length;
-        onProgress?.(done, inputs.length);
-        send();
-      });
-      w.on('error', reject);
-      w.on('online', send);
-    });
-  await Promise.all(Array.from({ length: jobs }, one));
-  return results;
 }
