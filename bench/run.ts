@@ -20,7 +20,7 @@ const pkrsVals = new Uint32Array(N);
 const keys = new Uint8Array(N);
 const writes = new Uint8Array(N);
 let seed = 12345;
-const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8);
+const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
 for (let i = 0; i < N; i++) {
   pkrsVals[i] = rnd() & 0xff;
   keys[i] = rnd() & 3;
@@ -57,7 +57,19 @@ const check = rate(() => {
 // in a kmap_local window (no faults), events off.
 const m = new Machine(
   // x86_32: the machine step includes the pkmap/fixmap translation, as the earlier figures did.
-  { arch: 'x86_32', cpus: 1, lastPkmap: 64, wp: true, keys: [{ id: 1, default: 'noaccess' }], pages: [{ key: 1, highmem: true }, { key: 1, highmem: false }], warn: 'once', resetPoints: [] },
+  {
+    arch: 'x86_32',
+    cpus: 1,
+    lastPkmap: 64,
+    wp: true,
+    keys: [{ id: 1, default: 'noaccess' }],
+    pages: [
+      { key: 1, highmem: true },
+      { key: 1, highmem: false },
+    ],
+    warn: 'once',
+    resetPoints: [],
+  },
   createPolicy(parsePolicy('scoped:relaxed'), 2),
   null,
 );

@@ -4,4 +4,6 @@ import { main } from '../dist/cli/main.js';
 import { installStdoutHandler } from '../dist/cli/io.js';
 
 installStdoutHandler();
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

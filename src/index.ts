@@ -9,10 +9,35 @@ export * from './arch/x86/pkrs.js';
 export { mkPte, pteKey, pteUser } from './arch/x86/pte.js';
 
 /** @public The machine and the designs (registerDesign adds one; PolicyError has code PKS101). */
-export { Machine, MachineCore, type MachineConfig, type ResetPoint, type WarnDedupe, ACCESS_OK, ACCESS_PARDONED, ACCESS_PARDONED_SILENT, ACCESS_OOPS, ACCESS_NOT_PRESENT } from './kernel/machine.js';
+export {
+  Machine,
+  MachineCore,
+  type MachineConfig,
+  type ResetPoint,
+  type WarnDedupe,
+  ACCESS_OK,
+  ACCESS_PARDONED,
+  ACCESS_PARDONED_SILENT,
+  ACCESS_OOPS,
+  ACCESS_NOT_PRESENT,
+} from './kernel/machine.js';
 export type { PksHooks, Verdict } from './kernel/policy_api.js';
 export type { PksimEvent, EventType, EventSink, FrameKind, AccessOutcome } from './kernel/events.js';
-export { createPolicy, parsePolicy, policyLabel, DEFAULT_COMPARE, defaultCompare, designs, registerDesign, PolicyError, NoPks, ContextLocalPks, type DesignEntry, type PolicySpec, type PksMode } from './policy/index.js';
+export {
+  createPolicy,
+  parsePolicy,
+  policyLabel,
+  DEFAULT_COMPARE,
+  defaultCompare,
+  designs,
+  registerDesign,
+  PolicyError,
+  NoPks,
+  ContextLocalPks,
+  type DesignEntry,
+  type PolicySpec,
+  type PksMode,
+} from './policy/index.js';
 
 /** @public Scenarios and runs; ScenarioError carries PKS0xx diagnostics (DIAGNOSTIC_CODES, docs/errors.md). */
 export { compileScenario, loadScenario, listScenarios, libraryNames, ScenarioError, DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './scenario/index.js';
@@ -22,7 +47,18 @@ export type { RunResult, RunSummary, RunConfigInfo, ExpectationResult } from './
 export { METRIC_NAMES } from './sim/metrics.js';
 
 /** @public Interleavings and invariants (pksim explore; also the ./explore entry). */
-export { explore, INVARIANTS, DEFAULT_BOUND, DEFAULT_MAX_RUNS, ExploreError, type ExploreOptions, type ExploreResult, type Invariant, type Counterexample, type Outcome } from './analysis/explore.js';
+export {
+  explore,
+  INVARIANTS,
+  DEFAULT_BOUND,
+  DEFAULT_MAX_RUNS,
+  ExploreError,
+  type ExploreOptions,
+  type ExploreResult,
+  type Invariant,
+  type Counterexample,
+  type Outcome,
+} from './analysis/explore.js';
 
 /** @public Reports (also the ./report entry). */
 export { formatDmesg, formatSummary } from './report/dmesg.js';

@@ -20,7 +20,10 @@ interface PkSite {
   viaMacro?: string;
   inErrorRegion: boolean;
 }
-const pk = JSON.parse(read('pksim-j2.json')) as { sites: (PkSite & { reasons: string[]; atomic?: { needs: string[]; convertible: boolean; note: string } })[]; summary: Record<string, unknown> };
+const pk = JSON.parse(read('pksim-j2.json')) as {
+  sites: (PkSite & { reasons: string[]; atomic?: { needs: string[]; convertible: boolean; note: string } })[];
+  summary: Record<string, unknown>;
+};
 const pkNoTree = JSON.parse(read('pksim-j2-notree.json')) as { summary: Record<string, unknown> };
 const pk1 = JSON.parse(read('pksim-j1.json')) as { sites: PkSite[] };
 
@@ -72,9 +75,7 @@ const explainSpatch = (k: string): string => {
 };
 
 // Same site, different idea of the enclosing function.
-const functionNames = [...ours]
-  .filter(([k, s]) => spatch.has(k) && spatch.get(k) !== s.function)
-  .map(([k, s]) => ({ site: k, pksim: s.function, spatch: spatch.get(k) }));
+const functionNames = [...ours].filter(([k, s]) => spatch.has(k) && spatch.get(k) !== s.function).map(([k, s]) => ({ site: k, pksim: s.function, spatch: spatch.get(k) }));
 const onlyPksim = [...ours].filter(([k]) => !spatch.has(k)).map(([k, s]) => ({ site: k, function: s.function, class: s.class, why: explainOurs(s) }));
 const onlySpatch = [...spatch].filter(([k]) => !ours.has(k)).map(([k, fn]) => ({ site: k, function: fn, why: explainSpatch(k) }));
 
@@ -113,11 +114,17 @@ const sample = readFileSync(new URL('../../test/fixtures/audit/sample-linux-6.1.
   .filter((l) => l && !l.startsWith('#'))
   .map((l) => l.split('\t'));
 const bySite = new Map(pk.sites.filter((s) => s.call === 'kmap').map((s) => [`${s.file}:${s.line}`, s]));
-const disagreements = sample.filter((r) => bySite.get(`${r[0]}:${r[1]}`)?.class !== r[3]).map((r) => ({ site: `${r[0]}:${r[1]}`, label: r[3], audit: bySite.get(`${r[0]}:${r[1]}`)?.class ?? 'missing', why: r[5] ?? 'not explained' }));
+const disagreements = sample
+  .filter((r) => bySite.get(`${r[0]}:${r[1]}`)?.class !== r[3])
+  .map((r) => ({ site: `${r[0]}:${r[1]}`, label: r[3], audit: bySite.get(`${r[0]}:${r[1]}`)?.class ?? 'missing', why: r[5] ?? 'not explained' }));
 // kmap_atomic(): what a conversion needs, and why the others are not mechanical.
 const atomic = pk.sites.filter((s) => s.atomic);
-const notMechanical = byWhy(atomic.filter((s) => !s.atomic!.convertible).map((s) => ({ why: s.atomic!.note.replace(/line \d+/g, 'line N').replace(/macro \w+\(\)/, 'macro M()') })));
-const unclear = pk.sites.filter((s) => s.call === 'kmap' && s.class === 'unclear').map((s) => ({ site: `${s.file}:${s.line}`, function: s.function, why: s.reasons.join('; ').slice(0, 300) }));
+const notMechanical = byWhy(
+  atomic.filter((s) => !s.atomic!.convertible).map((s) => ({ why: s.atomic!.note.replace(/line \d+/g, 'line N').replace(/macro \w+\(\)/, 'macro M()') })),
+);
+const unclear = pk.sites
+  .filter((s) => s.call === 'kmap' && s.class === 'unclear')
+  .map((s) => ({ site: `${s.file}:${s.line}`, function: s.function, why: s.reasons.join('; ').slice(0, 300) }));
 const grepMin = stat(times['grep']?.wall ?? []).min ?? NaN;
 
 const out = {

@@ -23,7 +23,11 @@ export const INVARIANTS: Invariant[] = [
   { name: 'no-deadlock', description: 'no context blocks forever', violated: (r) => r.stop === 'deadlock' },
   { name: 'no-leak', description: 'no kmap_local or grant held when its context is left', violated: (r) => r.summary.leaks > 0 },
   // A run a limit stopped is partial: its counts are not the scenario's (it is reported as limited).
-  { name: 'expectations', description: "the scenario's expect lines for this design hold", violated: (r) => !r.stop.startsWith('limit:') && r.expectations.some((x) => !x.ok) },
+  {
+    name: 'expectations',
+    description: "the scenario's expect lines for this design hold",
+    violated: (r) => !r.stop.startsWith('limit:') && r.expectations.some((x) => !x.ok),
+  },
 ];
 
 export interface ExploreOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'events'> {

@@ -22,7 +22,8 @@ import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js'
 /** `pksim audit`: its options, declared once (parseArgs config, --help, completion). */
 export const spec = defineCommand({
   name: 'audit',
-  usage: 'pksim audit PATH... [--format text|json|sarif] [--terse|--verbose] [--jobs N] [--no-tree] [--callees FILE] [--cache DIR] [--patch FILE|-] [--fix [--atomic] [--write|--mbox]] [--all] [--summary]',
+  usage:
+    'pksim audit PATH... [--format text|json|sarif] [--terse|--verbose] [--jobs N] [--no-tree] [--callees FILE] [--cache DIR] [--patch FILE|-] [--fix [--atomic] [--write|--mbox]] [--all] [--summary]',
   about: `Finds every kmap(), kunmap(), kmap_local_page(), kmap_local_folio(), kunmap_local(),
 kmap_atomic() and kunmap_atomic() call in the C files under PATH (files that do not
 mention them are skipped unparsed) and classifies each kmap() site:
@@ -40,7 +41,13 @@ for kmap_local/kmap_atomic, after conversion for kmap), and kunmap() given the w
 argument.`,
   positionals: 'path',
   options: {
-    format: { type: 'string', value: 'F', values: ['text', 'json', 'sarif'], default: 'text', help: 'text (file:line:col: severity: message [code] lines and a summary table), json, sarif (2.1.0)' },
+    format: {
+      type: 'string',
+      value: 'F',
+      values: ['text', 'json', 'sarif'],
+      default: 'text',
+      help: 'text (file:line:col: severity: message [code] lines and a summary table), json, sarif (2.1.0)',
+    },
     json: { type: 'boolean', help: 'the same as --format json' },
     terse: { type: 'boolean', help: 'text: one short line per site, no reasons' },
     verbose: { type: 'boolean', short: 'v', help: 'text: every reason, one per line under its site' },
@@ -55,11 +62,22 @@ argument.`,
       help: "callee data adding to the built-in list: lines 'sync NAME: why',\n'async NAME: why', 'consume NAME(field,...): why'; NAME may be an a* or *b\npattern, or ->member for indirect calls; # starts a comment",
     },
     cache: { type: 'string', value: 'DIR', help: 'keep per-file results in DIR, keyed by size and mtime: a second run reads\nand parses only the files that changed' },
-    patch: { type: 'string', value: 'F', file: true, help: 'audit a unified diff (F, or - for standard input) against the patched tree\nPATH: only sites on lines the patch adds or touches are reported' },
-    fix: { type: 'boolean', help: "print a unified diff converting the local sites whose conversion is\nmechanical; apply it with 'patch -p1' inside PATH. Files are not changed." },
+    patch: {
+      type: 'string',
+      value: 'F',
+      file: true,
+      help: 'audit a unified diff (F, or - for standard input) against the patched tree\nPATH: only sites on lines the patch adds or touches are reported',
+    },
+    fix: {
+      type: 'boolean',
+      help: "print a unified diff converting the local sites whose conversion is\nmechanical; apply it with 'patch -p1' inside PATH. Files are not changed.",
+    },
     atomic: { type: 'boolean', help: 'with --fix: also convert kmap_atomic() sites, adding pagefault_disable()/\npreempt_disable() where the code relies on them' },
     write: { type: 'boolean', help: 'with --fix: rewrite the files in place instead of printing the diff' },
-    mbox: { type: 'boolean', help: 'with --fix: print git format-patch style mails, one per subsystem, with a\ncommit message saying why each conversion is safe (apply with git am)' },
+    mbox: {
+      type: 'boolean',
+      help: 'with --fix: print git format-patch style mails, one per subsystem, with a\ncommit message saying why each conversion is safe (apply with git am)',
+    },
     ...HELP_OPTION,
   },
   notes: `Paths: text output relative to the current directory; json relative to the PATH given (to
@@ -117,7 +135,16 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     : undefined;
   let res;
   try {
-    res = await runAudit(positionals, { jobs, fix: Boolean(values.fix) || format === 'sarif', ...(touched ? { only: [...touched.keys()] } : {}), ...(values.callees !== undefined ? { calleesFile: values.callees } : {}), tree: !values['no-tree'], atomic: Boolean(values.atomic), ...(values.cache !== undefined ? { cacheDir: values.cache } : {}), ...(onProgress ? { onProgress } : {}) });
+    res = await runAudit(positionals, {
+      jobs,
+      fix: Boolean(values.fix) || format === 'sarif',
+      ...(touched ? { only: [...touched.keys()] } : {}),
+      ...(values.callees !== undefined ? { calleesFile: values.callees } : {}),
+      tree: !values['no-tree'],
+      atomic: Boolean(values.atomic),
+      ...(values.cache !== undefined ? { cacheDir: values.cache } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
   } catch (e) {
     // Bad input found by the audit itself: one line, exit 2 (the code is for scripts using the API).
     if (e instanceof AuditError) throw new UsageError(e.message, EXIT_USAGE, e.code);
@@ -152,7 +179,9 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     if (!values.write) io.out(values.mbox ? formatMbox(mails) : diff);
     const where = positionals.length > 1 ? auditBase(positionals) : 'the PATH given';
     const what = values.atomic ? `${sites} kmap() and ${atomics} kmap_atomic() site(s)` : `${sites} kmap() site(s)`;
-    io.err(`audit: ${values.write ? 'rewrote' : 'diff converts'} ${what} in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${where}`}\n`);
+    io.err(
+      `audit: ${values.write ? 'rewrote' : 'diff converts'} ${what} in ${files} file(s) to kmap_local_page()${values.write ? '' : `; apply with 'patch -p1' in ${where}`}\n`,
+    );
     return 0;
   }
   const base = auditBase(positionals);
@@ -189,7 +218,9 @@ function onlyTouched(res: AuditResult, touched: Map<string, Set<number>>): Audit
       return {
         ...f,
         sites: f.sites.filter((_, i) => keep[i]),
-        findings: f.findings.filter((x) => lines.has(x.line) || (x.site !== undefined && keep[x.site])).map((x) => (x.site !== undefined ? { ...x, site: index.get(x.site) } : x)),
+        findings: f.findings
+          .filter((x) => lines.has(x.line) || (x.site !== undefined && keep[x.site]))
+          .map((x) => (x.site !== undefined ? { ...x, site: index.get(x.site) } : x)),
         fixes: f.fixes.filter((x) => keep[x.site]).map((x) => ({ ...x, site: index.get(x.site)! })),
       };
     });

@@ -23,7 +23,14 @@ export const spec = defineCommand({
 there are several). With no scenario, compares the whole built-in library.`,
   positionals: 'scenario',
   options: {
-    policies: { type: 'string', value: 'LIST', values: policyValues, list: true, default: () => defaultCompare().join(','), help: 'the designs to run, comma-separated (NAME or NAME:MODE)' },
+    policies: {
+      type: 'string',
+      value: 'LIST',
+      values: policyValues,
+      list: true,
+      default: () => defaultCompare().join(','),
+      help: 'the designs to run, comma-separated (NAME or NAME:MODE)',
+    },
     ...RUN_OPTIONS,
   },
   notes: 'Exit status: 0 ok, 1 an expectation of a scenario failed, 2 bad input, 3 a limit stopped a run.',
@@ -35,7 +42,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     io.out(helpText(spec));
     return 0;
   }
-  const policies = (values.policies ?? defaultCompare().join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+  const policies = (values.policies ?? defaultCompare().join(','))
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (policies.length === 0) throw new UsageError(`--policies: no policy in '${values.policies}' (e.g. --policies global,scoped:relaxed)`);
   try {
     for (const p of policies) parsePolicy(p);

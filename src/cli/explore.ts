@@ -98,7 +98,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       bound: intOr('--bound', values.bound, DEFAULT_BOUND, 0, 8),
       maxRuns: intOr('--max-runs', values['max-runs'], DEFAULT_MAX_RUNS, 1, 1e8),
       maxTotalSteps: intOr('--max-total-steps', values['max-total-steps'], DEFAULT_MAX_TOTAL_STEPS, 1, 1e15),
-      check: values.check?.split(',').map((s) => s.trim()).filter(Boolean),
+      check: values.check
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       onProgress: progress ? (runs, pending) => io.err(`\r${runs} runs, ${pending} queued`.padEnd(40)) : undefined,
     });
   } catch (e) {
@@ -132,7 +135,9 @@ function stopMessage(r: ExploreResult): string {
 /** @public The text `pksim explore` prints for a result; `arg` is the scenario as given. */
 export function formatExplore(r: ExploreResult, arg: string): string {
   const out: string[] = [];
-  out.push(`explore ${r.scenario} under ${r.policy}: ${r.runs} runs, every schedule with up to ${r.bound} departure(s) from the default${r.stoppedBy ? ` (INCOMPLETE: --${r.stoppedBy} reached)` : ''}`);
+  out.push(
+    `explore ${r.scenario} under ${r.policy}: ${r.runs} runs, every schedule with up to ${r.bound} departure(s) from the default${r.stoppedBy ? ` (INCOMPLETE: --${r.stoppedBy} reached)` : ''}`,
+  );
   out.push('');
   out.push(`${r.outcomes.length} distinct outcome(s):`);
   const cols = ['legitBroken', 'legitWarned', 'legitSilent', 'straysCaught', 'straysWarned', 'straysMissed', 'oopses', 'leaks'] as const;
@@ -175,7 +180,10 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
       maxDepth: intOr('--max-depth', str('max-depth'), DEFAULT_MAX_DEPTH, 1, 1e9),
       maxMemory: intOr('--max-memory', str('max-memory'), DEFAULT_MAX_MEMORY / 2 ** 20, 1, 1e7) * 2 ** 20,
       ...(str('time-limit') !== undefined ? { timeLimit: int('--time-limit', str('time-limit')!, 1, 1e7) } : {}),
-      check: str('check')?.split(',').map((s) => s.trim()).filter(Boolean),
+      check: str('check')
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       onProgress: progress
         ? (p) => io.err(`\r${p.states} states, ${p.transitions} transitions, depth ${p.depth}, frontier ${p.frontier}, ${Math.round(p.bytes / 2 ** 20)} MB`.padEnd(72))
         : undefined,

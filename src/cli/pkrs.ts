@@ -2,18 +2,7 @@
 // for people reading register dumps.
 
 import { parseArgs } from 'node:util';
-import {
-  ACC_FETCH,
-  ACC_READ,
-  ACC_WRITE,
-  decodeErrorCode,
-  decodePkrs,
-  describeKeyBits,
-  hex,
-  hex32,
-  pkeyCheck,
-  PKS_NUM_KEYS,
-} from '../arch/x86/pkrs.js';
+import { ACC_FETCH, ACC_READ, ACC_WRITE, decodeErrorCode, decodePkrs, describeKeyBits, hex, hex32, pkeyCheck, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
@@ -30,7 +19,7 @@ of IA32_PKRS are reserved: a value with any of them set is refused, as WRMSR wou
   positionals: { words: ['decode', 'check'] },
   options: {
     pkrs: { type: 'string', value: 'VALUE', help: 'check: the IA32_PKRS value (required)' },
-    key: { type: 'string', value: 'K', help: 'check: the page\'s protection key, 0..15 (required)' },
+    key: { type: 'string', value: 'K', help: "check: the page's protection key, 0..15 (required)" },
     access: { type: 'string', value: 'read|write|fetch', values: ['read', 'write', 'fetch'], default: 'read', help: 'check: the kind of access' },
     wp: { type: 'string', value: '0|1', values: ['0', '1'], default: 1, help: 'check: CR0.WP (write-disable applies to supervisor writes)' },
     page: { type: 'string', value: 'supervisor|user', values: ['supervisor', 'user'], default: 'supervisor', help: 'check: a supervisor page (PKRS) or a user page (PKRU)' },
@@ -88,7 +77,11 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     const pkru = values.pkru === undefined ? 0 : parseRegister('--pkru', values.pkru);
     const key = parseKey(values.key);
     const accessName = values.access ?? 'read';
-    const access = new Map([['read', ACC_READ], ['write', ACC_WRITE], ['fetch', ACC_FETCH]]).get(accessName);
+    const access = new Map([
+      ['read', ACC_READ],
+      ['write', ACC_WRITE],
+      ['fetch', ACC_FETCH],
+    ]).get(accessName);
     if (access === undefined) throw new UsageError(`--access: '${accessName}' is not read, write or fetch`);
     const wp = parseBool('--wp', values.wp, true);
     const pks = parseBool('--pks', values.pks, true);

@@ -43,7 +43,10 @@ export class MappingTable {
   private grow(): void {
     const n = this.kind.length * 2;
     if (n > SLOTS) throw new Error(`more than ${SLOTS} live mappings`);
-    const k = new Uint8Array(n), p = new Int32Array(n), g = new Float64Array(n), l = new Uint8Array(n);
+    const k = new Uint8Array(n),
+      p = new Int32Array(n),
+      g = new Float64Array(n),
+      l = new Uint8Array(n);
     k.set(this.kind);
     p.set(this.page);
     g.set(this.gen);

@@ -22,7 +22,8 @@ export class AbandonPks extends ContextLocalPks {
       m.oops(cpu, 'kernel BUG at mm/memremap.c: pgmap_protection_flag_invalid(): kmap() of a protected page');
       return;
     }
-    if (this.mode === 'relaxed') m.warnOnce(cpu, 'pgmap_protection_flag_invalid', `Page map protection disabled (kmap() of page ${page}, key ${key}: key abandoned for everyone)`);
+    if (this.mode === 'relaxed')
+      m.warnOnce(cpu, 'pgmap_protection_flag_invalid', `Page map protection disabled (kmap() of page ${page}, key ${key}: key abandoned for everyone)`);
     m.abandonKey(cpu, key);
   }
   override fault(m: PolicyContext, cpu: number, _frame: Frame, page: number, key: number): Verdict {

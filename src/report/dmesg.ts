@@ -61,8 +61,12 @@ export function formatDmesg(r: RunResult, source = ''): string {
         const f = e;
         const pk = (f.errorCode & 0x20) !== 0;
         faulting = e;
-        push(`${stamp(e)}: #PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) [${decodeErrorCode(f.errorCode).join(' ')}]` +
-          (pk ? ` - protection keys violation, key ${f.key}, PKRS ${hex32(f.pkrs)} (${keyRights(r, f.pkrs)}), *pte = ${pteHex(mkPte(f.page + 1, f.key))}` : ' - not-present page'));
+        push(
+          `${stamp(e)}: #PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) [${decodeErrorCode(f.errorCode).join(' ')}]` +
+            (pk
+              ? ` - protection keys violation, key ${f.key}, PKRS ${hex32(f.pkrs)} (${keyRights(r, f.pkrs)}), *pte = ${pteHex(mkPte(f.page + 1, f.key))}`
+              : ' - not-present page'),
+        );
         break;
       }
       case 'pardon':
@@ -139,7 +143,10 @@ export function formatSummary(r: RunResult): string {
   for (let i = 0; i < row.length; i += 6) lines.push('    ' + row.slice(i, i + 6).join(' '));
   if (r.windows.length) {
     lines.push('windows (ticks running; key x ticks open; of which unscoped: open without a mapping or grant of the key):');
-    for (const w of r.windows) lines.push(`    ${`${w.kind} ${w.context}`.padEnd(28)} ran ${String(w.ticks).padStart(5)}  open ${String(w.keyOpenTicks).padStart(5)}  unscoped ${String(w.unscopedTicks).padStart(5)}`);
+    for (const w of r.windows)
+      lines.push(
+        `    ${`${w.kind} ${w.context}`.padEnd(28)} ran ${String(w.ticks).padStart(5)}  open ${String(w.keyOpenTicks).padStart(5)}  unscoped ${String(w.unscopedTicks).padStart(5)}`,
+      );
   }
   lines.push(`schedule: ${r.schedule.length ? r.schedule.join(',') : '(no choices)'}`);
   const failed = r.expectations.filter((x) => !x.ok);

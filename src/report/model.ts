@@ -5,17 +5,7 @@
 import { archLayout } from '../arch/x86/layout.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult, RunSummary, ExpectationResult } from '../sim/result.js';
-import {
-  KEY_STATES,
-  buildTimeline,
-  eventKey,
-  keyBands,
-  markerType,
-  resultSource,
-  runLabel,
-  strayOutcome,
-  type MarkerType,
-} from './timeline.js';
+import { KEY_STATES, buildTimeline, eventKey, keyBands, markerType, resultSource, runLabel, strayOutcome, type MarkerType } from './timeline.js';
 
 export const FRAME_KINDS = ['user', 'kthread', 'worker', 'softirq', 'hardirq', 'nmi', 'exception'] as const;
 
@@ -135,8 +125,7 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
   tl.events.forEach((e, i) => {
     const type = markerType(e);
     if (!type) return;
-    const sub =
-      type === 'stray' ? (strayOutcome(e) ?? '') : e.type === 'warning' ? (e.printed ? 'printed' : 'suppressed') : '';
+    const sub = type === 'stray' ? (strayOutcome(e) ?? '') : e.type === 'warning' ? (e.printed ? 'printed' : 'suppressed') : '';
     markers.push({
       t: tl.times[i]!,
       tick: e.tick,
@@ -177,11 +166,7 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
   };
 }
 
-export function buildViewModel(
-  results: readonly RunResult[],
-  title?: string,
-  sourcesByFile: Record<string, string> = {},
-): ViewModel {
+export function buildViewModel(results: readonly RunResult[], title?: string, sourcesByFile: Record<string, string> = {}): ViewModel {
   const sources: ViewModel['sources'] = [];
   const byText = new Map<string, number>();
   const runs = results.map((r) => {

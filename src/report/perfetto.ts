@@ -114,9 +114,7 @@ export function toPerfetto(result: RunResult): ChromeTrace {
   const keys = result.config.keys.map((k) => k.id);
   const pageKeys = result.config.pages.map((p) => p.key);
   const pageNames = result.config.pages.map((p) => p.name);
-  const meta: TraceEvent[] = [
-    { name: 'process_name', ph: 'M', ts: 0, pid: PID, tid: 0, args: { name: `pksim ${result.scenario} [${runLabel(result)}]` } },
-  ];
+  const meta: TraceEvent[] = [{ name: 'process_name', ph: 'M', ts: 0, pid: PID, tid: 0, args: { name: `pksim ${result.scenario} [${runLabel(result)}]` } }];
   const tracks: TraceEvent[][] = [];
   for (let cpu = 0; cpu < tl.cpus; cpu++) {
     meta.push({ name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: tidOf(cpu), args: { name: `CPU ${cpu}` } });

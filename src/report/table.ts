@@ -4,16 +4,43 @@ import type { RunResult, RunSummary } from '../sim/result.js';
 
 /** The columns a reviewer compares designs on, in reading order. */
 export const COMPARE_COLUMNS: (keyof RunSummary)[] = [
-  'legitBroken', 'legitWarned', 'legitSilent', 'straysCaught', 'straysWarned', 'straysMissed',
-  'exposure', 'unscopedTicks', 'oopses', 'panics', 'warnings', 'faults', 'pkrsWrites', 'ipis', 'pkmapSleeps',
-  'lifoViolations', 'leaks', 'reports',
+  'legitBroken',
+  'legitWarned',
+  'legitSilent',
+  'straysCaught',
+  'straysWarned',
+  'straysMissed',
+  'exposure',
+  'unscopedTicks',
+  'oopses',
+  'panics',
+  'warnings',
+  'faults',
+  'pkrsWrites',
+  'ipis',
+  'pkmapSleeps',
+  'lifoViolations',
+  'leaks',
+  'reports',
 ];
 
 /** Short column headings; the legend under each table spells them out. */
 const SHORT: Partial<Record<keyof RunSummary, string>> = {
-  legitBroken: 'broken', legitWarned: 'warned', legitSilent: 'silent', straysCaught: 'caught',
-  straysWarned: 'strayWarn', straysMissed: 'missed', unscopedTicks: 'unscoped', oopses: 'oops', panics: 'panic', warnings: 'WARN',
-  pkrsWrites: 'wrmsr', ipis: 'IPIs', pkmapSleeps: 'sleeps', lifoViolations: 'lifo', reports: 'reports',
+  legitBroken: 'broken',
+  legitWarned: 'warned',
+  legitSilent: 'silent',
+  straysCaught: 'caught',
+  straysWarned: 'strayWarn',
+  straysMissed: 'missed',
+  unscopedTicks: 'unscoped',
+  oopses: 'oops',
+  panics: 'panic',
+  warnings: 'WARN',
+  pkrsWrites: 'wrmsr',
+  ipis: 'IPIs',
+  pkmapSleeps: 'sleeps',
+  lifoViolations: 'lifo',
+  reports: 'reports',
 };
 
 export const LEGEND =
@@ -26,7 +53,11 @@ const head = (k: keyof RunSummary): string => SHORT[k] ?? k;
 
 export function formatTable(header: string[], rows: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -51,5 +82,8 @@ export function totalsByPolicy(perFile: RunResult[][]): { policy: string; summar
 
 export function totalsTable(perFile: RunResult[][]): string {
   const header = ['policy', ...COMPARE_COLUMNS.map(head)];
-  return formatTable(header, totalsByPolicy(perFile).map((t) => [t.policy, ...COMPARE_COLUMNS.map((k) => String(t.summary[k]))]));
+  return formatTable(
+    header,
+    totalsByPolicy(perFile).map((t) => [t.policy, ...COMPARE_COLUMNS.map((k) => String(t.summary[k]))]),
+  );
 }

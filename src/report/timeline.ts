@@ -63,35 +63,8 @@ export interface Band {
   state: KeyState;
 }
 
-export type MarkerType =
-  | 'map'
-  | 'unmap'
-  | 'fault'
-  | 'warning'
-  | 'pardon'
-  | 'oops'
-  | 'panic'
-  | 'stray'
-  | 'grant'
-  | 'revoke'
-  | 'ipi'
-  | 'sleep'
-  | 'report';
-export const MARKER_TYPES: readonly MarkerType[] = [
-  'map',
-  'unmap',
-  'fault',
-  'warning',
-  'pardon',
-  'oops',
-  'panic',
-  'stray',
-  'grant',
-  'revoke',
-  'ipi',
-  'sleep',
-  'report',
-];
+export type MarkerType = 'map' | 'unmap' | 'fault' | 'warning' | 'pardon' | 'oops' | 'panic' | 'stray' | 'grant' | 'revoke' | 'ipi' | 'sleep' | 'report';
+export const MARKER_TYPES: readonly MarkerType[] = ['map', 'unmap', 'fault', 'warning', 'pardon', 'oops', 'panic', 'stray', 'grant', 'revoke', 'ipi', 'sleep', 'report'];
 
 /** Marker type of an event, or null when the event gets no marker. */
 export function markerType(e: PksimEvent): MarkerType | null {

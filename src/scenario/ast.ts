@@ -30,10 +30,7 @@ export interface RepeatStmt {
 
 export type Stmt = CallStmt | RepeatStmt;
 
-export type TriggerAst =
-  | { kind: 'on'; tok: Tok; channel: Tok }
-  | { kind: 'tick'; tok: Tok; tick: Tok }
-  | { kind: 'any'; tok: Tok };
+export type TriggerAst = { kind: 'on'; tok: Tok; channel: Tok } | { kind: 'tick'; tok: Tok; tick: Tok } | { kind: 'any'; tok: Tok };
 
 export interface SettingDecl {
   kind: 'setting';

@@ -23,24 +23,28 @@ export const MAX_VALUE = 2 ** 31 - 1;
 export const METRICS = METRIC_NAMES;
 
 /** `expect oops` and friends, as ir.ts documents them. Maps: user text is never an object key. */
-export const SHORTHANDS: ReadonlyMap<string, [string, CmpOp, number]> = new Map<string, [string, CmpOp, number]>(Object.entries({
-  oops: ['oopses', '>=', 1],
-  no_oops: ['oopses', '==', 0],
-  warning: ['warnings', '>=', 1],
-  no_warning: ['warnings', '==', 0],
-  no_fault: ['faults', '==', 0],
-  panic: ['panics', '>=', 1],
-  completes: ['finished', '==', 1],
-} as Record<string, [string, CmpOp, number]>));
+export const SHORTHANDS: ReadonlyMap<string, [string, CmpOp, number]> = new Map<string, [string, CmpOp, number]>(
+  Object.entries({
+    oops: ['oopses', '>=', 1],
+    no_oops: ['oopses', '==', 0],
+    warning: ['warnings', '>=', 1],
+    no_warning: ['warnings', '==', 0],
+    no_fault: ['faults', '==', 0],
+    panic: ['panics', '>=', 1],
+    completes: ['finished', '==', 1],
+  } as Record<string, [string, CmpOp, number]>),
+);
 
-const CONTEXT_KIND = new Map<string, ContextKind>(Object.entries({
-  task: 'user',
-  kthread: 'kthread',
-  worker: 'worker',
-  softirq: 'softirq',
-  hardirq: 'hardirq',
-  nmi: 'nmi',
-} as Record<string, ContextKind>));
+const CONTEXT_KIND = new Map<string, ContextKind>(
+  Object.entries({
+    task: 'user',
+    kthread: 'kthread',
+    worker: 'worker',
+    softirq: 'softirq',
+    hardirq: 'hardirq',
+    nmi: 'nmi',
+  } as Record<string, ContextKind>),
+);
 const KEY_DEFAULTS = new Set(['noaccess', 'readonly', 'rw']);
 
 class TooMany {}
@@ -230,7 +234,8 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
         if (ki >= 0) p.key = ir.keys[ki]!.id;
       }
       p.highmem = d.mem !== null && K.s[d.mem]! === 'highmem';
-      if (p.highmem && ir.machine.arch === 'x86_64') error('PKS015', d.mem!, `x86_64 has no highmem: every page is in the direct map (declare 'arch x86_32' for the highmem model)`);
+      if (p.highmem && ir.machine.arch === 'x86_64')
+        error('PKS015', d.mem!, `x86_64 has no highmem: every page is in the direct map (declare 'arch x86_32' for the highmem model)`);
       break;
     }
     case 'context':
@@ -254,7 +259,8 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
 
 function defineContext(d: ContextAst, c: ContextDecl, ir: ScenarioIR, scope: ScenarioScope, error: ErrorFn): void {
   const K = scope.toks;
-  if (K.num(d.cpu) >= ir.machine.cpus) error('PKS006', d.cpu, `CPU ${K.s[d.cpu]!} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
+  if (K.num(d.cpu) >= ir.machine.cpus)
+    error('PKS006', d.cpu, `CPU ${K.s[d.cpu]!} out of range: the scenario has ${ir.machine.cpus} CPU${ir.machine.cpus === 1 ? '' : 's'} (cpus ${ir.machine.cpus})`);
   else c.cpu = K.num(d.cpu);
   const irq = c.kind === 'softirq' || c.kind === 'hardirq' || c.kind === 'nmi';
   let trigger: Trigger = irq ? { type: 'raise' } : { type: 'start' };

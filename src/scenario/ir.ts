@@ -26,7 +26,6 @@ export interface PageDecl {
   loc: SrcLoc;
 }
 
-
 /** When an interrupt-like context runs. Tasks always have trigger 'start'. */
 export type Trigger =
   | { type: 'start' } // tasks: runnable from tick 0
@@ -68,7 +67,6 @@ export type Opcode =
   | 'loop' // start of repeat N { ... }: sets loop counter `slot` to `count`
   | 'endloop' // end of repeat body: decrement `slot`, jump to `target` (first body instr) if > 0
   | 'nop';
-
 
 /**
  * One statement. Operands are indices into the scenario's tables (pages, keys, channels,
@@ -124,11 +122,34 @@ export type CmpOp = '==' | '!=' | '>=' | '<=' | '>' | '<';
 
 /** The metrics of a run summary, in reading order: what `expect` lines may name. */
 export const METRIC_NAMES = [
-  'legitAccesses', 'legitBroken', 'legitWarned', 'legitSilent',
-  'strayAccesses', 'straysCaught', 'straysWarned', 'straysMissed',
-  'exposure', 'exposureRead', 'exposureWrite', 'keyOpenTicks', 'unscopedTicks', 'oopses', 'panics', 'warnings', 'warningSites', 'warningsSuppressed',
-  'faults', 'pkrsWrites', 'pkrsWritesSkipped', 'ipis', 'pkmapSleeps', 'lifoViolations',
-  'leaks', 'reports', 'ticks', 'finished',
+  'legitAccesses',
+  'legitBroken',
+  'legitWarned',
+  'legitSilent',
+  'strayAccesses',
+  'straysCaught',
+  'straysWarned',
+  'straysMissed',
+  'exposure',
+  'exposureRead',
+  'exposureWrite',
+  'keyOpenTicks',
+  'unscopedTicks',
+  'oopses',
+  'panics',
+  'warnings',
+  'warningSites',
+  'warningsSuppressed',
+  'faults',
+  'pkrsWrites',
+  'pkrsWritesSkipped',
+  'ipis',
+  'pkmapSleeps',
+  'lifoViolations',
+  'leaks',
+  'reports',
+  'ticks',
+  'finished',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 

@@ -91,7 +91,7 @@ function parseNumber(s: string): number {
   const hex = s.length > 2 && s.charCodeAt(0) === 48 && (s.charCodeAt(1) | 32) === 120;
   for (let k = hex ? 2 : 0; k < s.length; k++) {
     const d = s.charCodeAt(k);
-    const ok = (d >= 48 && d <= 57) || (hex && ((d | 32) >= 97 && (d | 32) <= 102));
+    const ok = (d >= 48 && d <= 57) || (hex && (d | 32) >= 97 && (d | 32) <= 102);
     if (!ok) return NaN;
   }
   if (s.length > 15) return Infinity;

@@ -10,16 +10,7 @@ export const MAX_NESTING = 16;
 
 export const CONTEXT_KEYWORDS = new Set(['task', 'kthread', 'worker', 'softirq', 'hardirq', 'nmi']);
 export const SETTING_KEYWORDS = new Set(['arch', 'cpus', 'last_pkmap', 'wp']);
-export const DECL_KEYWORDS = new Set([
-  ...SETTING_KEYWORDS,
-  ...CONTEXT_KEYWORDS,
-  'key',
-  'page',
-  'channel',
-  'completion',
-  'work',
-  'expect',
-]);
+export const DECL_KEYWORDS = new Set([...SETTING_KEYWORDS, ...CONTEXT_KEYWORDS, 'key', 'page', 'channel', 'completion', 'work', 'expect']);
 const CMP_OPS = new Set(['==', '!=', '>=', '<=', '>', '<']);
 
 /** Thrown after a syntax error has been recorded, to unwind to a recovery point. */
@@ -153,7 +144,10 @@ export class Parser {
     const kw = this.peek();
     if (this.k.t[kw] !== T.Ident || !DECL_KEYWORDS.has(this.k.s[kw]!)) {
       if (this.k.t[kw] === T.Punct && this.k.s[kw]! === '}') this.fail(kw, "unmatched '}'");
-      this.fail(kw, `expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(this.k, kw)}`);
+      this.fail(
+        kw,
+        `expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(this.k, kw)}`,
+      );
     }
     this.i++;
     this.header = true;

@@ -9,20 +9,7 @@ import { RIGHT_HELD, RIGHT_READ, RIGHT_WRITE, type Opcode } from './ir.js';
  * rights: READ, WRITE or READ|WRITE; chan; comp; work; softirq/irq: a context of that kind;
  * cpu: a CPU number.
  */
-export type ArgKind =
-  | 'page'
-  | 'ptr'
-  | 'local'
-  | 'atomic'
-  | 'off'
-  | 'key'
-  | 'rights'
-  | 'chan'
-  | 'comp'
-  | 'work'
-  | 'softirq'
-  | 'irq'
-  | 'cpu';
+export type ArgKind = 'page' | 'ptr' | 'local' | 'atomic' | 'off' | 'key' | 'rights' | 'chan' | 'comp' | 'work' | 'softirq' | 'irq' | 'cpu';
 
 export interface StmtSig {
   op: Opcode;
@@ -48,43 +35,45 @@ const sig = (op: Opcode, args: ArgKind[], required = args.length, dst: StmtSig['
 });
 
 // A Map, not an object literal: a statement named `constructor` or `__proto__` must be unknown.
-export const STATEMENTS: ReadonlyMap<string, StmtSig> = new Map(Object.entries({
-  // kmap()'s address is also page_address(): a caller may ignore the result.
-  kmap: sig('kmap', ['page'], 1, 'may'),
-  kunmap: sig('kunmap', ['page']),
-  kmap_local_page: sig('kmap_local', ['page'], 1, 'must'),
-  kunmap_local: sig('kunmap_local', ['local']),
-  kmap_atomic: sig('kmap_atomic', ['page'], 1, 'must'),
-  kunmap_atomic: sig('kunmap_atomic', ['atomic']),
-  page_address: sig('page_address', ['page'], 1, 'must'),
-  read: sig('read', ['ptr', 'off'], 1),
-  write: sig('write', ['ptr', 'off'], 1),
-  grant_access: sig('grant', ['key', 'rights']),
-  // revoke_access(key) drops whatever is held (RIGHT_HELD).
-  revoke_access: { ...sig('revoke', ['key', 'rights'], 1), defaultArg: RIGHT_HELD | RIGHT_READ | RIGHT_WRITE },
-  send: sig('send', ['chan', 'ptr']),
-  recv: sig('recv', ['chan'], 1, 'must'),
-  complete: sig('complete', ['comp']),
-  wait_for_completion: sig('wait', ['comp']),
-  queue_work: sig('queue_work', ['work']),
-  raise_softirq: sig('raise', ['softirq']),
-  raise_irq: sig('raise', ['irq']),
-  schedule: sig('schedule', []),
-  cond_resched: sig('cond_resched', []),
-  preempt_disable: sig('preempt_disable', []),
-  preempt_enable: sig('preempt_enable', []),
-  local_irq_disable: sig('irq_disable', []),
-  local_irq_enable: sig('irq_enable', []),
-  pagefault_disable: sig('pagefault_disable', []),
-  pagefault_enable: sig('pagefault_enable', []),
-  migrate: sig('migrate', ['cpu']),
-  return_to_user: { ...sig('return_to_user', []), userOnly: true },
-  stray_read: sig('stray_read', ['page', 'off'], 1),
-  stray_write: sig('stray_write', ['page', 'off'], 1),
-  memcpy_to_page: { ...sig('write', ['page', 'off'], 1), expand: 'write' },
-  memcpy_from_page: { ...sig('read', ['page', 'off'], 1), expand: 'read' },
-  nop: sig('nop', []),
-} satisfies Record<string, StmtSig>));
+export const STATEMENTS: ReadonlyMap<string, StmtSig> = new Map(
+  Object.entries({
+    // kmap()'s address is also page_address(): a caller may ignore the result.
+    kmap: sig('kmap', ['page'], 1, 'may'),
+    kunmap: sig('kunmap', ['page']),
+    kmap_local_page: sig('kmap_local', ['page'], 1, 'must'),
+    kunmap_local: sig('kunmap_local', ['local']),
+    kmap_atomic: sig('kmap_atomic', ['page'], 1, 'must'),
+    kunmap_atomic: sig('kunmap_atomic', ['atomic']),
+    page_address: sig('page_address', ['page'], 1, 'must'),
+    read: sig('read', ['ptr', 'off'], 1),
+    write: sig('write', ['ptr', 'off'], 1),
+    grant_access: sig('grant', ['key', 'rights']),
+    // revoke_access(key) drops whatever is held (RIGHT_HELD).
+    revoke_access: { ...sig('revoke', ['key', 'rights'], 1), defaultArg: RIGHT_HELD | RIGHT_READ | RIGHT_WRITE },
+    send: sig('send', ['chan', 'ptr']),
+    recv: sig('recv', ['chan'], 1, 'must'),
+    complete: sig('complete', ['comp']),
+    wait_for_completion: sig('wait', ['comp']),
+    queue_work: sig('queue_work', ['work']),
+    raise_softirq: sig('raise', ['softirq']),
+    raise_irq: sig('raise', ['irq']),
+    schedule: sig('schedule', []),
+    cond_resched: sig('cond_resched', []),
+    preempt_disable: sig('preempt_disable', []),
+    preempt_enable: sig('preempt_enable', []),
+    local_irq_disable: sig('irq_disable', []),
+    local_irq_enable: sig('irq_enable', []),
+    pagefault_disable: sig('pagefault_disable', []),
+    pagefault_enable: sig('pagefault_enable', []),
+    migrate: sig('migrate', ['cpu']),
+    return_to_user: { ...sig('return_to_user', []), userOnly: true },
+    stray_read: sig('stray_read', ['page', 'off'], 1),
+    stray_write: sig('stray_write', ['page', 'off'], 1),
+    memcpy_to_page: { ...sig('write', ['page', 'off'], 1), expand: 'write' },
+    memcpy_from_page: { ...sig('read', ['page', 'off'], 1), expand: 'read' },
+    nop: sig('nop', []),
+  } satisfies Record<string, StmtSig>),
+);
 
 /** Largest byte offset into a page. */
 export const PAGE_SIZE = 4096;

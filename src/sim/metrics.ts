@@ -1,13 +1,6 @@
 // Per-run metrics: the oracle's class of each access against the design's outcome.
 
-import {
-  ACCESS_NOT_PRESENT,
-  ACCESS_OK,
-  ACCESS_OOPS,
-  ACCESS_PARDONED,
-  ACCESS_PARDONED_SILENT,
-  type Machine,
-} from '../kernel/machine.js';
+import { ACCESS_NOT_PRESENT, ACCESS_OK, ACCESS_OOPS, ACCESS_PARDONED, ACCESS_PARDONED_SILENT, type Machine } from '../kernel/machine.js';
 import { CLASS_STRAY, type Oracle } from './oracle.js';
 import { execOf } from './exec.js';
 import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';

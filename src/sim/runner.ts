@@ -53,7 +53,6 @@ export function limitHint(stop: string): string | null {
   return null;
 }
 
-
 export function runScenario(ir: ScenarioIR, opts: RunOptions = {}): RunResult {
   return runTraced(ir, opts, false).result;
 }
@@ -124,9 +123,20 @@ export class Run {
       sink,
     ));
     this.oracle = new Oracle(m);
-    this.metrics = new Metrics(m, ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id));
+    this.metrics = new Metrics(
+      m,
+      ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id),
+    );
     this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
-    this.interp = new Interp(m, ir, this.sched, this.oracle, this.metrics, (c) => (this.pendingClass = c), (ctx) => this.fold(ctx));
+    this.interp = new Interp(
+      m,
+      ir,
+      this.sched,
+      this.oracle,
+      this.metrics,
+      (c) => (this.pendingClass = c),
+      (ctx) => this.fold(ctx),
+    );
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
     this.onStep = opts.onStep ?? null;
   }

@@ -54,7 +54,7 @@ describe('pksim pkrs', () => {
     [['pkrs', 'check', '--pkrs', '0x20', '--key', '2', '--access', 'exec'], /not read, write or fetch/],
     [['pkrs', 'frobnicate'], /unknown subcommand/],
   ])('bad values get a one-line error and exit 2: %j', async (args, msg) => {
-    const r = await cli(...(args));
+    const r = await cli(...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(msg);
     expect(r.err.trim().split('\n')).toHaveLength(1);

@@ -24,8 +24,7 @@ const isStray = (e: PksimEvent): boolean => e.type === 'access' && (e as { class
 export function expected(r: RunResult): Expected {
   const ev = r.events;
   const count = (p: (e: PksimEvent) => boolean): number => ev.filter(p).length;
-  const spans =
-    count((e) => e.type === 'entry') + count((e) => e.type === 'switch' && !(e.ctxKind === 'idle' && e.ctx === e.toCtx) && e.toCtx >= 0);
+  const spans = count((e) => e.type === 'entry') + count((e) => e.type === 'switch' && !(e.ctxKind === 'idle' && e.ctx === e.toCtx) && e.toCtx >= 0);
   const bands: Record<string, number> = {};
   for (let cpu = 0; cpu < r.config.cpus; cpu++) {
     for (const k of r.config.keys) {

@@ -100,8 +100,7 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
   it('switching policy in a compare report changes the key bands in place, same axes', async () => {
     const { file, results } = realReport('async_handoff_softirq', ['global', 'scoped:relaxed'], 'handoff_compare');
     const { page } = await openReport(browser, file);
-    const bands = () =>
-      page.$$eval('.band[data-cpu="1"]', (els) => els.map((e) => `${(e as SVGElement).dataset.state}@${(e as SVGElement).dataset.t0}`));
+    const bands = () => page.$$eval('.band[data-cpu="1"]', (els) => els.map((e) => `${(e as SVGElement).dataset.state}@${(e as SVGElement).dataset.t0}`));
     const axes = () => page.$eval('#timeline svg', (s) => [(s as SVGElement).dataset.t0, (s as SVGElement).dataset.t1]);
     await choosePolicy(page, 'global');
     const global = await bands();
@@ -115,8 +114,7 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     expect(scoped).not.toEqual(global);
     // Under global, CPU 1's key opens with kmap() on CPU 0 (an IPI), before the softirq runs;
     // under scoped:relaxed, only when the softirq's fault is pardoned.
-    const openTick = (r: RunResult): number =>
-      r.events.find((e) => e.type === 'pkrs_write' && e.cpu === 1 && ((e.value >>> 2) & 1) === 0)!.tick;
+    const openTick = (r: RunResult): number => r.events.find((e) => e.type === 'pkrs_write' && e.cpu === 1 && ((e.value >>> 2) & 1) === 0)!.tick;
     const firstOpen = (b: string[]): number => Math.floor(Number(b.find((x) => x.startsWith('rw@'))!.split('@')[1]));
     expect(firstOpen(global)).toBe(openTick(results[0]!));
     expect(firstOpen(scoped)).toBe(openTick(results[1]!));

@@ -105,12 +105,18 @@ describe('kernel facts: entry and exit', () => {
 
 describe('kernel facts: scheduling statements', () => {
   it('preempt_disable() makes kmap() in that section a might_sleep report', () => {
-    const r = run(`cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n preempt_disable()\n a = kmap(p)\n kunmap(p)\n preempt_enable()\n}\narch x86_32\n`, { policy: 'scoped' });
+    const r = run(
+      `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n preempt_disable()\n a = kmap(p)\n kunmap(p)\n preempt_enable()\n}\narch x86_32\n`,
+      { policy: 'scoped' },
+    );
     expect(eventsOf(r, 'report').map((e) => e.what)).toContain('might_sleep');
   });
 
   it('local_irq_disable() holds off a hardirq until local_irq_enable()', () => {
-    const r = run(`cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n local_irq_disable()\n raise_irq(h)\n a = kmap_local_page(p)\n write(a, 0)\n kunmap_local(a)\n local_irq_enable()\n}\nhardirq h cpu 0 {\n stray_write(p)\n}\narch x86_32\n`, { policy: 'scoped:strict' });
+    const r = run(
+      `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n local_irq_disable()\n raise_irq(h)\n a = kmap_local_page(p)\n write(a, 0)\n kunmap_local(a)\n local_irq_enable()\n}\nhardirq h cpu 0 {\n stray_write(p)\n}\narch x86_32\n`,
+      { policy: 'scoped:strict' },
+    );
     // The stray runs after irqs are enabled again, when nothing maps the page: it is caught
     // as a not-present fault (highmem, no mapping), not pardoned.
     const entry = eventsOf(r, 'entry').find((e) => e.kind === 'hardirq')!;
@@ -119,7 +125,9 @@ describe('kernel facts: scheduling statements', () => {
   });
 
   it('migrate() is refused while kmap_local holds migrate_disable()', () => {
-    const r = run(`cpus 2\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n migrate(1)\n write(a, 0)\n kunmap_local(a)\n migrate(1)\n}\narch x86_32\n`);
+    const r = run(
+      `cpus 2\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n migrate(1)\n write(a, 0)\n kunmap_local(a)\n migrate(1)\n}\narch x86_32\n`,
+    );
     const reps = eventsOf(r, 'report').filter((e) => e.what === 'migrate_disabled');
     expect(reps.length).toBe(1);
     expect(r.summary.legitBroken).toBe(0);

@@ -13,7 +13,10 @@ const KEY = `cpus 2\nkey pmem = 1 default noaccess\n`;
 
 describe('x86_64 is the default architecture', () => {
   it('x86_64: kmap(), kmap_local_page() and kmap_atomic() return the direct-map address', () => {
-    const r = run(KEY + `page buf key pmem\ntask t cpu 0 {\n a = kmap(buf)\n b = kmap_local_page(buf)\n c = kmap_atomic(buf)\n kunmap_atomic(c)\n kunmap_local(b)\n kunmap(buf)\n}\n`, { policy: 'none' });
+    const r = run(
+      KEY + `page buf key pmem\ntask t cpu 0 {\n a = kmap(buf)\n b = kmap_local_page(buf)\n c = kmap_atomic(buf)\n kunmap_atomic(c)\n kunmap_local(b)\n kunmap(buf)\n}\n`,
+      { policy: 'none' },
+    );
     expect(r.config.arch).toBe('x86_64');
     expect(eventsOf(r, 'map').map((e) => e.addr)).toEqual(['0xffff888000001000', '0xffff888000001000', '0xffff888000001000']);
   });
@@ -81,13 +84,17 @@ hardirq h cpu 0 {
     expect(run(text, { policy }).summary.straysCaught).toBe(1);
   });
   it('global: the default an interrupt loads does include the keys of live kmap()s', () => {
-    const r = run(text.replace('l = kmap_local_page(loc)', 'k = kmap(loc)\n    l = kmap_local_page(loc)').replace('return_to_user()', 'kunmap(loc)\n    return_to_user()'), { policy: 'global' });
+    const r = run(text.replace('l = kmap_local_page(loc)', 'k = kmap(loc)\n    l = kmap_local_page(loc)').replace('return_to_user()', 'kunmap(loc)\n    return_to_user()'), {
+      policy: 'global',
+    });
     expect(r.summary.straysMissed).toBe(1);
   });
 });
 
 describe('kunmap() from another context ends the mapping that context holds', () => {
-  const text = KEY + `page buf key pmem
+  const text =
+    KEY +
+    `page buf key pmem
 channel bio
 completion done, passed
 task a cpu 0 {
@@ -112,20 +119,24 @@ softirq s cpu 1 on bio {
 }
 `;
   // (scoped:strict panics at the softirq's handoff write, before a reads.)
-  it.each(ALL_POLICIES.filter((p) => p !== 'scoped:strict'))("%s: a's own read after b's mapping is unmapped by the softirq is legit, and a's kunmap() is its own", (policy) => {
-    const r = run(text, { policy });
-    const reads = eventsOf(r, 'access').filter((e) => e.ctxName === 'a');
-    expect(reads.map((e) => (e as { class?: string }).class)).toEqual(['local']);
-    const foreign = eventsOf(r, 'report').filter((e) => e.what === 'kunmap_foreign');
-    expect(foreign.map((e) => e.ctxName)).toEqual(['s']); // only the softirq's, naming b
-    expect(foreign[0]!.detail).toMatch(/kmapped by b/);
-    expect(r.summary.strayAccesses).toBe(0);
-    expect(r.summary.leaks).toBe(0);
-  });
+  it.each(ALL_POLICIES.filter((p) => p !== 'scoped:strict'))(
+    "%s: a's own read after b's mapping is unmapped by the softirq is legit, and a's kunmap() is its own",
+    (policy) => {
+      const r = run(text, { policy });
+      const reads = eventsOf(r, 'access').filter((e) => e.ctxName === 'a');
+      expect(reads.map((e) => (e as { class?: string }).class)).toEqual(['local']);
+      const foreign = eventsOf(r, 'report').filter((e) => e.what === 'kunmap_foreign');
+      expect(foreign.map((e) => e.ctxName)).toEqual(['s']); // only the softirq's, naming b
+      expect(foreign[0]!.detail).toMatch(/kmapped by b/);
+      expect(r.summary.strayAccesses).toBe(0);
+      expect(r.summary.leaks).toBe(0);
+    },
+  );
 });
 
 describe('revoke_access(key) drops what is held', () => {
-  const text = KEY + `page d key pmem\ntask t cpu 0 {\n x = page_address(d)\n grant_access(pmem, READ)\n read(x, 0)\n revoke_access(pmem)\n stray_read(d)\n return_to_user()\n}\n`;
+  const text =
+    KEY + `page d key pmem\ntask t cpu 0 {\n x = page_address(d)\n grant_access(pmem, READ)\n read(x, 0)\n revoke_access(pmem)\n stray_read(d)\n return_to_user()\n}\n`;
   it('revoke_access(key) after a READ grant drops READ: a later stray read is caught', () => {
     const r = run(text, { policy: 'scoped:strict' });
     expect(r.summary.reports).toBe(0); // not an unbalanced revoke
@@ -143,7 +154,10 @@ describe('revoke_access(key) drops what is held', () => {
 
 describe('exposure counts stray reads as well as writes', () => {
   it('a READ grant exposes every page of the key to stray reads: exposureRead > 0, exposureWrite 0', () => {
-    const r = run(KEY + `page d key pmem\npage e key pmem\ntask t cpu 0 {\n x = page_address(d)\n grant_access(pmem, READ)\n read(x, 0)\n stray_read(e)\n revoke_access(pmem, READ)\n}\n`, { policy: 'scoped:strict' });
+    const r = run(
+      KEY + `page d key pmem\npage e key pmem\ntask t cpu 0 {\n x = page_address(d)\n grant_access(pmem, READ)\n read(x, 0)\n stray_read(e)\n revoke_access(pmem, READ)\n}\n`,
+      { policy: 'scoped:strict' },
+    );
     expect(r.summary.straysMissed).toBe(1);
     expect(r.summary.exposureRead).toBeGreaterThan(0);
     expect(r.summary.exposureWrite).toBe(0);
@@ -172,7 +186,10 @@ describe('page_address() of a kmapped page', () => {
 
 describe('sleeping in atomic context is reported as the kernel reports it', () => {
   it('wait_for_completion() with preemption disabled: might_sleep and "scheduling while atomic" splats, no oops, the task goes on', () => {
-    const r = run(`cpus 2\ncompletion d\ntask t cpu 0 {\n preempt_disable()\n wait_for_completion(d)\n preempt_enable()\n}\ntask u cpu 1 {\n nop()\n nop()\n complete(d)\n}\n`, { policy: 'none' });
+    const r = run(
+      `cpus 2\ncompletion d\ntask t cpu 0 {\n preempt_disable()\n wait_for_completion(d)\n preempt_enable()\n}\ntask u cpu 1 {\n nop()\n nop()\n complete(d)\n}\n`,
+      { policy: 'none' },
+    );
     const reports = eventsOf(r, 'report');
     expect(reports.map((e) => e.what)).toEqual(['might_sleep', 'scheduling_while_atomic']);
     expect(reports[0]!.detail.split('\n').slice(0, 3)).toEqual([
@@ -195,7 +212,9 @@ describe('sleeping in atomic context is reported as the kernel reports it', () =
     expect(ms[0]!.detail).toMatch(/preempt_count: 1, expected: 0/);
   });
   it('x86_32: kunmap() in atomic context is reported too (might_sleep in kunmap())', () => {
-    const r = run('arch x86_32\n' + KEY + `page a key pmem highmem\ntask t cpu 0 {\n y = kmap(a)\n local_irq_disable()\n kunmap(a)\n local_irq_enable()\n}\n`, { policy: 'none' });
+    const r = run('arch x86_32\n' + KEY + `page a key pmem highmem\ntask t cpu 0 {\n y = kmap(a)\n local_irq_disable()\n kunmap(a)\n local_irq_enable()\n}\n`, {
+      policy: 'none',
+    });
     expect(eventsOf(r, 'report').map((e) => e.what)).toEqual(['might_sleep']);
     expect(eventsOf(r, 'report')[0]!.detail).toMatch(/irqs_disabled\(\): 1/);
   });
@@ -238,7 +257,11 @@ describe('abandon follows V7', () => {
     expect(eventsOf(r, 'oops')[0]!.message).toMatch(/pgmap_protection_flag_invalid/);
   });
   it('abandon: other CPUs pick the abandoned key up lazily; a stale CPU faults and is retried silently', () => {
-    const r = run(KEY + `page buf key pmem\ncompletion d\ntask t cpu 0 {\n a = kmap(buf)\n complete(d)\n kunmap(buf)\n}\ntask u cpu 1 {\n x = page_address(buf)\n grant_access(pmem, READ)\n wait_for_completion(d)\n revoke_access(pmem)\n stray_write(buf, 8)\n}\n`, { policy: 'abandon', schedule: null });
+    const r = run(
+      KEY +
+        `page buf key pmem\ncompletion d\ntask t cpu 0 {\n a = kmap(buf)\n complete(d)\n kunmap(buf)\n}\ntask u cpu 1 {\n x = page_address(buf)\n grant_access(pmem, READ)\n wait_for_completion(d)\n revoke_access(pmem)\n stray_write(buf, 8)\n}\n`,
+      { policy: 'abandon', schedule: null },
+    );
     expect(r.summary.warnings).toBe(1);
     expect(r.summary.straysMissed).toBe(1);
     expect(r.summary.ipis).toBe(0);
@@ -291,19 +314,29 @@ describe('no false diagnostics', () => {
     expect(r.summary.reports).toBe(0);
   });
   it('scoped:off behaves exactly as none', () => {
-    const text = KEY + `page buf key pmem\nchannel c\ntask t cpu 0 {\n a = kmap(buf)\n send(c, a)\n kunmap(buf)\n kunmap(buf)\n revoke_access(pmem)\n}\nsoftirq s cpu 1 on c {\n p = recv(c)\n write(p, 0)\n}\n`;
+    const text =
+      KEY +
+      `page buf key pmem\nchannel c\ntask t cpu 0 {\n a = kmap(buf)\n send(c, a)\n kunmap(buf)\n kunmap(buf)\n revoke_access(pmem)\n}\nsoftirq s cpu 1 on c {\n p = recv(c)\n write(p, 0)\n}\n`;
     const none = run(text, { policy: 'none' });
     const off = run(text, { policy: 'scoped:off' });
     expect(off.summary).toEqual(none.summary);
     expect(off.events.map((e) => e.type)).toEqual(none.events.map((e) => e.type));
   });
   it('kmap_local_page() in a hardirq with interrupts enabled gets the WARN_ON_ONCE of kmap_local_idx_push()', () => {
-    const r = run(KEY + `page buf key pmem\ntask t cpu 0 {\n raise_irq(h)\n}\nhardirq h cpu 0 {\n local_irq_enable()\n a = kmap_local_page(buf)\n kunmap_local(a)\n b = kmap_local_page(buf)\n kunmap_local(b)\n}\n`, { policy: 'none' });
-    expect(eventsOf(r, 'warning').map((e) => [e.site, e.printed])).toEqual([['kmap_local_idx_push', true], ['kmap_local_idx_push', false]]);
+    const r = run(
+      KEY +
+        `page buf key pmem\ntask t cpu 0 {\n raise_irq(h)\n}\nhardirq h cpu 0 {\n local_irq_enable()\n a = kmap_local_page(buf)\n kunmap_local(a)\n b = kmap_local_page(buf)\n kunmap_local(b)\n}\n`,
+      { policy: 'none' },
+    );
+    expect(eventsOf(r, 'warning').map((e) => [e.site, e.printed])).toEqual([
+      ['kmap_local_idx_push', true],
+      ['kmap_local_idx_push', false],
+    ]);
     expect(r.summary.warnings).toBe(1);
   });
   it('an out-of-order kunmap_local() prints a full WARNING block once and counts in warnings', () => {
-    const text = KEY + `page a key pmem\npage b key pmem\ntask t cpu 0 {\n repeat 2 {\n x = kmap_local_page(a)\n y = kmap_local_page(b)\n kunmap_local(x)\n kunmap_local(y)\n }\n}\n`;
+    const text =
+      KEY + `page a key pmem\npage b key pmem\ntask t cpu 0 {\n repeat 2 {\n x = kmap_local_page(a)\n y = kmap_local_page(b)\n kunmap_local(x)\n kunmap_local(y)\n }\n}\n`;
     const r = run(text, { policy: 'none' });
     // Each iteration unmaps out of order twice: x while y is the top, then y after it went.
     expect(r.summary.lifoViolations).toBe(4);

@@ -55,7 +55,11 @@ describe('interrupts and kmap_local grants', () => {
 
 describe('how long a RELAXED pardon lasts', () => {
   it('in a hardirq: until irq exit', () => {
-    const r = run(HEAD + `channel c\ncompletion d\ntask t cpu 0 {\n a = kmap(buf)\n send(c, a)\n raise_irq(h)\n wait_for_completion(d)\n kunmap(buf)\n}\nhardirq h cpu 1 {\n p = recv(c)\n write(p, 0)\n write(p, 8)\n complete(d)\n}\n`, { policy: 'scoped:relaxed', events: true });
+    const r = run(
+      HEAD +
+        `channel c\ncompletion d\ntask t cpu 0 {\n a = kmap(buf)\n send(c, a)\n raise_irq(h)\n wait_for_completion(d)\n kunmap(buf)\n}\nhardirq h cpu 1 {\n p = recv(c)\n write(p, 0)\n write(p, 8)\n complete(d)\n}\n`,
+      { policy: 'scoped:relaxed', events: true },
+    );
     const pardon = eventsOf(r, 'pardon')[0]!;
     const exit = eventsOf(r, 'exit').find((e) => e.kind === 'hardirq')!;
     expect(r.summary.faults).toBe(1); // the second write uses the pardon
@@ -64,7 +68,11 @@ describe('how long a RELAXED pardon lasts', () => {
   });
 
   it('in a syscall task: until return to user space', () => {
-    const r = run(HEAD + `channel c\ntask owner cpu 1 {\n a = kmap(buf)\n send(c, a)\n wait_for_completion(done)\n kunmap(buf)\n}\ncompletion done\ntask t cpu 0 {\n p = recv(c)\n write(p, 0)\n stray_write(low)\n complete(done)\n return_to_user()\n stray_write(low)\n}\n`, { policy: 'scoped:relaxed' });
+    const r = run(
+      HEAD +
+        `channel c\ntask owner cpu 1 {\n a = kmap(buf)\n send(c, a)\n wait_for_completion(done)\n kunmap(buf)\n}\ncompletion done\ntask t cpu 0 {\n p = recv(c)\n write(p, 0)\n stray_write(low)\n complete(done)\n return_to_user()\n stray_write(low)\n}\n`,
+      { policy: 'scoped:relaxed' },
+    );
     // The pardon opened key 1 in the task: the stray to another page with the same key goes
     // through (rights are per key, not per page); after return to user it faults again.
     expect(r.summary.legitWarned).toBe(1);
@@ -72,7 +80,9 @@ describe('how long a RELAXED pardon lasts', () => {
     expect(r.summary.straysCaught).toBe(1);
   });
 
-  const kthread = HEAD + `channel c\ncompletion done\ntask owner cpu 1 {\n a = kmap(buf)\n send(c, a)\n wait_for_completion(done)\n kunmap(buf)\n}\nworker kw cpu 0\nwork item1 on kw {\n p = recv(c)\n write(p, 0)\n complete(done)\n}\nwork item2 on kw {\n stray_write(low)\n}\ntask q cpu 0 {\n queue_work(item1)\n queue_work(item2)\n}\n`;
+  const kthread =
+    HEAD +
+    `channel c\ncompletion done\ntask owner cpu 1 {\n a = kmap(buf)\n send(c, a)\n wait_for_completion(done)\n kunmap(buf)\n}\nworker kw cpu 0\nwork item1 on kw {\n p = recv(c)\n write(p, 0)\n complete(done)\n}\nwork item2 on kw {\n stray_write(low)\n}\ntask q cpu 0 {\n queue_work(item1)\n queue_work(item2)\n}\n`;
   it('in a kernel thread: never (the pardon outlives the work item)', () => {
     const r = run(kthread, { policy: 'scoped:relaxed' });
     expect(r.summary.legitWarned).toBe(1);
@@ -92,12 +102,18 @@ describe('policy details', () => {
   });
 
   it('global: each open/close transition costs an IPI to every other CPU', () => {
-    const r = run(`cpus 4\nkey pmem = 1 default noaccess\npage buf key pmem highmem\ntask t cpu 0 {\n a = kmap(buf)\n b = kmap(buf)\n kunmap(buf)\n kunmap(buf)\n}\narch x86_32\n`, { policy: 'global' });
+    const r = run(
+      `cpus 4\nkey pmem = 1 default noaccess\npage buf key pmem highmem\ntask t cpu 0 {\n a = kmap(buf)\n b = kmap(buf)\n kunmap(buf)\n kunmap(buf)\n}\narch x86_32\n`,
+      { policy: 'global' },
+    );
     expect(r.summary.ipis).toBe(6); // one open and one close, 3 other CPUs each
   });
 
   it('global: every CPU and every new context sees the key open while a kmap() is live', () => {
-    const r = run(HEAD + `task t cpu 0 {\n a = kmap(buf)\n wait_for_completion(done)\n kunmap(buf)\n}\ncompletion done\ntask u cpu 1 {\n stray_write(buf)\n complete(done)\n}\n`, { policy: 'global' });
+    const r = run(
+      HEAD + `task t cpu 0 {\n a = kmap(buf)\n wait_for_completion(done)\n kunmap(buf)\n}\ncompletion done\ntask u cpu 1 {\n stray_write(buf)\n complete(done)\n}\n`,
+      { policy: 'global' },
+    );
     expect(r.summary.straysMissed).toBe(1);
   });
 
@@ -124,17 +140,29 @@ describe('policy details', () => {
   });
 
   it("exception: the nesting count is the task's, even when called from an interrupt on top of it", () => {
-    const r = run(HEAD + `task t cpu 0 {\n a = kmap_local_page(buf)\n raise_irq(h)\n write(a, 0)\n kunmap_local(a)\n}\nhardirq h cpu 0 {\n b = kmap_local_page(other)\n write(b, 0)\n kunmap_local(b)\n}\n`, { policy: 'exception:strict' });
+    const r = run(
+      HEAD +
+        `task t cpu 0 {\n a = kmap_local_page(buf)\n raise_irq(h)\n write(a, 0)\n kunmap_local(a)\n}\nhardirq h cpu 0 {\n b = kmap_local_page(other)\n write(b, 0)\n kunmap_local(b)\n}\n`,
+      { policy: 'exception:strict' },
+    );
     // The task's count is 1, so the irq's kmap_local only bumps it to 2 and writes nothing:
     // the irq runs with the default PKRS and its own legit access oopses.
     expect(r.summary.legitBroken).toBe(1);
     expect(r.stop).toBe('panic');
-    const scoped = run(HEAD + `task t cpu 0 {\n a = kmap_local_page(buf)\n raise_irq(h)\n write(a, 0)\n kunmap_local(a)\n}\nhardirq h cpu 0 {\n b = kmap_local_page(other)\n write(b, 0)\n kunmap_local(b)\n}\n`, { policy: 'scoped:strict' });
+    const scoped = run(
+      HEAD +
+        `task t cpu 0 {\n a = kmap_local_page(buf)\n raise_irq(h)\n write(a, 0)\n kunmap_local(a)\n}\nhardirq h cpu 0 {\n b = kmap_local_page(other)\n write(b, 0)\n kunmap_local(b)\n}\n`,
+      { policy: 'scoped:strict' },
+    );
     expect(scoped.summary.legitBroken).toBe(0);
   });
 
   it('scoped: only an access from another context faults and reaches the handler', () => {
-    const r = run(HEAD + `channel c\ntask t cpu 0 {\n a = kmap(buf)\n write(a, 0)\n send(c, a)\n wait_for_completion(d)\n kunmap(buf)\n}\ncompletion d\nsoftirq s cpu 1 on c {\n p = recv(c)\n write(p, 0)\n complete(d)\n}\n`, { policy: 'scoped:relaxed' });
+    const r = run(
+      HEAD +
+        `channel c\ntask t cpu 0 {\n a = kmap(buf)\n write(a, 0)\n send(c, a)\n wait_for_completion(d)\n kunmap(buf)\n}\ncompletion d\nsoftirq s cpu 1 on c {\n p = recv(c)\n write(p, 0)\n complete(d)\n}\n`,
+      { policy: 'scoped:relaxed' },
+    );
     expect(r.summary.faults).toBe(1);
     const f = eventsOf(r, 'fault')[0]!;
     expect(f.ctxKind).toBe('softirq');
@@ -152,7 +180,9 @@ describe('policy details', () => {
   });
 
   it('scoped: STRICT never pardons; SILENT pardons without a warning; OFF clears CR4.PKS', () => {
-    const text = HEAD + `channel c\ntask t cpu 0 {\n a = kmap(buf)\n send(c, a)\n wait_for_completion(d)\n kunmap(buf)\n}\ncompletion d\ntask u cpu 1 {\n p = recv(c)\n write(p, 0)\n complete(d)\n}\n`;
+    const text =
+      HEAD +
+      `channel c\ntask t cpu 0 {\n a = kmap(buf)\n send(c, a)\n wait_for_completion(d)\n kunmap(buf)\n}\ncompletion d\ntask u cpu 1 {\n p = recv(c)\n write(p, 0)\n complete(d)\n}\n`;
     const all = runAll(text);
     expect(all['scoped:strict']!.summary.legitBroken).toBe(1);
     expect(all['scoped:silent']!.summary.legitSilent).toBe(1);
@@ -162,7 +192,11 @@ describe('policy details', () => {
   });
 
   it('scoped: the unprotect count kept per page or in a hash gives the same results', () => {
-    const ir = compileScenario(HEAD + `channel c\ntask t cpu 0 {\n a = kmap(buf)\n b = kmap(other)\n send(c, a)\n kunmap(other)\n wait_for_completion(d)\n kunmap(buf)\n}\ncompletion d\nsoftirq s cpu 1 on c {\n p = recv(c)\n write(p, 0)\n stray_write(other)\n complete(d)\n}\n`, 't.pks');
+    const ir = compileScenario(
+      HEAD +
+        `channel c\ntask t cpu 0 {\n a = kmap(buf)\n b = kmap(other)\n send(c, a)\n kunmap(other)\n wait_for_completion(d)\n kunmap(buf)\n}\ncompletion d\nsoftirq s cpu 1 on c {\n p = recv(c)\n write(p, 0)\n stray_write(other)\n complete(d)\n}\n`,
+      't.pks',
+    );
     for (const mode of ['strict', 'relaxed', 'silent']) {
       const a = runScenario(ir, { policy: `scoped:${mode}`, store: 'page' });
       const b = runScenario(ir, { policy: `scoped:${mode}`, store: 'hash' });
@@ -191,7 +225,10 @@ describe('policy details', () => {
   });
 
   it('grant/revoke act on the current context only, and an unbalanced revoke is reported', () => {
-    const r = run(HEAD + `task t cpu 0 {\n grant_access(pmem, READ|WRITE)\n raise_irq(h)\n revoke_access(pmem)\n revoke_access(pmem)\n}\nhardirq h cpu 0 {\n stray_write(low)\n}\n`, { policy: 'scoped:strict' });
+    const r = run(
+      HEAD + `task t cpu 0 {\n grant_access(pmem, READ|WRITE)\n raise_irq(h)\n revoke_access(pmem)\n revoke_access(pmem)\n}\nhardirq h cpu 0 {\n stray_write(low)\n}\n`,
+      { policy: 'scoped:strict' },
+    );
     expect(r.summary.straysCaught).toBe(1); // the irq does not get the task's grant
     expect(r.stop).toBe('panic');
   });
@@ -204,7 +241,9 @@ describe('policy details', () => {
   });
 
   it('WARN_ONCE fires once per boot, whichever site faulted first; per-site warns once per site', () => {
-    const text = HEAD + `channel c\ntask t cpu 0 {\n a = kmap(buf)\n send(c, a)\n send(c, a)\n wait_for_completion(d)\n wait_for_completion(d)\n kunmap(buf)\n}\ncompletion d\nsoftirq s cpu 1 on c {\n p = recv(c)\n write(p, 0)\n complete(d)\n}\nsoftirq s2 cpu 1 on c {\n p = recv(c)\n read(p, 0)\n complete(d)\n}\n`;
+    const text =
+      HEAD +
+      `channel c\ntask t cpu 0 {\n a = kmap(buf)\n send(c, a)\n send(c, a)\n wait_for_completion(d)\n wait_for_completion(d)\n kunmap(buf)\n}\ncompletion d\nsoftirq s cpu 1 on c {\n p = recv(c)\n write(p, 0)\n complete(d)\n}\nsoftirq s2 cpu 1 on c {\n p = recv(c)\n read(p, 0)\n complete(d)\n}\n`;
     const once = run(text, { policy: 'scoped:relaxed', warn: 'once' });
     const per = run(text, { policy: 'scoped:relaxed', warn: 'per-site' });
     expect(once.summary.warnings).toBe(1);

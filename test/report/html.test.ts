@@ -3,15 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ReportExistsError,
-  buildViewModel,
-  escapeHtml,
-  jsonForScript,
-  renderHtml,
-  writeHtmlReport,
-  writePerfetto,
-} from '../../src/report/index.js';
+import { ReportExistsError, buildViewModel, escapeHtml, jsonForScript, renderHtml, writeHtmlReport, writePerfetto } from '../../src/report/index.js';
 import { BAND_FIELDS, SPAN_FIELDS, type ViewModel } from '../../src/report/model.js';
 import { handoffGlobal, handoffScopedRelaxed } from '../fixtures/report/handoff.js';
 import { repeatRun } from '../fixtures/report/big.js';
@@ -133,7 +125,13 @@ describe('renderHtml', () => {
   });
 
   it('labels a design as the CLI does: abandon, not abandon:relaxed', () => {
-    for (const [policy, mode, want] of [['abandon', 'relaxed', 'abandon'], ['exception', 'relaxed', 'exception'], ['abandon:strict', 'strict', 'abandon:strict'], ['scoped', 'relaxed', 'scoped:relaxed'], ['none', null, 'none']] as const) {
+    for (const [policy, mode, want] of [
+      ['abandon', 'relaxed', 'abandon'],
+      ['exception', 'relaxed', 'exception'],
+      ['abandon:strict', 'strict', 'abandon:strict'],
+      ['scoped', 'relaxed', 'scoped:relaxed'],
+      ['none', null, 'none'],
+    ] as const) {
       const r = { ...handoffGlobal(), policy, mode };
       expect(buildViewModel([r]).runs[0]!.label, policy).toBe(want);
     }

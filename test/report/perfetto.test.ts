@@ -44,9 +44,7 @@ describe('toPerfetto on the hand-made handoff runs', () => {
       expect(inst.filter((e) => e.cat === 'pardon')).toHaveLength(count((e) => e.type === 'pardon'));
       expect(inst.filter((e) => e.cat === 'map')).toHaveLength(count((e) => e.type === 'map'));
       expect(inst.filter((e) => e.cat === 'ipi')).toHaveLength(count((e) => e.type === 'ipi'));
-      expect(inst.filter((e) => e.cat === 'stray')).toHaveLength(
-        count((e) => e.type === 'access' && (e as { class?: string }).class === 'stray'),
-      );
+      expect(inst.filter((e) => e.cat === 'stray')).toHaveLength(count((e) => e.type === 'access' && (e as { class?: string }).class === 'stray'));
       for (const e of inst) expect(e.s).toBe('t');
     });
 
@@ -75,7 +73,10 @@ describe('toPerfetto on the hand-made handoff runs', () => {
       for (const e of evs) expect(Number.isInteger(e.ts), `${e.name} ts ${e.ts}`).toBe(true);
       expect(JSON.stringify(evs)).not.toMatch(/"ts":\d+\.\d/);
       // Instants sit at their event's tick.
-      const faults = byPh(evs, 'i').filter((e) => e.cat === 'fault').map((e) => e.ts).sort((a, b) => a - b);
+      const faults = byPh(evs, 'i')
+        .filter((e) => e.cat === 'fault')
+        .map((e) => e.ts)
+        .sort((a, b) => a - b);
       expect(faults).toEqual(r.events.filter((e) => e.type === 'fault').map((e) => e.tick));
     }
   });

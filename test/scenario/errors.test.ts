@@ -32,7 +32,11 @@ describe('syntax errors', () => {
     ['unterminated block', `${HEAD}task t cpu 0 {\n  kmap(buf)\n`, "6:14: [PKS004] unterminated block: this '{' has no matching '}'"],
     ['missing )', task('p = kmap(buf\n  kunmap(buf)'), "8:3: [PKS001] expected ')' to close the arguments of 'kmap', found 'kunmap'"],
     ['bad number', 'cpus 12x', "1:6: [PKS005] invalid number '12x'"],
-    ['not a declaration', 'read(p)', "1:1: [PKS001] expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found 'read'"],
+    [
+      'not a declaration',
+      'read(p)',
+      "1:1: [PKS001] expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found 'read'",
+    ],
     ['unmatched }', 'cpus 1\n}', "2:1: [PKS001] unmatched '}'"],
     ['missing cpu', 'task t {\n}', "1:8: [PKS001] expected 'cpu N' after the task name, found '{'"],
     ['junk after a page', 'page buf hghmem', "1:10: [PKS001] unexpected 'hghmem' in page declaration (expected key NAME, highmem or lowmem)"],
@@ -73,18 +77,46 @@ describe('semantic errors', () => {
     ['bad key default', 'key a = 1 default none', "1:19: [PKS014] expected noaccess, readonly or rw after default, found 'none'"],
     ['pointer used before assigned', task('read(p, 0)\n  p = kmap(buf)'), "7:8: [PKS016] pointer 'p' is used before it is assigned in this program"],
     ['page used as a pointer', task('write(buf, 0)'), "7:9: [PKS008] 'buf' is a page, not a pointer: map it first (p = kmap_local_page(buf))"],
-    ['kunmap_local of a kmap pointer', task('p = kmap(buf)\n  kunmap_local(p)'), "8:16: [PKS017] kunmap_local() of 'p', which was not assigned from kmap_local_page() in this program"],
-    ['kunmap_local of a received pointer', task('p = recv(bio)\n  kunmap_local(p)'), "8:16: [PKS017] kunmap_local() of 'p', which was not assigned from kmap_local_page() in this program"],
-    ['kunmap_local of a kmap_atomic pointer', task('p = kmap_atomic(buf)\n  kunmap_local(p)'), "8:16: [PKS017] kunmap_local() of 'p', which was not assigned from kmap_local_page() in this program; use kunmap_atomic()"],
-    ['kunmap_atomic of a local pointer', task('p = kmap_local_page(buf)\n  kunmap_atomic(p)'), "8:17: [PKS017] kunmap_atomic() of 'p', which was not assigned from kmap_atomic() in this program; use kunmap_local()"],
+    [
+      'kunmap_local of a kmap pointer',
+      task('p = kmap(buf)\n  kunmap_local(p)'),
+      "8:16: [PKS017] kunmap_local() of 'p', which was not assigned from kmap_local_page() in this program",
+    ],
+    [
+      'kunmap_local of a received pointer',
+      task('p = recv(bio)\n  kunmap_local(p)'),
+      "8:16: [PKS017] kunmap_local() of 'p', which was not assigned from kmap_local_page() in this program",
+    ],
+    [
+      'kunmap_local of a kmap_atomic pointer',
+      task('p = kmap_atomic(buf)\n  kunmap_local(p)'),
+      "8:16: [PKS017] kunmap_local() of 'p', which was not assigned from kmap_local_page() in this program; use kunmap_atomic()",
+    ],
+    [
+      'kunmap_atomic of a local pointer',
+      task('p = kmap_local_page(buf)\n  kunmap_atomic(p)'),
+      "8:17: [PKS017] kunmap_atomic() of 'p', which was not assigned from kmap_atomic() in this program; use kunmap_local()",
+    ],
     ['kunmap of an address', task('p = kmap(buf)\n  kunmap(p)'), "8:10: [PKS008] kunmap() takes the page, not the address: 'p' is a pointer"],
     ['context CPU out of range', `${HEAD}task t cpu 2 { nop() }`, '6:12: [PKS006] CPU 2 out of range: the scenario has 2 CPUs (cpus 2)'],
     ['migrate CPU out of range', task('migrate(5)'), '7:11: [PKS006] CPU 5 out of range (0..1)'],
-    ['task with a trigger', `${HEAD}task t cpu 0 on bio { nop() }`, "6:14: [PKS020] a task cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'"],
-    ['kthread with a tick', `${HEAD}kthread k cpu 0 at tick 3 { nop() }`, "6:17: [PKS020] a kthread cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'"],
+    [
+      'task with a trigger',
+      `${HEAD}task t cpu 0 on bio { nop() }`,
+      "6:14: [PKS020] a task cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'",
+    ],
+    [
+      'kthread with a tick',
+      `${HEAD}kthread k cpu 0 at tick 3 { nop() }`,
+      "6:17: [PKS020] a kthread cannot have a trigger: it runs from the start; only softirq, hardirq and nmi take 'on CHANNEL', 'at tick N' or 'at any'",
+    ],
     ['return_to_user in an irq', `${HEAD}softirq s cpu 0 { return_to_user() }`, '6:19: [PKS020] return_to_user() is only for a user task (task NAME cpu N { ... })'],
     ['return_to_user in a kthread', `${HEAD}kthread k cpu 0 { return_to_user() }`, '6:19: [PKS020] return_to_user() is only for a user task (task NAME cpu N { ... })'],
-    ['raise_softirq of a hardirq', `${HEAD}hardirq h cpu 0 { nop() }\ntask t cpu 0 { raise_softirq(h) }`, "7:30: [PKS008] raise_softirq() needs a softirq, but 'h' is a hardirq"],
+    [
+      'raise_softirq of a hardirq',
+      `${HEAD}hardirq h cpu 0 { nop() }\ntask t cpu 0 { raise_softirq(h) }`,
+      "7:30: [PKS008] raise_softirq() needs a softirq, but 'h' is a hardirq",
+    ],
     ['raise_irq of a task', task('raise_irq(t)'), "7:13: [PKS008] raise_irq() needs a hardirq or nmi, but 't' is a task"],
     ['work on a non-worker', `${HEAD}work w on t { nop() }\ntask t cpu 0 { nop() }`, "6:11: [PKS008] 't' is not a worker: declare it with 'worker t cpu N'"],
     ['offset out of range', task('stray_write(buf, 0x1000)'), '7:20: [PKS006] offset 0x1000 out of range (0..4095)'],
@@ -101,7 +133,11 @@ describe('semantic errors', () => {
     ['cpus out of range', 'cpus 65', '1:6: [PKS006] cpus 65 out of range (1..64)'],
     ['wp not 0/1', 'wp 2', '1:4: [PKS006] wp is CR0.WP: 0 or 1, not 2'],
     ['unknown metric', 'task t cpu 0 { nop() }\nexpect oopsess == 1', "2:8: [PKS013] unknown metric 'oopsess'; did you mean 'oopses'?"],
-    ['unknown policy', 'task t cpu 0 { nop() }\nexpect globl oopses == 1', "2:8: [PKS012] unknown policy 'globl' (none, global, abandon, exception, scoped); did you mean 'global'?"],
+    [
+      'unknown policy',
+      'task t cpu 0 { nop() }\nexpect globl oopses == 1',
+      "2:8: [PKS012] unknown policy 'globl' (none, global, abandon, exception, scoped); did you mean 'global'?",
+    ],
     ['unknown mode', 'task t cpu 0 { nop() }\nexpect scoped:lax oopses == 1', "2:15: [PKS012] unknown scoped mode 'lax' (relaxed, strict, silent, off)"],
     ['mode on a policy without modes', 'task t cpu 0 { nop() }\nexpect global:strict oops', '2:15: [PKS012] global has no modes'],
     ['metric without comparison', 'task t cpu 0 { nop() }\nexpect oopses', "2:8: [PKS001] expected a comparison after 'oopses', e.g. expect oopses == 0"],
@@ -146,7 +182,7 @@ describe('ScenarioError', () => {
     const e = fail('cpus x\npage\ntask t cpu 0 { nop() }\n');
     expect(e.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`)).toEqual([
       "1:6: expected a number after 'cpus', found 'x'",
-      "2:5: expected a page name at the end of the line",
+      '2:5: expected a page name at the end of the line',
     ]);
   });
 
@@ -188,12 +224,13 @@ describe('diagnostic codes', () => {
     ['PKS020', `${HEAD}kthread k cpu 0 { return_to_user() }`],
     ['PKS021', 'cpus 1\n'],
   ];
-  for (const [code, src] of byCode) it(`${code}: ${DIAGNOSTIC_CODES[code as DiagnosticCode]}`, () => {
-    const e = fail(src);
-    expect(e.code).toBe(code);
-    expect(e.diagnostics[0]!.code).toBe(code);
-    expect(e.format()).toMatch(new RegExp(`^bad\\.pks:\\d+:\\d+: error\\[${code}\\]: `));
-  });
+  for (const [code, src] of byCode)
+    it(`${code}: ${DIAGNOSTIC_CODES[code as DiagnosticCode]}`, () => {
+      const e = fail(src);
+      expect(e.code).toBe(code);
+      expect(e.diagnostics[0]!.code).toBe(code);
+      expect(e.format()).toMatch(new RegExp(`^bad\\.pks:\\d+:\\d+: error\\[${code}\\]: `));
+    });
 
   it('PKS022: a scenario that cannot be read', () => {
     expect(() => loadScenario('/nonexistent/x.pks')).toThrow(expect.objectContaining({ code: 'PKS022' }));
@@ -203,7 +240,14 @@ describe('diagnostic codes', () => {
     expect([...byCode.map(([c]) => c), 'PKS022'].sort()).toEqual(Object.keys(DIAGNOSTIC_CODES).sort());
     const e = fail(task('read(q1)\n  read(q2)'));
     expect(e.diagnostics.map((d) => d.code)).toEqual(['PKS016', 'PKS016']);
-    expect(JSON.parse(JSON.stringify(e))).toMatchObject({ kind: 'scenario', code: 'PKS016', diagnostics: [{ code: 'PKS016', file: F, line: 7, col: 8 }, { code: 'PKS016', line: 8 }] });
+    expect(JSON.parse(JSON.stringify(e))).toMatchObject({
+      kind: 'scenario',
+      code: 'PKS016',
+      diagnostics: [
+        { code: 'PKS016', file: F, line: 7, col: 8 },
+        { code: 'PKS016', line: 8 },
+      ],
+    });
   });
 
   it('docs/errors.md lists every code with the meaning given in the source', () => {

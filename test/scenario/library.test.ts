@@ -47,7 +47,8 @@ describe('built-in scenario library', () => {
       'kthread_pardon_outlives',
       'stray_irq_during_kmap',
       'lifo_violation',
-    ]) expect(names).toContain(n);
+    ])
+      expect(names).toContain(n);
   });
 });
 

@@ -9,11 +9,40 @@ import { ALL_POLICIES } from '../helpers.js';
 
 // The names a scenario declares, by role. Besides plain names, the fuzzer tries names that are
 // properties of Object.prototype (issue 8: user text used as an object key) and huge ones.
-type Names = { hi: string; lo: string; plain: string; a: string; b: string; k: string; c: string; d: string; t1: string; t2: string; h: string; s: string; kw: string; w: string };
+type Names = {
+  hi: string;
+  lo: string;
+  plain: string;
+  a: string;
+  b: string;
+  k: string;
+  c: string;
+  d: string;
+  t1: string;
+  t2: string;
+  h: string;
+  s: string;
+  kw: string;
+  w: string;
+};
 const ROLES = ['hi', 'lo', 'plain', 'a', 'b', 'k', 'c', 'd', 't1', 't2', 'h', 's', 'kw', 'w'] as const;
 const PLAIN: Names = { hi: 'hi', lo: 'lo', plain: 'plain', a: 'a', b: 'b', k: 'k', c: 'c', d: 'd', t1: 't1', t2: 't2', h: 'h', s: 's', kw: 'kw', w: 'w' };
-const PROTO_NAMES = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
-  'toLocaleString', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__', 'prototype', 'length'];
+const PROTO_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'prototype',
+  'length',
+];
 const NAMINGS: Names[] = [
   PLAIN,
   Object.fromEntries(ROLES.map((r, i) => [r, PROTO_NAMES[i]!])) as Names,
@@ -34,8 +63,21 @@ const stmt = (N: Names) => {
     fc.constantFrom(`grant_access(${N.k}, READ)`, `grant_access(${N.k}, READ|WRITE)`, `revoke_access(${N.k}, READ)`, `revoke_access(${N.k})`),
     fc.constantFrom(...VARS).map((v) => `send(${N.c}, ${v})`),
     fc.constantFrom(...VARS).map((v) => `${v} = recv(${N.c})`),
-    fc.constantFrom(`complete(${N.d})`, `wait_for_completion(${N.d})`, 'schedule()', 'cond_resched()', 'preempt_disable()', 'preempt_enable()',
-      'local_irq_disable()', 'local_irq_enable()', `raise_irq(${N.h})`, `raise_softirq(${N.s})`, `queue_work(${N.w})`, 'migrate(1)', 'migrate(0)'),
+    fc.constantFrom(
+      `complete(${N.d})`,
+      `wait_for_completion(${N.d})`,
+      'schedule()',
+      'cond_resched()',
+      'preempt_disable()',
+      'preempt_enable()',
+      'local_irq_disable()',
+      'local_irq_enable()',
+      `raise_irq(${N.h})`,
+      `raise_softirq(${N.s})`,
+      `queue_work(${N.w})`,
+      'migrate(1)',
+      'migrate(0)',
+    ),
     fc.constantFrom(...PAGES).map((p) => `stray_write(${p}, 8)`),
   );
 };

@@ -93,14 +93,20 @@ describe('the runner', () => {
   });
 
   it('pkmap pool exhaustion: kmap() sleeps until a kunmap() frees a slot', () => {
-    const r = run(`cpus 2\nlast_pkmap 2\npage a highmem\npage b highmem\npage c highmem\ntask t cpu 0 {\n x = kmap(a)\n y = kmap(b)\n schedule()\n kunmap(a)\n kunmap(b)\n}\ntask u cpu 1 {\n z = kmap(c)\n kunmap(c)\n}\narch x86_32\n`, { policy: 'none' });
+    const r = run(
+      `cpus 2\nlast_pkmap 2\npage a highmem\npage b highmem\npage c highmem\ntask t cpu 0 {\n x = kmap(a)\n y = kmap(b)\n schedule()\n kunmap(a)\n kunmap(b)\n}\ntask u cpu 1 {\n z = kmap(c)\n kunmap(c)\n}\narch x86_32\n`,
+      { policy: 'none' },
+    );
     expect(r.summary.pkmapSleeps).toBeGreaterThanOrEqual(1);
     expect(r.summary.finished).toBe(1);
     expect(eventsOf(r, 'wakeup').some((e) => e.reason === 'pkmap pool full')).toBe(true);
   });
 
   it('the oracle: a kmap_local pointer used from another context is a stray', () => {
-    const r = run(`cpus 2\nkey k = 1 default noaccess\npage p key k highmem\nchannel c\ncompletion d\ntask t cpu 0 {\n a = kmap_local_page(p)\n send(c, a)\n wait_for_completion(d)\n kunmap_local(a)\n}\ntask u cpu 1 {\n x = recv(c)\n write(x, 0)\n complete(d)\n}\narch x86_32\n`, { policy: 'none' });
+    const r = run(
+      `cpus 2\nkey k = 1 default noaccess\npage p key k highmem\nchannel c\ncompletion d\ntask t cpu 0 {\n a = kmap_local_page(p)\n send(c, a)\n wait_for_completion(d)\n kunmap_local(a)\n}\ntask u cpu 1 {\n x = recv(c)\n write(x, 0)\n complete(d)\n}\narch x86_32\n`,
+      { policy: 'none' },
+    );
     expect(r.summary.strayAccesses).toBe(1);
     const acc = eventsOf(r, 'access')[0]! as { class?: string; outcome: string };
     expect(acc.class).toBe('stray');
@@ -129,7 +135,10 @@ describe('the runner', () => {
 
 describe('mapping records', () => {
   it('slots are recycled, and a stale pointer to a reused slot is still a stray', () => {
-    const r = run(`cpus 1\nkey k = 1 default noaccess\npage p key k highmem\npage q key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n kunmap_local(a)\n b = kmap_local_page(q)\n write(a, 0)\n kunmap_local(b)\n}\narch x86_32\n`, { policy: 'none' });
+    const r = run(
+      `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\npage q key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n kunmap_local(a)\n b = kmap_local_page(q)\n write(a, 0)\n kunmap_local(b)\n}\narch x86_32\n`,
+      { policy: 'none' },
+    );
     const acc = eventsOf(r, 'access')[0]! as { class?: string; mapping: number; page: number };
     // a's slot in the fixmap and its mapping record were both reused by b: the write through
     // a reaches q, but a's generation is dead.
@@ -140,7 +149,10 @@ describe('mapping records', () => {
   it('a long run keeps as many records as its peak of live mappings', async () => {
     const { Machine } = await import('../../src/kernel/machine.js');
     const { createPolicy, parsePolicy } = await import('../../src/policy/index.js');
-    const m = new Machine({ cpus: 1, lastPkmap: 4, wp: true, keys: [], pages: [{ key: 0, highmem: true }], warn: 'once', resetPoints: [] }, createPolicy(parsePolicy('none'), 1));
+    const m = new Machine(
+      { cpus: 1, lastPkmap: 4, wp: true, keys: [], pages: [{ key: 0, highmem: true }], warn: 'once', resetPoints: [] },
+      createPolicy(parsePolicy('none'), 1),
+    );
     m.switchTo(0, m.newTask('t', 'kthread', 0));
     for (let i = 0; i < 10_000; i++) {
       const a = m.kmapLocal(0, 0, false);
@@ -152,7 +164,7 @@ describe('mapping records', () => {
 
 describe('windows: how long each context runs with a key open', () => {
   const text = `cpus 1\nkey k = 1 default noaccess\npage p key k highmem\ntask t cpu 0 {\n a = kmap_local_page(p)\n read(a, 0)\n kunmap_local(a)\n}\narch x86_32\n`;
-  it('keys opened by the context\'s own mapping are open but scoped', () => {
+  it("keys opened by the context's own mapping are open but scoped", () => {
     // Sampled at the end of each tick: switch-in (closed), map (open), read (open), unmap
     // (the task has exited by the end of that tick).
     const r = run(text, { policy: 'scoped:strict' });

@@ -5,7 +5,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { FileModel } from './calls.js';
-import type { SiteWork } from './classify.js';
+import type { SiteWork } from './work.js';
 import type { AtomicUse, Edit, Finding } from './types.js';
 
 const PAGEFAULT: [RegExp, string][] = [
@@ -19,8 +19,10 @@ const PREEMPT: [RegExp, string][] = [
   [/\b(?:preempt_count|in_atomic|preemptible)\s*\(/, 'a preempt_count()/in_atomic() check'],
 ];
 
-const ACQUIRE = /\b(?:raw_)?(?:spin_lock|read_lock|write_lock)(?:_irq|_irqsave|_bh|_nested|_irqsave_nested)?\s*\(|\blocal_irq_(?:save|disable)\s*\(|\bpreempt_disable\s*\(|\blocal_bh_disable\s*\(|\bget_cpu\s*\(/g;
-const RELEASE = /\b(?:raw_)?(?:spin_unlock|read_unlock|write_unlock)(?:_irq|_irqrestore|_bh)?\s*\(|\blocal_irq_(?:restore|enable)\s*\(|\bpreempt_enable\s*\(|\blocal_bh_enable\s*\(|\bput_cpu\s*\(/g;
+const ACQUIRE =
+  /\b(?:raw_)?(?:spin_lock|read_lock|write_lock)(?:_irq|_irqsave|_bh|_nested|_irqsave_nested)?\s*\(|\blocal_irq_(?:save|disable)\s*\(|\bpreempt_disable\s*\(|\blocal_bh_disable\s*\(|\bget_cpu\s*\(/g;
+const RELEASE =
+  /\b(?:raw_)?(?:spin_unlock|read_unlock|write_unlock)(?:_irq|_irqrestore|_bh)?\s*\(|\blocal_irq_(?:restore|enable)\s*\(|\bpreempt_enable\s*\(|\blocal_bh_enable\s*\(|\bput_cpu\s*\(/g;
 
 function count(re: RegExp, text: string): number {
   return [...text.matchAll(re)].length;
@@ -65,25 +67,34 @@ export function analyseAtomic(model: FileModel, works: SiteWork[], findings: Fin
     const held = byCaller || (count(ACQUIRE, before) > count(RELEASE, before) && count(RELEASE, region) <= count(ACQUIRE, region));
     if (pf) use.needs.push('pagefault_disable');
     if (pre && !held) use.needs.push('preempt_disable');
-    if (held) use.holds = byCaller ? 'the function asserts that its callers run with interrupts or preemption disabled' : 'a spinlock (or disabled preemption/interrupts) is held across the mapping anyway';
+    if (held)
+      use.holds = byCaller
+        ? 'the function asserts that its callers run with interrupts or preemption disabled'
+        : 'a spinlock (or disabled preemption/interrupts) is held across the mapping anyway';
     // Mechanical only for plain statements, in order, and where statements may be inserted.
     const why = ((): string | null => {
       if (w.site.viaMacro) return `the call is inside macro ${w.site.viaMacro}()`;
       if (w.site.inErrorRegion && !w.site.errorLine) return 'the call sits in an unparsed region';
       if (findings.some((f) => f.kind === 'lifo-violation' && f.site === i)) return 'its unmaps are out of LIFO order';
       for (const u of unmaps) {
-        if (u.parent?.type !== 'expression_statement' || u.childForFieldName('function')?.text !== 'kunmap_atomic') return `the unmap at line ${u.startPosition.row + 1} is not a plain kunmap_atomic() statement`;
+        if (u.parent?.type !== 'expression_statement' || u.childForFieldName('function')?.text !== 'kunmap_atomic')
+          return `the unmap at line ${u.startPosition.row + 1} is not a plain kunmap_atomic() statement`;
       }
       if (use.needs.length) {
         const s = stmtOf(w.call.node);
         if (!s) return 'the map is not a statement of a block';
-        if (s.type === 'declaration' && s.nextNamedSibling?.type === 'declaration') return 'declarations follow the map: pagefault_disable()/preempt_disable() cannot go right after it';
+        if (s.type === 'declaration' && s.nextNamedSibling?.type === 'declaration')
+          return 'declarations follow the map: pagefault_disable()/preempt_disable() cannot go right after it';
         if (unmaps.some((u) => u.parent!.parent?.type !== 'compound_statement')) return 'an unmap is not a statement of a block';
       }
       return null;
     })();
     use.convertible = why === null;
-    use.note = why ?? (use.needs.length ? `convertible, adding ${use.needs.map((n) => n + '()').join(' and ')}` : 'convertible by renaming: nothing relies on disabled preemption or page faults');
+    use.note =
+      why ??
+      (use.needs.length
+        ? `convertible, adding ${use.needs.map((n) => n + '()').join(' and ')}`
+        : 'convertible by renaming: nothing relies on disabled preemption or page faults');
     if (!fix || why) return;
     const edits: Edit[] = [];
     const callee = w.call.node.childForFieldName('function')!;

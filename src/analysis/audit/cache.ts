@@ -11,7 +11,7 @@ import { subsystemOf } from './summary.js';
 import type { FileResult } from './types.js';
 
 // Bump when the analysis changes what it reports: old caches are then ignored, not trusted.
-const CACHE_VERSION = 'audit-cache-3';
+const CACHE_VERSION = 'audit-cache-4';
 
 interface Stamp {
   s: number; // size

@@ -164,7 +164,18 @@ export function parseCallees(text: string, file: string): CalleeEntry[] {
     if (!m || (m[1] === 'consume') !== Boolean(m[3]) || /\*.*\*.*\*/.test(m[2]!) || (m[2]!.startsWith('->') && m[2]!.includes('*'))) {
       throw new AuditError('AUD004', `${file}:${i + 1}: expected 'sync|async NAME: why' or 'consume NAME(field,...): why', got '${line.slice(0, 60)}'`);
     }
-    out.push({ kind: m[1] as CalleeKind, name: m[2]!, fields: m[3] ? m[3].split(',').map((f) => f.trim()).filter(Boolean) : [], why: m[4]!, origin: `${file}:${i + 1}` });
+    out.push({
+      kind: m[1] as CalleeKind,
+      name: m[2]!,
+      fields: m[3]
+        ? m[3]
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean)
+        : [],
+      why: m[4]!,
+      origin: `${file}:${i + 1}`,
+    });
   });
   return out;
 }

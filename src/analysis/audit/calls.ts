@@ -33,6 +33,14 @@ export interface CallInfo {
   viaMacro?: string;
 }
 
+/** A function-like macro that kunmap()s what one of its parameters names (a put helper). */
+export interface UnmapMacro {
+  name: string;
+  params: string[];
+  arg: string; // the kunmap() argument as written in the body
+  line: number;
+}
+
 export interface MacroSite {
   macro: string;
   name: CallName;
@@ -53,6 +61,8 @@ export interface FileModel {
   fnByName: Map<string, FnInfo>;
   calls: CallInfo[];
   macroSites: MacroSite[];
+  /** Function-like macros whose body kunmap()s something: put helpers written as macros. */
+  unmapMacros: UnmapMacro[];
   /** Calls of a function or macro by name (identifier callees only), for caller lookups. */
   callsTo(name: string): Node[];
   /** The function a node is in. */
@@ -68,7 +78,14 @@ export function declaratorName(d: Node | null): { name: string; ptr: boolean; ar
     if (n.type === 'identifier' || n.type === 'field_identifier') return { name: n.text, ptr, arr };
     if (n.type === 'pointer_declarator') ptr = true;
     if (n.type === 'array_declarator') arr = true;
-    if (n.type === 'function_declarator' || n.type === 'parenthesized_declarator' || n.type === 'init_declarator' || n.type === 'pointer_declarator' || n.type === 'array_declarator' || n.type === 'attributed_declarator') {
+    if (
+      n.type === 'function_declarator' ||
+      n.type === 'parenthesized_declarator' ||
+      n.type === 'init_declarator' ||
+      n.type === 'pointer_declarator' ||
+      n.type === 'array_declarator' ||
+      n.type === 'attributed_declarator'
+    ) {
       n = n.childForFieldName('declarator') ?? n.namedChild(0);
     } else return null;
   }
@@ -169,7 +186,8 @@ export function buildModel(tree: Tree, source: string): FileModel {
     if (!outer) return null;
     let f = pseudo.get(outer.id);
     if (!f) {
-      const head = outer.type === 'ERROR' ? source.slice(outer.startIndex, outer.startIndex + 400).split('{')[0]! : source.slice(Math.max(0, outer.startIndex - 400), outer.startIndex);
+      const head =
+        outer.type === 'ERROR' ? source.slice(outer.startIndex, outer.startIndex + 400).split('{')[0]! : source.slice(Math.max(0, outer.startIndex - 400), outer.startIndex);
       const cut = head.slice(Math.max(head.lastIndexOf(';'), head.lastIndexOf('}')) + 1);
       const m = /(\w+)\s*\(\s*(\w*)/.exec(cut.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''));
       const name = m ? (/^(COMPAT_)?SYSCALL_DEFINE/.test(m[1]!) ? `${m[1]}(${m[2]})` : m[1]!) : `<block at line ${outer.startPosition.row + 1}>`;
@@ -218,6 +236,7 @@ export function buildModel(tree: Tree, source: string): FileModel {
   // followed to their uses; other bodies are reported as macro sites.
   const wrappers = new Map<string, Wrapper>();
   const macroSites: MacroSite[] = [];
+  const unmapMacros: UnmapMacro[] = [];
   const seenMacros = new Set<number>();
   const calls: CallInfo[] = [];
   const argsOf = (c: Node) => c.childForFieldName('arguments')?.namedChildren.filter((x): x is Node => x !== null && x.type !== 'comment') ?? [];
@@ -242,10 +261,15 @@ export function buildModel(tree: Tree, source: string): FileModel {
     const whole = /^\(?\s*(kmap_local_page|kmap_local_folio|kmap_atomic|kmap|kunmap_local|kunmap_atomic|kunmap)\s*\(([\s\S]*)\)\s*\)?$/.exec(body);
     if (whole && balanced(whole[2]!)) {
       wrappers.set(mname, { name: whole[1] as CallName, params, argTemplate: whole[2]! });
+      if (whole[1] === 'kunmap') unmapMacros.push({ name: mname, params, arg: whole[2]!.trim(), line: def.startPosition.row + 1 });
       continue;
     }
     for (const mm of value.text.matchAll(CALL_IN_TEXT)) {
       macroSites.push({ macro: mname, name: mm[1] as CallName, index: value.startIndex + mm.index });
+      if (mm[1] === 'kunmap') {
+        const a = /^\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/.exec(value.text.slice(mm.index + mm[0].length - 1));
+        if (a) unmapMacros.push({ name: mname, params, arg: a[1]!.trim(), line: def.startPosition.row + 1 });
+      }
     }
   }
   for (const [mname, w] of wrappers) {
@@ -259,7 +283,7 @@ export function buildModel(tree: Tree, source: string): FileModel {
     }
   }
   calls.sort((a, b) => a.node.startIndex - b.node.startIndex);
-  return { tree, source, fns, fnByName, calls, macroSites, callsTo, fnOf };
+  return { tree, source, fns, fnByName, calls, macroSites, unmapMacros, callsTo, fnOf };
 }
 
 function balanced(s: string): boolean {

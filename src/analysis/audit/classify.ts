@@ -3,7 +3,7 @@
 
 import type { Node, Tree } from 'web-tree-sitter';
 import { buildModel, posOf, type CallInfo, type FileModel, type FnInfo } from './calls.js';
-import { traceValue, type EscapeReport } from './escape.js';
+import { traceValue } from './escape.js';
 import { firstError, inErrorRegion, norm } from './parse.js';
 import { analysePaths, type PathEvent, type PathReport } from './paths.js';
 import { checkHelperPair, type HandBack, type Scope, type ScopeFile } from './helpers.js';
@@ -12,15 +12,9 @@ import { addrBase, clip, derivedReturn, loopAlias, loopPaired, loopStores, pageA
 import { analyseAtomic } from './atomic.js';
 import type { Callees } from './callees.js';
 import type { FileResult, Finding, Site, UnmapRef } from './types.js';
+import type { SiteWork } from './work.js';
 
-export interface SiteWork {
-  site: Site;
-  call: CallInfo;
-  esc: EscapeReport;
-  unmapNodes: Node[];
-  /** The class rests on callers or put helpers that other files may hold. */
-  crossFile?: boolean;
-}
+export type { SiteWork } from './work.js';
 
 function pos(n: Node): { line: number; column: number } {
   return { line: n.startPosition.row + 1, column: n.startPosition.column + 1 };
@@ -51,6 +45,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   const scope: Scope = { files: [{ rel, model }, ...(opts.others ?? [])], tree: Boolean(opts.others), dir: opts.dir ?? '.' };
   const res: FileResult = { file: rel, parsed: true, hasErrors: tree.rootNode.hasError, sites: [], findings: [], calls: {}, fixes: [] };
   for (const c of model.calls) res.calls[c.name] = (res.calls[c.name] ?? 0) + 1;
+  if (model.unmapMacros.length) res.putMacros = true;
   const works: SiteWork[] = [];
   for (const c of model.calls) {
     if (c.name === 'kunmap' || c.name === 'kunmap_local' || c.name === 'kunmap_atomic') continue;
@@ -112,10 +107,20 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
         const local = here.filter((i) => works[i]!.site.call !== 'kmap' && norm(works[i]!.site.arg) === argN);
         const v = u.fn?.locals.get(base) ?? u.fn?.params.find((p) => p.name === base);
         if (byAddr.length) {
-          finding({ kind: 'kunmap-wrong-arg', ...pos(u.node), site: byAddr[0], message: `kunmap(${u.argText}) is given the address returned by ${works[byAddr[0]!]!.site.call}() at line ${works[byAddr[0]!]!.site.line}; kunmap() takes the struct page (${works[byAddr[0]!]!.site.arg})` });
+          finding({
+            kind: 'kunmap-wrong-arg',
+            ...pos(u.node),
+            site: byAddr[0],
+            message: `kunmap(${u.argText}) is given the address returned by ${works[byAddr[0]!]!.site.call}() at line ${works[byAddr[0]!]!.site.line}; kunmap() takes the struct page (${works[byAddr[0]!]!.site.arg})`,
+          });
           matched = byAddr;
         } else if (local.length) {
-          finding({ kind: 'unmap-wrong-kind', ...pos(u.node), site: local[0], message: `kunmap(${u.argText}) releases a mapping made by ${works[local[0]!]!.site.call}() at line ${works[local[0]!]!.site.line}; that needs ${works[local[0]!]!.site.call === 'kmap_atomic' ? 'kunmap_atomic' : 'kunmap_local'}(address)` });
+          finding({
+            kind: 'unmap-wrong-kind',
+            ...pos(u.node),
+            site: local[0],
+            message: `kunmap(${u.argText}) releases a mapping made by ${works[local[0]!]!.site.call}() at line ${works[local[0]!]!.site.line}; that needs ${works[local[0]!]!.site.call === 'kmap_atomic' ? 'kunmap_atomic' : 'kunmap_local'}(address)`,
+          });
           matched = local;
         } else if (v && /^\w+$/.test(argN) && !/\bpage\b|\bfolio\b/.test(v.type)) {
           finding({ kind: 'kunmap-wrong-arg', ...pos(u.node), message: `kunmap(${u.argText}): ${base} is declared '${v.type.trim()}', not a struct page *` });
@@ -126,7 +131,12 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
       if (!matched.length) {
         const k = here.filter((i) => works[i]!.site.call === 'kmap' && works[i]!.esc.vars.includes(base));
         if (k.length) {
-          finding({ kind: 'unmap-wrong-kind', ...pos(u.node), site: k[0], message: `${u.name}(${u.argText}) releases a mapping made by kmap() at line ${works[k[0]!]!.site.line}; that needs kunmap(${works[k[0]!]!.site.arg})` });
+          finding({
+            kind: 'unmap-wrong-kind',
+            ...pos(u.node),
+            site: k[0],
+            message: `${u.name}(${u.argText}) releases a mapping made by kmap() at line ${works[k[0]!]!.site.line}; that needs kunmap(${works[k[0]!]!.site.arg})`,
+          });
           matched = k;
         }
       }
@@ -167,10 +177,20 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
       const today = all.every((x) => x.site.call !== 'kmap');
       const names = [...new Set(aboveSites.map((x) => `${x.site.call}() at line ${x.site.line}`))].join(', ');
       if (today) {
-        finding({ kind: 'lifo-violation', ...pos(v.node), site: v.site, message: `${w.site.call}() mapping from line ${w.site.line} is released while ${names} is still mapped: kmap_local mappings must be released in reverse order` });
+        finding({
+          kind: 'lifo-violation',
+          ...pos(v.node),
+          site: v.site,
+          message: `${w.site.call}() mapping from line ${w.site.line} is released while ${names} is still mapped: kmap_local mappings must be released in reverse order`,
+        });
       } else {
         for (const x of all) if (x.site.call === 'kmap') x.site.lifoOk = false;
-        finding({ kind: 'lifo-after-conversion', ...pos(v.node), site: v.site, message: `mapping from line ${w.site.line} is released before ${names}: after conversion to kmap_local_page() these unmaps must be reordered (reverse order of mapping)` });
+        finding({
+          kind: 'lifo-after-conversion',
+          ...pos(v.node),
+          site: v.site,
+          message: `mapping from line ${w.site.line} is released before ${names}: after conversion to kmap_local_page() these unmaps must be reordered (reverse order of mapping)`,
+        });
       }
     }
     for (const [i, d] of rep.depth) works[i]!.site.depth = d;
@@ -180,17 +200,36 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   for (const w of works) {
     const s = w.site;
     const fnErr = !s.inErrorRegion && w.call.fn ? (w.call.fn.pseudo ? w.call.fn.node : firstError(w.call.fn.node)) : null;
-    if (s.inErrorRegion) finding({ kind: 'error-region', line: s.line, column: s.column, site: works.indexOf(w), message: `${s.call}() call sits in a region tree-sitter could not parse (a macro or #ifdef it cannot see through); the result is based on the part of the tree that parsed` });
+    if (s.inErrorRegion)
+      finding({
+        kind: 'error-region',
+        line: s.line,
+        column: s.column,
+        site: works.indexOf(w),
+        message: `${s.call}() call sits in a region tree-sitter could not parse (a macro or #ifdef it cannot see through); the result is based on the part of the tree that parsed`,
+      });
     else if (fnErr) {
       s.inErrorRegion = true;
       s.errorLine = fnErr.startPosition.row + 1;
-      finding({ kind: 'error-region', line: s.line, column: s.column, site: works.indexOf(w), message: `${s.call}() call is in ${w.call.fn!.name}(), which does not parse cleanly (line ${s.errorLine}: a macro or #ifdef tree-sitter cannot see through); the result is based on the part of the tree that parsed` });
+      finding({
+        kind: 'error-region',
+        line: s.line,
+        column: s.column,
+        site: works.indexOf(w),
+        message: `${s.call}() call is in ${w.call.fn!.name}(), which does not parse cleanly (line ${s.errorLine}: a macro or #ifdef tree-sitter cannot see through); the result is based on the part of the tree that parsed`,
+      });
     }
     if (s.call !== 'kmap') {
       const live = (w.call.fn && pathReports.get(w.call.fn)?.liveAtReturn.get(works.indexOf(w))) || [];
       s.reason = `${s.call}() is already thread-local`;
       if (s.unmaps.length && live.length) {
-        finding({ kind: 'missing-unmap', line: s.line, column: s.column, site: works.indexOf(w), message: `${s.call}() mapping is released on some paths (${lines(s.unmaps.map((u) => u.line))}) but still live at the return on ${lines(live)}` });
+        finding({
+          kind: 'missing-unmap',
+          line: s.line,
+          column: s.column,
+          site: works.indexOf(w),
+          message: `${s.call}() mapping is released on some paths (${lines(s.unmaps.map((u) => u.line))}) but still live at the return on ${lines(live)}`,
+        });
       }
       s.reasons = [s.reason];
       continue;
@@ -204,7 +243,24 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     const p = posOf(source, m.index);
     const uses = model.callsTo(m.macro).length;
     const reason = `inside the body of macro ${m.macro}(), which expands at ${uses} call site(s) in this file; decide at each expansion`;
-    res.sites.push({ file: rel, ...p, endLine: p.line, endColumn: p.column + 4, call: 'kmap', class: 'unclear', function: null, reason, reasons: [reason], arg: '', addr: null, unmaps: [], depth: 1, lifoOk: true, inErrorRegion: false, viaMacro: m.macro });
+    res.sites.push({
+      file: rel,
+      ...p,
+      endLine: p.line,
+      endColumn: p.column + 4,
+      call: 'kmap',
+      class: 'unclear',
+      function: null,
+      reason,
+      reasons: [reason],
+      arg: '',
+      addr: null,
+      unmaps: [],
+      depth: 1,
+      lifoOk: true,
+      inErrorRegion: false,
+      viaMacro: m.macro,
+    });
   }
   res.sites.unshift(...works.map((w) => w.site));
   if (!opts.others && needsTree(works)) {
@@ -229,14 +285,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   return res;
 }
 
-function classifyKmap(
-  scope: Scope,
-  w: SiteWork,
-  works: SiteWork[],
-  pathReports: Map<FnInfo, PathReport>,
-  unmatchedKunmaps: CallInfo[],
-  finding: (f: Finding) => void,
-): void {
+function classifyKmap(scope: Scope, w: SiteWork, works: SiteWork[], pathReports: Map<FnInfo, PathReport>, unmatchedKunmaps: CallInfo[], finding: (f: Finding) => void): void {
   const s = w.site;
   const idx = works.indexOf(w);
   const fn = w.call.fn;
@@ -298,7 +347,10 @@ function classifyKmap(
   } else if (!s.unmaps.length && putCallsFor(scope, fn, s.arg).length) {
     // Released by a put helper (kunmap() + put_page()) called here, maybe defined in a header.
     const pc = putCallsFor(scope, fn, s.arg);
-    const events = new Map<number, PathEvent>([[w.call.node.id, { kind: 'map', site: 0 }], ...pc.map((x) => [x.node.id, { kind: 'unmap', sites: [0] }] as [number, PathEvent])]);
+    const events = new Map<number, PathEvent>([
+      [w.call.node.id, { kind: 'map', site: 0 }],
+      ...pc.map((x) => [x.node.id, { kind: 'unmap', sites: [0] }] as [number, PathEvent]),
+    ]);
     const page = norm(s.arg);
     const still = analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map<string, number[]>()).liveAtReturn.get(0) ?? [];
     const who = [...new Set(pc.map((x) => `${x.put.where} ${x.put.name}()`))].join(', ');
@@ -309,7 +361,9 @@ function classifyKmap(
       R.push(`the mapping stays in ${fn.name}() and is released on every path by put helper ${who} unmaps it (${lines(pc.map((x) => x.node.startPosition.row + 1))})`);
     } else {
       s.class = 'unclear';
-      R.push(`released by put helper ${who} unmaps it (${lines(pc.map((x) => x.node.startPosition.row + 1))}), but the walk sees the mapping live at the return on ${lines(still)}`);
+      R.push(
+        `released by put helper ${who} unmaps it (${lines(pc.map((x) => x.node.startPosition.row + 1))}), but the walk sees the mapping live at the return on ${lines(still)}`,
+      );
     }
   } else if (!s.unmaps.length && derivedReturn(fn, w.esc.vars)) {
     // `return get_entry(..., kaddr)`: a pointer into the mapping goes back to the caller.
@@ -321,7 +375,9 @@ function classifyKmap(
     const e = elsewhere();
     if (e.length) {
       s.class = 'global';
-      R.push(`not unmapped in ${fn.name}(): kunmap(${e[0]!.argText}) is in ${[...new Set(e.map((u) => u.fn!.name + '()'))].join(', ')} (${lines(e.map((u) => u.node.startPosition.row + 1))}), a different function reached from elsewhere`);
+      R.push(
+        `not unmapped in ${fn.name}(): kunmap(${e[0]!.argText}) is in ${[...new Set(e.map((u) => u.fn!.name + '()'))].join(', ')} (${lines(e.map((u) => u.node.startPosition.row + 1))}), a different function reached from elsewhere`,
+      );
     } else {
       s.class = 'unclear';
       w.crossFile = true;
@@ -335,11 +391,16 @@ function classifyKmap(
     if (partial) R.push(`kunmap() at ${lines(unmapLines)}; the walk sees the mapping live at the return on ${lines(live)}`);
   } else if (partial && loopPaired(w)) {
     const same = sameRangeUnmapLoops(w);
-    const events = new Map<number, PathEvent>([[w.call.node.id, { kind: 'map', site: 0 }], ...same.map((l) => [l.id, { kind: 'unmap', sites: [0], all: true }] as [number, PathEvent])]);
+    const events = new Map<number, PathEvent>([
+      [w.call.node.id, { kind: 'map', site: 0 }],
+      ...same.map((l) => [l.id, { kind: 'unmap', sites: [0], all: true }] as [number, PathEvent]),
+    ]);
     const still = same.length ? (analysePaths(fn.body, events).liveAtReturn.get(0) ?? []) : [0];
     if (!still.length) {
       s.class = 'local';
-      R.push(`mapped in a loop and unmapped in a loop over the same range (${lines(same.map((l) => l.startPosition.row + 1))}) that every path reaches: the mappings stay in ${fn.name}()`);
+      R.push(
+        `mapped in a loop and unmapped in a loop over the same range (${lines(same.map((l) => l.startPosition.row + 1))}) that every path reaches: the mappings stay in ${fn.name}()`,
+      );
       s.fixable = false;
       s.fixNote = `one mapping per loop iteration is held at once: kmap_local_page() allows a bounded number (KM_MAX_IDX) and needs the unmap loop reversed`;
     } else {
@@ -349,7 +410,13 @@ function classifyKmap(
   } else if (partial) {
     s.class = 'unclear';
     R.push(`not unmapped on every path: kunmap() at ${lines(unmapLines)}, but the mapping is still live at the return on ${lines(live)}`);
-    finding({ kind: 'missing-unmap', line: s.line, column: s.column, site: idx, message: `kmap(${s.arg}) is unmapped on some paths (${lines(unmapLines)}) but still mapped at the return on ${lines(live)}` });
+    finding({
+      kind: 'missing-unmap',
+      line: s.line,
+      column: s.column,
+      site: idx,
+      message: `kmap(${s.arg}) is unmapped on some paths (${lines(unmapLines)}) but still mapped at the return on ${lines(live)}`,
+    });
   } else {
     s.class = 'local';
     const where = w.esc.discarded ? 'the mapping is used only' : s.addr ? `the address (${w.esc.vars.join(', ')}) stays` : 'the address is used only';

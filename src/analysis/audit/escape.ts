@@ -6,7 +6,7 @@ import type { Node } from 'web-tree-sitter';
 import type { FileModel, FnInfo } from './calls.js';
 import { stripWrappers } from './parse.js';
 import { makeCallees, type Callees } from './callees.js';
-import type { HandBack } from './helpers.js';
+import type { HandBack } from './types.js';
 
 let builtin: Callees | null = null;
 function calleesOf(model: FileModel): Callees {
@@ -249,7 +249,8 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
     } else if (l.type === 'pointer_expression') {
       const base = stripWrappers(l.namedChild(0)!);
       const k = base.type === 'identifier' ? kindOfVar(fn, base.text) : 'global';
-      if (k === 'param') fact('returned', `${what} is handed back through out-parameter ${l.text}`, at, { kind: 'out', param: fn.params.findIndex((p) => p.name === base.text) });
+      if (k === 'param')
+        fact('returned', `${what} is handed back through out-parameter ${l.text}`, at, { kind: 'out', param: fn.params.findIndex((p) => p.name === base.text) });
       else fact('global', `${what} is stored through pointer ${l.text}`, at);
     } else fact('unclear', `${what} is stored in ${l.text}`, at);
   };
@@ -320,14 +321,17 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
   };
 
   useOf(value, 'the address', false);
+  // Walked once per call, filtered per tracked variable.
+  let ids: (Node | null)[] | undefined;
+  let assigns: (Node | null)[] | undefined;
   while (work.length) {
     const { name, struct } = work.shift()!;
     const what = struct ? `${name} (holding the address)` : `the address (in ${name})`;
-    for (const id of fn.body.descendantsOfType('identifier')) {
+    for (const id of (ids ??= fn.body.descendantsOfType('identifier'))) {
       if (!id || id.text !== name) continue;
       if (id.parent?.type === 'init_declarator' && id.parent.childForFieldName('declarator')?.id === id.id) continue;
       if (id.parent?.type === 'pointer_declarator') continue;
-      if (!reaches(fn.body, value, id, name, seenVars)) continue;
+      if (!reaches(fn.body, value, id, name, seenVars, (assigns ??= fn.body.descendantsOfType('assignment_expression')))) continue;
       useOf(id, what, struct);
     }
   }
@@ -347,10 +351,10 @@ function loopsOf(n: Node, stop: Node): Node[] {
  * for reaching definitions, enough to keep a later `c = buf->tail + base` from inheriting
  * what happens to the mapped address.
  */
-function reaches(body: Node, value: Node, use: Node, name: string, tracked: Set<string>): boolean {
+function reaches(body: Node, value: Node, use: Node, name: string, tracked: Set<string>, assigns: (Node | null)[]): boolean {
   const vLoops = loopsOf(value, body);
   if (use.endIndex <= value.startIndex && !vLoops.some((l) => l.startIndex <= use.startIndex && use.endIndex <= l.endIndex)) return false;
-  for (const a of body.descendantsOfType('assignment_expression')) {
+  for (const a of assigns) {
     if (!a || a.startIndex <= value.endIndex || a.startIndex >= use.startIndex) continue;
     if (a.childForFieldName('operator')?.text !== '=' || stripWrappers(a.childForFieldName('left')!).text !== name) continue;
     const r = a.childForFieldName('right')!;

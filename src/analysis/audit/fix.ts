@@ -4,7 +4,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { FileModel, FnInfo } from './calls.js';
-import type { SiteWork } from './classify.js';
+import type { SiteWork } from './work.js';
 import type { PathReport } from './paths.js';
 import type { Edit } from './types.js';
 
@@ -63,7 +63,8 @@ export function planFixes(model: FileModel, works: SiteWork[], reports: Map<FnIn
     const onStack = (i: number) => conv.has(i) || works[i]!.site.call !== 'kmap';
     // Unmap statements of everything that will live on the kmap_local stack, grouped when adjacent.
     const stmtSite = new Map<number, { stmt: Node; site: number }>();
-    for (const i of idxs) if (onStack(i)) for (const u of works[i]!.unmapNodes) if (u.parent?.type === 'expression_statement') stmtSite.set(stmtKey(u.parent), { stmt: u.parent, site: i });
+    for (const i of idxs)
+      if (onStack(i)) for (const u of works[i]!.unmapNodes) if (u.parent?.type === 'expression_statement') stmtSite.set(stmtKey(u.parent), { stmt: u.parent, site: i });
     const groupOf = (stmt: Node): Node[] => {
       const g = [stmt];
       for (let p = stmt.previousSibling; p && stmtSite.has(p.id); p = p.previousSibling) g.unshift(p);
@@ -145,7 +146,10 @@ export function unifiedDiff(rel: string, oldText: string, newText: string): stri
     }
     let start = i;
     let ctx = 0;
-    while (start > 0 && ops[start - 1]!.t === ' ' && ctx < C) { start--; ctx++; }
+    while (start > 0 && ops[start - 1]!.t === ' ' && ctx < C) {
+      start--;
+      ctx++;
+    }
     let end = i;
     for (;;) {
       while (end < ops.length && ops[end]!.t !== ' ') end++;
@@ -160,8 +164,8 @@ export function unifiedDiff(rel: string, oldText: string, newText: string): stri
     const slice = ops.slice(start, end);
     const oa = slice.filter((o) => o.t !== '+').length;
     const nb = slice.filter((o) => o.t !== '-').length;
-    const oStart = slice.find((o) => o.t !== '+')?.ai ?? (ops[start]?.ai ?? 0);
-    const nStart = slice.find((o) => o.t !== '-')?.bi ?? (ops[start]?.bi ?? 0);
+    const oStart = slice.find((o) => o.t !== '+')?.ai ?? ops[start]?.ai ?? 0;
+    const nStart = slice.find((o) => o.t !== '-')?.bi ?? ops[start]?.bi ?? 0;
     let h = `@@ -${oa ? oStart + 1 : oStart},${oa} +${nb ? nStart + 1 : nStart},${nb} @@\n`;
     for (const o of slice) {
       const last = o.t === '+' ? o.bi === b.lines.length - 1 && !b.eol : o.ai === a.lines.length - 1 && !a.eol;
@@ -192,7 +196,7 @@ function diffLines(a: string[], b: string[]): Op[] {
     // The usual case for our edits (in-line renames, reordered one-line statements):
     // pair lines by position, each run of changed lines becomes its removals then additions.
     const ops: Op[] = [];
-    for (let k = 0; k < a.length; ) {
+    for (let k = 0; k < a.length;) {
       if (a[k] === b[k]) {
         ops.push({ t: ' ', s: a[k]!, ai: k, bi: k });
         k++;

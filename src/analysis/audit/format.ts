@@ -31,7 +31,11 @@ function siteLines(s: Site, path: string, o: TextOpts): string {
   if (s.atomic) {
     code = 'kmap-atomic';
     const a = s.atomic;
-    msg = a.convertible ? (a.needs.length ? `kmap_atomic() can be kmap_local_page() with ${a.needs.map((x) => x + '()').join(' and ')}` : 'kmap_atomic() can be kmap_local_page()') : `kmap_atomic() not convertible mechanically: ${a.note}`;
+    msg = a.convertible
+      ? a.needs.length
+        ? `kmap_atomic() can be kmap_local_page() with ${a.needs.map((x) => x + '()').join(' and ')}`
+        : 'kmap_atomic() can be kmap_local_page()'
+      : `kmap_atomic() not convertible mechanically: ${a.note}`;
     if (!o.terse && a.relies.length) msg += `; relies on ${a.relies.join(', ')}`;
   } else if (s.call !== 'kmap') {
     code = s.call.replace(/_/g, '-');
@@ -60,7 +64,11 @@ export function formatText(res: AuditResult, opts: TextOpts = {}): string {
     for (const x of f.findings) {
       const sev = x.kind === 'error-region' ? 'note' : 'warning';
       if (opts.terse && x.kind === 'error-region') continue;
-      lines.push({ line: x.line, col: x.column + (sev === 'note' ? 0.5 : 0), text: `${p}:${x.line}:${x.column}: ${sev}: ${opts.terse ? clipReason(x.message, 100) : x.message} [${x.kind}]\n` });
+      lines.push({
+        line: x.line,
+        col: x.column + (sev === 'note' ? 0.5 : 0),
+        text: `${p}:${x.line}:${x.column}: ${sev}: ${opts.terse ? clipReason(x.message, 100) : x.message} [${x.kind}]\n`,
+      });
     }
     lines.sort((a, b) => a.line - b.line || a.col - b.col);
     out += lines.map((l) => l.text).join('');
@@ -75,14 +83,16 @@ export function formatSummary(s: AuditSummary): string {
   const calls = Object.entries(s.calls).sort();
   if (calls.length) out += `calls: ${calls.map(([k, v]) => `${k} ${v}`).join(', ')}\n`;
   const a = s.atomic;
-  if (a.sites) out += `kmap_atomic: ${a.sites} sites: ${a.rename} convertible by a rename, ${a.pagefault} need pagefault_disable(), ${a.preempt} need preempt_disable(), ${a.notMechanical} not mechanical\n`;
+  if (a.sites)
+    out += `kmap_atomic: ${a.sites} sites: ${a.rename} convertible by a rename, ${a.pagefault} need pagefault_disable(), ${a.preempt} need preempt_disable(), ${a.notMechanical} not mechanical\n`;
   const fk = Object.entries(s.findings).sort();
   if (fk.length) out += `findings: ${fk.map(([k, v]) => `${k} ${v}`).join(', ')}\n`;
   const subs = Object.entries(s.subsystems).sort((a, b) => total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : 1));
   if (subs.length) {
     const w = Math.max(9, ...subs.map(([k]) => k.length));
     out += `\n${'subsystem'.padEnd(w)}  local  global  unclear  total\n`;
-    for (const [k, v] of subs) out += `${k.padEnd(w)}  ${String(v.local).padStart(5)}  ${String(v.global).padStart(6)}  ${String(v.unclear).padStart(7)}  ${String(total(v)).padStart(5)}\n`;
+    for (const [k, v] of subs)
+      out += `${k.padEnd(w)}  ${String(v.local).padStart(5)}  ${String(v.global).padStart(6)}  ${String(v.unclear).padStart(7)}  ${String(total(v)).padStart(5)}\n`;
     out += `${'total'.padEnd(w)}  ${String(t.local).padStart(5)}  ${String(t.global).padStart(6)}  ${String(t.unclear).padStart(7)}  ${String(s.kmapSites).padStart(5)}\n`;
   }
   return out;

@@ -8,6 +8,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileModel, FnInfo } from './calls.js';
 import { traceValue } from './escape.js';
+import type { HandBack } from './types.js';
 import { stripWrappers } from './parse.js';
 import { analysePaths, type PathEvent } from './paths.js';
 
@@ -17,7 +18,7 @@ export interface HelperVerdict {
 }
 
 /** How a getter hands the mapping back. */
-export type HandBack = { kind: 'return' } | { kind: 'out'; param: number } | { kind: 'struct'; param: number };
+export type { HandBack } from './types.js';
 
 export interface ScopeFile {
   rel: string;
@@ -61,8 +62,30 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
       if (f.model.calls.some((x) => x.fn === c.fn && x.name === 'kmap')) continue;
       if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === c.fn!.node.id)) continue;
       let i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
-      if (i >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$') });
+      if (i >= 0)
+        out.push({
+          name: c.fn.name,
+          where: `${f.rel}:${line(c.node)}`,
+          param: i,
+          unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$'),
+        });
       else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?' });
+    }
+  }
+  // Put helpers written as macros: #define put_dir_page(p) do { kunmap(p); put_page(p); } while (0)
+  for (const f of scope.files) {
+    for (const mac of f.model.unmapMacros) {
+      const i = mac.params.findIndex((p) => new RegExp(`\\b${p}\\b`).test(mac.arg));
+      if (i >= 0 && !out.some((p) => p.name === mac.name))
+        out.push({
+          name: mac.name,
+          where: `${f.rel}:${mac.line}`,
+          param: i,
+          unmaps: mac.arg
+            .replace(/\s+/g, '')
+            .replace(/^\((.*)\)$/, '$1')
+            .replace(new RegExp(`\\(?\\b${mac.params[i]}\\b\\)?`, 'g'), '$'),
+        });
     }
   }
   for (let round = 0; round < 2; round++) {
@@ -161,17 +184,31 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
   const puts = given ?? fitting(scope, getter, putHelpers(scope, getter.name));
   const callers = callersOf(scope, getter);
   if (!callers.length) {
-    return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and none is ${scopeWords(scope, getter)}${puts.length ? `; put helper ${puts.map((p) => `${p.where} ${p.name}()`).join(', ')} unmaps it` : ''}`] };
+    return {
+      class: 'unclear',
+      reasons: [
+        `${getter.name}() hands the mapping to its callers, and none is ${scopeWords(scope, getter)}${puts.length ? `; put helper ${puts.map((p) => `${p.where} ${p.name}()`).join(', ')} unmaps it` : ''}`,
+      ],
+    };
   }
   if (!puts.length) {
     // Without a put helper nothing can be local, but a caller that keeps the address decides global.
     if (how.kind === 'return') {
       for (const { n, fn: c, file } of callers) {
         const g = traceValue(file.model, c, n, 0).facts.find((f) => f.verdict === 'global');
-        if (g) return { class: 'global', reasons: [`caller ${file.rel === scope.files[0]!.rel ? '' : file.rel + ':' + line(n) + ' '}${c.name}() ${g.text.replace(/^the address( \(in \w+\))?/, `keeps the address from ${getter.name}()$1:`)} (line ${g.line})`] };
+        if (g)
+          return {
+            class: 'global',
+            reasons: [
+              `caller ${file.rel === scope.files[0]!.rel ? '' : file.rel + ':' + line(n) + ' '}${c.name}() ${g.text.replace(/^the address( \(in \w+\))?/, `keeps the address from ${getter.name}()$1:`)} (line ${g.line})`,
+            ],
+          };
       }
     }
-    return { class: 'unclear', reasons: [`${getter.name}() hands the mapping to its callers, and no put helper ${scope.tree ? `in ${scope.dir}/` : 'in this file'} kunmap()s a page it is given`] };
+    return {
+      class: 'unclear',
+      reasons: [`${getter.name}() hands the mapping to its callers, and no put helper ${scope.tree ? `in ${scope.dir}/` : 'in this file'} kunmap()s a page it is given`],
+    };
   }
   const putNames = new Set(puts.map((p) => p.name));
   const putList = [...putNames].join('/');
@@ -184,7 +221,9 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
     // The caller may also kunmap() the page it got directly (minix/sysv rename): a kunmap()
     // counts when its argument is what the getter handed back (an &out argument or the result).
     const handed = new Set([...argRoots(n).filter((_, k) => argAt(n, k)?.type === 'pointer_expression'), resultVar(n) ?? '']);
-    const putCalls = [...putNames, 'kunmap'].flatMap((p) => m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id && (p !== 'kunmap' || argRoots(x).some((r) => handed.has(r)))));
+    const putCalls = [...putNames, 'kunmap'].flatMap((p) =>
+      m.callsTo(p).filter((x) => m.fnOf(x)?.node.id === c.node.id && (p !== 'kunmap' || argRoots(x).some((r) => handed.has(r)))),
+    );
     const errVars = new Set<string>();
     const guards = new Map<string, number[]>();
     if (how.kind === 'return') {
@@ -211,7 +250,10 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
       // Handed back through the caller's storage: `&local` must be passed, or the caller's own
       // parameter (then the caller is a getter of the same kind, checked one level up).
       const a = argAt(n, how.param);
-      const own = a && a.type === 'identifier' ? c.params.findIndex((p) => p.name === a.text) : -1;
+      // Its own parameter, or (for a struct) a struct inside what that parameter points to:
+      // `&it->buf` lives wherever the caller's caller keeps `it`.
+      const ownRoot = a && (a.type === 'identifier' ? a.text : how.kind === 'struct' ? /^&\s*(\w+)\s*->[\w.>-]+$/.exec(a.text.replace(/\s+/g, ''))?.[1] : undefined);
+      const own = ownRoot ? c.params.findIndex((p) => p.name === ownRoot) : -1;
       const local = a && a.type === 'pointer_expression' && a.text.startsWith('&') ? stripWrappers(a.namedChild(0)!) : null;
       const lv = local?.type === 'identifier' ? c.locals.get(local.text) : undefined;
       if (own >= 0 && !putCalls.length) {

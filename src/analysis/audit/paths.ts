@@ -68,11 +68,12 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
   };
   const recordReturn = (line: number, st: States) => {
     if (!final) return;
-    for (const s of st.values()) for (const site of s) {
-      let l = rep.liveAtReturn.get(site);
-      if (!l) rep.liveAtReturn.set(site, (l = []));
-      if (!l.includes(line)) l.push(line);
-    }
+    for (const s of st.values())
+      for (const site of s) {
+        let l = rep.liveAtReturn.get(site);
+        if (!l) rep.liveAtReturn.set(site, (l = []));
+        if (!l.includes(line)) l.push(line);
+      }
   };
   const apply = (n: Node, st: States): States => {
     const ev = events.get(n.id);
@@ -153,7 +154,10 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
       case 'labeled_statement': {
         const name = n.childForFieldName('label')?.text ?? '';
         st = join(st, labels.get(name) ?? new Map<string, Stack>());
-        return seq(n.namedChildren.filter((c) => c?.type !== 'statement_identifier'), st);
+        return seq(
+          n.namedChildren.filter((c) => c?.type !== 'statement_identifier'),
+          st,
+        );
       }
       case 'if_statement': {
         const cond = n.childForFieldName('condition')!;
@@ -174,7 +178,8 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
         // same condition is taken the same way, so its false branch has nothing mapped by the
         // first one (the condition is assumed not to change in between).
         const ck = cond.text.replace(/\s+/g, '');
-        const mapsIn = (b: Node | null) => (b ? eventNodes.filter((e) => within(e, b) && events.get(e.id)!.kind === 'map').map((e) => (events.get(e.id) as { site: number }).site) : []);
+        const mapsIn = (b: Node | null) =>
+          b ? eventNodes.filter((e) => within(e, b) && events.get(e.id)!.kind === 'map').map((e) => (events.get(e.id) as { site: number }).site) : [];
         const t = mapsIn(cons);
         const f = mapsIn(alt);
         const same = condMaps.get(ck);
@@ -210,7 +215,10 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
           if (!c) continue;
           if (c.type === 'case_statement') {
             if (!c.childForFieldName('value')) hasDefault = true;
-            fall = seq(c.namedChildren.filter((x) => x && x.id !== c.childForFieldName('value')?.id), join(fall, s));
+            fall = seq(
+              c.namedChildren.filter((x) => x && x.id !== c.childForFieldName('value')?.id),
+              join(fall, s),
+            );
           } else fall = exec(c, fall);
         }
         let out = join(fall, breaks.pop()!);
@@ -242,7 +250,10 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
         // Either branch of a conditional compilation block may be the one compiled.
         const alt = n.childForFieldName('alternative');
         const skip = new Set([alt?.id, n.childForFieldName('condition')?.id, n.childForFieldName('name')?.id]);
-        const a = seq(n.namedChildren.filter((c) => c && !skip.has(c.id)), st);
+        const a = seq(
+          n.namedChildren.filter((c) => c && !skip.has(c.id)),
+          st,
+        );
         return join(a, alt ? exec(alt, st) : st);
       }
       case 'expression_statement':
@@ -287,7 +298,10 @@ function failureTest(cond: Node, errVars: Set<string> = new Set()): { name: stri
     } else break;
   }
   // `v && !IS_ERR(v)` (valid: fails when false) and `!v || IS_ERR(v)` (fails when true).
-  for (const [op, failWhenTrue] of [['&&', false], ['||', true]] as const) {
+  for (const [op, failWhenTrue] of [
+    ['&&', false],
+    ['||', true],
+  ] as const) {
     if (!neg && t.includes(op)) {
       const parts = t.split(op).map((x) => failureTest({ text: x } as Node, errVars));
       const n0 = parts[0]?.name;

@@ -85,8 +85,7 @@ export function collectFiles(paths: string[]): InputFile[] {
         throw new AuditError('AUD003', `${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
       out.push({ abs, rel: relative(base, abs) });
-    }
-    else throw new AuditError('AUD002', `${p}: not a regular file or directory`);
+    } else throw new AuditError('AUD002', `${p}: not a regular file or directory`);
   }
   return out;
 }

@@ -53,7 +53,10 @@ export function functionBodies(src: string): Body[] | null {
       depth--;
       if (depth < 0) return null;
       if (depth === 0) {
-        const head = src.slice(stmtStart, open).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').trim();
+        const head = src
+          .slice(stmtStart, open)
+          .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+          .trim();
         if (/\)\s*(?:__\w+(?:\([^()]*\))?\s*)*$/.test(head) && !head.includes('=')) {
           out.push({ name: fnName(head), open, close: i });
         }
@@ -92,7 +95,7 @@ export function reduceSource(src: string, seeds: RegExp, expand = true): string 
   if (!keep.some(Boolean)) return src;
   const byName = new Map<string, number[]>();
   bodies.forEach((b, i) => b.name && byName.set(b.name, [...(byName.get(b.name) ?? []), i]));
-  const calls = text.map((t) => new Set([...t.matchAll(CALLED)].map((m) => m[1]!)));
+  const calls = expand ? text.map((t) => new Set([...t.matchAll(CALLED)].map((m) => m[1]!))) : [];
   // Two rounds each way: same-file helpers the mapping is passed to, callers of getters.
   // Only kmap() sites need them (escape and helper pairs); other calls need their own body.
   for (let round = 0; round < (expand ? 2 : 0); round++) {
@@ -108,7 +111,13 @@ export function reduceSource(src: string, seeds: RegExp, expand = true): string 
   let at = 0;
   bodies.forEach((b, i) => {
     if (keep[i]) return;
-    out += src.slice(at, b.open + 1) + src.slice(b.open + 1, b.close).replace(/[^\n]/g, ' ');
+    out +=
+      src.slice(at, b.open + 1) +
+      src
+        .slice(b.open + 1, b.close)
+        .split('\n')
+        .map((l) => ' '.repeat(l.length))
+        .join('\n');
     at = b.close;
   });
   return out + src.slice(at);

@@ -1,23 +1,47 @@
 // The audit driver: collect files, prefilter, parse and analyse them in this thread or in a
 // pool of worker threads (--jobs N), and summarise.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { analyseFile } from './classify.js';
 import { parseC } from './parse.js';
 import { AUDITED_WORD, collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
-import { summarise } from './summary.js';
+import { subsystemOf, summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
 import { AuditError } from './errors.js';
 import { treePass } from './tree.js';
 import { AuditCache } from './cache.js';
+import { Pool } from './pool.js';
 export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
 function empty(file: string, parsed: boolean): FileResult {
   return { file, parsed, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
+}
+
+// One buffer per thread, reused for every file: most of the tree's files are read only to be
+// rejected by the prefilter, and allocating a buffer for each showed in profiles.
+let shared = Buffer.allocUnsafe(1 << 20);
+
+/** The file's bytes, in the shared buffer (valid until the next call). */
+function readInto(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    let len = 0;
+    for (;;) {
+      if (len === shared.length) {
+        const bigger = Buffer.allocUnsafe(shared.length * 2);
+        shared.copy(bigger);
+        shared = bigger;
+      }
+      const r = readSync(fd, shared, len, shared.length - len, null);
+      if (!r) return shared.subarray(0, len);
+      len += r;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** What every file's analysis needs besides the file: sent to the workers as plain JSON. */
@@ -38,7 +62,7 @@ function calleesFor(o: FileOpts): Callees {
 export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> {
   let buf: Buffer;
   try {
-    buf = readFileSync(f.abs);
+    buf = readInto(f.abs);
   } catch (e) {
     return { ...empty(f.rel, false), error: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
   }
@@ -60,6 +84,17 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
 
 /** Audit the given paths. Paths that do not exist or cannot be read raise an AuditError (AUD001..AUD003). */
 export async function runAudit(paths: string[], opts: AuditOptions): Promise<AuditResult & { inputs: InputFile[] }> {
+  // Workers start (and load the grammar) while this thread walks the tree; with a cache most
+  // runs need none, so they are started only when needed.
+  let pool: Pool | null = opts.jobs > 1 && !opts.cacheDir ? new Pool(Math.min(opts.jobs, 8)) : null;
+  try {
+    return await audit(paths, opts, () => (pool ??= new Pool(Math.min(opts.jobs, 8))));
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
   let inputs = collectFiles(paths);
   const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic) };
@@ -97,7 +132,7 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
       opts.onProgress?.(fresh.length, miss.length);
     }
   } else {
-    fresh = await runPool(miss, jobs, fo, opts.onProgress);
+    fresh = await filesOnPool(workers(), miss, fo, opts.onProgress);
   }
   todo.forEach((i, k) => {
     results[i] = fresh[k]!;
@@ -113,64 +148,74 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
       if (c) results[p.at] = c;
       return !c;
     });
-    const kunmapFiles = opts.only ? null : new Set(results.filter((r) => r.calls.kunmap).map((r) => r.file));
-    const again = await treePass(pending, all, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles);
+    const kunmapFiles = opts.only ? null : results.filter((r) => r.calls.kunmap || r.putMacros).map((r) => r.file);
+    // Subsystems are independent: with several jobs, each worker takes whole subsystems.
+    const task = pending.map((p) => ({ input: p.input, result: p.result, defs: p.defs }));
+    const again =
+      opts.jobs > 1 && new Set(pending.map((p) => subsystemOf(p.input.rel))).size > 1
+        ? await treeOnPool(workers(), task, all, fo, kunmapFiles)
+        : await treePassFor(task, all, fo, kunmapFiles);
     pending.forEach((p, k) => {
       results[p.at] = again[k]!;
       cache?.putTree(p.input.rel, keys.get(p.at)!, again[k]!);
     });
   }
   cache?.save(all);
-  for (const r of results) delete r.defs;
+  for (const r of results) {
+    delete r.defs;
+    delete r.putMacros;
+  }
   const parsed = results.filter((r) => r.parsed || r.error);
-  const files = parsed.filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const files = parsed
+    .filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error)
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const summary = summarise(all.length, results, performance.now() - t0);
   return { files, summary, inputs: all };
 }
 
-export function defaultJobs(): number {
-  return Math.max(1, availableParallelism());
+type Pending = { input: InputFile; result: FileResult; defs: string[] }[];
+
+/** The whole-tree pass with this run's options (also what a worker runs for its subsystems). */
+export function treePassFor(pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
+  return treePass(pending, inputs, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles ? new Set(kunmapFiles) : null);
 }
 
-function makeWorker(): Worker {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  if (import.meta.url.endsWith('.ts')) {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./worker.js', import.meta.url));
+/** Hand whole subsystems to the workers, the biggest first; results come back in the order given. */
+async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
+  const groups = new Map<string, number[]>();
+  pending.forEach((p, i) => groups.set(subsystemOf(p.input.rel), [...(groups.get(subsystemOf(p.input.rel)) ?? []), i]));
+  const tasks = [...groups].map(([dir, idx]) => {
+    const prefix = dir === '.' ? '' : dir + '/';
+    const files = inputs.filter((f) => f.rel.startsWith(prefix));
+    return { idx, files, kunmap: kunmapFiles?.filter((r) => r.startsWith(prefix)) ?? null };
+  });
+  tasks.sort((a, b) => b.files.length - a.files.length || (a.files[0]?.rel ?? '').localeCompare(b.files[0]?.rel ?? ''));
+  const out = new Array<FileResult>(pending.length);
+  await pool.run<{ results: FileResult[] }>(
+    tasks.map((t) => ({ tree: { pending: t.idx.map((i) => pending[i]!), inputs: t.files, kunmap: t.kunmap }, opts: fo })),
+    (i, m) => m.results.forEach((r, k) => (out[tasks[i]!.idx[k]!] = r)),
+  );
+  return out;
 }
 
-async function runPool(inputs: InputFile[], jobs: number, fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
+/** Batches of files on the workers; results in input order. */
+async function filesOnPool(pool: Pool, inputs: InputFile[], fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
   const BATCH = 24;
   const results = new Array<FileResult>(inputs.length);
-  let next = 0;
+  const batches: InputFile[][] = [];
+  for (let i = 0; i < inputs.length; i += BATCH) batches.push(inputs.slice(i, i + BATCH));
   let done = 0;
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const w = makeWorker();
-      let batchStart = 0;
-      const send = () => {
-        if (next >= inputs.length) {
-          void w.terminate().then(() => resolve());
-          return;
-        }
-        batchStart = next;
-        const batch = inputs.slice(next, next + BATCH);
-        next += batch.length;
-        w.postMessage({ files: batch, opts: fo });
-      };
-      w.on('message', (m: { results: FileResult[] }) => {
-        m.results.forEach((r, k) => (results[batchStart + k] = r));
-        done += m.results.length;
-        onProgress?.(done, inputs.length);
-        send();
-      });
-      w.on('error', reject);
-      w.on('online', send);
-    });
-  await Promise.all(Array.from({ length: jobs }, one));
+  await pool.run<{ results: FileResult[] }>(
+    batches.map((files) => ({ files, opts: fo })),
+    (i, m) => {
+      m.results.forEach((r, k) => (results[i * BATCH + k] = r));
+      done += m.results.length;
+      onProgress?.(done, inputs.length);
+    },
+  );
   return results;
+}
+
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
 }

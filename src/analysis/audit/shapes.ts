@@ -4,7 +4,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { FnInfo } from './calls.js';
-import type { SiteWork } from './classify.js';
+import type { SiteWork } from './work.js';
 import { putHelpers, putReleases, type HandBack, type PutHelper, type Scope } from './helpers.js';
 import { enclosingLoop, norm, stripWrappers } from './parse.js';
 

@@ -65,7 +65,9 @@ export async function treePass(
   });
   const mentions = new Map<number, InputFile[]>();
   // Members called indirectly with the mapping, per pending file, and where they are assigned.
-  const membersOf = pending.map((p) => [...new Set(p.result.sites.flatMap((s) => s.reasons.flatMap((r) => [...r.matchAll(/indirect call \S*?(?:->|\.)(\w+)\(\): target unknown/g)].map((m) => m[1]!))))]);
+  const membersOf = pending.map((p) => [
+    ...new Set(p.result.sites.flatMap((s) => s.reasons.flatMap((r) => [...r.matchAll(/indirect call \S*?(?:->|\.)(\w+)\(\): target unknown/g)].map((m) => m[1]!)))),
+  ]);
   const assigned = pending.map(() => new Map<string, { f: InputFile; fn: string }[]>());
   for (const [dir, idxs] of byDir) {
     const prefix = dir === '.' ? '' : dir + '/';

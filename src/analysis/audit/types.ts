@@ -115,6 +115,8 @@ export interface FileResult {
   error?: string;
   /** Functions defined in the file, when a site needs the whole-tree pass (not in the output). */
   defs?: string[];
+  /** The file defines put helpers as macros (for the whole-tree pass; not in the output). */
+  putMacros?: boolean;
 }
 
 export interface AuditOptions {
@@ -155,3 +157,6 @@ export interface AuditResult {
   files: FileResult[]; // only files with at least one call, sorted by path
   summary: AuditSummary;
 }
+
+/** How a getter hands a mapping back to its caller: its return value, an out-parameter, or a struct the caller passed. */
+export type HandBack = { kind: 'return' } | { kind: 'out'; param: number } | { kind: 'struct'; param: number };

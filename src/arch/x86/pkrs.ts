@@ -104,16 +104,7 @@ export const hex = (v: number): string => '0x' + (v >>> 0).toString(16);
  * against PKRS only when CR4.PKS is set; user pages against PKRU only when CR4.PKE is set.
  * AD blocks reads and writes; WD blocks writes only when CR0.WP=1 for supervisor accesses.
  */
-export function pkeyCheck(
-  pkrs: number,
-  pkru: number,
-  key: number,
-  access: number,
-  userPage: boolean,
-  wp: boolean,
-  cr4pks: boolean,
-  cr4pke: boolean,
-): number {
+export function pkeyCheck(pkrs: number, pkru: number, key: number, access: number, userPage: boolean, wp: boolean, cr4pks: boolean, cr4pke: boolean): number {
   if (access === ACC_FETCH) return 0;
   let reg: number;
   if (userPage) {

@@ -36,7 +36,9 @@ describe('kmap_atomic() sites', () => {
     expect(io.stderr).toContain('diff converts 0 kmap() and 5 kmap_atomic() site(s) in 1 file(s)');
     execFileSync('patch', ['-p1', '-s'], { cwd: dir, input: io.stdout });
     const fixed = readFileSync(join(dir, 'atomic_uses.c'), 'utf8');
-    expect(fixed).toContain('\tp = kmap_local_page(page);\n\tpagefault_disable();\n\tleft = __copy_from_user_inatomic(p, buf, len);\n\tpagefault_enable();\n\tkunmap_local(p);\n');
+    expect(fixed).toContain(
+      '\tp = kmap_local_page(page);\n\tpagefault_disable();\n\tleft = __copy_from_user_inatomic(p, buf, len);\n\tpagefault_enable();\n\tkunmap_local(p);\n',
+    );
     expect(fixed).toContain('\tp = kmap_local_page(page);\n\tpreempt_disable();\n\tthis_cpu_add(demo_pages_seen, p[0]);\n\tpreempt_enable();\n\tkunmap_local(p);\n');
     expect(fixed).toContain('\tspin_lock(&dev->lock);\n\tp = kmap_local_page(page);\n\tthis_cpu_add');
     // The one that is not mechanical is left alone.

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../../src/analysis/audit/run.js';
 
-const TREE = fileURLToPath(new URL('../../fixtures/audit-tree/', import.meta.url));
+const TREE = fileURLToPath(new URL('../../fixtures/audit/tree/', import.meta.url));
 
 const strip = (r: Awaited<ReturnType<typeof runAudit>>) => JSON.stringify({ files: r.files, summary: { ...r.summary, elapsedMs: 0 } });
 

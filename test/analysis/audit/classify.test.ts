@@ -175,7 +175,7 @@ describe('what counts as a call of kmap()', () => {
   });
 });
 
-describe('storage on this frame or the caller\'s is not an escape (issue 12 item 2)', () => {
+describe("storage on this frame or the caller's is not an escape (issue 12 item 2)", () => {
   it('an element of a local array of structs, a local struct, a local struct through a local pointer', async () => {
     const s = await kmapSites('stack_storage.c');
     expect(s.map((x) => x.class)).toEqual(['local', 'local', 'local']);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../../src/analysis/audit/run.js';
 
-const TREE = fileURLToPath(new URL('../../fixtures/audit-tree/', import.meta.url));
+const TREE = fileURLToPath(new URL('../../fixtures/audit/tree/', import.meta.url));
 
 async function sites(root: string, tree: boolean) {
   const r = await runAudit([root], { jobs: 1, tree });
@@ -68,7 +68,7 @@ describe('the CLI flags', () => {
 });
 
 describe('indirect calls through a struct member (whole tree)', () => {
-  const OPS = fileURLToPath(new URL('../../fixtures/audit-ops/', import.meta.url));
+  const OPS = fileURLToPath(new URL('../../fixtures/audit/ops/', import.meta.url));
 
   it('per file the target is unknown; with the tree, one assigned function that keeps the buffer makes it global', async () => {
     expect((await sites(OPS, false))[0]!.class).toBe('unclear');
@@ -91,5 +91,17 @@ describe('indirect calls through a struct member (whole tree)', () => {
     cpSync(OPS, dir, { recursive: true });
     writeFileSync(join(dir, 'drivers/demoblk/nand.c'), 'struct demoblk_ops demo_nand_ops = {\n\t.read_blk = demo_have_nand ? demo_nand_read_blk : NULL,\n};\n');
     expect((await sites(dir, true))[0]!.class).toBe('unclear');
+  });
+});
+
+describe('put helpers written as macros in a header (whole tree)', () => {
+  const MAC = fileURLToPath(new URL('../../fixtures/audit/macro/', import.meta.url));
+
+  it('per file unclear; with the tree local, naming the macro and where it is defined', async () => {
+    expect((await sites(MAC, false)).map((s) => s.class)).toEqual(['unclear', 'unclear']);
+    const s = await sites(MAC, true);
+    expect(s.map((x) => x.class)).toEqual(['local', 'local']);
+    expect(s[0]!.reason).toContain('put helper fs/demo/demo.h:4 demo_put_page() unmaps it (line 13)');
+    expect(s[1]!.reason).toContain('put helper fs/demo/demo.h:5 demo_unmap_blk() unmaps it (line 22)');
   });
 });

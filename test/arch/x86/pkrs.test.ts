@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ACC_FETCH, ACC_READ, ACC_WRITE, MSR_IA32_PKRS, PKR_ALL_AD, X86_CR4_PKS_BIT, X86_PF_PK, X86_PF_PROT, X86_PF_WRITE,
-  decodePkrs, encodePkrs, pkeyCheck, pkrKeyMask, pksCheck, pkrsWriteFaults, rightsBits,
+  ACC_FETCH,
+  ACC_READ,
+  ACC_WRITE,
+  MSR_IA32_PKRS,
+  PKR_ALL_AD,
+  X86_CR4_PKS_BIT,
+  X86_PF_PK,
+  X86_PF_PROT,
+  X86_PF_WRITE,
+  decodePkrs,
+  encodePkrs,
+  pkeyCheck,
+  pkrKeyMask,
+  pksCheck,
+  pkrsWriteFaults,
+  rightsBits,
 } from '../../../src/arch/x86/pkrs.js';
 
 describe('hardware facts: IA32_PKRS', () => {
