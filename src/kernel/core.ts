@@ -75,7 +75,7 @@ export class MachineCore implements PolicyContext {
   /** Mapping records: every pointer a scenario holds is derived from one. */
   readonly maps = new MappingTable();
   panicked: string | null = null;
-  /** Bumped by anything that changes what a stray access could reach (exposure cache). */
+  /** Bumped by anything every CPU's exposure depends on (mappings, counts, warnings); not by a PKRS write. */
   version = 0;
   tick = 0;
   /** Location of the statement being executed, for events. */
@@ -304,7 +304,6 @@ export class MachineCore implements PolicyContext {
     else {
       this.stats.pkrsWrites++;
       c.msr = msr;
-      this.version++;
     }
     if (this.sink) this.emit({ ...this.base(cpu), type: 'pkrs_write', value: msr, old, skipped });
   }

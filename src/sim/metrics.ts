@@ -27,6 +27,7 @@ export class Metrics {
   private readonly rateRead: Float64Array;
   private readonly rateWrite: Float64Array;
   private readonly rateVersion: Float64Array;
+  private readonly rateMsr: Float64Array;
   private readonly protKeys: Int32Array;
 
   constructor(m: Machine, protectedKeys: number[]) {
@@ -34,6 +35,7 @@ export class Metrics {
     this.rateRead = new Float64Array(m.cpus.length);
     this.rateWrite = new Float64Array(m.cpus.length);
     this.rateVersion = new Float64Array(m.cpus.length).fill(-1);
+    this.rateMsr = new Float64Array(m.cpus.length).fill(-1);
     this.protKeys = Int32Array.from(protectedKeys);
   }
 
@@ -46,11 +48,14 @@ export class Metrics {
     for (let c = 0; c < m.cpus.length; c++) {
       const cp = m.cpus[c]!;
       if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
-      if (this.rateVersion[c] !== m.version) {
+      // Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
+      // WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
+      if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== cp.msr) {
         this.rate[c] = m.exposureOf(c);
         this.rateRead[c] = m.lastExposureRead;
         this.rateWrite[c] = m.lastExposureWrite;
         this.rateVersion[c] = m.version;
+        this.rateMsr[c] = cp.msr;
       }
       this.exposure += this.rate[c]!;
       this.exposureRead += this.rateRead[c]!;
@@ -93,6 +98,7 @@ export class Metrics {
     v.pushAll(this.rateRead);
     v.pushAll(this.rateWrite);
     v.pushAll(this.rateVersion);
+    v.pushAll(this.rateMsr);
   }
 
   load(v: StateVec): void {
@@ -114,6 +120,7 @@ export class Metrics {
     v.nextInto(this.rateRead, n);
     v.nextInto(this.rateWrite, n);
     v.nextInto(this.rateVersion, n);
+    v.nextInto(this.rateMsr, n);
   }
 
   record(cls: number, outcome: number): void {
