@@ -24,6 +24,13 @@ export class Ctx {
   savedPkrs = 0;
   /** Whether the interrupted context had interrupts disabled, restored at exit. */
   savedIrqsOff = false;
+  /**
+   * Accounting, as the kernel keeps a task's run time: ticks this context ran, and key x ticks
+   * it ran with a protected key open, of which unscoped (open with no mapping or grant of it).
+   */
+  ranTicks = 0;
+  openTicks = 0;
+  unscopedTicks = 0;
   /** The runner's state of this context (program counter, variables): opaque to the kernel. */
   exec: unknown = null;
   /** Marks a context already written by the snapshot in progress. */
@@ -48,7 +55,7 @@ export class Ctx {
    * What the context holds and its entry frame (its identity is written by the caller), for
    * the keys in use (key 0 and the scenario's keys: no other key can be held).
    */
-  save(v: StateVec, keys: Int32Array): void {
+  save(v: StateVec, keys: Int32Array, accounting = true): void {
     v.push(this.savedPkrs);
     v.push(this.savedIrqsOff ? 1 : 0);
     for (let i = 0; i < keys.length; i++) {
@@ -57,6 +64,12 @@ export class Ctx {
       v.push(this.grantW[k]!);
       v.push(this.localMapped[k]!);
       v.push(this.kmapped[k]!);
+    }
+    // The accounting is history: in a snapshot, not in the canonical state.
+    if (accounting) {
+      v.push(this.ranTicks);
+      v.push(this.openTicks);
+      v.push(this.unscopedTicks);
     }
   }
 
@@ -74,11 +87,14 @@ export class Ctx {
       this.localMapped[k] = v.next();
       this.kmapped[k] = v.next();
     }
+    this.ranTicks = v.next();
+    this.openTicks = v.next();
+    this.unscopedTicks = v.next();
   }
 
   /** The canonical form: what save() writes. */
   canonical(v: StateVec, keys: Int32Array): void {
-    this.save(v, keys);
+    this.save(v, keys, false);
   }
 
   /** Live mappings of pages with the key made by this context: what its code asked to reach. */

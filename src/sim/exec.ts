@@ -21,10 +21,6 @@ export class Exec {
   decl = -1;
   /** For worker tasks: index of the work item being run, -1 when idle. */
   work = -1;
-  /** Window accounting (metrics): ticks running, and key x ticks open / open but unscoped. */
-  ranTicks = 0;
-  openTicks = 0;
-  unscopedTicks = 0;
   /** The oracle's view of grant_access() rights asked for and not revoked (READ at key, WRITE at 16+key). */
   readonly asked = new Int32Array(PKS_NUM_KEYS * 2);
 
@@ -57,11 +53,6 @@ export class Exec {
     else for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
     v.push(this.loops.length);
     v.pushAll(this.loops);
-    if (mapId === null) {
-      v.push(this.ranTicks);
-      v.push(this.openTicks);
-      v.push(this.unscopedTicks);
-    }
     this.saveAsked(v, keys);
   }
 
@@ -91,9 +82,6 @@ export class Exec {
     const nl = v.next();
     if (this.loops.length !== nl) this.loops = new Int32Array(nl);
     v.nextInto(this.loops, nl);
-    this.ranTicks = v.next();
-    this.openTicks = v.next();
-    this.unscopedTicks = v.next();
     this.asked.fill(0);
     for (let i = 0; i < keys.length; i++) {
       this.asked[keys[i]!] = v.next();

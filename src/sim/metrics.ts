@@ -3,10 +3,17 @@
 import { ACCESS_NOT_PRESENT, ACCESS_OK, ACCESS_OOPS, ACCESS_PARDONED, ACCESS_PARDONED_SILENT, type Machine } from '../kernel/machine.js';
 import { CLASS_STRAY, type Oracle } from './oracle.js';
 import { execOf } from './exec.js';
+import type { Ctx } from '../kernel/context.js';
 import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import type { StateVec } from '../kernel/state.js';
 import type { RunSummary } from './result.js';
 import type { MetricName } from '../scenario/ir.js';
+
+/** Has the context's code asked for the key's rights with grant_access() (the oracle's view)? */
+function askedFor(ctx: Ctx, k: number): boolean {
+  const a = execOf(ctx).asked;
+  return a[k]! > 0 || a[PKS_NUM_KEYS + k]! > 0;
+}
 
 export class Metrics {
   legitAccesses = 0;
@@ -61,19 +68,18 @@ export class Metrics {
       this.exposureRead += this.rateRead[c]!;
       this.exposureWrite += this.rateWrite[c]!;
       const ctx = cp.frames[cp.frames.length - 1]!;
-      const ex = execOf(ctx);
-      ex.ranTicks++;
+      ctx.ranTicks++;
       const keys = this.protKeys;
       const pks = m.hooks.pks;
       const msr = cp.msr;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
-        ex.openTicks++;
+        ctx.openTicks++;
         this.keyOpenTicks++;
         // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
-        if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && ex.asked[k] === 0 && ex.asked[PKS_NUM_KEYS + k] === 0) {
-          ex.unscopedTicks++;
+        if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !askedFor(ctx, k)) {
+          ctx.unscopedTicks++;
           this.unscopedTicks++;
         }
       }

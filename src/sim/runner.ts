@@ -143,12 +143,11 @@ export class Run {
 
   /** Per-context windows, folded by scenario context name as contexts are left. */
   private fold(ctx: Ctx): void {
-    const ex = execOf(ctx);
-    if (ex.ranTicks === 0) return;
+    if (ctx.ranTicks === 0) return;
     const w = this.windows.get(ctx.name) ?? { context: ctx.name, kind: ctx.kind, ticks: 0, keyOpenTicks: 0, unscopedTicks: 0 };
-    w.ticks += ex.ranTicks;
-    w.keyOpenTicks += ex.openTicks;
-    w.unscopedTicks += ex.unscopedTicks;
+    w.ticks += ctx.ranTicks;
+    w.keyOpenTicks += ctx.openTicks;
+    w.unscopedTicks += ctx.unscopedTicks;
     this.windows.set(ctx.name, w);
   }
 
