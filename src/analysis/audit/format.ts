@@ -53,11 +53,17 @@ function siteLines(s: Site, path: string, o: TextOpts): string {
   return out;
 }
 
+/** A file name as text output shows it: control characters (newlines, terminal escapes) as \xNN. */
+export function printablePath(p: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return p.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function formatText(res: AuditResult, opts: TextOpts = {}): string {
   const path = opts.path ?? ((f: string) => f);
   let out = '';
   for (const f of res.files) {
-    const p = path(f.file);
+    const p = printablePath(path(f.file));
     if (f.error) out += `${p}: error: ${f.error}\n`;
     const lines: { line: number; col: number; text: string }[] = [];
     for (const s of f.sites) if (s.call === 'kmap' || opts.all) lines.push({ line: s.line, col: s.column, text: siteLines(s, p, opts) });

@@ -109,7 +109,8 @@ function fingerprint(s: Site, nth: number): string {
 
 export function formatSarif(res: AuditResult, srcRoot: string | null, uriOf: (file: string) => string = (f) => f): string {
   const ruleIndex = new Map(RULES.map((r, i) => [r.id, i]));
-  const art = (file: string) => ({ uri: uriOf(file), ...(srcRoot ? { uriBaseId: 'SRCROOT' } : {}) });
+  // URIs are percent-encoded per path segment (a newline or '#' in a file name stays a name).
+  const art = (file: string) => ({ uri: uriOf(file).split('/').map(encodeURIComponent).join('/'), ...(srcRoot ? { uriBaseId: 'SRCROOT' } : {}) });
   const loc = (file: string, line: number, column?: number, endLine?: number, endColumn?: number) => ({
     physicalLocation: { artifactLocation: art(file), region: { startLine: line, ...(column ? { startColumn: column } : {}), ...(endLine ? { endLine, endColumn } : {}) } },
   });

@@ -14,13 +14,14 @@ export function summarise(scanned: number, results: FileResult[], elapsedMs: num
     filesScanned: scanned,
     filesParsed: 0,
     filesWithErrors: 0,
-    calls: {},
+    // Keys come from the tree (directory names such as __proto__): no prototype to write into.
+    calls: Object.create(null) as AuditSummary['calls'],
     kmapSites: 0,
     classes: { local: 0, global: 0, unclear: 0 },
     fixable: 0,
-    findings: {},
-    subsystems: {},
-    sitesPerFunction: {},
+    findings: Object.create(null) as AuditSummary['findings'],
+    subsystems: Object.create(null) as AuditSummary['subsystems'],
+    sitesPerFunction: Object.create(null) as AuditSummary['sitesPerFunction'],
     atomic: { sites: 0, rename: 0, pagefault: 0, preempt: 0, notMechanical: 0 },
     elapsedMs: Math.round(elapsedMs),
   };

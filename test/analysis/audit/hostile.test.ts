@@ -1,0 +1,47 @@
+// Hostile trees: directory and file names that are object property names, newlines or terminal
+// escapes stay data: counted under their own name, printed escaped, percent-encoded in SARIF.
+
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAudit } from '../../../src/analysis/audit/run.js';
+import { formatText } from '../../../src/analysis/audit/format.js';
+import { formatSarif } from '../../../src/analysis/audit/sarif.js';
+
+const C = 'void f(struct page *p)\n{\n\tchar *a = kmap(p);\n\ta[0] = 1;\n\tkunmap(p);\n}\n';
+
+describe('audit on hostile trees', () => {
+  it('directories named __proto__ or constructor are subsystems like any other, and write nothing onto Object.prototype', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pksim-hostile-'));
+    for (const d of ['__proto__', 'constructor/y', 'toString']) {
+      mkdirSync(join(root, d), { recursive: true });
+      writeFileSync(join(root, d, 'a.c'), C);
+    }
+    const res = await runAudit([root], { jobs: 1 });
+    expect(res.summary.kmapSites).toBe(3);
+    expect(Object.keys(res.summary.subsystems).sort()).toEqual(['__proto__', 'constructor/y', 'toString']);
+    expect(Object.getOwnPropertyDescriptor(res.summary.subsystems, '__proto__')?.value).toEqual({ local: 1, global: 0, unclear: 0 });
+    expect((Object.prototype as Record<string, unknown>).local).toBeUndefined();
+    expect(JSON.stringify(res.summary.subsystems)).toContain('"__proto__":{"local":1');
+  });
+
+  it('file names with a newline or a terminal escape are printed escaped and percent-encoded in SARIF URIs', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pksim-hostile-'));
+    writeFileSync(join(root, 'evil\nname.c'), C);
+    writeFileSync(join(root, 'red\x1b[31m.c'), C);
+    const res = await runAudit([root], { jobs: 1 });
+    const text = formatText(res);
+    expect(text).toContain('evil\\x0aname.c:3:12:');
+    expect(text).toContain('red\\x1b[31m.c:3:12:');
+    expect(text).not.toMatch(/evil\nname/);
+    expect(text).not.toContain('\x1b');
+    const uris = JSON.stringify(
+      JSON.parse(formatSarif(res, null)).runs[0].results.map(
+        (r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => r.locations[0]!.physicalLocation.artifactLocation.uri,
+      ),
+    );
+    expect(uris).toContain('evil%0Aname.c');
+    expect(uris).toContain('red%1B%5B31m.c');
+  });
+});
