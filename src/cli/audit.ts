@@ -12,7 +12,7 @@ import { formatSarif } from '../analysis/audit/sarif.js';
 import { formatMbox, touchedLines, type FileFix } from '../analysis/audit/patch.js';
 import { summarise } from '../analysis/audit/summary.js';
 import type { AuditResult } from '../analysis/audit/types.js';
-import { defaultJobs, runAudit } from '../analysis/audit/run.js';
+import { DEFAULT_MAX_FILE_SIZE, defaultJobs, runAudit } from '../analysis/audit/run.js';
 import { auditBase } from '../analysis/audit/prefilter.js';
 import { AuditError } from '../analysis/audit/errors.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
@@ -68,6 +68,7 @@ argument.`,
       file: true,
       help: 'audit a unified diff (F, or - for standard input) against the patched tree\nPATH: only sites on lines the patch adds or touches are reported',
     },
+    'max-file-size': { type: 'string', value: 'MB', default: DEFAULT_MAX_FILE_SIZE / 2 ** 20, help: 'skip (and name) a file larger than MB megabytes that would be parsed' },
     fix: {
       type: 'boolean',
       help: "print a unified diff converting the local sites whose conversion is\nmechanical; apply it with 'patch -p1' inside PATH. Files are not changed.",
@@ -133,6 +134,12 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
         if (done === total) io.err('\r\x1b[K');
       }
     : undefined;
+  let maxFileSize: number | undefined;
+  if (values['max-file-size'] !== undefined) {
+    const v = values['max-file-size'];
+    if (!/^[1-9][0-9]*$/.test(v) || Number(v) > 4096) throw new UsageError(`--max-file-size: '${v}' is not a number of megabytes (1..4096)`);
+    maxFileSize = Number(v) * 2 ** 20;
+  }
   let res;
   try {
     res = await runAudit(positionals, {
@@ -142,6 +149,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       ...(values.callees !== undefined ? { calleesFile: values.callees } : {}),
       tree: !values['no-tree'],
       atomic: Boolean(values.atomic),
+      ...(maxFileSize !== undefined ? { maxFileSize } : {}),
       ...(values.cache !== undefined ? { cacheDir: values.cache } : {}),
       ...(onProgress ? { onProgress } : {}),
     });

@@ -31,7 +31,16 @@ export function blankAnnotations(source: string): string {
   return source.replace(ANNOTATIONS, (m) => ' '.repeat(m.length));
 }
 
+/** Inputs larger than this are not handed to tree-sitter (its wasm aborts on huge ones). */
+let maxParseBytes = 8 * 2 ** 20;
+
+/** --max-file-size, for this thread (each message to a worker carries it). */
+export function setParseLimit(bytes: number): void {
+  maxParseBytes = bytes;
+}
+
 export async function parseC(source: string): Promise<Tree> {
+  if (source.length > maxParseBytes) throw new Error(`larger than --max-file-size ${maxParseBytes / 2 ** 20} MiB: not parsed`);
   const p = await getParser();
   const t = p.parse(blankAnnotations(source));
   if (!t) throw new Error('tree-sitter returned no tree');

@@ -4,7 +4,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
-import { parseC } from './parse.js';
+import { parseC, setParseLimit } from './parse.js';
 import { AUDITED_WORD, collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
 import { subsystemOf, summarise } from './summary.js';
@@ -47,6 +47,8 @@ function readInto(path: string): Buffer {
 /** What every file's analysis needs besides the file: sent to the workers as plain JSON. */
 export interface FileOpts {
   fix: boolean;
+  /** A file that would be parsed and is larger than this is skipped, named in its error. */
+  maxFileSize?: number;
   atomic?: boolean;
   callees?: { file: string; text: string };
 }
@@ -58,6 +60,9 @@ function calleesFor(o: FileOpts): Callees {
   return calleesCache.c;
 }
 
+/** Files larger than this that would be parsed are skipped (--max-file-size). */
+export const DEFAULT_MAX_FILE_SIZE = 8 * 2 ** 20;
+
 /** Analyse one file; never throws (a file that cannot be read or parsed gets `error`). */
 export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> {
   let buf: Buffer;
@@ -68,6 +73,13 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
   }
   // The prefilter works on the raw bytes: most files are never decoded.
   if (!mayContainCalls(buf)) return empty(f.rel, false);
+  const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  setParseLimit(max);
+  if (buf.length > max) {
+    // tree-sitter's wasm parser aborts on huge inputs (a 50 MB file did), taking the thread's
+    // parser with it: such a file is named and skipped, the limit says how to raise it.
+    return { ...empty(f.rel, false), error: `${(buf.length / 2 ** 20).toFixed(1)} MiB, larger than --max-file-size ${max / 2 ** 20} MiB: not parsed (raise --max-file-size)` };
+  }
   const text = buf.toString('utf8');
   try {
     // Only the functions that matter are parsed; the others keep their headers.
@@ -97,7 +109,7 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
 async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
   let inputs = collectFiles(paths);
-  const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic) };
+  const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic), ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}) };
   if (opts.calleesFile !== undefined) {
     let text: string;
     try {

@@ -135,6 +135,8 @@ export interface AuditOptions {
   only?: string[];
   /** Whole-tree pass over each undecided file's subsystem (default true; --no-tree turns it off). */
   tree?: boolean;
+  /** Files larger than this many bytes that the prefilter would parse are skipped with an error (default 8 MiB). */
+  maxFileSize?: number;
 }
 
 export interface AuditSummary {

@@ -12,6 +12,21 @@ import { formatSarif } from '../../../src/analysis/audit/sarif.js';
 const C = 'void f(struct page *p)\n{\n\tchar *a = kmap(p);\n\ta[0] = 1;\n\tkunmap(p);\n}\n';
 
 describe('audit on hostile trees', () => {
+  it('a file over --max-file-size that would be parsed is named and skipped; the other files are audited', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pksim-hostile-'));
+    writeFileSync(join(root, 'ok.c'), C);
+    // 2 MiB of a kmap() user: over a 1 MiB limit.
+    writeFileSync(join(root, 'huge.c'), C + '/* ' + 'x'.repeat(2 * 2 ** 20) + ' */\n');
+    const res = await runAudit([root], { jobs: 1, maxFileSize: 2 ** 20 });
+    const huge = res.files.find((f) => f.file === 'huge.c')!;
+    expect(huge.error).toMatch(/^2\.0 MiB, larger than --max-file-size 1 MiB: not parsed \(raise --max-file-size\)$/);
+    expect(res.files.find((f) => f.file === 'ok.c')!.sites.filter((s) => s.call === 'kmap')).toHaveLength(1);
+    expect(formatText(res)).toContain('huge.c: error: 2.0 MiB, larger than --max-file-size 1 MiB');
+    // Under the default (8 MiB) the same file is audited.
+    const all = await runAudit([root], { jobs: 1 });
+    expect(all.files.find((f) => f.file === 'huge.c')!.error).toBeUndefined();
+  });
+
   it('directories named __proto__ or constructor are subsystems like any other, and write nothing onto Object.prototype', async () => {
     const root = mkdtempSync(join(tmpdir(), 'pksim-hostile-'));
     for (const d of ['__proto__', 'constructor/y', 'toString']) {
