@@ -86,6 +86,7 @@ export function formatSummary(s: AuditSummary): string {
   const t = s.classes;
   let out = `\nsummary: ${s.kmapSites} kmap() sites: ${t.local} local, ${t.global} global, ${t.unclear} unclear (${s.fixable} convertible by --fix)\n`;
   out += `files: ${s.filesScanned} C files scanned, ${s.filesParsed} parsed after the prefilter, ${s.filesWithErrors} with parse errors; ${(s.elapsedMs / 1000).toFixed(1)} s\n`;
+  if (s.symlinksSkipped) out += `symlinks: ${s.symlinksSkipped} symbolic link(s) to C files not followed\n`;
   const calls = Object.entries(s.calls).sort();
   if (calls.length) out += `calls: ${calls.map(([k, v]) => `${k} ${v}`).join(', ')}\n`;
   const a = s.atomic;

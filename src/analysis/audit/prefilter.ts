@@ -23,6 +23,9 @@ export interface InputFile {
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.pc']);
 
+/** Symbolic links to .c/.h files met by the walk: not followed (a tree's links point into itself), but counted. */
+let symlinksSeen: string[] = [];
+
 function walk(dir: string, root: string, out: InputFile[]): void {
   let entries;
   try {
@@ -37,6 +40,8 @@ function walk(dir: string, root: string, out: InputFile[]): void {
       if (!SKIP_DIRS.has(e.name)) walk(p, root, out);
     } else if (e.isFile() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
       out.push({ abs: p, rel: relative(root, p) });
+    } else if (e.isSymbolicLink() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
+      symlinksSeen.push(relative(root, p));
     }
   }
 }
@@ -67,6 +72,7 @@ export function auditBase(paths: string[]): string {
 /** Expand PATH arguments into C/H files. A missing path is an AuditError (AUD001) naming it. */
 export function collectFiles(paths: string[]): InputFile[] {
   const out: InputFile[] = [];
+  symlinksSeen = [];
   const base = auditBase(paths);
   for (const p of paths) {
     let st;
@@ -88,4 +94,9 @@ export function collectFiles(paths: string[]): InputFile[] {
     } else throw new AuditError('AUD002', `${p}: not a regular file or directory`);
   }
   return out;
+}
+
+/** The symbolic links to C files the last collectFiles() skipped (relative paths, in walk order). */
+export function skippedSymlinks(): string[] {
+  return symlinksSeen;
 }

@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
 import { parseC, setParseLimit } from './parse.js';
-import { AUDITED_WORD, collectFiles, mayContainCalls, type InputFile } from './prefilter.js';
+import { AUDITED_WORD, collectFiles, mayContainCalls, skippedSymlinks, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
 import { subsystemOf, summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
@@ -182,6 +182,8 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     .filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error)
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const summary = summarise(all.length, results, performance.now() - t0);
+  const links = skippedSymlinks().length;
+  if (links) summary.symlinksSkipped = links;
   return { files, summary, inputs: all };
 }
 

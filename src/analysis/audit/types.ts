@@ -153,6 +153,8 @@ export interface AuditSummary {
   /** kmap_atomic() sites: convertible by a rename, needing pagefault_disable()/preempt_disable(), not mechanical. */
   atomic: { sites: number; rename: number; pagefault: number; preempt: number; notMechanical: number };
   elapsedMs: number;
+  /** Symbolic links to .c/.h files under the paths: not followed, counted here. */
+  symlinksSkipped?: number;
 }
 
 export interface AuditResult {

@@ -2,11 +2,11 @@
 // escapes stay data: counted under their own name, printed escaped, percent-encoded in SARIF.
 
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAudit } from '../../../src/analysis/audit/run.js';
-import { formatText } from '../../../src/analysis/audit/format.js';
+import { formatSummary, formatText } from '../../../src/analysis/audit/format.js';
 import { formatSarif } from '../../../src/analysis/audit/sarif.js';
 
 const C = 'void f(struct page *p)\n{\n\tchar *a = kmap(p);\n\ta[0] = 1;\n\tkunmap(p);\n}\n';
@@ -39,6 +39,16 @@ describe('audit on hostile trees', () => {
     expect(Object.getOwnPropertyDescriptor(res.summary.subsystems, '__proto__')?.value).toEqual({ local: 1, global: 0, unclear: 0 });
     expect((Object.prototype as Record<string, unknown>).local).toBeUndefined();
     expect(JSON.stringify(res.summary.subsystems)).toContain('"__proto__":{"local":1');
+  });
+
+  it('symbolic links to C files are not followed, and the summary says how many', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pksim-hostile-'));
+    writeFileSync(join(root, 'real.c'), C);
+    symlinkSync(join(root, 'real.c'), join(root, 'link.c'));
+    const res = await runAudit([root], { jobs: 1 });
+    expect(res.summary.kmapSites).toBe(1);
+    expect(res.summary.symlinksSkipped).toBe(1);
+    expect(formatSummary(res.summary)).toContain('symlinks: 1 symbolic link(s) to C files not followed');
   });
 
   it('file names with a newline or a terminal escape are printed escaped and percent-encoded in SARIF URIs', async () => {
