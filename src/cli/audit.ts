@@ -4,10 +4,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { applyEdits, unifiedDiff } from '../analysis/audit/fix.js';
+import { applyEdits, editBytes, unifiedDiff } from '../analysis/audit/fix.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { formatJson, formatSummary, formatText } from '../analysis/audit/format.js';
+import { formatJson, formatSummary, formatText, printablePath } from '../analysis/audit/format.js';
 import { formatSarif } from '../analysis/audit/sarif.js';
 import { formatMbox, touchedLines, type FileFix } from '../analysis/audit/patch.js';
 import { summarise } from '../analysis/audit/summary.js';
@@ -182,7 +182,11 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       files++;
       sites += f.sites.filter((s) => s.fixable).length;
       atomics += f.sites.filter((s) => s.atomic?.convertible).length;
-      if (values.write) writeFileSync(abs, updated);
+      if (values.write) {
+        const bytes = editBytes(readFileSync(abs), edits);
+        if (bytes === null) io.err(`audit: ${printablePath(f.file)}: not rewritten: it mixes UTF-8 with bytes that are not UTF-8 (apply the diff by hand)\n`);
+        else writeFileSync(abs, bytes);
+      }
     }
     if (!values.write) io.out(values.mbox ? formatMbox(mails) : diff);
     const where = positionals.length > 1 ? auditBase(positionals) : 'the PATH given';

@@ -129,6 +129,20 @@ export function applyEdits(text: string, edits: Edit[]): string {
   return out + text.slice(at);
 }
 
+/**
+ * The file's new bytes with the edits applied, every byte outside them kept as it was. The
+ * edits' offsets are in the UTF-8-decoded text; a file that is not UTF-8 (a Latin-1 comment)
+ * decodes each stray byte to one U+FFFD, so when the decoded text has one character per byte
+ * the offsets are byte offsets and the edits go onto the bytes. Otherwise null: the file
+ * mixes multi-byte UTF-8 with invalid bytes, and is not rewritten rather than corrupted.
+ */
+export function editBytes(bytes: Buffer, edits: Edit[]): Buffer | null {
+  const text = bytes.toString('utf8');
+  if (Buffer.from(text, 'utf8').equals(bytes)) return Buffer.from(applyEdits(text, edits), 'utf8');
+  if (text.length !== bytes.length) return null;
+  return Buffer.from(applyEdits(bytes.toString('latin1'), edits), 'latin1');
+}
+
 /** A unified diff (3 lines of context) between two versions of one file, for `patch -p1`. */
 export function unifiedDiff(rel: string, oldText: string, newText: string): string {
   if (oldText === newText) return '';

@@ -2,7 +2,9 @@
 // escapes stay data: counted under their own name, printed escaped, percent-encoded in SARIF.
 
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { main } from '../../../src/cli/main.js';
+import { captureIO } from '../../../src/cli/io.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAudit } from '../../../src/analysis/audit/run.js';
@@ -39,6 +41,19 @@ describe('audit on hostile trees', () => {
     expect(Object.getOwnPropertyDescriptor(res.summary.subsystems, '__proto__')?.value).toEqual({ local: 1, global: 0, unclear: 0 });
     expect((Object.prototype as Record<string, unknown>).local).toBeUndefined();
     expect(JSON.stringify(res.summary.subsystems)).toContain('"__proto__":{"local":1');
+  });
+
+  it('--fix --write edits bytes: a Latin-1 byte outside the edit stays that byte (not U+FFFD)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pksim-hostile-'));
+    const file = join(root, 'latin1.c');
+    const before = Buffer.concat([Buffer.from('/* J'), Buffer.from([0xf6]), Buffer.from('rg */\n'), Buffer.from(C)]);
+    writeFileSync(file, before);
+    const io = captureIO();
+    expect(await main(['audit', root, '--fix', '--write'], io)).toBe(0);
+    const after = readFileSync(file);
+    expect(after.subarray(0, 11)).toEqual(before.subarray(0, 11)); // the comment, 0xf6 included
+    expect(after.includes(Buffer.from([0xef, 0xbf, 0xbd]))).toBe(false); // no U+FFFD
+    expect(after.toString('latin1')).toContain('kmap_local_page(p)');
   });
 
   it('symbolic links to C files are not followed, and the summary says how many', async () => {
