@@ -88,7 +88,7 @@ export class Interp {
     const c = m.cpus[cpu]!;
     if (c.frames.length > 1) {
       const ctx = c.frames[c.frames.length - 1]!;
-      this.exec(cpu, ctx, null);
+      this.exec(cpu, ctx, null, execOf(ctx));
       if (!m.panicked && c.frames[c.frames.length - 1] === ctx && execOf(ctx).done) {
         m.exit(cpu);
         this.onLeave(ctx);
@@ -102,7 +102,7 @@ export class Interp {
     }
     const ex = execOf(t.ctx);
     if (t.kind === 'worker' && ex.work < 0) this.startWork(t);
-    if (!ex.done) this.exec(cpu, t.ctx, t);
+    if (!ex.done) this.exec(cpu, t.ctx, t, ex);
     if (c.curr === t && t.state === 'runnable' && ex.done) this.finishTask(cpu, t);
     if (c.curr.state !== 'runnable') this.sched.switchAway(cpu);
   }
@@ -189,9 +189,8 @@ export class Interp {
     return -1;
   }
 
-  private exec(cpu: number, ctx: Ctx, t: Task | null): void {
+  private exec(cpu: number, ctx: Ctx, t: Task | null, ex: Exec): void {
     const m = this.m;
-    const ex = execOf(ctx);
     const ins: Instr = ex.program[ex.pc]!;
     m.loc = ins.loc;
     if (m.sink) m.emit({ ...m.base(cpu), type: 'stmt', text: ins.text });
