@@ -91,16 +91,6 @@ export class Ctx {
     this.openTicks = v.next();
     this.unscopedTicks = v.next();
   }
-
-  /** The canonical form: what save() writes. */
-  canonical(v: StateVec, keys: Int32Array): void {
-    this.save(v, keys, false);
-  }
-
-  /** Live mappings of pages with the key made by this context: what its code asked to reach. */
-  mapped(key: number): number {
-    return this.localMapped[key]! + this.kmapped[key]!;
-  }
 }
 
 export class Task {

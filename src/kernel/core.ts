@@ -546,7 +546,6 @@ export class MachineCore implements PolicyContext {
    * of each context.
    */
   save(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
-    const epoch = ++this.saveEpoch;
     const n = this.names;
     v.push(this.globalOpen);
     v.push(this.abandoned);
@@ -569,11 +568,28 @@ export class MachineCore implements PolicyContext {
     v.pushAll(this.warnedIds);
     v.push(this.firedIds.length);
     v.pushAll(this.firedIds);
+    this.writeContexts(v, exec, false);
+    this.pkmap.save(v);
+    this.fixmap.save(v);
+    this.maps.save(v);
+    this.hooks.save?.(this, v);
+  }
+
+  /**
+   * Every task and its context, every CPU with its interrupt frames, then the contexts that
+   * exited but made a mapping that is still live (a 1 before each, a 0 after the last). The
+   * canonical form leaves out context ids (history) and renames mapping ids; either way each
+   * context gets its number in order of appearance (`canon`), which the records refer to.
+   */
+  private writeContexts(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void, canonical: boolean): void {
+    const epoch = ++this.saveEpoch;
+    let nctx = 0;
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
-      t.save(v, n);
-      t.ctx.save(v, this.keysInUse);
+      t.save(v, this.names, canonical ? this.canonMapId : null);
+      t.ctx.save(v, this.keysInUse, !canonical);
       t.ctx.stamp = epoch;
+      t.ctx.canon = nctx++;
       exec(t.ctx, v);
     }
     for (let i = 0; i < this.cpus.length; i++) {
@@ -583,31 +599,27 @@ export class MachineCore implements PolicyContext {
       v.push(c.msr);
       v.push(c.irqsOff ? 1 : 0);
       v.push(c.frames.length);
-      for (let f = 1; f < c.frames.length; f++) this.saveFrame(c.frames[f]!, v, epoch, exec);
+      for (let f = 1; f < c.frames.length; f++) this.writeFrame(c.frames[f]!, v, epoch, nctx++, exec, canonical);
     }
-    // Contexts that exited but made a mapping that is still live.
     for (let s = 0; s < this.maps.slots; s++) {
       const ctx = this.maps.ctxAt(s);
       if (ctx !== null && ctx.stamp !== epoch) {
         v.push(1);
-        this.saveFrame(ctx, v, epoch, exec);
+        this.writeFrame(ctx, v, epoch, nctx++, exec, canonical);
       }
     }
     v.push(0);
-    this.pkmap.save(v);
-    this.fixmap.save(v);
-    this.maps.save(v);
-    this.hooks.save?.(this, v);
   }
 
-  private saveFrame(ctx: Ctx, v: StateVec, epoch: number, exec: (ctx: Ctx, v: StateVec) => void): void {
-    v.push(ctx.id);
+  private writeFrame(ctx: Ctx, v: StateVec, epoch: number, canon: number, exec: (ctx: Ctx, v: StateVec) => void, canonical: boolean): void {
+    if (!canonical) v.push(ctx.id);
     v.push(this.names.id(ctx.name));
     v.push(this.names.id(ctx.kind));
     v.push(ctx.cpu);
     v.push(ctx.task ? ctx.task.index : -1);
-    ctx.save(v, this.keysInUse);
+    ctx.save(v, this.keysInUse, !canonical);
     ctx.stamp = epoch;
+    ctx.canon = canon;
     exec(ctx, v);
   }
 
@@ -719,11 +731,9 @@ export class MachineCore implements PolicyContext {
    * The clock is kept only while an `at tick N` interrupt is still to come (`clockUntil`).
    */
   canonical(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void, clockUntil: number, beforeRecords: (v: StateVec) => void): void {
-    const epoch = ++this.saveEpoch;
     this.canonEpoch++;
     this.canonCount = 0;
     const n = this.names;
-    let nctx = 0;
     v.push(this.globalOpen);
     v.push(this.abandoned);
     v.push(this.panicked === null ? -1 : n.id(this.panicked));
@@ -733,31 +743,7 @@ export class MachineCore implements PolicyContext {
     v.push(this.lastMightSleep >= 0 && this.tick < this.lastMightSleep + 1_000_000 ? 1 : 0);
     this.pushSorted(v, this.warnedIds);
     this.pushSorted(v, this.firedIds);
-    for (let i = 0; i < this.tasks.length; i++) {
-      const t = this.tasks[i]!;
-      t.save(v, n, this.canonMapId);
-      t.ctx.canonical(v, this.keysInUse);
-      t.ctx.stamp = epoch;
-      t.ctx.canon = nctx++;
-      exec(t.ctx, v);
-    }
-    for (let i = 0; i < this.cpus.length; i++) {
-      const c = this.cpus[i]!;
-      v.push(c.curr.index);
-      v.push(c.pkrs);
-      v.push(c.msr);
-      v.push(c.irqsOff ? 1 : 0);
-      v.push(c.frames.length);
-      for (let f = 1; f < c.frames.length; f++) nctx = this.canonFrame(c.frames[f]!, v, epoch, nctx, exec);
-    }
-    for (let s = 0; s < this.maps.slots; s++) {
-      const ctx = this.maps.ctxAt(s);
-      if (ctx !== null && ctx.stamp !== epoch) {
-        v.push(1);
-        nctx = this.canonFrame(ctx, v, epoch, nctx, exec);
-      }
-    }
-    v.push(0);
+    this.writeContexts(v, exec, true);
     this.pkmap.save(v);
     this.fixmap.save(v);
     // The runner's pointers in flight name mappings too: numbered before the records are written.
@@ -778,18 +764,6 @@ export class MachineCore implements PolicyContext {
       v.push(this.maps.pageAt(s));
       v.push(this.maps.ctxAt(s)!.canon);
     }
-  }
-
-  private canonFrame(ctx: Ctx, v: StateVec, epoch: number, nctx: number, exec: (ctx: Ctx, v: StateVec) => void): number {
-    v.push(this.names.id(ctx.name));
-    v.push(this.names.id(ctx.kind));
-    v.push(ctx.cpu);
-    v.push(ctx.task ? ctx.task.index : -1);
-    ctx.canonical(v, this.keysInUse);
-    ctx.stamp = epoch;
-    ctx.canon = nctx;
-    exec(ctx, v);
-    return nctx + 1;
   }
 
   private pushSorted(v: StateVec, ids: number[]): void {

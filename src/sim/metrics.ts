@@ -2,18 +2,9 @@
 
 import { ACCESS_NOT_PRESENT, ACCESS_OK, ACCESS_OOPS, ACCESS_PARDONED, ACCESS_PARDONED_SILENT, type Machine } from '../kernel/machine.js';
 import { CLASS_STRAY, type Oracle } from './oracle.js';
-import { execOf } from './exec.js';
-import type { Ctx } from '../kernel/context.js';
-import { PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import type { StateVec } from '../kernel/state.js';
 import type { RunSummary } from './result.js';
 import type { MetricName } from '../scenario/ir.js';
-
-/** Has the context's code asked for the key's rights with grant_access() (the oracle's view)? */
-function askedFor(ctx: Ctx, k: number): boolean {
-  const a = execOf(ctx).asked;
-  return a[k]! > 0 || a[PKS_NUM_KEYS + k]! > 0;
-}
 
 export class Metrics {
   legitAccesses = 0;
@@ -51,7 +42,7 @@ export class Metrics {
    * unnoticed (exposure), and the keys open for it, scoped by its own mappings and grants or
    * not (windows).
    */
-  sampleTick(m: Machine, _oracle: Oracle): void {
+  sampleTick(m: Machine, oracle: Oracle): void {
     for (let c = 0; c < m.cpus.length; c++) {
       const cp = m.cpus[c]!;
       if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
@@ -78,7 +69,7 @@ export class Metrics {
         ctx.openTicks++;
         this.keyOpenTicks++;
         // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
-        if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !askedFor(ctx, k)) {
+        if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !oracle.asks(ctx, k)) {
           ctx.unscopedTicks++;
           this.unscopedTicks++;
         }
