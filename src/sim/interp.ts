@@ -16,6 +16,9 @@ interface Channel {
   map: number[];
 }
 
+/** What a kmap() sleeps on when the pkmap pool is full, and what a freeing kunmap() wakes. */
+const PKMAP_WAIT = 'pkmap pool full';
+
 export class Interp {
   private readonly chans: Channel[];
   private readonly completions: Int32Array;
@@ -199,7 +202,7 @@ export class Interp {
       case 'kmap': {
         const addr = m.kmap(cpu, ins.page, ex.resumePc !== ex.pc);
         if (addr < 0) {
-          if (this.sleep(cpu, t, 'pkmap pool full')) next = ex.pc; // retried when a slot frees up
+          if (this.sleep(cpu, t, PKMAP_WAIT)) next = ex.pc; // retried when a slot frees up
         } else this.setVar(ex, ins.dst, addr, m.lastMapping);
         break;
       }
@@ -207,7 +210,7 @@ export class Interp {
         m.kunmap(cpu, ins.page, this.heldKmap(ctx, ins.page));
         if (m.pkmapFreed) {
           m.pkmapFreed = false;
-          this.wake('pkmap pool full', cpu);
+          this.wake(PKMAP_WAIT, cpu);
         }
         break;
       case 'kmap_local':
