@@ -96,6 +96,8 @@ export interface PksHooks {
   pardonsSilently(m: PolicyContext, cpu: number, page: number, key: number): boolean;
   /** A task returns to user space, exits, or ends a work item: the design's own leak checks. */
   taskBoundary?(m: PolicyContext, cpu: number, task: Task, where: string): void;
+  /** The design's count of kmap()s that made a page globally unprotected (designs that keep one). */
+  unprotectCount?(page: number): number;
   /** Write the design's own state into a machine snapshot (designs that keep any). */
   save?(m: PolicyContext, v: StateVec): void;
   /** Read back what save() wrote. */

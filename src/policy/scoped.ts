@@ -106,6 +106,10 @@ export class ScopedPks extends ContextLocalPks {
     return VERDICT_PARDON;
   }
 
+  unprotectCount(page: number): number {
+    return this.store.get(page);
+  }
+
   save(m: PolicyContext, v: StateVec): void {
     this.store.save(v, m.pageKey.length);
   }

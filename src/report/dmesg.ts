@@ -124,7 +124,7 @@ export function formatDmesg(r: RunResult, source = ''): string {
         break;
       case 'report':
         // The scheduler's BUG splats are printed as the kernel prints them, line by line.
-        if (e.what === 'might_sleep' || e.what === 'scheduling_while_atomic') for (const l of e.detail.split('\n')) push(l);
+        if (e.what === 'might_sleep' || e.what === 'scheduling_while_atomic' || e.what === 'assert' || e.what === 'invariant') for (const l of e.detail.split('\n')) push(l);
         else push(`${stamp(e)}: ${e.what}: ${e.detail}`);
         break;
       default:

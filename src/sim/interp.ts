@@ -9,6 +9,7 @@ import type { StateVec } from '../kernel/state.js';
 import type { Oracle } from './oracle.js';
 import type { Metrics } from './metrics.js';
 import type { Scheduler } from './sched.js';
+import { evalExpr } from './expr.js';
 
 /** Channel queues: pointer values with the mapping each was derived from. */
 interface Channel {
@@ -20,6 +21,8 @@ interface Channel {
 const PKMAP_WAIT = 'pkmap pool full';
 
 export class Interp {
+  /** Called when an `assert` statement's condition is 0 (the runner reports and counts it). */
+  onAssert: ((cpu: number, ctx: Ctx, ins: Instr) => void) | null = null;
   private readonly chans: Channel[];
   private readonly completions: Int32Array;
 
@@ -354,6 +357,9 @@ export class Interp {
         break;
       case 'endloop':
         if (--ex.loops[ins.ref]! > 0) next = ins.target;
+        break;
+      case 'assert':
+        if (evalExpr(ins.expr!, m, this.ir, cpu) === 0 && this.onAssert) this.onAssert(cpu, ctx, ins);
         break;
       case 'nop':
         break;

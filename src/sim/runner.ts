@@ -15,6 +15,8 @@ import { execOf } from './exec.js';
 import { checkExpectations } from './expect.js';
 import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
+import type { Instr } from '../scenario/ir.js';
+import { evalExpr } from './expr.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -88,6 +90,13 @@ export class Run {
   private readonly maxSteps: number;
   private readonly maxEvents: number;
   private readonly onStep: ((m: Machine, oracle: Oracle) => void) | null;
+  /** Failed `assert` statements so far, and the last one (the explorer names a violation by it). */
+  assertFails = 0;
+  lastAssert: Instr | null = null;
+  /** Per assert statement (or invariant, by index -1 - i): failures, for the run's result. */
+  private readonly failed = new Map<Instr | number, number>();
+  /** Invariants false in the previous state: a report when one turns false, not every step. */
+  private invFalse: Uint8Array;
   private readonly execSave = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v, this.m.keysInUse);
   private readonly execLoad = (ctx: Ctx, v: StateVec) => execOf(ctx).loadState(v, this.ir, this.m.keysInUse);
 
@@ -139,6 +148,32 @@ export class Run {
     );
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
     this.onStep = opts.onStep ?? null;
+    this.interp.onAssert = (cpu, ctx, ins) => this.assertFailed(cpu, ctx, ins);
+    this.invFalse = new Uint8Array(ir.invariants.length);
+  }
+
+  /** A failed assert: a WARN-style splat at the statement, counted as a violation of the run. */
+  private assertFailed(cpu: number, ctx: Ctx, ins: Instr): void {
+    this.assertFails++;
+    this.lastAssert = ins;
+    if (this.opts.events === false) return;
+    this.failed.set(ins, (this.failed.get(ins) ?? 0) + 1);
+    const at = `${ins.loc.file}:${ins.loc.line}`;
+    this.m.report(cpu, 'assert', `------------[ cut here ]------------\nWARNING: CPU: ${cpu} PID: ${ctx.id} at ${at} ${ctx.kind} ${ctx.name}\nassertion failed: ${ins.text}\n---[ end trace ]---`);
+  }
+
+  /** The scenario's `invariant` lines, in the state after a step (runs only: explore checks its own). */
+  private checkInvariants(): void {
+    const invs = this.ir.invariants;
+    for (let i = 0; i < invs.length; i++) {
+      const bad = evalExpr(invs[i]!.expr, this.m, this.ir, -1) === 0;
+      if (bad && this.invFalse[i] === 0) {
+        this.failed.set(-1 - i, (this.failed.get(-1 - i) ?? 0) + 1);
+        const inv = invs[i]!;
+        this.m.report(0, 'invariant', `------------[ cut here ]------------\nWARNING: at ${inv.loc.file}:${inv.loc.line} after tick ${this.m.tick}\ninvariant violated: ${inv.text}\n---[ end trace ]---`);
+      }
+      this.invFalse[i] = bad ? 1 : 0;
+    }
   }
 
   /** Per-context windows, folded by scenario context name as contexts are left. */
@@ -197,6 +232,7 @@ export class Run {
       metrics.sampleTick(m, oracle);
       m.tick++;
       if (onStep) onStep(m, oracle);
+      if (this.invFalse.length > 0 && this.opts.events !== false) this.checkInvariants();
     }
     return true;
   }
@@ -247,8 +283,20 @@ export class Run {
       events: this.events,
       summary,
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
-      expectations: checkExpectations(ir, spec, label, summary),
+      expectations: [...checkExpectations(ir, spec, label, summary), ...this.assertResults()],
     };
+  }
+
+  /** Each assert or invariant that failed, as a failed check of the run (exit 1, as an expect line). */
+  private assertResults(): RunResult['expectations'] {
+    const out: RunResult['expectations'] = [];
+    for (const [k, n] of this.failed) {
+      const inv = typeof k === 'number' ? this.ir.invariants[-1 - k]! : null;
+      const text = inv ? inv.text : (k as Instr).text;
+      const line = inv ? inv.loc.line : (k as Instr).loc.line;
+      out.push({ text, metric: inv ? 'invariant' : 'assert', expected: 'true', actual: n, ok: false, line });
+    }
+    return out.sort((a, b) => a.line - b.line);
   }
 
   // ---- state as data ---------------------------------------------------------------------
@@ -272,6 +320,7 @@ export class Run {
     v.push(this.events.length);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
+    v.push(this.assertFails);
   }
 
   /** Make this run continue from a state written by snapshot() of a run of the same scenario and options. */
@@ -292,6 +341,7 @@ export class Run {
     this.events.length = Math.min(this.events.length, v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
+    this.assertFails = v.next();
   }
 
   /**
