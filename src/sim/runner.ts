@@ -372,6 +372,12 @@ export class Run {
     return this.metrics;
   }
 
+  /** The scenario's expect lines for this design against the counters so far (explore's end states). */
+  expectationsNow(): RunResult['expectations'] {
+    const finished = this.stop === 'done' && !this.m.tasks.some((t) => t.state === 'dead');
+    return checkExpectations(this.ir, this.spec, this.label, this.metrics.summary(this.m, this.m.tick, finished));
+  }
+
   /** The design's label ('scoped:relaxed', 'global'). */
   finishLabel(): string {
     return this.label;
@@ -382,6 +388,11 @@ export class Run {
     if (this.stop !== 'running' || this.m.panicked) return 0;
     this.sched.raiseTimed();
     return this.sched.offered();
+  }
+
+  /** The action of choice `i` after offered(): ACT_* << 16 | its CPU (or context, for FIRE). */
+  actionAt(i: number): number {
+    return this.sched.actAt(i);
   }
 
   /** Take choice `i` (0..offered()-1) at the next step. */

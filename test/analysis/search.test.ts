@@ -43,9 +43,9 @@ softirq s cpu 1 on c {
 
 describe('stateful search', () => {
   it('counts each state once: one task has 15, two tasks 15 x 15 plus the order of their live kmap() records', () => {
-    const one = search(tasks(1), { policy: 'scoped:relaxed' });
+    const one = search(tasks(1), { policy: 'scoped:relaxed', por: false });
     expect([one.states, one.complete, one.violations.length]).toEqual([15, true, 0]);
-    const two = search(tasks(2), { policy: 'scoped:relaxed' });
+    const two = search(tasks(2), { policy: 'scoped:relaxed', por: false });
     // While both hold a kmap() of pg (6 x 6 positions), which one mapped first is state too:
     // a kunmap() from a third context would end the oldest.
     expect(two.states).toBe(15 * 15 + 6 * 6);
