@@ -33,6 +33,10 @@ export class PageStore implements UnprotectStore {
     this.count[page]!--;
     return true;
   }
+  /** Write the count (a design that updates it with a read, then a write). */
+  set(page: number, n: number): void {
+    this.count[page] = n;
+  }
   save(v: StateVec): void {
     v.pushAll(this.count);
   }
