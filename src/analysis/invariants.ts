@@ -78,7 +78,8 @@ export function planChecks(ir: ScenarioIR, policy: string, check?: string[]): { 
   const asserts = !check || check.includes(ASSERT_GROUP);
   const invariants = !check || check.includes(INVARIANT_GROUP);
   const names = BUILTIN_INVARIANTS.filter((_, i) => want[i]).map((i) => i.name);
-  if (asserts && ir.contexts.some((c) => c.program.some((x) => x.op === 'assert')) || ir.works.some((w) => w.program.some((x) => x.op === 'assert'))) names.push(ASSERT_GROUP);
+  if ((asserts && ir.contexts.some((c) => c.program.some((x) => x.op === 'assert'))) || ir.works.some((w) => w.program.some((x) => x.op === 'assert')))
+    names.push(ASSERT_GROUP);
   if (invariants && ir.invariants.length > 0) names.push(INVARIANT_GROUP);
   return { want, asserts, invariants, names };
 }

@@ -93,13 +93,13 @@ export class CompactStore implements StateStore {
   has(hi: number, lo: number): boolean {
     const k = key32(hi, lo);
     const t = this.table;
-    for (let i = Math.imul(k, 0x9e3779b1) >>> 0 & this.mask; ; i = (i + 1) & this.mask) {
+    for (let i = (Math.imul(k, 0x9e3779b1) >>> 0) & this.mask; ; i = (i + 1) & this.mask) {
       if (t[i] === 0) return false;
       if (t[i] === k) return true;
     }
   }
   private insert(t: Uint32Array, mask: number, k: number): boolean {
-    for (let i = Math.imul(k, 0x9e3779b1) >>> 0 & mask; ; i = (i + 1) & mask) {
+    for (let i = (Math.imul(k, 0x9e3779b1) >>> 0) & mask; ; i = (i + 1) & mask) {
       if (t[i] === 0) {
         t[i] = k;
         this.size++;

@@ -5,7 +5,16 @@
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
 import { PolicyError, designNames } from '../policy/index.js';
-import { DEFAULT_BITSTATE_BYTES, DEFAULT_MAX_STATES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, SEARCH_INVARIANTS, SearchError, search, type SearchResult } from '../analysis/search.js';
+import {
+  DEFAULT_BITSTATE_BYTES,
+  DEFAULT_MAX_STATES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_MEMORY,
+  SEARCH_INVARIANTS,
+  SearchError,
+  search,
+  type SearchResult,
+} from '../analysis/search.js';
 import { ASSERT_GROUP, INVARIANT_GROUP, InvariantError } from '../analysis/invariants.js';
 import { runScenario } from '../sim/runner.js';
 import { formatDmesg } from '../report/dmesg.js';

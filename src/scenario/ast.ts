@@ -30,10 +30,7 @@ export interface RepeatStmt {
 
 /** An expression of `assert` and `invariant`: numbers, calls of the machine's counters, ! && || and comparisons. */
 export type ExprAst =
-  | { kind: 'num'; tok: Tok }
-  | { kind: 'fn'; name: Tok; args: Arg[]; close: Tok }
-  | { kind: 'not'; tok: Tok; e: ExprAst }
-  | { kind: 'bin'; op: Tok; l: ExprAst; r: ExprAst };
+  { kind: 'num'; tok: Tok } | { kind: 'fn'; name: Tok; args: Arg[]; close: Tok } | { kind: 'not'; tok: Tok; e: ExprAst } | { kind: 'bin'; op: Tok; l: ExprAst; r: ExprAst };
 
 /** `assert EXPR` at a point of a program. */
 export interface AssertStmt {

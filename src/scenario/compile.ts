@@ -257,7 +257,12 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
       break;
     case 'invariant': {
       const at = loc(scope.file, K, d.kw);
-      ir.invariants.push({ expr: compileExpr(scope, d.expr, false), name: `invariant@${scenarioName(at.file)}:${at.line}`, text: joinTokens(K, d.from, d.to), loc: at });
+      ir.invariants.push({
+        expr: compileExpr(scope, d.expr, false),
+        name: `invariant@${at.file.slice(Math.max(at.file.lastIndexOf('/'), at.file.lastIndexOf('\\')) + 1)}:${at.line}`,
+        text: joinTokens(K, d.from, d.to),
+        loc: at,
+      });
       break;
     }
     default:

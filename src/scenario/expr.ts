@@ -5,8 +5,8 @@
 import type { Arg, ExprAst } from './ast.js';
 import type { CmpOp, Expr, ExprOp } from './ir.js';
 import { RIGHT_READ, RIGHT_WRITE } from './ir.js';
-import { T, type Tok } from './lexer.js';
-import type { ScenarioScope } from './program.js';
+import { T, type Tok, type Toks } from './lexer.js';
+import type { DiagnosticCode } from './errors.js';
 import { suggest } from './stmts.js';
 
 /** What a counter reads: nothing, a page, or a key and rights. */
@@ -44,6 +44,14 @@ export const FN_IN_NMI = 6;
 export const FN_IN_TASK = 7;
 export const FN_PREEMPT_COUNT = 8;
 export const FN_IRQS_DISABLED = 9;
+
+/** What compiling an expression needs of the scenario (program.ts's ScenarioScope has it). */
+export interface ExprScope {
+  toks: Toks;
+  lookup(tok: Tok, want: 'page' | 'key'): number;
+  error(code: DiagnosticCode, tok: Tok, message: string): void;
+}
+type ScenarioScope = ExprScope;
 
 const node = (op: ExprOp): Expr => ({ op, value: 0, fn: -1, a: -1, b: -1, l: null, r: null });
 

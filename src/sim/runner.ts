@@ -159,7 +159,11 @@ export class Run {
     if (this.opts.events === false) return;
     this.failed.set(ins, (this.failed.get(ins) ?? 0) + 1);
     const at = `${ins.loc.file}:${ins.loc.line}`;
-    this.m.report(cpu, 'assert', `------------[ cut here ]------------\nWARNING: CPU: ${cpu} PID: ${ctx.id} at ${at} ${ctx.kind} ${ctx.name}\nassertion failed: ${ins.text}\n---[ end trace ]---`);
+    this.m.report(
+      cpu,
+      'assert',
+      `------------[ cut here ]------------\nWARNING: CPU: ${cpu} PID: ${ctx.id} at ${at} ${ctx.kind} ${ctx.name}\nassertion failed: ${ins.text}\n---[ end trace ]---`,
+    );
   }
 
   /** The scenario's `invariant` lines, in the state after a step (runs only: explore checks its own). */
@@ -170,7 +174,11 @@ export class Run {
       if (bad && this.invFalse[i] === 0) {
         this.failed.set(-1 - i, (this.failed.get(-1 - i) ?? 0) + 1);
         const inv = invs[i]!;
-        this.m.report(0, 'invariant', `------------[ cut here ]------------\nWARNING: at ${inv.loc.file}:${inv.loc.line} after tick ${this.m.tick}\ninvariant violated: ${inv.text}\n---[ end trace ]---`);
+        this.m.report(
+          0,
+          'invariant',
+          `------------[ cut here ]------------\nWARNING: at ${inv.loc.file}:${inv.loc.line} after tick ${this.m.tick}\ninvariant violated: ${inv.text}\n---[ end trace ]---`,
+        );
       }
       this.invFalse[i] = bad ? 1 : 0;
     }
