@@ -184,8 +184,8 @@ export class Checker {
 
   private countsAgree(): boolean {
     const m = this.run.m;
-    const unprotect = m.hooks.unprotectCount;
-    if (unprotect) for (let p = 0; p < m.pageKey.length; p++) if (m.protectedKey(m.pageKey[p]!) && unprotect.call(m.hooks, p) !== pkmapCount(m, p)) return false;
+    const h = m.hooks;
+    if (h.unprotectCount) for (let p = 0; p < m.pageKey.length; p++) if (m.protectedKey(m.pageKey[p]!) && h.unprotectCount(p) !== pkmapCount(m, p)) return false;
     for (const t of m.tasks) if (!this.holdingsAgree(t.ctx)) return false;
     for (const c of m.cpus) for (let i = 1; i < c.frames.length; i++) if (!this.holdingsAgree(c.frames[i]!)) return false;
     return true;
@@ -250,8 +250,8 @@ export class Checker {
 
   private noStaleUnprotect(): boolean {
     const m = this.run.m;
-    const unprotect = m.hooks.unprotectCount;
-    if (unprotect) for (let p = 0; p < m.pageKey.length; p++) if (unprotect.call(m.hooks, p) > 0 && pkmapCount(m, p) === 0) return false;
+    const h = m.hooks;
+    if (h.unprotectCount) for (let p = 0; p < m.pageKey.length; p++) if (h.unprotectCount(p) > 0 && pkmapCount(m, p) === 0) return false;
     if (m.globalOpen !== 0) {
       const keys = m.keysInUse;
       for (let j = 0; j < keys.length; j++) {

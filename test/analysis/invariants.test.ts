@@ -24,8 +24,8 @@ const violated = (ir: ScenarioIR, opts: SearchOptions): string[] => {
 
 /** A broken design for the test: a grant taken in an interrupt also opens the key in the frame it returns to. */
 class LeakyGrant extends ScopedPks {
-  override grant(m: PolicyContext, cpu: number, key: number, rights: number): void {
-    super.grant(m, cpu, key, rights);
+  override grant(m: PolicyContext, cpu: number, key: number): void {
+    super.grant(m, cpu, key);
     const top = m.top(cpu);
     if (top.kind === 'hardirq') m.pardon(cpu, top, 0, key, false);
   }
@@ -98,7 +98,7 @@ describe('built-in invariants', () => {
     const broken = (run: { m: { fixmap: { restoreTask: unknown } } }) => {
       run.m.fixmap.restoreTask = () => {};
     };
-    expect(violated(ir, { policy: 'none', check: ['local-survives-preemption'], onRun: broken as SearchOptions['onRun'] })).toEqual(['local-survives-preemption']);
+    expect(violated(ir, { policy: 'none', check: ['local-survives-preemption'], onRun: broken })).toEqual(['local-survives-preemption']);
     expect(violated(ir, { policy: 'none', check: ['local-survives-preemption'] })).toEqual([]);
   });
 
