@@ -16,6 +16,8 @@ import {
   type SearchResult,
 } from '../analysis/search.js';
 import { ASSERT_GROUP, INVARIANT_GROUP, InvariantError } from '../analysis/invariants.js';
+import { searchParallel } from '../analysis/parallel.js';
+import type { SearchOptions } from '../analysis/search.js';
 import { runScenario } from '../sim/runner.js';
 import { formatDmesg } from '../report/dmesg.js';
 import type { ScenarioIR } from '../scenario/ir.js';
@@ -60,6 +62,7 @@ invariants on each whole run.`,
       default: 'all',
       help: 'the invariants to check, comma-separated (listed below)',
     },
+    workers: { type: 'string', value: 'N', help: 'expand states in N worker threads (breadth-first; the same result for any N)' },
     'no-por': { type: 'boolean', help: 'no partial-order reduction: every interleaving of local steps too' },
     'hash-compact': { type: 'boolean', help: 'store 32 bits of each state instead of 64 (half the memory; coverage then probabilistic)' },
     bitstate: { type: 'boolean', help: "bit-state hashing (Holzmann's supertrace): k=3 bits per state, no state stored; coverage probabilistic" },
@@ -101,7 +104,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   const progress = io.isTTY && !values.json;
   if (values.bound === undefined) return stateful(ir, positionals[0]!, values, io, progress, maxOutput);
-  for (const o of ['html', 'time-limit', 'bfs', 'max-states', 'max-depth', 'max-memory', 'no-por', 'hash-compact', 'bitstate', 'bitstate-size'] as const) {
+  for (const o of ['html', 'time-limit', 'bfs', 'max-states', 'max-depth', 'max-memory', 'no-por', 'hash-compact', 'bitstate', 'bitstate-size', 'workers'] as const) {
     if (values[o] !== undefined) throw new UsageError(`--${o} is an option of the stateful search, not of --bound`);
   }
   let res: ExploreResult;
@@ -185,12 +188,14 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   const outputs = { html: str('html'), force: values.force === true };
   checkOutputs(outputs, [arg]);
   let res: SearchResult;
+  const workers = str('workers') === undefined ? 0 : int('--workers', str('workers')!, 1, 64);
   try {
-    res = search(ir, {
+    const go = (o: SearchOptions) => (workers > 0 ? searchParallel(ir, { ...o, workers }) : Promise.resolve(search(ir, o)));
+    res = await go({
       ...runOptionsFrom(values),
       policy: str('policy') ?? 'scoped:relaxed',
       mode: str('mode'),
-      bfs: values.bfs === true,
+      bfs: values.bfs === true || workers > 0,
       maxStates: intOr('--max-states', str('max-states'), DEFAULT_MAX_STATES, 1, 1e10),
       maxDepth: intOr('--max-depth', str('max-depth'), DEFAULT_MAX_DEPTH, 1, 1e9),
       maxMemory: intOr('--max-memory', str('max-memory'), DEFAULT_MAX_MEMORY / 2 ** 20, 1, 1e7) * 2 ** 20,
