@@ -106,7 +106,12 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
       pending.get(m.id)!(m.out);
       pending.delete(m.id);
     });
-  const errors = workers.map((w) => new Promise<never>((_, reject) => w.once('error', reject)));
+  const errors = workers.map(
+    (w) =>
+      new Promise<never>((_, reject) => {
+        w.once('error', reject);
+      }),
+  );
   let nextMsg = 0;
   // Batches in flight, in queue order: [first queue index, promise of its expansions].
   const inflight: { from: number; to: number; reply: Promise<Expansion[]> }[] = [];
@@ -118,7 +123,9 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
       const snaps: Float64Array[] = [];
       for (let i = from; i < to; i++) snaps.push(queue[i]!.snap);
       const id = nextMsg++;
-      const reply = new Promise<Expansion[]>((resolve) => pending.set(id, resolve));
+      const reply = new Promise<Expansion[]>((resolve) => {
+        pending.set(id, resolve);
+      });
       workers[id % workers.length]!.postMessage({ id, snaps, strings: run.m.names.all() });
       inflight.push({ from, to, reply });
       dispatched = to;
