@@ -195,21 +195,24 @@ export class Checker {
   private holdingsAgree(ctx: Ctx): boolean {
     const m = this.run.m;
     const maps = m.maps;
+    const km = this.tallyK.fill(0);
+    const lm = this.tallyL.fill(0);
+    for (let s = 0; s < maps.slots; s++) {
+      if (maps.ctxAt(s) !== ctx) continue;
+      const kind = maps.kindAt(s);
+      const k = m.pageKey[maps.pageAt(s)]!;
+      if (kind === MAP_KMAP) km[k]!++;
+      else if (kind !== MAP_LINEAR) lm[k]!++;
+    }
     const keys = m.keysInUse;
     for (let j = 0; j < keys.length; j++) {
       const k = keys[j]!;
-      let km = 0,
-        lm = 0;
-      for (let s = 0; s < maps.slots; s++) {
-        if (maps.ctxAt(s) !== ctx || m.pageKey[maps.pageAt(s)] !== k) continue;
-        const kind = maps.kindAt(s);
-        if (kind === MAP_KMAP) km++;
-        else if (kind !== MAP_LINEAR) lm++;
-      }
-      if (km !== ctx.kmapped[k] || lm !== ctx.localMapped[k]) return false;
+      if (km[k] !== ctx.kmapped[k] || lm[k] !== ctx.localMapped[k]) return false;
     }
     return true;
   }
+  private readonly tallyK = new Int32Array(16);
+  private readonly tallyL = new Int32Array(16);
 
   private irqOwnRights(): boolean {
     const m = this.run.m;

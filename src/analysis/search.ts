@@ -220,11 +220,25 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     else violations.set(name, { invariant: name, count: 1, depth: atDepth, schedule: pathOf(at, atC, at?.n ?? 0) });
   });
 
-  const newNode = (state: StateVec, n: number, depth: number, id: number): Node => {
+  const newNode = (state: StateVec, n: number, depth: number, id: number, reuse: Node | null = null): Node => {
     const amp = n > 1 && por ? ampleChoice(run, n, cpus) : -1;
     if (amp >= 0) reduced++;
-    return { state, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    if (reuse === null) return { state, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    reuse.n = n;
+    reuse.next = 0;
+    reuse.depth = depth;
+    reuse.id = id;
+    reuse.amp = amp;
+    reuse.full = amp < 0;
+    reuse.cur = -1;
+    reuse.hi = hash[0]!;
+    reuse.lo = hash[1]!;
+    return reuse;
   };
+  // DFS: the node of each stack depth is reused with its snapshot vector (no allocation per state
+  // once the deepest path has been reached); `runAt` is the node whose state the run is in.
+  const pool: Node[] = [];
+  let runAt: Node | null = null;
 
   const s0 = new StateVec();
   run.snapshot(s0);
@@ -292,7 +306,9 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
       break;
     }
     node.cur = c;
-    run.restore(node.state);
+    // DFS takes the first choice of a state it has just stored: the run is there already.
+    if (runAt !== node) run.restore(node.state);
+    runAt = null;
     checker.pre();
     run.offered();
     run.force(c);
@@ -325,23 +341,32 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
       break;
     }
     const n = run.offered();
-    run.snapshot(scratch);
-    const snap = scratch.copy();
     if (n === 0) {
-      endState(snap);
+      run.snapshot(scratch);
+      endState(scratch);
       continue;
     }
     if (depth >= maxDepth) {
       limit = 'max-depth';
       break;
     }
-    const child = newNode(snap, n, depth, bfs ? store(node.id, c, node.n) : 0);
-    frontierBytes += snap.n * 8;
-    if (bfs) queue.push(child);
-    else {
+    let child: Node;
+    if (bfs) {
+      run.snapshot(scratch);
+      child = newNode(scratch.copy(), n, depth, store(node.id, c, node.n));
+      queue.push(child);
+    } else {
+      const at = stack.length;
+      let reuse = pool[at];
+      if (reuse === undefined) reuse = pool[at] = newNode(new StateVec(scratch.n), n, depth, 0);
+      else newNode(reuse.state, n, depth, 0, reuse);
+      child = reuse;
+      run.snapshot(child.state);
       stack.push(child);
       onStack.add(child.hi, child.lo);
+      runAt = child;
     }
+    frontierBytes += child.state.n * 8;
   }
 
   return {
