@@ -252,7 +252,7 @@ export function formatSearch(r: SearchResult): string {
     r.storage === 'hash64'
       ? `states are kept as 64-bit hashes: the chance that a collision hid one is at most ${r.omissionProbability.toPrecision(2)}`
       : r.storage === 'hash-compact'
-        ? `COVERAGE IS PROBABILISTIC (--hash-compact): states are kept as 32-bit hashes; the chance that a collision hid one is at most ${r.omissionProbability.toPrecision(2)}`
+        ? `COVERAGE IS PROBABILISTIC (--hash-compact): states are kept as 32-bit hashes; the chance that a collision hid one is at most ${r.omissionProbability.toPrecision(2)} (about ${((r.states * r.states) / 2 ** 33).toPrecision(2)} states expected to be lost)`
         : `COVERAGE IS PROBABILISTIC (--bitstate): no state is stored, ${r.visitedBytes} bytes of bits; the chance that a state was skipped (its bits already set) is about ${r.omissionProbability.toPrecision(2)} each`;
   const lines = [
     `explore ${r.scenario} under ${r.policy}: ${r.states} distinct states, ${r.transitions} transitions, depth ${r.depth}, ${r.endStates} end state(s), ${r.mode}${r.por ? `, partial-order reduction (${r.reduced} states took one local step)` : ', no reduction'}: ${verdict}`,
