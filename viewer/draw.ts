@@ -2,7 +2,7 @@
 // one band row per shown key. Only what overlaps the visible range is drawn.
 
 import type { MarkerView, RunView, ViewModel } from '../src/report/model.js';
-import { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from '../src/report/model.js';
+import { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from '../src/report/fields.js';
 import { KEY_STATES } from '../src/report/timeline.js';
 import { svg } from './dom.js';
 

@@ -2,7 +2,7 @@
 // the timeline on zoom, pan, filter and policy switch.
 
 import type { ViewModel } from '../src/report/model.js';
-import { FRAME_KINDS } from '../src/report/model.js';
+import { FRAME_KINDS } from '../src/report/fields.js';
 import { KEY_STATES } from '../src/report/timeline.js';
 import { byId, clear, el } from './dom.js';
 import { GUTTER, MARKER_COLORS, drawTimeline, type ViewState } from './draw.js';

@@ -2,7 +2,7 @@
 // and expectations tables.
 
 import type { MarkerView, RunView, ViewModel } from '../src/report/model.js';
-import { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from '../src/report/model.js';
+import { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from '../src/report/fields.js';
 import { KEY_STATES } from '../src/report/timeline.js';
 import { decodePkrs, describeKeyBits, hex32 } from '../src/arch/x86/pkrs.js';
 import { clear, el, row } from './dom.js';

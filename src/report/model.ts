@@ -5,17 +5,12 @@
 import { archLayout } from '../arch/x86/layout.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult, RunSummary, ExpectationResult } from '../sim/result.js';
+import { exposureSeries, scopeBands } from './scope.js';
+import { FRAME_KINDS, SCOPES } from './fields.js';
+import { logLines, packLog } from './runlog.js';
 import { KEY_STATES, buildTimeline, eventKey, keyBands, markerType, resultSource, runLabel, strayOutcome, type MarkerType } from './timeline.js';
 
-export const FRAME_KINDS = ['user', 'kthread', 'worker', 'softirq', 'hardirq', 'nmi', 'exception'] as const;
-
-/**
- * Fields per span in RunView.spans: cpu, start, end, depth, kind (FRAME_KINDS index), context and
- * owner (contexts indices; the owner of a #PF frame is the context that faulted).
- */
-export const SPAN_FIELDS = 7;
-/** Fields per band in RunView.bands: cpu, key index (RunView.keys), start, end, state (KEY_STATES index). */
-export const BAND_FIELDS = 5;
+export { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from './fields.js';
 
 export interface MarkerView {
   /** Time on the axis. */
@@ -60,7 +55,11 @@ export interface RunView {
   maxDepth: number[];
   spans: number[];
   bands: number[];
+  /** Exposure over time: change points [tick, pages reachable unnoticed, summed over CPUs]. */
+  exposure: number[];
   markers: MarkerView[];
+  /** The run log (what `pksim run` prints): its lines joined by newlines, gzipped, base64 (runlog.ts). */
+  log: string;
   summary: RunSummary;
   expectations: ExpectationResult[];
   /** Index into ViewModel.sources of the scenario source, -1 if the result carries none. */
@@ -94,7 +93,7 @@ function eventPkrs(e: PksimEvent, cpuPkrs: number): number {
   return cpuPkrs >>> 0;
 }
 
-export function buildRunView(r: RunResult, sourceIndex: number): RunView {
+export function buildRunView(r: RunResult, sourceIndex: number, source = ''): RunView {
   const tl = buildTimeline(r);
   const contexts: string[] = [];
   const ctxIdx = new Map<string, number>();
@@ -118,9 +117,10 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
     spans.push(s.cpu, s.start, s.end, s.depth, Math.max(0, FRAME_KINDS.indexOf(s.kind)), ctxOf(s.name), ctxOf(s.owner));
   }
   const bands: number[] = [];
-  for (const b of keyBands(tl, keyIds, r.config.cr4pks)) {
-    bands.push(b.cpu, keyIds.indexOf(b.key), b.start, b.end, KEY_STATES.indexOf(b.state));
+  for (const b of scopeBands(r, tl, keyBands(tl, keyIds, r.config.cr4pks), keyIds)) {
+    bands.push(b.cpu, keyIds.indexOf(b.key), b.start, b.end, KEY_STATES.indexOf(b.state), SCOPES.indexOf(b.scope));
   }
+
   const markers: MarkerView[] = [];
   tl.events.forEach((e, i) => {
     const type = markerType(e);
@@ -159,7 +159,9 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
     maxDepth,
     spans,
     bands,
+    exposure: exposureSeries(r, tl.cpus),
     markers,
+    log: packLog(logLines(r, source)),
     summary: r.summary,
     expectations: r.expectations ?? [],
     source: sourceIndex,
@@ -181,7 +183,7 @@ export function buildViewModel(results: readonly RunResult[], title?: string, so
         byText.set(k, idx);
       }
     }
-    return buildRunView(r, idx);
+    return buildRunView(r, idx, text ?? '');
   });
   const names = [...new Set(results.map((r) => r.scenario))];
   // A compare over several files: the switch names the scenario too (label stays the policy).

@@ -4,6 +4,9 @@ import { ACCESS_NOT_PRESENT, ACCESS_OK, ACCESS_OOPS, ACCESS_PARDONED, ACCESS_PAR
 import { CLASS_STRAY, type Oracle } from './oracle.js';
 import type { StateVec } from '../kernel/state.js';
 import type { RunSummary } from './result.js';
+
+/** Numbers per sample in RunResult.samples (Metrics.trace). */
+export const TRACE_FIELDS = 5;
 import type { MetricName } from '../scenario/ir.js';
 
 export class Metrics {
@@ -27,6 +30,13 @@ export class Metrics {
   private readonly rateVersion: Float64Array;
   private readonly rateMsr: Float64Array;
   private readonly protKeys: Int32Array;
+  /**
+   * When events are recorded: the per-tick samples as change points, TRACE_FIELDS numbers each
+   * (tick, cpu, open keys mask, unscoped keys mask, exposure rate; open = -1: the CPU is idle),
+   * written only when a CPU's values differ from its previous sample. Null: not kept.
+   */
+  trace: number[] | null = null;
+  private readonly last: Float64Array;
 
   constructor(m: Machine, protectedKeys: number[]) {
     this.rate = new Float64Array(m.cpus.length);
@@ -35,6 +45,34 @@ export class Metrics {
     this.rateVersion = new Float64Array(m.cpus.length).fill(-1);
     this.rateMsr = new Float64Array(m.cpus.length).fill(-1);
     this.protKeys = Int32Array.from(protectedKeys);
+    this.last = new Float64Array(m.cpus.length * 3).fill(-2);
+  }
+
+  /** Append a sample to the trace when it differs from the CPU's previous one. */
+  private note(tick: number, c: number, open: number, unscoped: number, rate: number): void {
+    const l = this.last;
+    const j = c * 3;
+    if (l[j] === open && l[j + 1] === unscoped && l[j + 2] === rate) return;
+    l[j] = open;
+    l[j + 1] = unscoped;
+    l[j + 2] = rate;
+    this.trace!.push(tick, c, open, unscoped, rate);
+  }
+
+  /** After a restore: the trace keeps its first `n` numbers, each CPU's last sample read back from it. */
+  truncateTrace(n: number): void {
+    const t = this.trace;
+    if (!t) return;
+    t.length = Math.min(t.length, n);
+    const l = this.last;
+    l.fill(-2);
+    for (let i = t.length - TRACE_FIELDS; i >= 0; i -= TRACE_FIELDS) {
+      const j = t[i + 1]! * 3;
+      if (l[j] !== -2) continue;
+      l[j] = t[i + 2]!;
+      l[j + 1] = t[i + 3]!;
+      l[j + 2] = t[i + 4]!;
+    }
   }
 
   /**
@@ -45,7 +83,10 @@ export class Metrics {
   sampleTick(m: Machine, oracle: Oracle): void {
     for (let c = 0; c < m.cpus.length; c++) {
       const cp = m.cpus[c]!;
-      if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
+      if (cp.frames.length === 1 && cp.curr === cp.idle) {
+        if (this.trace) this.note(m.tick, c, -1, 0, 0);
+        continue;
+      }
       // Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
       // WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
       if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== cp.msr) {
@@ -63,17 +104,22 @@ export class Metrics {
       const keys = this.protKeys;
       const pks = m.hooks.pks;
       const msr = cp.msr;
+      let open = 0;
+      let unscoped = 0;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
         ctx.openTicks++;
         this.keyOpenTicks++;
+        open |= 1 << k;
         // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
         if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !oracle.asks(ctx, k)) {
           ctx.unscopedTicks++;
           this.unscopedTicks++;
+          unscoped |= 1 << k;
         }
       }
+      if (this.trace) this.note(m.tick, c, open, unscoped, this.rate[c]!);
     }
   }
 
