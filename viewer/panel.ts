@@ -115,18 +115,64 @@ export function showBand(panel: HTMLElement, run: RunView, i: number): void {
   panel.appendChild(t);
 }
 
-export function fillSummary(table: HTMLElement, model: ViewModel, current: number): void {
-  clear(table);
-  const head = row(['metric', ...model.runs.map((r) => r.choice)], true);
-  head.children[current + 1]?.classList.add('cur');
-  table.appendChild(head);
-  const metrics = Object.keys(model.runs[0]!.summary) as (keyof RunView['summary'])[];
-  for (const m of metrics) {
-    const values = model.runs.map((r) => String(r.summary[m] ?? ''));
-    const tr = row([m, ...values]);
-    tr.dataset.metric = m;
-    if (new Set(values).size > 1) tr.classList.add('diff');
-    table.appendChild(tr);
+type Summary = RunView['summary'];
+
+/** The summary, grouped: what happened to legitimate code, to strays, and what it cost. */
+const GROUPS: { title: string; rows: [string, (s: Summary) => string, (keyof Summary)[]][] }[] = [
+  {
+    title: 'Legitimate accesses',
+    rows: [
+      ['accesses', (s) => String(s.legitAccesses), ['legitAccesses']],
+      ['broken (oops)', (s) => String(s.legitBroken), ['legitBroken']],
+      ['warned', (s) => String(s.legitWarned), ['legitWarned']],
+      ['pardoned silently', (s) => String(s.legitSilent), ['legitSilent']],
+    ],
+  },
+  {
+    title: 'Strays',
+    rows: [
+      ['accesses', (s) => String(s.strayAccesses), ['strayAccesses']],
+      ['caught / warned / missed', (s) => `${s.straysCaught} / ${s.straysWarned} / ${s.straysMissed}`, ['straysCaught', 'straysWarned', 'straysMissed']],
+      ['exposure (read, write)', (s) => `${s.exposure} (${s.exposureRead}, ${s.exposureWrite})`, ['exposure', 'exposureRead', 'exposureWrite']],
+      ['key open / of which unscoped', (s) => `${s.keyOpenTicks} / ${s.unscopedTicks}`, ['keyOpenTicks', 'unscopedTicks']],
+    ],
+  },
+  {
+    title: 'Cost and trouble',
+    rows: [
+      ['#PF', (s) => String(s.faults), ['faults']],
+      ['PKRS writes (skipped)', (s) => `${s.pkrsWrites} (${s.pkrsWritesSkipped})`, ['pkrsWrites', 'pkrsWritesSkipped']],
+      ['IPIs', (s) => String(s.ipis), ['ipis']],
+      ['warnings (sites, suppressed)', (s) => `${s.warnings} (${s.warningSites}, ${s.warningsSuppressed})`, ['warnings', 'warningSites', 'warningsSuppressed']],
+      ['oopses / panics', (s) => `${s.oopses} / ${s.panics}`, ['oopses', 'panics']],
+      ['leaks, LIFO, reports', (s) => `${s.leaks}, ${s.lifoViolations}, ${s.reports}`, ['leaks', 'lifoViolations', 'reports']],
+      ['pkmap sleeps', (s) => String(s.pkmapSleeps), ['pkmapSleeps']],
+      ['ticks, finished', (s) => `${s.ticks}, ${s.finished ? 'yes' : 'no'}`, ['ticks', 'finished']],
+    ],
+  },
+];
+
+/** Every summary metric the grouped tables show (a test checks that none is left out). */
+export const SUMMARY_METRICS: string[] = GROUPS.flatMap((g) => g.rows.flatMap((r) => r[2]));
+
+/** The grouped summary of the runs given (the runs of the scenario shown), the current one marked. */
+export function fillSummary(box: HTMLElement, model: ViewModel, runs: number[], current: number): void {
+  clear(box);
+  for (const g of GROUPS) {
+    const t = el('table', { class: 'sum' });
+    const head = row([g.title, ...runs.map((i) => model.runs[i]!.label)], true);
+    runs.forEach((i, j) => {
+      if (i === current) head.children[j + 1]?.classList.add('cur');
+    });
+    t.appendChild(head);
+    for (const [name, fmt, metrics] of g.rows) {
+      const values = runs.map((i) => fmt(model.runs[i]!.summary));
+      const tr = row([name, ...values]);
+      tr.dataset.metric = metrics.join(',');
+      if (new Set(values).size > 1) tr.classList.add('diff');
+      t.appendChild(tr);
+    }
+    box.appendChild(t);
   }
 }
 

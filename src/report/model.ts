@@ -8,6 +8,7 @@ import type { RunResult, RunSummary, ExpectationResult } from '../sim/result.js'
 import { exposureSeries, scopeBands } from './scope.js';
 import { FRAME_KINDS, SCOPES } from './fields.js';
 import { logLines, packLog } from './runlog.js';
+import { flows, type FlowKind } from './flows.js';
 import { KEY_STATES, buildTimeline, eventKey, keyBands, markerType, resultSource, runLabel, strayOutcome, type MarkerType } from './timeline.js';
 
 export { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from './fields.js';
@@ -17,7 +18,8 @@ export interface MarkerView {
   t: number;
   tick: number;
   cpu: number;
-  type: MarkerType;
+  /** What the marker shows; `flow` for an event drawn only as the end of an arrow (a send, a switch-in...). */
+  type: MarkerType | 'flow';
   /** For strays: caught, warned or missed; for warnings: printed or suppressed. */
   sub: string;
   /** Index in RunView.contexts of the context charged (for the #PF handler: the one that faulted), -1 if none. */
@@ -28,6 +30,14 @@ export interface MarkerView {
   pkrs: number;
   /** The event's own fields, minus the ones kept above. */
   ev: Record<string, unknown>;
+}
+
+export interface FlowView {
+  kind: FlowKind;
+  /** Indices in RunView.markers. */
+  from: number;
+  to: number;
+  label: string;
 }
 
 export interface RunView {
@@ -58,6 +68,8 @@ export interface RunView {
   /** Exposure over time: change points [tick, pages reachable unnoticed, summed over CPUs]. */
   exposure: number[];
   markers: MarkerView[];
+  /** Arrows: a send to its recv, an IPI to its landing, a wake-up to the switch-in, queue_work to the work item, a raise to the entry (flows.ts), between markers. */
+  flows: FlowView[];
   /** The run log (what `pksim run` prints): its lines joined by newlines, gzipped, base64 (runlog.ts). */
   log: string;
   summary: RunSummary;
@@ -122,9 +134,14 @@ export function buildRunView(r: RunResult, sourceIndex: number, source = ''): Ru
   }
 
   const markers: MarkerView[] = [];
+  const fl = flows(tl.events);
+  const ends = new Set<number>();
+  for (const f of fl) ends.add(f.from).add(f.to);
+  const markerOf = new Map<number, number>();
   tl.events.forEach((e, i) => {
-    const type = markerType(e);
+    const type = markerType(e) ?? (ends.has(i) ? 'flow' : null);
     if (!type) return;
+    markerOf.set(i, markers.length);
     const sub = type === 'stray' ? (strayOutcome(e) ?? '') : e.type === 'warning' ? (e.printed ? 'printed' : 'suppressed') : '';
     markers.push({
       t: tl.times[i]!,
@@ -161,6 +178,7 @@ export function buildRunView(r: RunResult, sourceIndex: number, source = ''): Ru
     bands,
     exposure: exposureSeries(r, tl.cpus),
     markers,
+    flows: fl.map((f) => ({ kind: f.kind, from: markerOf.get(f.from)!, to: markerOf.get(f.to)!, label: f.label })),
     log: packLog(logLines(r, source)),
     summary: r.summary,
     expectations: r.expectations ?? [],

@@ -25,7 +25,15 @@ async function domCounts(page: Page, r: RunResult) {
     ({ keys, cpus }) => {
       const q = (s: string): number => document.querySelectorAll(s).length;
       const bands: Record<string, number> = {};
-      for (let cpu = 0; cpu < cpus; cpu++) for (const k of keys) bands[`${cpu}:${k}`] = q(`.band[data-cpu="${cpu}"][data-key="${k}"]`);
+      // Bands are cut where whose key it is changes too: count the runs of one state.
+      for (let cpu = 0; cpu < cpus; cpu++) {
+        for (const k of keys) {
+          const states = [...document.querySelectorAll<SVGElement>(`.band[data-cpu="${cpu}"][data-key="${k}"]`)]
+            .sort((a, b) => Number(a.dataset.t0) - Number(b.dataset.t0))
+            .map((b) => b.dataset.state);
+          bands[`${cpu}:${k}`] = states.filter((s, i) => i === 0 || s !== states[i - 1]).length;
+        }
+      }
       const markers: Record<string, number> = {};
       for (const t of ['map', 'unmap', 'fault', 'warning', 'pardon', 'oops', 'stray', 'ipi']) markers[t] = q(`.marker[data-type="${t}"]`);
       return { lanes: q('.lane'), spans: q('.span'), bands, markers };
