@@ -49,7 +49,7 @@ export function fillEvents(list: HTMLElement, run: RunView, f: ListState, select
     row.append(
       el('span', { class: 'ev-tick' }, String(m.tick)),
       el('span', { class: 'ev-cpu' }, String(m.cpu)),
-      el('span', { class: 'ev-what' }, markerTitle(run, m).split(' — ')[0]!),
+      el('span', { class: 'ev-what' }, markerTitle(run, m).split(' — ')[0] ?? m.type),
       el('span', { class: 'ev-detail' }, `${run.contexts[m.ctx] ?? ''} ${detail(run, m)}`),
     );
     list.appendChild(row);
@@ -61,13 +61,12 @@ export function fillEvents(list: HTMLElement, run: RunView, f: ListState, select
 
 /** Scrolls the list to the first row at or after t0 and dims the rows outside [t0, t1]. */
 export function syncEvents(list: HTMLElement, t0: number, t1: number): void {
-  let first: HTMLElement | null = null;
-  list.querySelectorAll<HTMLElement>('.ev').forEach((row) => {
+  const rows = Array.from(list.querySelectorAll<HTMLElement>('.ev'));
+  for (const row of rows) {
     const t = Number(row.dataset.t);
     row.classList.toggle('out', t < t0 || t > t1);
-    if (!first && t >= t0) first = row;
-  });
-  first = first as HTMLElement | null;
+  }
+  const first = rows.find((row) => Number(row.dataset.t) >= t0);
   if (first) list.scrollTop = first.offsetTop - list.offsetTop;
 }
 
@@ -112,16 +111,13 @@ export function fillLog(box: HTMLElement, lines: string[]): void {
 /** Highlights the log lines of a marker's tick (on its CPU when the line names one) and shows the first. */
 export function showLogFor(box: HTMLElement, m: MarkerView): number {
   box.querySelectorAll('.ln.hl').forEach((l) => l.classList.remove('hl'));
-  let first: HTMLElement | null = null;
-  let n = 0;
-  box.querySelectorAll<HTMLElement>(`.ln[data-tick="${m.tick}"]`).forEach((l) => {
+  const lines = Array.from(box.querySelectorAll<HTMLElement>(`.ln[data-tick="${m.tick}"]`)).filter((l) => {
     const cpu = Number(l.dataset.cpu);
-    if (cpu >= 0 && cpu !== m.cpu) return;
-    l.classList.add('hl');
-    n++;
-    if (!first) first = l;
+    return cpu < 0 || cpu === m.cpu;
   });
-  first = first as HTMLElement | null;
+  for (const l of lines) l.classList.add('hl');
+  const n = lines.length;
+  const first = lines[0];
   if (first) box.scrollTop = first.offsetTop - box.offsetTop - 20;
   return n;
 }

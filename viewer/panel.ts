@@ -15,6 +15,22 @@ function fmt(k: string, v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** What an event drawn only as an arrow's end is: a send, a recv, a raise, queue_work... */
+function flowWhat(ev: Record<string, unknown>): string {
+  switch (ev.type) {
+    case 'message':
+      return ev.dir === 'send' ? 'send' : 'recv';
+    case 'work':
+      return ev.phase === 'queue' ? 'queue_work' : `work ${String(ev.phase)}`;
+    case 'switch':
+      return 'switch in';
+    case 'entry':
+      return `${String(ev.kind)} entry`;
+    default:
+      return String(ev.type);
+  }
+}
+
 export function markerTitle(run: RunView, m: MarkerView): string {
   const ev = m.ev;
   const what =
@@ -24,7 +40,9 @@ export function markerTitle(run: RunView, m: MarkerView): string {
         ? 'warning (suppressed by WARN_ONCE)'
         : m.type === 'report' || m.type === 'sleep'
           ? String(ev.type)
-          : m.type;
+          : m.type === 'flow'
+            ? flowWhat(ev)
+            : m.type;
   return `${what} — tick ${m.tick}, CPU ${m.cpu}, ${run.contexts[m.ctx] ?? 'no context'}`;
 }
 

@@ -28,7 +28,7 @@ async function domCounts(page: Page, r: RunResult) {
       // Bands are cut where whose key it is changes too: count the runs of one state.
       for (let cpu = 0; cpu < cpus; cpu++) {
         for (const k of keys) {
-          const states = [...document.querySelectorAll<SVGElement>(`.band[data-cpu="${cpu}"][data-key="${k}"]`)]
+          const states = Array.from(document.querySelectorAll<SVGElement>(`.band[data-cpu="${cpu}"][data-key="${k}"]`))
             .sort((a, b) => Number(a.dataset.t0) - Number(b.dataset.t0))
             .map((b) => b.dataset.state);
           bands[`${cpu}:${k}`] = states.filter((s, i) => i === 0 || s !== states[i - 1]).length;
