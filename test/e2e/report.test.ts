@@ -221,6 +221,11 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     await page.click('.marker[data-type="fault"]');
     expect(await page.textContent('#source-line')).toContain(XSS);
     expect(await page.textContent('#panel')).toContain(evil);
+    // The run log and the event list show the names as text too.
+    await page.waitForSelector('body[data-log-ready="0"]');
+    expect(await page.textContent('#log-lines')).toContain(evil);
+    expect(await page.textContent('#event-list')).toContain(evil);
+    expect(await page.$$('#log-lines script, #event-list script, #log-lines img')).toHaveLength(0);
     await page.waitForTimeout(100);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
