@@ -2,7 +2,8 @@
 // and expectations tables.
 
 import type { MarkerView, RunView, ViewModel } from '../src/report/model.js';
-import { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from '../src/report/fields.js';
+import { BAND_FIELDS, FRAME_KINDS, SCOPES, SPAN_FIELDS } from '../src/report/fields.js';
+import { SCOPE_LABELS } from '../src/report/palette.js';
 import { KEY_STATES } from '../src/report/timeline.js';
 import { decodePkrs, describeKeyBits, hex32 } from '../src/arch/x86/pkrs.js';
 import { clear, el, row } from './dom.js';
@@ -120,13 +121,15 @@ export function showSpan(panel: HTMLElement, run: RunView, i: number): void {
 }
 
 export function showBand(panel: HTMLElement, run: RunView, i: number): void {
-  const [cpu, ki, s, e, state] = run.bands.slice(i * BAND_FIELDS, (i + 1) * BAND_FIELDS);
+  const [cpu, ki, s, e, state, scope] = run.bands.slice(i * BAND_FIELDS, (i + 1) * BAND_FIELDS);
+  const whose = SCOPES[scope!] || 'closed';
   const k = run.keys[ki!];
   clear(panel);
   panel.dataset.type = 'band';
   panel.appendChild(el('h3', { id: 'panel-title' }, `key ${k?.name ?? '?'} ${KEY_STATES[state!] ?? '?'} on CPU ${cpu}`));
   const t = el('table');
   t.appendChild(row(['key', k ? `${k.name} (${k.id}), default ${k.default}` : '?']));
+  t.appendChild(row(['whose', SCOPE_LABELS[whose]]));
   t.appendChild(row(['from', String(s)]));
   t.appendChild(row(['to', String(e)]));
   t.appendChild(row(['length', String(Math.round((e! - s!) * 1000) / 1000) + ' ticks']));

@@ -131,15 +131,15 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'async_handoff_scoped_relaxed.png') });
     if (process.env.PKSIM_UPDATE_DOCS) {
       mkdirSync(DOCS_IMG, { recursive: true });
-      const clip = await page.$eval('#main', (m) => m.getBoundingClientRect().bottom);
+      const clip = await page.$eval('#lower', (m) => m.getBoundingClientRect().bottom);
       await choosePolicy(page, 'global');
       await page.click('.marker[data-type="ipi"]');
       await page.mouse.move(0, 0);
-      await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_global.png'), clip: { x: 0, y: 0, width: 1400, height: clip } });
+      await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_global.png'), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: clip } });
       await choosePolicy(page, 'scoped:relaxed');
       await page.click('.marker[data-type="fault"]');
       await page.mouse.move(0, 0);
-      await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_scoped_relaxed.png'), clip: { x: 0, y: 0, width: 1400, height: clip } });
+      await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_scoped_relaxed.png'), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: clip } });
     }
     await page.close();
   });

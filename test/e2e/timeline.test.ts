@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { defaultCompare } from '../../src/policy/index.js';
 import { loadScenario } from '../../src/scenario/index.js';
@@ -16,6 +17,7 @@ import { ARTIFACTS, browserTestsEnabled, launch, openReport } from './browser.js
 import { realReport } from './expected.js';
 
 const enabled = browserTestsEnabled();
+const DOCS_IMG = fileURLToPath(new URL('../../docs/img/', import.meta.url));
 
 /** #rrggbb as the browser's computed `rgb(r, g, b)`. */
 function rgb(hex: string): string {
@@ -115,7 +117,7 @@ describe.runIf(enabled)('timeline parts in headless chromium', () => {
         positions: at.size,
         markers: ms.length,
         buried: document.querySelectorAll('.marker.buried').length,
-        badges: [...document.querySelectorAll('.badge')].map((b) => Number((b as SVGElement).dataset.n)),
+        badges: Array.from(document.querySelectorAll('.badge')).map((b) => Number((b as SVGElement).dataset.n)),
       };
     });
     // Two markers share a position only when buried under a badge.
@@ -259,6 +261,13 @@ describe.runIf(enabled)('timeline parts in headless chromium', () => {
     expect(new Set(metrics)).toEqual(new Set(Object.keys(results[0]!.summary)));
     expect(await page.$$eval('#summary-table table:first-child th', (t) => t.length)).toBe(policies.length + 1);
     await page.screenshot({ path: join(ARTIFACTS, 'many_compare.png'), fullPage: true });
+    if (process.env.PKSIM_UPDATE_DOCS) {
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.click('.marker[data-type="stray"]');
+      await page.mouse.move(0, 0);
+      const bottom = await page.$eval('#summary', (m) => m.getBoundingClientRect().bottom);
+      await page.screenshot({ path: join(DOCS_IMG, 'compare_many.png'), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: bottom } });
+    }
     expect(errors).toEqual([]);
     await page.close();
   });

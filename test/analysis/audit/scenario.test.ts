@@ -108,3 +108,33 @@ describe('audit --scenario', () => {
     expect((await audit([FIXTURES + 'map_copy_unmap.c', '--out', out])).err).toContain('--out only makes sense with --scenario');
   });
 });
+
+describe('audit --scenario on hostile input', () => {
+  it('a mapped expression over several lines and a file name with a newline stay inside comments', async () => {
+    const { siteScenario } = await import('../../../src/analysis/audit/scenario.js');
+    const site = {
+      line: 3,
+      column: 9,
+      endLine: 4,
+      endColumn: 2,
+      file: 'a\nb.c',
+      call: 'kmap' as const,
+      class: 'local' as const,
+      function: 'task',
+      reason: 'r',
+      reasons: ['stays\nhere */ write(p)'],
+      arg: 'pages[\n i]',
+      addr: 'p',
+      unmaps: [{ line: 5, column: 2, call: 'kunmap' as const, arg: 'x' }],
+      depth: 1,
+      lifoOk: true,
+      inErrorRegion: false,
+    };
+    const text = siteScenario(site, ['', '', 'x = kmap(pages[', ' i]);', 'kunmap(x);'], 'dir/a\nb.c');
+    const ir = compileScenario(text, 'h.pks');
+    expect(ir.contexts.map((c) => c.name)).toEqual(['task_ctx']);
+    for (const l of text.split('\n')) if (l.includes('write(p)')) expect(l.trimStart().startsWith('//')).toBe(true);
+    for (const policy of ALL_DESIGNS) expect(runScenario(ir, { policy }).stop).not.toMatch(/^limit/);
+    expect(runScenario(ir, { policy: 'none' }).stop).toBe('done');
+  });
+});
