@@ -138,7 +138,7 @@ describe.runIf(enabled)('timeline parts in headless chromium', () => {
     const { page } = await openReport(browser, file);
     const rows = () => page.$$eval('#event-list .ev', (e) => e.map((x) => ({ type: (x as HTMLElement).dataset.type, text: x.textContent ?? '' })));
     const all = await rows();
-    const model = await page.evaluate(() => (JSON.parse(document.getElementById('pksim-data')!.textContent!) as { runs: { markers: unknown[] }[] }).runs[0]!.markers.length);
+    const model = await page.evaluate(() => (JSON.parse(document.getElementById('pksim-data')!.textContent) as { runs: { markers: unknown[] }[] }).runs[0]!.markers.length);
     expect(all.length).toBe(model);
     await page.selectOption('#event-type', 'fault');
     const faults = await rows();
@@ -168,7 +168,7 @@ describe.runIf(enabled)('timeline parts in headless chromium', () => {
     expect(await page.$$eval('#event-list .ev.out', (e) => e.length)).toBeGreaterThan(0);
     const [t0, t1] = await page.$eval('#timeline svg', (s) => [Number((s as SVGElement).dataset.t0), Number((s as SVGElement).dataset.t1)]);
     const dims = await page.$$eval('#event-list .ev', (e) => e.map((x) => ({ t: Number((x as HTMLElement).dataset.t), out: x.classList.contains('out') })));
-    for (const d of dims) expect(d.out, String(d.t)).toBe(d.t < t0! || d.t > t1!);
+    for (const d of dims) expect(d.out, String(d.t)).toBe(d.t < t0 || d.t > t1);
     await page.close();
   });
 

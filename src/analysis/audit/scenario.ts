@@ -61,6 +61,7 @@ function findLine(body: { text: string; line: number }[], re: RegExp): { line: n
 
 /** Comment text on one line: a C expression or a file name may hold newlines and control characters. */
 function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
 }
 
