@@ -185,19 +185,20 @@ describe.runIf(enabled)('timeline parts in headless chromium', () => {
     const hl = await page.$$eval('#log-lines .ln.hl', (l) => l.map((x) => ({ tick: Number((x as HTMLElement).dataset.tick), text: x.textContent ?? '' })));
     expect(hl.length).toBeGreaterThan(0);
     expect(hl.every((l) => l.tick === fault.tick)).toBe(true);
-    expect(hl.some((l) => l.text.includes('#PF'))).toBe(true);
-    // Log -> timeline: the wake-up's line centres the view on its tick and highlights its markers.
+    expect(hl.some((l) => l.text.includes('WARNING'))).toBe(true); // the pardon's WARNING block
+    // Log -> timeline: the WARNING line centres the view on its tick and highlights its markers.
     await page.click('#zoom-reset');
-    const wake = r.events.find((e) => e.type === 'wakeup')!;
-    await page.click(`#log-lines .ln[data-tick="${wake.tick}"]:has-text("wakes")`);
+    await page.click('#zoom-in');
+    const warn = r.events.find((e) => e.type === 'warning')!;
+    await page.click(`#log-lines .ln[data-tick="${warn.tick}"]:has-text("WARNING")`);
     await page.waitForFunction((t) => {
       const s = document.querySelector<SVGElement>('#timeline svg');
       return !!s && Number(s.dataset.t0) <= t && Number(s.dataset.t1) >= t + 1 && Number(s.dataset.t1) - Number(s.dataset.t0) <= 40;
-    }, wake.tick);
+    }, warn.tick);
     await page.waitForSelector('.marker.hl');
-    const lit = await page.$$eval('.marker.hl', (m) => m.map((x) => Number((x as SVGElement).dataset.tick)));
-    expect(lit.length).toBeGreaterThan(0);
-    expect(lit.every((t) => t === wake.tick)).toBe(true);
+    const lit = await page.$$eval('.marker.hl', (m) => m.map((x) => `${(x as SVGElement).dataset.tick}:${(x as SVGElement).dataset.type}`));
+    expect(lit).toContain(`${warn.tick}:warning`);
+    expect(lit.every((t) => t.startsWith(`${warn.tick}:`))).toBe(true);
     await page.close();
   });
 
