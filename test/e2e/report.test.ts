@@ -223,7 +223,7 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     expect(await page.textContent('#panel')).toContain(evil);
     // The run log and the event list show the names as text too.
     await page.waitForSelector('body[data-log-ready="0"]');
-    expect(await page.textContent('#log-lines')).toContain(evil);
+    expect(await page.textContent('#log-lines')).toContain(XSS);
     expect(await page.textContent('#event-list')).toContain(evil);
     expect(await page.$$('#log-lines script, #event-list script, #log-lines img')).toHaveLength(0);
     await page.waitForTimeout(100);
