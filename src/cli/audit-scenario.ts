@@ -1,13 +1,14 @@
 // `pksim audit PATH --scenario FILE:LINE [--out FILE [--force]]`: the .pks skeleton of one
 // kmap() site, from the audit's result (src/analysis/audit/scenario.ts).
 
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { siteScenario } from '../analysis/audit/scenario.js';
 import type { Site } from '../analysis/audit/types.js';
 import { ReportExistsError, ReportWriteError, writeReportFile } from '../report/write.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
+import { checkOutputPath, sameFile } from './outputs.js';
 
 /** FILE:LINE (or FILE:LINE:COL) as given to --scenario. */
 export function parseSiteRef(ref: string): { file: string; line: number; col: number | null } {
@@ -16,24 +17,9 @@ export function parseSiteRef(ref: string): { file: string; line: number; col: nu
   return { file: m[1]!, line: Number(m[2]), col: m[3] ? Number(m[3]) : null };
 }
 
-/** Checks --out before the audit runs: a name, a directory that exists, no file there unless --force. */
+/** Checks --out before the audit runs, as --html is checked (outputs.ts). */
 export function checkOut(out: string | undefined, force: boolean): void {
-  if (out === undefined) return;
-  if (out === '') throw new UsageError('--out: the file name is empty');
-  const stat = (p: string) => {
-    try {
-      return statSync(p);
-    } catch {
-      return null;
-    }
-  };
-  const st = stat(out);
-  if (st?.isDirectory()) throw new UsageError(`--out: ${out} is a directory`);
-  if (st && !force) throw new UsageError(`--out: ${out} already exists (use --force to overwrite it)`);
-  if (!st) {
-    const dir = stat(dirname(out));
-    if (!dir?.isDirectory()) throw new UsageError(`--out: cannot write ${out}: no such directory ${dirname(out)}`);
-  }
+  if (out !== undefined) checkOutputPath('--out', out, force);
 }
 
 export interface AuditedFile {
@@ -43,8 +29,8 @@ export interface AuditedFile {
   sites: Site[];
 }
 
-/** Finds the site, writes its scenario to standard output or --out. */
-export function writeSiteScenario(io: CliIO, files: AuditedFile[], ref: string, out: string | undefined, force: boolean): number {
+/** Finds the site, writes its scenario to standard output or --out (never over one of the audited files, `inputs`). */
+export function writeSiteScenario(io: CliIO, files: AuditedFile[], inputs: readonly string[], ref: string, out: string | undefined, force: boolean): number {
   const want = parseSiteRef(ref);
   const target = resolve(want.file);
   const file = files.find((f) => resolve(f.abs) === target) ?? files.find((f) => f.file === want.file || f.abs.endsWith(`/${want.file}`));
@@ -55,6 +41,8 @@ export function writeSiteScenario(io: CliIO, files: AuditedFile[], ref: string, 
     const lines = [...new Set(file.sites.map((s) => s.line))].join(', ');
     throw new UsageError(`--scenario: ${ref}: no kmap() site on that line${lines ? ` (sites in ${want.file}: line ${lines})` : ''}`);
   }
+  const audited = out === undefined ? undefined : inputs.find((f) => sameFile(f, out));
+  if (audited) throw new UsageError(`--out: ${out} is one of the audited files: write the scenario elsewhere`);
   const lines = readFileSync(file.abs, 'utf8').split(/\r?\n/);
   const where = relative(process.cwd(), file.abs) || file.file;
   const text = siteScenario(site, lines, where);

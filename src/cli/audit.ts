@@ -178,7 +178,14 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   if (values.scenario !== undefined) {
     const absOf = new Map(res.inputs.map((f) => [f.rel, f.abs]));
     const files = res.files.map((f) => ({ file: f.file, abs: absOf.get(f.file) ?? join(auditBase(positionals), f.file), sites: f.sites }));
-    return writeSiteScenario(io, files, values.scenario, values.out, Boolean(values.force));
+    return writeSiteScenario(
+      io,
+      files,
+      res.inputs.map((f) => f.abs),
+      values.scenario,
+      values.out,
+      Boolean(values.force),
+    );
   }
   if (values.fix) {
     const absOf = new Map<string, string>();

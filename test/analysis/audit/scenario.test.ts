@@ -106,6 +106,13 @@ describe('audit --scenario', () => {
     const missing = await audit([FIXTURES + 'map_copy_unmap.c', '--scenario', `${FIXTURES}map_copy_unmap.c:9`, '--out', join(dir, 'no/such/x.pks')]);
     expect(missing.code).toBe(2);
     expect((await audit([FIXTURES + 'map_copy_unmap.c', '--out', out])).err).toContain('--out only makes sense with --scenario');
+    // Never over a C file of the tree, even with --force.
+    const c = join(dir, 'x.c');
+    writeFileSync(c, readFileSync(FIXTURES + 'map_copy_unmap.c'));
+    const over = await audit([c, '--no-tree', '--scenario', `${c}:9`, '--out', c, '--force']);
+    expect(over.code).toBe(2);
+    expect(over.err).toContain('is one of the audited files');
+    expect(readFileSync(c, 'utf8')).toBe(readFileSync(FIXTURES + 'map_copy_unmap.c', 'utf8'));
   });
 });
 
