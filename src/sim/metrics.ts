@@ -4,10 +4,10 @@ import { ACCESS_NOT_PRESENT, ACCESS_OK, ACCESS_OOPS, ACCESS_PARDONED, ACCESS_PAR
 import { CLASS_STRAY, type Oracle } from './oracle.js';
 import type { StateVec } from '../kernel/state.js';
 import type { RunSummary } from './result.js';
+import type { MetricName } from '../scenario/ir.js';
 
 /** Numbers per sample in RunResult.samples (Metrics.trace). */
 export const TRACE_FIELDS = 5;
-import type { MetricName } from '../scenario/ir.js';
 
 export class Metrics {
   legitAccesses = 0;
@@ -23,13 +23,6 @@ export class Metrics {
   exposureWrite = 0;
   keyOpenTicks = 0;
   unscopedTicks = 0;
-  /** Exposure rate per CPU, recomputed only when the machine's version moves. */
-  private readonly rate: Float64Array;
-  private readonly rateRead: Float64Array;
-  private readonly rateWrite: Float64Array;
-  private readonly rateVersion: Float64Array;
-  private readonly rateMsr: Float64Array;
-  private readonly protKeys: Int32Array;
   /**
    * When events are recorded: the per-tick samples as change points, TRACE_FIELDS numbers each
    * (tick, cpu, open keys mask, unscoped keys mask, exposure rate; open = -1: the CPU is idle),
@@ -37,42 +30,22 @@ export class Metrics {
    */
   trace: number[] | null = null;
   private readonly last: Float64Array;
+  /** Exposure rate per CPU, recomputed only when the machine's version moves. */
+  private readonly rate: Float64Array;
+  private readonly rateRead: Float64Array;
+  private readonly rateWrite: Float64Array;
+  private readonly rateVersion: Float64Array;
+  private readonly rateMsr: Float64Array;
+  private readonly protKeys: Int32Array;
 
   constructor(m: Machine, protectedKeys: number[]) {
+    this.last = new Float64Array(m.cpus.length * 3).fill(-2);
     this.rate = new Float64Array(m.cpus.length);
     this.rateRead = new Float64Array(m.cpus.length);
     this.rateWrite = new Float64Array(m.cpus.length);
     this.rateVersion = new Float64Array(m.cpus.length).fill(-1);
     this.rateMsr = new Float64Array(m.cpus.length).fill(-1);
     this.protKeys = Int32Array.from(protectedKeys);
-    this.last = new Float64Array(m.cpus.length * 3).fill(-2);
-  }
-
-  /** Append a sample to the trace when it differs from the CPU's previous one. */
-  private note(tick: number, c: number, open: number, unscoped: number, rate: number): void {
-    const l = this.last;
-    const j = c * 3;
-    if (l[j] === open && l[j + 1] === unscoped && l[j + 2] === rate) return;
-    l[j] = open;
-    l[j + 1] = unscoped;
-    l[j + 2] = rate;
-    this.trace!.push(tick, c, open, unscoped, rate);
-  }
-
-  /** After a restore: the trace keeps its first `n` numbers, each CPU's last sample read back from it. */
-  truncateTrace(n: number): void {
-    const t = this.trace;
-    if (!t) return;
-    t.length = Math.min(t.length, n);
-    const l = this.last;
-    l.fill(-2);
-    for (let i = t.length - TRACE_FIELDS; i >= 0; i -= TRACE_FIELDS) {
-      const j = t[i + 1]! * 3;
-      if (l[j] !== -2) continue;
-      l[j] = t[i + 2]!;
-      l[j + 1] = t[i + 3]!;
-      l[j + 2] = t[i + 4]!;
-    }
   }
 
   /**
@@ -81,12 +54,10 @@ export class Metrics {
    * not (windows).
    */
   sampleTick(m: Machine, oracle: Oracle): void {
+    if (this.trace) this.noteIdle(m);
     for (let c = 0; c < m.cpus.length; c++) {
       const cp = m.cpus[c]!;
-      if (cp.frames.length === 1 && cp.curr === cp.idle) {
-        if (this.trace) this.note(m.tick, c, -1, 0, 0);
-        continue;
-      }
+      if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
       // Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
       // WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
       if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== cp.msr) {
@@ -164,6 +135,41 @@ export class Metrics {
     v.nextInto(this.rateWrite, n);
     v.nextInto(this.rateVersion, n);
     v.nextInto(this.rateMsr, n);
+  }
+
+  /** Append a sample to the trace when it differs from the CPU's previous one. */
+  private note(tick: number, c: number, open: number, unscoped: number, rate: number): void {
+    const l = this.last;
+    const j = c * 3;
+    if (l[j] === open && l[j + 1] === unscoped && l[j + 2] === rate) return;
+    l[j] = open;
+    l[j + 1] = unscoped;
+    l[j + 2] = rate;
+    this.trace!.push(tick, c, open, unscoped, rate);
+  }
+
+  /** The idle CPUs' samples of this tick (open = -1). */
+  private noteIdle(m: Machine): void {
+    for (let c = 0; c < m.cpus.length; c++) {
+      const cp = m.cpus[c]!;
+      if (cp.frames.length === 1 && cp.curr === cp.idle) this.note(m.tick, c, -1, 0, 0);
+    }
+  }
+
+  /** After a restore: the trace keeps its first `n` numbers, each CPU's last sample read back from it. */
+  truncateTrace(n: number): void {
+    const t = this.trace;
+    if (!t) return;
+    t.length = Math.min(t.length, n);
+    const l = this.last;
+    l.fill(-2);
+    for (let i = t.length - TRACE_FIELDS; i >= 0; i -= TRACE_FIELDS) {
+      const j = t[i + 1]! * 3;
+      if (l[j] !== -2) continue;
+      l[j] = t[i + 2]!;
+      l[j + 1] = t[i + 3]!;
+      l[j + 2] = t[i + 4]!;
+    }
   }
 
   record(cls: number, outcome: number): void {
