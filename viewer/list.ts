@@ -59,15 +59,18 @@ export function fillEvents(list: HTMLElement, run: RunView, f: ListState, select
   return n;
 }
 
-/** Scrolls the list to the first row at or after t0 and dims the rows outside [t0, t1]. */
+/** Dims the rows outside [t0, t1] and scrolls the list to the selected row, or to the first row at or after t0. */
 export function syncEvents(list: HTMLElement, t0: number, t1: number): void {
   const rows = Array.from(list.querySelectorAll<HTMLElement>('.ev'));
   for (const row of rows) {
     const t = Number(row.dataset.t);
     row.classList.toggle('out', t < t0 || t > t1);
   }
+  // The selected row stays in sight while it is in view; otherwise the first row of the view.
+  const sel = rows.find((row) => row.classList.contains('sel') && !row.classList.contains('out'));
   const first = rows.find((row) => Number(row.dataset.t) >= t0);
-  if (first) list.scrollTop = first.offsetTop - list.offsetTop;
+  if (sel) list.scrollTop = sel.offsetTop - list.offsetTop - list.clientHeight / 3;
+  else if (first) list.scrollTop = first.offsetTop - list.offsetTop;
 }
 
 export function selectEvent(list: HTMLElement, i: number): void {

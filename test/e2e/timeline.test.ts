@@ -158,6 +158,12 @@ describe.runIf(enabled)('timeline parts in headless chromium', () => {
     await page.click('#event-list .ev[data-type="fault"]');
     await page.waitForSelector('.marker.sel[data-type="fault"]');
     expect(await page.textContent('#panel-title')).toContain('fault');
+    const seen = await page.$eval('#event-list', (l) => {
+      const r = l.querySelector('.ev.sel')!.getBoundingClientRect();
+      const b = l.getBoundingClientRect();
+      return r.top >= b.top && r.bottom <= b.bottom;
+    });
+    expect(seen).toBe(true); // the selected row stays in sight after the jump
     const span = () => page.$eval('#timeline svg', (s) => Number((s as SVGElement).dataset.t1) - Number((s as SVGElement).dataset.t0));
     const before = await span();
     await page.click('#zoom-in');
