@@ -12,6 +12,7 @@ import { compileScenario } from '../../../src/scenario/index.js';
 import { runScenario } from '../../../src/sim/runner.js';
 import { designs, policyLabel } from '../../../src/policy/registry.js';
 import { FIXTURES } from './util.js';
+import { siteReach, siteScenario } from '../../../src/analysis/audit/scenario.js';
 
 async function audit(args: string[]) {
   const io = captureIO();
@@ -47,6 +48,25 @@ describe('audit --scenario', () => {
       }
     }
     expect(sites).toBeGreaterThan(20);
+  }, 120_000);
+
+  it('the whole fixture tree (subdirectories, whole-tree mode): every kmap() site gives a scenario that runs under every design', async () => {
+    const res = await runAudit([FIXTURES], { jobs: 1 });
+    const abs = new Map(res.inputs.map((f) => [f.rel, f.abs]));
+    const kinds = new Set<string>();
+    let sites = 0;
+    for (const file of res.files) {
+      const lines = readFileSync(abs.get(file.file)!, 'utf8').split('\n');
+      for (const s of file.sites.filter((x) => x.call === 'kmap')) {
+        kinds.add(siteReach(s, lines).kind);
+        const ir = compileScenario(siteScenario(s, lines, file.file), `${file.file}.pks`);
+        for (const policy of ALL_DESIGNS) expect(runScenario(ir, { policy }).stop, `${file.file}:${s.line} ${policy}`).not.toMatch(/^limit/);
+        expect(runScenario(ir, { policy: 'none' }).stop, `${file.file}:${s.line}`).toBe('done');
+        sites++;
+      }
+    }
+    expect(sites).toBeGreaterThan(50);
+    expect([...kinds].sort()).toEqual(['callback', 'completion', 'stored', 'sync', 'work']);
   }, 120_000);
 
   it('a queue_work() handoff becomes a work item on a worker, unmapped there', async () => {
@@ -117,8 +137,7 @@ describe('audit --scenario', () => {
 });
 
 describe('audit --scenario on hostile input', () => {
-  it('a mapped expression over several lines and a file name with a newline stay inside comments', async () => {
-    const { siteScenario } = await import('../../../src/analysis/audit/scenario.js');
+  it('a mapped expression over several lines and a file name with a newline stay inside comments', () => {
     const site = {
       line: 3,
       column: 9,
