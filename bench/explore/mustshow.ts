@@ -38,7 +38,13 @@ for (const [label, opts] of [
   out.push(row([label, String(r.states), String(r.transitions), verdict(r), time(ms)]));
 }
 
-out.push('', 'The seeded handoff bug (BFS: the shortest path):', '', row(['scenario', 'policy', 'states', 'states, no reduction', 'result', 'time']), row(['---', '---', '---', '---', '---', '---']));
+out.push(
+  '',
+  'The seeded handoff bug (BFS: the shortest path):',
+  '',
+  row(['scenario', 'policy', 'states', 'states, no reduction', 'result', 'time']),
+  row(['---', '---', '---', '---', '---', '---']),
+);
 for (const g of [...GAPS.map((x) => `g${x}`), 'fixed']) {
   for (const policy of ['none', 'scoped:relaxed']) {
     const file = `bench/explore/handoff-${g}.pks`;
@@ -48,7 +54,13 @@ for (const g of [...GAPS.map((x) => `g${x}`), 'fixed']) {
   }
 }
 
-out.push('', 'The broken refcount (`scoped-racy`: the unprotect count read in one step, written in the next):', '', row(['scenario', 'policy', 'states', 'result', 'time']), row(['---', '---', '---', '---', '---']));
+out.push(
+  '',
+  'The broken refcount (`scoped-racy`: the unprotect count read in one step, written in the next):',
+  '',
+  row(['scenario', 'policy', 'states', 'result', 'time']),
+  row(['---', '---', '---', '---', '---']),
+);
 for (const file of ['test/fixtures/explore/two_kmap.pks', 'bench/explore/three.pks']) {
   for (const policy of ['scoped-racy:relaxed', 'scoped:relaxed']) {
     const { r, ms } = go(file, { policy, bfs: true });
@@ -56,7 +68,13 @@ for (const file of ['test/fixtures/explore/two_kmap.pks', 'bench/explore/three.p
   }
 }
 
-out.push('', 'Worker threads (BFS; the result must be the same for every N):', '', row(['scenario', 'workers', 'states', 'transitions', 'result', 'time']), row(['---', '---', '---', '---', '---', '---']));
+out.push(
+  '',
+  'Worker threads (BFS; the result must be the same for every N):',
+  '',
+  row(['scenario', 'workers', 'states', 'transitions', 'result', 'time']),
+  row(['---', '---', '---', '---', '---', '---']),
+);
 for (const file of ['bench/explore/handoff-g40.pks', 'bench/explore/three.pks']) {
   for (const workers of [0, 1, 2]) {
     const ir = load(file);
@@ -65,5 +83,10 @@ for (const file of ['bench/explore/handoff-g40.pks', 'bench/explore/three.pks'])
     out.push(row([file, workers === 0 ? 'none (in-thread)' : String(workers), String(r.states), String(r.transitions), verdict(r), time(performance.now() - t0)]));
   }
 }
-out.push('', `Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (2 cores).`);
+out.push(
+  '',
+  `Load average at the end: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(', ')} (2 cores).`,
+);
 process.stdout.write(out.join('\n') + '\n');
