@@ -195,3 +195,34 @@ describe('--workers, --hash-compact, --bitstate', () => {
     expect(JSON.parse(j.text())).toMatchObject({ exact: false, storage: 'hash-compact' });
   });
 });
+
+describe('pksim explore options of the stateful search', () => {
+  const cli = async (...args: string[]) => {
+    const io = capture();
+    const code = await main(args, io);
+    return { code, out: io.text() };
+  };
+
+  it('--workers 2 prints what --bfs prints; --no-por says so and stores more states', async () => {
+    const bfs = await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--bfs');
+    const two = await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--workers', '2');
+    expect(two).toEqual(bfs);
+    expect(bfs.code).toBe(1);
+    const off = JSON.parse((await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--no-por', '--json')).out);
+    const on = JSON.parse((await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--json')).out);
+    expect([on.por, off.por]).toEqual([true, false]);
+    expect(on.states).toBeLessThan(off.states);
+    expect((await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--no-por')).out).toContain(', no reduction: complete');
+  }, 60_000);
+
+  it('a failed assert is printed with its replay and the WARNING of the replayed run; --check names it', async () => {
+    const r = await cli('explore', 'test/fixtures/explore/assert_kmap.pks', '--check', 'assert');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /VIOLATED assert@assert_kmap\.pks:8: .*\n {2}replay: pksim run test\/fixtures\/explore\/assert_kmap\.pks --policy scoped:relaxed --schedule [\d,]+\n/,
+    );
+    expect(r.out).toContain('| WARNING: CPU: 0 PID: 2 at test/fixtures/explore/assert_kmap.pks:8 user a');
+    const bad = await cli('explore', 'test/fixtures/explore/assert_kmap.pks', '--check', 'asert');
+    expect(bad.code).toBe(2);
+  });
+});
