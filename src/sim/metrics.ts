@@ -27,6 +27,8 @@ export class Metrics {
   private readonly rateVersion: Float64Array;
   private readonly rateMsr: Float64Array;
   private readonly protKeys: Int32Array;
+  /** The exposure rate last reported per CPU in the event stream (only when events are kept). */
+  private readonly shown: Float64Array;
 
   constructor(m: Machine, protectedKeys: number[]) {
     this.rate = new Float64Array(m.cpus.length);
@@ -34,6 +36,7 @@ export class Metrics {
     this.rateWrite = new Float64Array(m.cpus.length);
     this.rateVersion = new Float64Array(m.cpus.length).fill(-1);
     this.rateMsr = new Float64Array(m.cpus.length).fill(-1);
+    this.shown = new Float64Array(m.cpus.length);
     this.protKeys = Int32Array.from(protectedKeys);
   }
 
@@ -42,10 +45,19 @@ export class Metrics {
    * unnoticed (exposure), and the keys open for it, scoped by its own mappings and grants or
    * not (windows).
    */
+  /** An `exposure` event: the pages this CPU's context could reach unnoticed changed. */
+  private report(m: Machine, cpu: number, pages: number, read: number, write: number): void {
+    this.shown[cpu] = pages;
+    m.emit({ ...m.base(cpu), loc: null, type: 'exposure', pages, read, write });
+  }
+
   sampleTick(m: Machine, oracle: Oracle): void {
     for (let c = 0; c < m.cpus.length; c++) {
       const cp = m.cpus[c]!;
-      if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
+      if (cp.frames.length === 1 && cp.curr === cp.idle) {
+        if (m.sink && this.shown[c] !== 0) this.report(m, c, 0, 0, 0);
+        continue;
+      }
       // Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
       // WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
       if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== cp.msr) {
@@ -55,6 +67,7 @@ export class Metrics {
         this.rateVersion[c] = m.version;
         this.rateMsr[c] = cp.msr;
       }
+      if (m.sink && this.shown[c] !== this.rate[c]) this.report(m, c, this.rate[c]!, this.rateRead[c]!, this.rateWrite[c]!);
       this.exposure += this.rate[c]!;
       this.exposureRead += this.rateRead[c]!;
       this.exposureWrite += this.rateWrite[c]!;
@@ -96,6 +109,7 @@ export class Metrics {
     v.pushAll(this.rateWrite);
     v.pushAll(this.rateVersion);
     v.pushAll(this.rateMsr);
+    v.pushAll(this.shown);
   }
 
   load(v: StateVec): void {
@@ -118,6 +132,7 @@ export class Metrics {
     v.nextInto(this.rateWrite, n);
     v.nextInto(this.rateVersion, n);
     v.nextInto(this.rateMsr, n);
+    v.nextInto(this.shown, n);
   }
 
   record(cls: number, outcome: number): void {
