@@ -6,6 +6,7 @@ import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { PolicyError, designNames, findDesign } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
 import { formatFtrace } from '../report/ftrace.js';
+import { colorMode, paintLog, painter, useColor } from './color.js';
 import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, designsHelp, maxOutputFrom, maxSourceFrom, modeValues, policyValues, runOptionsFrom } from './runopts.js';
@@ -55,6 +56,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
   const opts = runOptionsFrom(values);
+  colorMode(values.color);
   const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, perfetto: values.perfetto, ftrace: values.ftrace, force: values.force };
   if (values.log !== undefined && values.log !== 'dmesg' && values.log !== 'ftrace') throw new UsageError(`--log: '${values.log}' is not dmesg or ftrace`);
@@ -78,7 +80,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       const room = Math.max(0, out.max - summary.length - 200);
       const n = logPrefix(result, ir.source, room);
       const shown = n < result.events.length ? { ...result, events: result.events.slice(0, n) } : result;
-      out.write(values.log === 'ftrace' ? formatFtrace(shown) : formatDmesg(shown, ir.source));
+      const paint = painter(useColor(colorMode(values.color), io, false));
+      out.write(values.log === 'ftrace' ? formatFtrace(shown) : paintLog(formatDmesg(shown, ir.source), paint));
       if (n < result.events.length) {
         out.over = true;
         out.flush();

@@ -150,10 +150,10 @@ export function formatDmesg(r: RunResult, source = ''): string {
           push(fixPid(e.detail, stacks, e.cpu), 'Modules linked in:', ...cpuLines(stacks, e.cpu, taint));
           push(...callTrace(stacks, e.cpu, src, arch, ['dump_stack_lvl', '__schedule_bug', '__schedule', 'schedule'], true));
           taint.add('W');
-        } else push(`pksim: ${e.what}: ${e.detail}${where(e.loc)}`);
+        } else push(`pksim: ${e.what}: ${e.detail}${e.loc ? ` (line ${e.loc.line})` : ''}`);
         break;
       case 'leak':
-        push(`pksim: leak: ${e.what} held by ${e.ctxName}: ${e.detail}`);
+        push(`pksim: leak: ${e.ctxName}: ${e.detail}`);
         break;
       default:
         break;
@@ -170,7 +170,7 @@ export function formatSummary(r: RunResult): string {
   for (const k of METRIC_NAMES) row.push(`${k}=${s[k]}`);
   for (let i = 0; i < row.length; i += 6) lines.push('    ' + row.slice(i, i + 6).join(' '));
   if (r.windows.length) {
-    lines.push('windows (ticks running; key x ticks open; of which unscoped: open without a mapping or grant of the key):');
+    lines.push('windows (ticks run; key x ticks open; unscoped: open with no mapping or grant of the key):');
     for (const w of r.windows)
       lines.push(
         `    ${`${w.kind} ${w.context}`.padEnd(28)} ran ${String(w.ticks).padStart(5)}  open ${String(w.keyOpenTicks).padStart(5)}  unscoped ${String(w.unscopedTicks).padStart(5)}`,
