@@ -79,6 +79,12 @@ describe('pksim run', () => {
     expect(r.out).toMatch(/schedule: /);
   });
 
+  it('--log takes dmesg or ftrace: anything else is a one-line usage error, exit 2', async () => {
+    const r = await cli('run', 'async_handoff_softirq', '--log', 'syslog');
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe("pksim run: --log: 'syslog' is not dmesg or ftrace");
+  });
+
   it('--ftrace FILE writes the ftrace text; an existing file is refused before the run', async () => {
     const out = join(dir, 'run.ftrace.txt');
     const r = await cli('run', 'async_handoff_softirq', '--ftrace', out);

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatDmesg, dmesgStamp } from '../../src/report/dmesg.js';
+import { tainted } from '../../src/report/splat.js';
 import { compileScenario, loadScenario } from '../../src/scenario/index.js';
 import { runScenario, type RunOptions } from '../../src/sim/runner.js';
 
@@ -160,5 +161,20 @@ softirq s cpu 0 { stray_write(a) }`;
     const out = log(text, { policy: 'scoped:strict' });
     expect(out).toMatch(/ <SOFTIRQ>\n.* handle_softirqs/);
     expect(out).not.toMatch(/<IRQ>/);
+  });
+
+  it('dmesg: a work item is its work function, called from process_one_work in the worker kthread', () => {
+    const out = log({ name: 'async_handoff_workqueue' }, { policy: 'exception', warn: 'per-site' });
+    expect(out).toMatch(/WARNING: CPU: 1 PID: 3 at scenarios\/async_handoff_workqueue\.pks:26 decrypt\+0x20\/0x60\n.*Modules linked in:\n.*CPU: 1 PID: 3 Comm: kcryptd /);
+    expect(out).toMatch(
+      /Call Trace:\n.*<TASK>\n.* process_one_work\+0x[0-9a-f]+\/0x[0-9a-f]+\n.* worker_thread\+.*\n.* kthread\+.*\n.* ret_from_fork\+.*\n.* ret_from_fork_asm\+.*\n.* <\/TASK>/,
+    );
+  });
+
+  it('dmesg: print_tainted() flags: G, then D after an oops and W after a warning, in their columns', () => {
+    expect(tainted(new Set())).toBe('Not tainted');
+    expect(tainted(new Set(['W']))).toBe('Tainted: G        W');
+    expect(tainted(new Set(['D']))).toBe('Tainted: G      D');
+    expect(tainted(new Set(['W', 'D']))).toBe('Tainted: G      D W');
   });
 });
