@@ -18,10 +18,11 @@ export function ftraceTime(tick: number): string {
 }
 
 /**
- * The flags column: irqs-off (d), need-resched (.), hardirq/softirq (z NMI, Z NMI in a hardirq,
+ * The flags column: irqs-off (d), need-resched (N: a task woken for this CPU while another runs
+ * there, until the next switch), hardirq/softirq (z NMI, Z NMI in a hardirq,
  * H hardirq in a softirq, h hardirq, s softirq), preempt depth, migrate-disable depth.
  */
-export function flagsOf(frames: readonly Frame[]): string {
+export function flagsOf(frames: readonly Frame[], needResched = false): string {
   const kinds = frames.map((f) => f.kind);
   const top = frames[frames.length - 1]!;
   const nmi = kinds.includes('nmi');
@@ -33,7 +34,7 @@ export function flagsOf(frames: readonly Frame[]): string {
   const preempt = frames.reduce((n, f) => n + f.preempt, 0);
   const migrate = task.migrate + (top === task ? 0 : top.migrate);
   const digit = (n: number) => (n === 0 ? '.' : n > 15 ? 'f' : n.toString(16));
-  return `${irqsOff ? 'd' : '.'}.${ctx}${digit(preempt)}${digit(migrate)}`;
+  return `${irqsOff ? 'd' : '.'}${needResched ? 'N' : '.'}${ctx}${digit(preempt)}${digit(migrate)}`;
 }
 
 const HEADER = `# tracer: nop
@@ -65,6 +66,8 @@ export function formatFtrace(r: RunResult): string {
   const page = (p: number) => r.config.pages[p]?.name ?? `page ${p}`;
   const key = (k: number) => `key ${k}${r.config.keys.find((x) => x.id === k) ? ` (${r.config.keys.find((x) => x.id === k)!.name})` : ''}`;
   const asleep = new Map<number, string>();
+  /** TIF_NEED_RESCHED per CPU: a task woken for it while another runs there, until the next switch. */
+  const resched = Array.from({ length: r.config.cpus }, () => false);
   /** The pid of each task by name, for the wake-up of a task that is not running. */
   const pids = new Map<string, number>();
   const lastStmt = new Map<number, string>();
@@ -73,7 +76,7 @@ export function formatFtrace(r: RunResult): string {
     const t = frames[0]!;
     const comm = t.kind === 'idle' ? '<idle>' : t.name;
     lines.push(
-      `${comm.padStart(16)}-${String(pidOf(t.name, t.ctx)).padEnd(7)} [${String(e.cpu).padStart(3, '0')}] ${flagsOf(frames)} ${ftraceTime(e.tick).padStart(12)}: ${event}: ${fields}`,
+      `${comm.padStart(16)}-${String(pidOf(t.name, t.ctx)).padEnd(7)} [${String(e.cpu).padStart(3, '0')}] ${flagsOf(frames, resched[e.cpu])} ${ftraceTime(e.tick).padStart(12)}: ${event}: ${fields}`,
     );
   };
   const print = (e: PksimEvent, text: string) => line(e, 'print', `tracing_mark_write: ${text}`);
@@ -113,6 +116,7 @@ export function formatFtrace(r: RunResult): string {
           'sched_switch',
           `prev_comm=${prev.name} prev_pid=${pidOf(prev.name, prev.ctx)} prev_prio=120 prev_state=${state} ==> next_comm=${e.to} next_pid=${pidOf(e.to, e.toCtx)} next_prio=120`,
         );
+        resched[e.cpu] = false;
         break;
       }
       case 'entry':
@@ -142,6 +146,8 @@ export function formatFtrace(r: RunResult): string {
         const fields = `comm=${e.target} pid=${pidOf(e.target, pids.get(e.target) ?? -1)} prio=120 target_cpu=${String(cpuOf.get(e.target) ?? 0).padStart(3, '0')}`;
         line(e, 'sched_waking', fields);
         line(e, 'sched_wakeup', fields);
+        const target = cpuOf.get(e.target);
+        if (target !== undefined && target < resched.length && stacks.current(target).name !== e.target) resched[target] = true;
         break;
       }
       case 'ipi':

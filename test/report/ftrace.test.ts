@@ -96,6 +96,10 @@ describe('ftrace text', () => {
     expect(lines.find((l) => l.event === 'page_fault_kernel')).toMatchObject({ cpu: 1, flags: '..s..', fields: 'address=0xffff888000001010 ip=block_done error_code=0x23' });
     // The wake-up of the writer by the softirq.
     expect(lines.find((l) => l.event === 'sched_waking')).toMatchObject({ cpu: 1, fields: 'comm=writer pid=2 prio=120 target_cpu=000' });
+    // need-resched: the woken writer is due on cpu 0, where the idle task runs until the switch.
+    const back = switches.find((s) => s.cpu === 0 && fields(s.fields).next_comm === 'writer' && s.ts > 8)!;
+    expect(back.flags).toBe('.N...');
+    expect(lines.find((l) => l.cpu === 0 && l.ts === back.ts && l.event === 'write_msr')!.flags).toBe('.....');
     // Every statement has its print event.
     expect(prints.filter((p) => /^tracing_mark_write: line \d+: /.test(p))).toHaveLength(r.events.filter((e) => e.type === 'stmt').length);
   });
