@@ -63,7 +63,7 @@ export {
 /** @public Reports (also the ./report entry). */
 export { formatDmesg, formatSummary } from './report/dmesg.js';
 export { compareTable } from './report/table.js';
-export { renderHtml, toPerfetto, writeHtmlReport, writePerfetto } from './report/index.js';
+export { renderHtml, toPerfetto, writeHtmlReport, writePerfetto, formatFtrace, writeFtrace, flows, type Flow, type FlowKind } from './report/index.js';
 
 /** @public The kmap() audit (also the ./audit entry); AuditError has codes AUD0xx. */
 export { runAudit } from './analysis/audit/run.js';
