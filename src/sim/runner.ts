@@ -163,7 +163,8 @@ export class Run {
     this.m.report(
       cpu,
       'assert',
-      `------------[ cut here ]------------\nWARNING: CPU: ${cpu} PID: ${ctx.id} at ${at} ${ctx.kind} ${ctx.name}\nassertion failed: ${ins.text}\n---[ end trace ]---`,
+      // The first line sums it up (the ftrace view prints that one); the kernel log prints the block.
+      `assertion failed at ${at}: ${ins.text}\n------------[ cut here ]------------\nWARNING: CPU: ${cpu} PID: ${ctx.id} at ${at} ${ctx.kind} ${ctx.name}\nassertion failed: ${ins.text}\n---[ end trace ]---`,
     );
   }
 
@@ -178,7 +179,7 @@ export class Run {
         this.m.report(
           0,
           'invariant',
-          `------------[ cut here ]------------\nWARNING: at ${inv.loc.file}:${inv.loc.line} after tick ${this.m.tick}\ninvariant violated: ${inv.text}\n---[ end trace ]---`,
+          `invariant violated at ${inv.loc.file}:${inv.loc.line}: ${inv.text}\n------------[ cut here ]------------\nWARNING: at ${inv.loc.file}:${inv.loc.line} after tick ${this.m.tick}\ninvariant violated: ${inv.text}\n---[ end trace ]---`,
         );
       }
       this.invFalse[i] = bad ? 1 : 0;
