@@ -219,6 +219,7 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
     reduced,
     storage: visited.kind,
     exact: visited.kind === 'hash64',
+    coverage: visited.kind === 'hash64' ? 'exact' : 'probabilistic',
     visitedBytes: visited.bytes,
     omissionProbability: visited.omission(states),
   };

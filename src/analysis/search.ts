@@ -91,6 +91,8 @@ export interface SearchResult {
   storage: 'hash64' | 'hash-compact' | 'bitstate';
   /** False with --hash-compact and --bitstate: a state may have been skipped, with `omissionProbability`. */
   exact: boolean;
+  /** 'probabilistic' with --hash-compact and --bitstate, said plainly for --json readers. */
+  coverage: 'exact' | 'probabilistic';
   /** Bytes of the visited set at the end. */
   visitedBytes: number;
   /**
@@ -386,6 +388,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     reduced,
     storage: visited.kind,
     exact: visited.kind === 'hash64',
+    coverage: visited.kind === 'hash64' ? 'exact' : 'probabilistic',
     visitedBytes: visited.bytes,
     omissionProbability: visited.omission(states),
   };

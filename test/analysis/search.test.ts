@@ -194,7 +194,7 @@ describe('--workers, --hash-compact, --bitstate', () => {
     expect(io.text()).toContain('COVERAGE IS PROBABILISTIC (--bitstate)');
     const j = capture();
     await main(['explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--hash-compact', '--json'], j);
-    expect(JSON.parse(j.text())).toMatchObject({ exact: false, storage: 'hash-compact' });
+    expect(JSON.parse(j.text())).toMatchObject({ exact: false, coverage: 'probabilistic', storage: 'hash-compact' });
   });
 });
 
