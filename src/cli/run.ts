@@ -2,6 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
+import { InjectSpecError, parseInjectSpec } from '../sim/inject.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { PolicyError, designNames, findDesign } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
@@ -29,6 +30,11 @@ under one protection design and prints a dmesg-like log and a summary.`,
     },
     perfetto: { type: 'string', value: 'OUT.json', file: true, help: 'write a Chrome/Perfetto trace' },
     quiet: { type: 'boolean', help: 'print only the summary' },
+    inject: {
+      type: 'string',
+      value: 'SPEC',
+      help: 'inject one stray access, e.g. tick=37,cpu=1,kind=uaf,page=buf,op=write\n(kind forged|uaf|foreign-local, op read|write, cpu N|any, page NAME|any,\noff N; it fires at the first step from that tick on where it can be made)',
+    },
     ...RUN_OPTIONS,
   },
   notes: () => `Designs:
@@ -49,9 +55,18 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const outputs = { html: values.html, perfetto: values.perfetto, force: values.force };
   checkOutputs(outputs, positionals);
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
+  let inject = null;
+  if (values.inject !== undefined) {
+    try {
+      inject = parseInjectSpec(values.inject, ir);
+    } catch (e) {
+      if (e instanceof InjectSpecError) throw new UsageError(`--inject: ${e.message}`);
+      throw e;
+    }
+  }
   let result;
   try {
-    result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode });
+    result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode, inject });
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(e.message, EXIT_USAGE, e.code);
     if (e instanceof ScheduleError) throw new UsageError(e.message);

@@ -15,6 +15,7 @@ import { execOf } from './exec.js';
 import { checkExpectations } from './expect.js';
 import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
+import { INJECT_KINDS, INJECT_LOC, Injector, type InjectSpec } from './inject.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -33,6 +34,8 @@ export interface RunOptions {
   events?: boolean;
   /** Stop when the recorded stream reaches this many events (memory bound). */
   maxEvents?: number;
+  /** One injected stray access (inject.ts): at its tick, from a running context. */
+  inject?: InjectSpec | null;
   /**
    * @internal Called after every step with the machine and the oracle (consistency checks in
    * tests; the explorer's invariants).
@@ -88,6 +91,9 @@ export class Run {
   private readonly maxSteps: number;
   private readonly maxEvents: number;
   private readonly onStep: ((m: Machine, oracle: Oracle) => void) | null;
+  /** The injected stray still to fire, or null (none, or fired). */
+  private injecting: Injector | null = null;
+  readonly injector: Injector | null = null;
   private readonly execSave = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v, this.m.keysInUse);
   private readonly execLoad = (ctx: Ctx, v: StateVec) => execOf(ctx).loadState(v, this.ir, this.m.keysInUse);
 
@@ -139,6 +145,21 @@ export class Run {
     );
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
     this.onStep = opts.onStep ?? null;
+    if (opts.inject) this.injector = this.injecting = new Injector(opts.inject, ir, m);
+  }
+
+  /** The injected access, made before the step's action once its tick has come and it can be made. */
+  private inject(inj: Injector): void {
+    if (!inj.resolve(this.m)) return;
+    inj.fired = true;
+    this.injecting = null;
+    const m = this.m;
+    if (m.sink) {
+      m.loc = INJECT_LOC;
+      const what = `${INJECT_KINDS[inj.spec.kind]} ${inj.spec.write ? 'write' : 'read'} of ${this.ir.pages[inj.page]!.name}`;
+      m.emit({ ...m.base(inj.cpu), type: 'stmt', text: `[injected stray: ${what}]` });
+    }
+    inj.outcome = this.interp.injectAccess(inj.cpu, inj.addr, inj.mapping, inj.spec.write, INJECT_LOC);
   }
 
   /** Per-context windows, folded by scenario context name as contexts are left. */
@@ -170,6 +191,11 @@ export class Run {
     const { m, sched, interp, metrics, oracle, events, maxSteps, maxEvents, onStep } = this;
     for (let i = 0; i < n; i++) {
       if (m.panicked) return this.end('panic');
+      const inj = this.injecting;
+      if (inj !== null && m.tick >= inj.spec.tick) {
+        this.inject(inj);
+        if (m.panicked) return this.end('panic');
+      }
       sched.raiseTimed();
       const act = sched.choose();
       if (act < 0) {
@@ -247,7 +273,9 @@ export class Run {
       events: this.events,
       summary,
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
-      expectations: checkExpectations(ir, spec, label, summary),
+      // An injected stray changes the counts the scenario's expectations are about.
+      expectations: this.injector ? [] : checkExpectations(ir, spec, label, summary),
+      ...(this.injector ? { injection: this.injector.result() } : {}),
     };
   }
 
@@ -272,6 +300,7 @@ export class Run {
     v.push(this.events.length);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
+    if (this.injector) this.injector.save(v);
   }
 
   /** Make this run continue from a state written by snapshot() of a run of the same scenario and options. */
@@ -292,6 +321,10 @@ export class Run {
     this.events.length = Math.min(this.events.length, v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
+    if (this.injector) {
+      this.injector.load(v);
+      this.injecting = this.injector.fired ? null : this.injector;
+    }
   }
 
   /**
