@@ -350,6 +350,16 @@ export class Run {
     return t;
   }
 
+  /**
+   * Start again from a state written by snapshot() (the fuzzer: the start of the run) with
+   * another schedule seed; a run made with a seed only. The injection spec object the run was
+   * made with is read again, so the caller may have changed it.
+   */
+  restart(v: StateVec, seed: number): void {
+    this.restore(v);
+    this.sched.reseed(seed);
+  }
+
   /** The counters of the run so far (no allocation: the live metrics object). */
   metricsNow(): Readonly<Pick<Metrics, 'legitBroken' | 'straysMissed' | 'legitAccesses' | 'strayAccesses' | 'exposure'>> {
     return this.metrics;
