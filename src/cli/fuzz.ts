@@ -7,6 +7,7 @@ import { loadBounded } from './load.js';
 import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
 import { runCampaign } from '../analysis/fuzz/campaign.js';
 import { FuzzLimitError } from '../analysis/fuzz/engine.js';
+import { INJECT_KINDS } from '../sim/inject.js';
 import { reportJson, worstRatio, type FuzzReport } from '../analysis/fuzz/report.js';
 import { formatFuzzText } from '../report/fuzz.js';
 import { EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
@@ -42,6 +43,14 @@ bytes of the unsharded run.`,
     base: { type: 'string', value: 'P', values: policyValues, default: 'scoped:relaxed', help: 'the design the ratios divide by' },
     workers: { type: 'string', value: 'N', default: 1, help: 'worker threads (same result for any N)' },
     shard: { type: 'string', value: 'K/N', help: "run only slice K (0..N-1) of N of every scenario's runs; merge with pksim merge" },
+    kinds: {
+      type: 'string',
+      value: 'LIST',
+      values: [...INJECT_KINDS],
+      list: true,
+      default: INJECT_KINDS.join(','),
+      help: 'the kinds of stray injected, comma-separated, each drawn alike',
+    },
     examples: { type: 'string', value: 'N', default: 3, help: 'missed strays printed as replay commands, per scenario and design' },
     'per-scenario': { type: 'boolean', help: 'a table per scenario too' },
     warn: RUN_OPTIONS.warn,
@@ -63,6 +72,23 @@ export function parseShard(v: string): { k: number; n: number } {
   const n = int('--shard N', m[2]!, 1, 1e6);
   const k = int('--shard K', m[1]!, 0, n - 1);
   return { k, n };
+}
+
+/** --kinds: indices into INJECT_KINDS, in the order given. */
+export function kindsFrom(v: string | undefined): number[] {
+  if (v === undefined) return INJECT_KINDS.map((_, i) => i);
+  const list = v
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError(`--kinds: no kind in '${v}' (kinds: ${INJECT_KINDS.join(', ')})`);
+  const out = list.map((k) => {
+    const i = (INJECT_KINDS as readonly string[]).indexOf(k);
+    if (i < 0) throw new UsageError(`--kinds: '${k}' is not one of ${INJECT_KINDS.join(', ')}`);
+    return i;
+  });
+  if (new Set(out).size !== out.length) throw new UsageError(`--kinds: a kind is named twice in '${v}'`);
+  return out;
 }
 
 export function policiesFrom(v: string | undefined, flag = '--policies'): string[] {
@@ -96,6 +122,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const examples = int('--examples', values.examples ?? '3', 0, 1000);
   const maxSteps = int('--max-steps', values['max-steps'] ?? String(DEFAULT_FUZZ_MAX_STEPS), 1, 1e9);
   const timeLimit = values['time-limit'] === undefined ? Infinity : int('--time-limit', values['time-limit'], 1, 1e7);
+  const kinds = kindsFrom(values.kinds);
   const shard = values.shard === undefined ? null : parseShard(values.shard);
   const ro = runOptionsFrom({ warn: values.warn, 'reset-at': values['reset-at'] });
   const names = positionals.length ? positionals : libraryNames();
@@ -117,7 +144,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       shard,
       workers,
       timeLimit,
-      opts: { seed, runs, warn: ro.warn ?? 'once', resetPoints: ro.resetPoints ?? [], maxSteps, examples },
+      opts: { seed, runs, warn: ro.warn ?? 'once', resetPoints: ro.resetPoints ?? [], maxSteps, examples, kinds },
       progress,
     });
   } catch (e) {

@@ -3,6 +3,7 @@
 // floor((k+1) R / n) - 1 of every scenario: the n shards cover 0..R-1 exactly once.
 
 import type { ScenarioIR } from '../../scenario/ir.js';
+import { INJECT_KINDS } from '../../sim/inject.js';
 import { emptyStats, mergeStats, type FuzzStats } from './acc.js';
 import { FuzzLimitError, fuzzRuns, horizonOf, type FuzzOptions } from './engine.js';
 import { buildReport, type FuzzConfig, type FuzzReport } from './report.js';
@@ -62,6 +63,7 @@ export async function runCampaign(input: CampaignInput): Promise<FuzzReport> {
     runs: opts.runs,
     policies,
     scenarios: scenarios.map((s, i) => ({ name: s.ir.name, arg: s.arg, horizon: horizons[i]! })),
+    kinds: opts.kinds.map((k) => INJECT_KINDS[k]!),
     warn: opts.warn,
     resetAt: opts.resetPoints,
     maxSteps: opts.maxSteps,

@@ -20,6 +20,8 @@ export interface FuzzOptions {
   maxSteps: number;
   /** Missed strays kept as replayable examples per scenario and design. */
   examples: number;
+  /** The kinds injected (indices into INJECT_KINDS), drawn uniformly. */
+  kinds: number[];
 }
 
 /** A run stopped at a resource limit: which one, and how to raise it. */
@@ -67,10 +69,10 @@ export function horizonOf(ir: ScenarioIR, o: Pick<FuzzOptions, 'maxSteps' | 'war
 }
 
 /** Run i's injection: tick, kind, read or write, and which CPU and page `any` picks. */
-export function injectionOf(h: number, horizon: number, into: InjectSpec): InjectSpec {
+export function injectionOf(h: number, horizon: number, kinds: number[], into: InjectSpec): InjectSpec {
   const g = new Rng(fmix32((h ^ 0x5bd1e995) >>> 0));
   into.tick = g.below(horizon);
-  into.kind = g.below(INJECT_KINDS.length);
+  into.kind = kinds[g.below(kinds.length)]!;
   into.write = g.below(2) === 1;
   into.cpu = -1;
   into.page = -1;
@@ -87,8 +89,8 @@ function addFate(f: Fates, fate: number): void {
 }
 
 /**
- * Runs start..end-1 of a scenario under one design into `st`. `deadline` (a performance.now()
- * value, or Infinity) bounds the time; `tick(k)` is told every k runs done.
+ * Runs start..end-1 of a scenario under one design into `st`. `deadline` (a value of `now`, or
+ * Infinity) bounds the time, checked every 256 runs.
  */
 export function fuzzRuns(
   ir: ScenarioIR,
@@ -110,7 +112,7 @@ export function fuzzRuns(
   for (let i = start; i < end; i++) {
     if ((i - start) % 256 === 255 && now() > deadline) throw new FuzzLimitError('time', 'the time limit; raise it with --time-limit');
     const h = runSeed(o.seed, ir.name, i);
-    injectionOf(h, horizon, spec);
+    injectionOf(h, horizon, o.kinds, spec);
     run.restart(start0, h);
     run.advance(Infinity);
     if (run.stop.startsWith('limit:'))

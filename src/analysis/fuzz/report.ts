@@ -10,6 +10,8 @@ export interface FuzzConfig {
   policies: string[];
   /** Each scenario: its name, how the command line named it (for replay commands), its injection horizon. */
   scenarios: { name: string; arg: string; horizon: number }[];
+  /** The kinds of stray injected, each drawn with the same probability. */
+  kinds: string[];
   warn: string;
   resetAt: string[];
   maxSteps: number;

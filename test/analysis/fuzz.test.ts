@@ -1,0 +1,149 @@
+// pksim fuzz and pksim merge: the same bytes for any number of workers and shards, replayable
+// misses, limits, progress only on a terminal.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { captureIO } from '../../src/cli/io.js';
+import { planUnits, shardRange } from '../../src/analysis/fuzz/campaign.js';
+import { runSeed } from '../../src/analysis/fuzz/engine.js';
+
+async function pksim(args: string[], tty = false) {
+  const io = captureIO();
+  io.isTTY = tty;
+  const code = await main(args, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+const SCEN = ['stray_irq_during_kmap', 'kthread_pardon_outlives', 'local_copy'];
+const COMMON = [...SCEN, '--runs', '90', '--seed', '7', '--policies', 'global,scoped:strict,scoped:relaxed'];
+
+describe('fuzz determinism', () => {
+  it('fuzz workers: one and two worker threads print the same JSON', async () => {
+    const one = await pksim(['fuzz', ...COMMON, '--json']);
+    const two = await pksim(['fuzz', ...COMMON, '--json', '--workers', '2']);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(two.out).toBe(one.out);
+    const j = JSON.parse(one.out);
+    expect(j.designs.map((d: { policy: string }) => d.policy)).toEqual(['global', 'scoped:strict', 'scoped:relaxed']);
+    expect(j.designs[0].runs).toBe(270);
+  }, 60_000);
+
+  it('fuzz shards: three shards merged give the bytes of the unsharded run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-fuzz-'));
+    const whole = await pksim(['fuzz', ...COMMON, '--json']);
+    const files = [];
+    for (let k = 0; k < 3; k++) {
+      const f = join(dir, `s${k}.json`);
+      const r = await pksim(['fuzz', ...COMMON, '--shard', `${k}/3`, '--out', f]);
+      expect(r.code).toBe(0);
+      files.push(f);
+    }
+    // In any order.
+    const merged = await pksim(['merge', files[2]!, files[0]!, files[1]!, '--json']);
+    expect(merged.code).toBe(0);
+    expect(merged.out).toBe(whole.out);
+    // Missing, repeated, or from another campaign: exit 2, one line.
+    expect((await pksim(['merge', files[0]!, files[1]!])).err).toBe('pksim merge: shards missing: 2/3\n');
+    const dup = await pksim(['merge', files[0]!, files[1]!, files[1]!, files[2]!]);
+    expect(dup.code).toBe(2);
+    expect(dup.err).toContain('shard 1/3 already given');
+    const other = join(dir, 'other.json');
+    await pksim(['fuzz', ...COMMON, '--seed', '8', '--shard', '2/3', '--out', other]);
+    const mixed = await pksim(['merge', files[0]!, files[1]!, other]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toContain('another campaign');
+    const junk = join(dir, 'junk.json');
+    writeFileSync(junk, '{"tool":"x"}');
+    expect((await pksim(['merge', junk])).err).toBe(`pksim merge: ${junk}: not a pksim fuzz result (format 1)\n`);
+  }, 60_000);
+
+  it('fuzz shard arithmetic: the N shards cover 0..R-1 exactly once, in order', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 1, max: 300 }), (runs, n) => {
+        let next = 0;
+        for (let k = 0; k < n; k++) {
+          const [lo, hi] = shardRange(runs, k, n);
+          expect(lo).toBe(next);
+          expect(hi).toBeGreaterThanOrEqual(lo);
+          next = hi;
+        }
+        expect(next).toBe(runs);
+      }),
+    );
+  });
+
+  it('fuzz units: every run of the shard is in exactly one unit, whatever the chunk', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 64 }), (a, len, chunk) => {
+        const units = planUnits(2, 3, a, a + len, chunk);
+        for (let s = 0; s < 2; s++)
+          for (let p = 0; p < 3; p++) {
+            const mine = units.filter((u) => u.scenario === s && u.policy === p);
+            expect(mine.reduce((n, u) => n + u.end - u.start, 0)).toBe(len);
+            for (let i = 1; i < mine.length; i++) expect(mine[i]!.start).toBe(mine[i - 1]!.end);
+          }
+      }),
+    );
+  });
+
+  it('fuzz run seeds: a function of (seed, scenario, run) alone, distinct across runs', () => {
+    expect(runSeed(1, 'a', 5)).toBe(runSeed(1, 'a', 5));
+    const seen = new Set<number>();
+    for (let i = 0; i < 10_000; i++) seen.add(runSeed(1, 'local_copy', i));
+    expect(seen.size).toBeGreaterThan(9_980);
+    expect(runSeed(1, 'a', 0)).not.toBe(runSeed(2, 'a', 0));
+    expect(runSeed(1, 'a', 0)).not.toBe(runSeed(1, 'b', 0));
+  });
+});
+
+describe('fuzz replay', () => {
+  it('fuzz replay: every printed replay command of a missed stray reproduces the miss', async () => {
+    const r = await pksim(['fuzz', ...COMMON, '--json', '--examples', '2']);
+    const j = JSON.parse(r.out);
+    expect(j.examples.length).toBeGreaterThan(3);
+    for (const ex of j.examples) {
+      const args: string[] = ex.replay.split(' ');
+      expect(args[0]).toBe('pksim');
+      const run = await pksim([...args.slice(1), '--json']);
+      expect(run.code).toBe(0);
+      const res = JSON.parse(run.out);
+      expect(res.injection.fate).toBe('missed');
+      expect(res.injection.spec).toBe(ex.inject);
+      expect(res.seed).toBe(ex.seed);
+    }
+  }, 60_000);
+});
+
+describe('fuzz limits and progress', () => {
+  it('fuzz --max-steps: exit 3 naming the limit', async () => {
+    const r = await pksim(['fuzz', 'stray_irq_during_kmap', '--runs', '5', '--max-steps', '5']);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^pksim fuzz: stopped at .*step limit.*raise it with --max-steps\n$/);
+  });
+
+  it('fuzz --time-limit: exit 3 naming the limit', async () => {
+    const r = await pksim(['fuzz', 'local_copy', '--runs', '1000000000', '--policies', 'none', '--time-limit', '1']);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe('pksim fuzz: stopped at the time limit; raise it with --time-limit\n');
+  }, 30_000);
+
+  it('fuzz progress: on a terminal only, and never with --json', async () => {
+    const piped = await pksim(['fuzz', 'local_copy', '--runs', '20']);
+    expect(piped.err).toBe('');
+    const tty = await pksim(['fuzz', 'local_copy', '--runs', '20'], true);
+    expect(tty.err).toMatch(/runs\/s, ETA \d+ s, worst missed ratio/);
+    const json = await pksim(['fuzz', 'local_copy', '--runs', '20', '--json'], true);
+    expect(json.err).toBe('');
+  });
+
+  it('fuzz bad options: exit 2 naming the option', async () => {
+    expect((await pksim(['fuzz', '--shard', '3/3'])).err).toBe("pksim fuzz: --shard K: '3' is not an integer in 0..2\n");
+    expect((await pksim(['fuzz', '--kinds', 'forged,nope'])).err).toBe("pksim fuzz: --kinds: 'nope' is not one of forged, uaf, foreign-local\n");
+    expect((await pksim(['fuzz', '--runs', '0'])).code).toBe(2);
+  });
+});
