@@ -24,6 +24,7 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map<string, Comma
     explore: { summary: 'visit every state of a scenario under a design: invariants, replayable violations', load: () => import('./explore.js') },
     fuzz: { summary: 'many random schedules with injected strays: caught/warned/missed and exposure, with intervals', load: () => import('./fuzz.js') },
     merge: { summary: 'merge the --out results of fuzz shards into the unsharded result', load: () => import('./merge.js') },
+    study: { summary: 'the reset-point study (pardon windows per context kind) and the WARN_ONCE study', load: () => import('./study.js') },
     pkrs: { summary: 'decode a PKRS value or check one access against it', load: () => import('./pkrs.js') },
     list: { summary: 'name the built-in scenarios, one line each', load: () => import('./list.js') },
     audit: { summary: 'classify kmap() call sites in kernel C code (local/global/unclear)', load: () => import('./audit.js') },

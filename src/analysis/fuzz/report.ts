@@ -83,8 +83,10 @@ function rate(count: number, of: number): Rate {
   return { count, of, ...rounded(wilson(count, of)) };
 }
 
+/** Every mean here is of a count (page x ticks, sites, key x ticks): its interval is clamped at 0. */
 function mean(n: number, m: Moments): Mean {
-  return { n, ...rounded(meanT(n, m.sum, m.sq)) };
+  const i = meanT(n, m.sum, m.sq);
+  return { n, ...rounded({ ...i, lo: i.lo === null ? null : Math.max(0, i.lo) }) };
 }
 
 export function designNumbers(policy: string, s: FuzzStats): DesignNumbers {
