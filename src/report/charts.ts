@@ -62,17 +62,27 @@ function page(title: string, svg: string, note: string): string {
 
 /** The fuzz charts: missed and caught strays, exposure read and write per run, the ratios over the base. */
 export function fuzzChartSpecs(r: FuzzReport): object[] {
-  const rates = (k: 'missed' | 'caught') => r.designs.map((d) => ({ design: d.policy, value: d[k].value, lo: d[k].lo, hi: d[k].hi }));
+  const rates = (k: 'missed' | 'caught' | 'bystanderMissed') => r.designs.map((d) => ({ design: d.policy, value: d[k].value, lo: d[k].lo, hi: d[k].hi }));
   const exposure = r.designs.flatMap((d) => [
     { design: d.policy, access: 'read', value: d.exposureRead.value, lo: d.exposureRead.lo, hi: d.exposureRead.hi },
     { design: d.policy, access: 'write', value: d.exposureWrite.value, lo: d.exposureWrite.lo, hi: d.exposureWrite.hi },
   ]);
   const ratios = r.ratios.flatMap((x) =>
-    (['missed', 'exposureRead', 'exposureWrite'] as const).map((m) => ({ design: `${x.numerator}`, measure: m, value: x[m].value, lo: x[m].lo, hi: x[m].hi })),
+    (['missed', 'bystanderMissed', 'exposureRead', 'exposureWrite'] as const).map((m) => ({
+      design: `${x.numerator}`,
+      measure: m,
+      value: x[m].value,
+      lo: x[m].lo,
+      hi: x[m].hi,
+    })),
   );
   return [
     intervalChart('Injected strays missed (rate, 95% Wilson)', rates('missed'), 'design', 'missed', { percent: true, name: 'missed' }),
     intervalChart('Injected strays caught by an oops (rate, 95% Wilson)', rates('caught'), 'design', 'caught', { percent: true, name: 'caught' }),
+    intervalChart('Strays of bystanders (contexts holding nothing of the key) missed (rate, 95% Wilson)', rates('bystanderMissed'), 'design', 'bystanders missed', {
+      percent: true,
+      name: 'bystander',
+    }),
     intervalChart('Exposure per run (page x ticks, mean, 95% t)', exposure, 'design', 'exposure', { color: 'access', name: 'exposure' }),
     intervalChart(`Ratio over ${r.config.base} (95%: Katz for rates, delta method for means)`, ratios, 'design', 'ratio', {
       color: 'measure',

@@ -24,7 +24,20 @@ function table(head: string[], rows: string[][]): string {
 
 export function designTable(ds: DesignNumbers[]): string {
   return table(
-    ['design', 'runs', 'injected', 'caught', 'warned', 'missed', 'legit broken (runs)', 'legit warned (runs)', 'exposure read/run', 'exposure write/run', 'warn sites/run'],
+    [
+      'design',
+      'runs',
+      'injected',
+      'caught',
+      'warned',
+      'missed',
+      'missed (bystanders)',
+      'legit broken (runs)',
+      'legit warned (runs)',
+      'exposure read/run',
+      'exposure write/run',
+      'warn sites/run',
+    ],
     ds.map((d) => [
       d.policy,
       String(d.runs),
@@ -32,6 +45,7 @@ export function designTable(ds: DesignNumbers[]): string {
       fmtRate(d.caught),
       fmtRate(d.warned),
       fmtRate(d.missed),
+      fmtRate(d.bystanderMissed),
       fmtRate(d.legitBroken),
       fmtRate(d.legitWarned),
       fmtMean(d.exposureRead),
@@ -44,8 +58,14 @@ export function designTable(ds: DesignNumbers[]): string {
 export function ratioTable(r: FuzzReport): string {
   if (r.ratios.length === 0) return '';
   return table(
-    ['ratio', 'missed strays', 'exposure read', 'exposure write'],
-    r.ratios.map((x) => [`${x.numerator} / ${x.denominator}`, fmtMean(x.missed) + (x.missed.corrected ? ' *' : ''), fmtMean(x.exposureRead), fmtMean(x.exposureWrite)]),
+    ['ratio', 'missed strays', 'missed (bystanders)', 'exposure read', 'exposure write'],
+    r.ratios.map((x) => [
+      `${x.numerator} / ${x.denominator}`,
+      fmtMean(x.missed) + (x.missed.corrected ? ' *' : ''),
+      fmtMean(x.bystanderMissed) + (x.bystanderMissed.corrected ? ' *' : ''),
+      fmtMean(x.exposureRead),
+      fmtMean(x.exposureWrite),
+    ]),
   );
 }
 
@@ -59,7 +79,8 @@ export function formatFuzzText(r: FuzzReport, perScenario = false): string {
       out += `\n== ${s.scenario}\n` + designTable(s.designs);
     }
   if (r.ratios.length) out += `\n${ratioTable(r)}`;
-  if (r.ratios.some((x) => x.missed.corrected)) out += '* a count was 0: 0.5 added to every count (Katz)\n';
+  if (r.ratios.some((x) => x.missed.corrected || x.bystanderMissed.corrected)) out += '* a count was 0: 0.5 added to every count (Katz)\n';
+  out += "bystanders: strays from a context that held no mapping or grant of the page's key (unrelated code)\n";
   // A few: one per design (its first scenario with a miss); --json has them all.
   const few = c.policies.map((p) => r.examples.find((e) => e.policy === p)).filter((e) => e !== undefined);
   if (few.length) {

@@ -131,6 +131,8 @@ export class Injector {
   outcome = -1;
   ctxName: string | null = null;
   ctxKind: string | null = null;
+  /** Whether the injecting context held a mapping or a grant of the page's key (its own code opens the key). */
+  holdsKey = false;
   private readonly protectedPages: Int32Array;
 
   constructor(
@@ -198,6 +200,8 @@ export class Injector {
     this.addr = m.strayAddr(page);
     if (this.addr !== 0) this.addr += this.spec.off;
     this.tick = m.tick;
+    const key = m.pageKey[page]!;
+    this.holdsKey = ctx.kmapped[key]! > 0 || ctx.localMapped[key]! > 0 || ctx.holdsGrant(key);
     this.ctxName = ctx.name;
     this.ctxKind = ctx.task && ctx === ctx.task.ctx ? ctx.task.kind : ctx.kind;
     return true;

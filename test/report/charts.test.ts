@@ -31,17 +31,20 @@ describe('fuzz charts', () => {
     });
     const { svg, html } = await fuzzCharts(report);
     expect(svg.startsWith('<svg')).toBe(true);
-    // Four charts, each with an x and a y axis, titled.
+    // Five charts, each with an x and a y axis, titled.
     const titles = [...svg.matchAll(/class="mark-text role-axis-title"[^>]*>.*?<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
     for (const t of ['missed', 'caught', 'exposure', 'ratio']) expect(titles).toContain(t);
-    expect((svg.match(/class="mark-rule role-axis-domain"/g) ?? []).length).toBe(8);
+    expect((svg.match(/class="mark-rule role-axis-domain"/g) ?? []).length).toBe(10);
+    expect(marks(svg, 'bystander_err', 'line').length).toBe(report.designs.filter((d) => d.bystanderMissed.lo !== null).length);
     const bars = marks(svg, 'missed_err', 'line');
     expect(bars.length).toBe(3);
     for (const d of report.designs) expect(bars).toContain(`design: ${d.policy}; lo: ${d.missed.lo}; hi: ${d.missed.hi}`);
     expect(marks(svg, 'missed_pt', 'path').length).toBe(3);
-    // Exposure: read and write per design; ratios: 3 measures for each of the 2 designs over the base, and the rule at 1.
+    // Exposure: read and write per design; ratios: 4 measures for each of the 2 designs over the base, and the rule at 1.
     expect(marks(svg, 'exposure_err', 'line').length).toBe(6);
-    expect(marks(svg, 'ratio_err', 'line').length).toBe(report.ratios.flatMap((r) => [r.missed, r.exposureRead, r.exposureWrite]).filter((i) => i.lo !== null).length);
+    expect(marks(svg, 'ratio_err', 'line').length).toBe(
+      report.ratios.flatMap((r) => [r.missed, r.bystanderMissed, r.exposureRead, r.exposureWrite]).filter((i) => i.lo !== null).length,
+    );
     expect(marks(svg, 'ratio_ref', 'line').length).toBe(1);
     expect(html).toContain(svg);
     expect(html.startsWith('<!doctype html>')).toBe(true);

@@ -85,6 +85,24 @@ describe('injected strays', () => {
     expect(relaxed.injection!.fate).toBe('caught');
   });
 
+  it("inject holdsKey: a stray from a context holding a mapping of the key is a holder's, else a bystander's", () => {
+    // Tick 6 or so: the task holds kmap_local(other) (key pmem); the kthread holds nothing.
+    const task = new Run(HANDOFF, { policy: 'none', inject: parseInjectSpec('tick=0,cpu=0,kind=foreign-local,op=read', HANDOFF), events: false });
+    task.advance(Infinity);
+    expect(task.injector!.fired).toBe(false);
+    const fromK = new Run(HANDOFF, { policy: 'none', inject: parseInjectSpec('tick=0,cpu=1,kind=foreign-local,op=read', HANDOFF), events: false });
+    fromK.advance(Infinity);
+    expect(fromK.injector!.fired).toBe(true);
+    expect(fromK.injector!.holdsKey).toBe(false);
+    // A forged pointer from the task while its kmap_local of `other` is live: a holder.
+    const r = runScenario(HANDOFF, { policy: 'none', events: true });
+    const mapTick = r.events.find((e) => e.type === 'map' && e.how === 'kmap_local')!.tick;
+    const holder = new Run(HANDOFF, { policy: 'none', inject: parseInjectSpec(`tick=${mapTick + 1},cpu=0,kind=forged,page=buf,op=read`, HANDOFF), events: false });
+    holder.advance(Infinity);
+    expect(holder.injector!.fired).toBe(true);
+    expect(holder.injector!.holdsKey).toBe(true);
+  });
+
   it('inject uaf: a pointer from a dead mapping is a stray, and fires only once a mapping of the page is dead', () => {
     const inject = parseInjectSpec('tick=0,cpu=0,kind=uaf,page=buf,op=write', HANDOFF);
     const r = runScenario(HANDOFF, { policy: 'scoped:strict', inject });

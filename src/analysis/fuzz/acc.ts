@@ -38,6 +38,13 @@ export const STOPS = ['done', 'killed', 'panic', 'deadlock'] as const;
 export interface FuzzStats extends Fates {
   runs: number;
   kinds: Record<InjectKind, Fates>;
+  /**
+   * Strays by whether the context that made them held a mapping or grant of the page's key
+   * (`holder`: its own code has the key open) or not (`bystander`: unrelated code, the case
+   * the proposal's claim is about).
+   */
+  holder: Fates;
+  bystander: Fates;
   legitAccesses: number;
   legitBroken: number;
   legitWarned: number;
@@ -66,6 +73,8 @@ export function emptyStats(): FuzzStats {
     runs: 0,
     ...fates(),
     kinds: { forged: fates(), uaf: fates(), 'foreign-local': fates() },
+    holder: fates(),
+    bystander: fates(),
     legitAccesses: 0,
     legitBroken: 0,
     legitWarned: 0,

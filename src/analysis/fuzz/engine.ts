@@ -132,6 +132,7 @@ export function fuzzRuns(
       injectedMissed = fate === FATE_MISSED ? 1 : 0;
       addFate(st, fate);
       addFate(st.kinds[INJECT_KINDS[spec.kind]!], fate);
+      addFate(inj.holdsKey ? st.holder : st.bystander, fate);
       const c = st.contexts[inj.ctxKind as keyof FuzzStats['contexts']];
       if (c) addFate(c, fate);
       if (fate === FATE_MISSED && examples.length < o.examples) examples.push({ run: i, seed: h, inject: r.injection!.spec! });

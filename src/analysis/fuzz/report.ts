@@ -38,6 +38,10 @@ export interface DesignNumbers {
   caught: Rate;
   warned: Rate;
   missed: Rate;
+  /** Strays from a context that held no mapping or grant of the page's key (unrelated code): missed. */
+  bystanderMissed: Rate;
+  /** Strays from a context whose own mapping or grant had the key open: missed. */
+  holderMissed: Rate;
   /** Runs with a legit access broken (oopsed) / warned. */
   legitBroken: Rate;
   legitWarned: Rate;
@@ -54,6 +58,8 @@ export interface RatioNumbers {
   numerator: string;
   denominator: string;
   missed: Interval & { corrected: boolean };
+  /** The same for the strays of bystanders (contexts holding nothing of the key). */
+  bystanderMissed: Interval & { corrected: boolean };
   exposureRead: Interval;
   exposureWrite: Interval;
 }
@@ -97,6 +103,8 @@ export function designNumbers(policy: string, s: FuzzStats): DesignNumbers {
     caught: rate(s.caught, s.fired),
     warned: rate(s.warned, s.fired),
     missed: rate(s.missed, s.fired),
+    bystanderMissed: rate(s.bystander.missed, s.bystander.fired),
+    holderMissed: rate(s.holder.missed, s.holder.fired),
     legitBroken: rate(s.runsLegitBroken, s.runs),
     legitWarned: rate(s.runsLegitWarned, s.runs),
     exposureRead: mean(s.runs, s.exposureRead),
@@ -124,6 +132,7 @@ export function ratioNumbers(num: string, a: FuzzStats, den: string, b: FuzzStat
     numerator: num,
     denominator: den,
     missed: rounded(ratioKatz(a.missed, a.fired, b.missed, b.fired)),
+    bystanderMissed: rounded(ratioKatz(a.bystander.missed, a.bystander.fired, b.bystander.missed, b.bystander.fired)),
     exposureRead: rounded(ratioMeans(a.runs, a.exposureRead.sum, a.exposureRead.sq, b.runs, b.exposureRead.sum, b.exposureRead.sq)),
     exposureWrite: rounded(ratioMeans(a.runs, a.exposureWrite.sum, a.exposureWrite.sq, b.runs, b.exposureWrite.sum, b.exposureWrite.sq)),
   };
