@@ -58,7 +58,7 @@ const DESIGN_HEAD = [
 ];
 
 function fuzzTables(r: FuzzReport): string {
-  let out = `### Every design over the library\n\n${r.config.scenarios.length} scenarios x ${r.config.runs} runs per design (seed ${r.config.seed}); one injected stray per run (kinds drawn alike: ${r.config.kinds.join(', ')}), at a uniform tick of the scenario's default run; a run whose stray never found a context or a mapping to use counts in the runs, not in the strays. *Bystanders*: strays made by a context that held no mapping or grant of the page's key at that moment (unrelated code).\n\n`;
+  let out = `### Every design over the library\n\n${r.config.scenarios.length} scenarios x ${r.config.runs} runs per design (seed ${r.config.seed}); one injected stray per run (kinds drawn alike: ${r.config.kinds.join(', ')}), at a uniform tick of the scenario's default run; a run whose stray never found a context or a mapping to use counts in the runs, not in the strays. *Holders*: strays made by a context that held a mapping or grant of the page's key at that moment (its own code had the key open); *bystanders*: by a context that held none (unrelated code).\n\n`;
   out += md(DESIGN_HEAD, designRows(r.designs));
   out += `\n### Ratios over \`${r.config.base}\`\n\n`;
   out += md(
@@ -135,6 +135,26 @@ async function main(): Promise<void> {
   const opts = { seed: SEED, runs: RUNS, warn: 'once' as const, resetPoints: [], maxSteps: 100_000, examples: 3, kinds: [0, 1, 2] };
   const report = await runCampaign({ scenarios, policies: defaultCompare(), base: 'scoped:relaxed', shard: null, workers: WORKERS, timeLimit: Infinity, opts });
   const reset = await resetPointStudy(scenarios, ['scoped:relaxed', 'exception'], { ...opts, examples: 0 }, WORKERS, Infinity);
+  // Where the proposal is not better: a pardon that outlives its work item and opens the whole
+  // key (kthread_pardon_outlives), and a foreign kunmap() (docs/findings-scenarios).
+  const weak = [
+    { ir: loadScenario('kthread_pardon_outlives'), arg: 'kthread_pardon_outlives' },
+    { ir: loadScenario(root('docs/findings-scenarios/foreign_kunmap.pks')), arg: 'docs/findings-scenarios/foreign_kunmap.pks' },
+  ];
+  const weakRuns = [];
+  for (const resetPoints of [[], ['work-item' as const]])
+    weakRuns.push({
+      resetAt: resetPoints.join(',') || 'default',
+      r: await runCampaign({
+        scenarios: weak,
+        policies: ['global', 'scoped:relaxed'],
+        base: 'scoped:relaxed',
+        shard: null,
+        workers: WORKERS,
+        timeLimit: Infinity,
+        opts: { ...opts, resetPoints },
+      }),
+    });
   const warn = warningStudy(
     scenarios.map((s) => s.ir),
     'scoped:relaxed',
@@ -149,7 +169,16 @@ async function main(): Promise<void> {
   writeFileSync(root('docs/findings-data/warnings.json'), JSON.stringify(warn, null, 2) + '\n');
   writeFileSync(root('docs/img/findings-fuzz.svg'), (await fuzzCharts(report)).svg);
   writeFileSync(root('docs/img/findings-reset.svg'), (await resetCharts(reset)).svg);
-  let gen = fuzzTables(report) + resetTables(reset);
+  let gen = fuzzTables(report);
+  gen += `\n### Where scoped is not better: a pardon that outlives its work item, a foreign kunmap()\n\n`;
+  gen += `The same fuzzing (${RUNS} runs per scenario and design) of \`kthread_pardon_outlives\` and \`docs/findings-scenarios/foreign_kunmap.pks\`, with the default reset points and with \`--reset-at work-item\`.\n\n`;
+  gen += md(
+    ['scenario', 'reset points', 'design', 'missed', 'missed, bystanders', 'exposure write / run'],
+    weakRuns.flatMap(({ resetAt, r }) =>
+      r.scenarios.flatMap((s) => s.designs.map((d) => [s.scenario, resetAt, `\`${d.policy}\``, rate(d.missed), rate(d.bystanderMissed), mean(d.exposureWrite)])),
+    ),
+  );
+  gen += resetTables(reset);
   gen += `\n### WARN_ONCE under \`scoped:relaxed\`\n\n`;
   gen += md(
     ['offending sites (per-site dedupe)', 'printed by one boot', 'sites one boot reaches (mean)', 'boots until every site printed', 'printed after k boots'],
