@@ -43,26 +43,29 @@ export class Metrics {
    * not (windows).
    */
   sampleTick(m: Machine, oracle: Oracle): void {
-    for (let c = 0; c < m.cpus.length; c++) {
-      const cp = m.cpus[c]!;
-      if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
+    const cpus = m.cpus;
+    const version = m.version;
+    const pks = m.hooks.pks;
+    const keys = this.protKeys;
+    for (let c = 0; c < cpus.length; c++) {
+      const cp = cpus[c]!;
+      const frames = cp.frames;
+      if (frames.length === 1 && cp.curr === cp.idle) continue;
+      const msr = cp.msr;
       // Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
       // WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
-      if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== cp.msr) {
+      if (this.rateVersion[c] !== version || this.rateMsr[c] !== msr) {
         this.rate[c] = m.exposureOf(c);
         this.rateRead[c] = m.lastExposureRead;
         this.rateWrite[c] = m.lastExposureWrite;
-        this.rateVersion[c] = m.version;
-        this.rateMsr[c] = cp.msr;
+        this.rateVersion[c] = version;
+        this.rateMsr[c] = msr;
       }
       this.exposure += this.rate[c]!;
       this.exposureRead += this.rateRead[c]!;
       this.exposureWrite += this.rateWrite[c]!;
-      const ctx = cp.frames[cp.frames.length - 1]!;
+      const ctx = frames[frames.length - 1]!;
       ctx.ranTicks++;
-      const keys = this.protKeys;
-      const pks = m.hooks.pks;
-      const msr = cp.msr;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
