@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { emptyStats, mergeStats, type FuzzStats } from '../analysis/fuzz/acc.js';
+import { emptyStats, mergeStats, statsShapeError, type FuzzStats } from '../analysis/fuzz/acc.js';
 import { buildReport, reportJson, type FuzzConfig, type FuzzReport } from '../analysis/fuzz/report.js';
 import { formatFuzzText } from '../report/fuzz.js';
 import { UsageError } from './errors.js';
@@ -76,6 +76,8 @@ export function mergeResults(files: string[], results: FuzzReport[]): FuzzReport
       for (let i = 0; i < results.length; i++) {
         const s = results[i]!.stats[sc.name]?.[p];
         if (!s) throw new UsageError(`${files[i]}: no statistics for ${sc.name} under ${p}`);
+        const bad = statsShapeError(s);
+        if (bad !== null) throw new UsageError(`${files[i]}: ${bad.replace(/^stats/, `stats.${sc.name}.${p}`)} is not what pksim fuzz writes`);
         mergeStats(t, s, config.examples);
       }
       stats[sc.name]![p] = t;

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -57,6 +57,13 @@ describe('fuzz determinism', () => {
     const mixed = await pksim(['merge', files[0]!, files[1]!, other]);
     expect(mixed.code).toBe(2);
     expect(mixed.err).toContain('another campaign');
+    const forged = join(dir, 'forged.json');
+    const j0 = JSON.parse(readFileSync(files[0]!, 'utf8'));
+    j0.stats.local_copy.global.missed = -1;
+    writeFileSync(forged, JSON.stringify(j0));
+    const bad = await pksim(['merge', forged, files[1]!, files[2]!]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(`pksim merge: ${forged}: stats.local_copy.global.missed is not what pksim fuzz writes\n`);
     const junk = join(dir, 'junk.json');
     writeFileSync(junk, '{"tool":"x"}');
     expect((await pksim(['merge', junk])).err).toBe(`pksim merge: ${junk}: not a pksim fuzz result (format 1)\n`);

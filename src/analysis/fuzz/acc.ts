@@ -117,3 +117,29 @@ function addNumbers(a: Record<string, unknown>, b: Record<string, unknown>): voi
     else if (x !== null && typeof x === 'object') addNumbers(a[k] as Record<string, unknown>, x as Record<string, unknown>);
   }
 }
+
+/**
+ * The path of the first member of `x` that is not what emptyStats() has there (a non-negative
+ * integer where it has a number, the same members, examples as {run, seed, inject}), or null.
+ */
+export function statsShapeError(x: unknown, like: unknown = emptyStats(), path = 'stats'): string | null {
+  if (typeof like === 'number') return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 ? null : path;
+  if (Array.isArray(like)) {
+    if (!Array.isArray(x)) return path;
+    for (let i = 0; i < x.length; i++) {
+      const e = x[i] as Partial<Example> | null;
+      if (e === null || typeof e !== 'object' || !Number.isSafeInteger(e.run) || !Number.isSafeInteger(e.seed) || typeof e.inject !== 'string') return `${path}[${i}]`;
+    }
+    return null;
+  }
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) return path;
+  const a = like as Record<string, unknown>;
+  const b = x as Record<string, unknown>;
+  for (const k of Object.keys(a)) {
+    if (!Object.hasOwn(b, k)) return `${path}.${k}`;
+    const e = statsShapeError(b[k], a[k], `${path}.${k}`);
+    if (e !== null) return e;
+  }
+  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k)) return `${path}.${k}`;
+  return null;
+}
