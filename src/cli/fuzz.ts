@@ -149,10 +149,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     });
   } catch (e) {
     if (progress) io.err('\r\x1b[K');
-    if (e instanceof FuzzLimitError) {
-      io.err(`pksim fuzz: stopped at ${e.message}\n`);
-      return EXIT_LIMIT;
-    }
+    // A limit: one line naming it (and with --json, the error object), exit 3.
+    if (e instanceof FuzzLimitError) throw new UsageError(`stopped at ${e.message}`, EXIT_LIMIT);
     throw e;
   }
   if (progress) io.err('\r\x1b[K');

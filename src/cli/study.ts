@@ -120,10 +120,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
         `revealed after k boots: ${w.curve.map((c) => `${c.boots}:${c.revealed}`).join(' ')}\n`;
     }
   } catch (e) {
-    if (e instanceof FuzzLimitError) {
-      io.err(`pksim study: stopped at ${e.message}\n`);
-      return EXIT_LIMIT;
-    }
+    if (e instanceof FuzzLimitError) throw new UsageError(`stopped at ${e.message}`, EXIT_LIMIT);
     if (e instanceof ReportExistsError || e instanceof ReportWriteError) throw new UsageError(e.message);
     throw e;
   }

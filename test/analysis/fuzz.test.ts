@@ -133,6 +133,23 @@ describe('fuzz limits and progress', () => {
     expect(r.err).toMatch(/^pksim fuzz: stopped at .*step limit.*raise it with --max-steps\n$/);
   });
 
+  it('fuzz --max-steps with --json: the error object names the limit', async () => {
+    const r = await pksim(['fuzz', 'stray_irq_during_kmap', '--runs', '5', '--max-steps', '5', '--json']);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.out).error).toMatchObject({ kind: 'limit' });
+  });
+
+  it('fuzz --svg: writes the charts, and refuses an existing file without --force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-fuzz-svg-'));
+    const f = join(dir, 'c.svg');
+    const a = await pksim(['fuzz', 'local_copy', '--runs', '10', '--svg', f]);
+    expect(a.code).toBe(0);
+    expect(readFileSync(f, 'utf8').startsWith('<svg')).toBe(true);
+    const b = await pksim(['fuzz', 'local_copy', '--runs', '10', '--svg', f]);
+    expect(b.code).toBe(2);
+    expect(b.err).toBe(`pksim fuzz: --svg: ${f} already exists (use --force to overwrite it)\n`);
+  }, 30_000);
+
   it('fuzz --time-limit: exit 3 naming the limit', async () => {
     const r = await pksim(['fuzz', 'local_copy', '--runs', '1000000000', '--policies', 'none', '--time-limit', '1']);
     expect(r.code).toBe(3);
