@@ -4,9 +4,9 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { emptyStats, mergeStats, statsShapeError, type FuzzStats } from '../analysis/fuzz/acc.js';
-import { buildReport, reportJson, type FuzzConfig, type FuzzReport } from '../analysis/fuzz/report.js';
+import { buildReport, MERGE_ERROR_CODE, reportJson, type FuzzConfig, type FuzzReport } from '../analysis/fuzz/report.js';
 import { formatFuzzText } from '../report/fuzz.js';
-import { UsageError } from './errors.js';
+import { EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
 import { checkFiles, writeFiles, FUZZ_OUTPUT_OPTIONS } from './fuzzout.js';
@@ -26,22 +26,29 @@ byte. Every shard of the campaign must be given once, all with the same configur
   notes: 'Exit status: 0 ok, 2 bad input (a file that is not a fuzz result, shards missing, twice or of another campaign).',
 });
 
+/** A result merge refuses: exit 2, code PKS103. */
+class MergeError extends UsageError {
+  constructor(message: string) {
+    super(message, EXIT_USAGE, MERGE_ERROR_CODE);
+  }
+}
+
 function readResult(file: string): FuzzReport {
   let text;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new MergeError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let j: unknown;
   try {
     j = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${file}: not JSON: ${(e as Error).message}`);
+    throw new MergeError(`${file}: not JSON: ${(e as Error).message}`);
   }
   const r = j as Partial<FuzzReport>;
   if (r === null || typeof r !== 'object' || r.tool !== 'pksim fuzz' || r.format !== 1 || typeof r.config !== 'object' || typeof r.stats !== 'object')
-    throw new UsageError(`${file}: not a pksim fuzz result (format 1)`);
+    throw new MergeError(`${file}: not a pksim fuzz result (format 1)`);
   return r as FuzzReport;
 }
 
@@ -58,15 +65,15 @@ export function mergeResults(files: string[], results: FuzzReport[]): FuzzReport
   const seen = new Map<number, string>();
   for (let i = 0; i < results.length; i++) {
     const c = results[i]!.config;
-    if (campaignKey(c) !== key) throw new UsageError(`${files[i]}: another campaign than ${files[0]} (seed, runs, scenarios, designs or options differ)`);
+    if (campaignKey(c) !== key) throw new MergeError(`${files[i]}: another campaign than ${files[0]} (seed, runs, scenarios, designs or options differ)`);
     const k = c.shard?.k ?? 0;
-    if ((c.shard?.n ?? 1) !== n) throw new UsageError(`${files[i]}: shard of ${c.shard?.n ?? 1}, but ${files[0]} is a shard of ${n}`);
-    if (seen.has(k)) throw new UsageError(`${files[i]}: shard ${k}/${n} already given by ${seen.get(k)}`);
+    if ((c.shard?.n ?? 1) !== n) throw new MergeError(`${files[i]}: shard of ${c.shard?.n ?? 1}, but ${files[0]} is a shard of ${n}`);
+    if (seen.has(k)) throw new MergeError(`${files[i]}: shard ${k}/${n} already given by ${seen.get(k)}`);
     seen.set(k, files[i]!);
   }
   const missing = [];
   for (let k = 0; k < n; k++) if (!seen.has(k)) missing.push(`${k}/${n}`);
-  if (missing.length) throw new UsageError(`shards missing: ${missing.join(', ')}`);
+  if (missing.length) throw new MergeError(`shards missing: ${missing.join(', ')}`);
   const config: FuzzConfig = { ...first.config, shard: null };
   const stats: FuzzReport['stats'] = {};
   for (const sc of config.scenarios) {
@@ -75,9 +82,9 @@ export function mergeResults(files: string[], results: FuzzReport[]): FuzzReport
       const t: FuzzStats = emptyStats();
       for (let i = 0; i < results.length; i++) {
         const s = results[i]!.stats[sc.name]?.[p];
-        if (!s) throw new UsageError(`${files[i]}: no statistics for ${sc.name} under ${p}`);
+        if (!s) throw new MergeError(`${files[i]}: no statistics for ${sc.name} under ${p}`);
         const bad = statsShapeError(s);
-        if (bad !== null) throw new UsageError(`${files[i]}: ${bad.replace(/^stats/, `stats.${sc.name}.${p}`)} is not what pksim fuzz writes`);
+        if (bad !== null) throw new MergeError(`${files[i]}: ${bad.replace(/^stats/, `stats.${sc.name}.${p}`)} is not what pksim fuzz writes`);
         mergeStats(t, s, config.examples);
       }
       stats[sc.name]![p] = t;

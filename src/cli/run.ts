@@ -60,7 +60,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     try {
       inject = parseInjectSpec(values.inject, ir);
     } catch (e) {
-      if (e instanceof InjectSpecError) throw new UsageError(`--inject: ${e.message}`);
+      if (e instanceof InjectSpecError) throw new UsageError(`--inject: ${e.message}`, EXIT_USAGE, e.code);
       throw e;
     }
   }

@@ -37,8 +37,9 @@ export interface InjectSpec {
   pick: number;
 }
 
-/** A spec field that cannot be read: the field, and why. */
+/** A spec field that cannot be read: the field, and why. Stable code PKS102 (docs/errors.md). */
 export class InjectSpecError extends Error {
+  readonly code = 'PKS102';
   constructor(
     readonly field: string,
     message: string,

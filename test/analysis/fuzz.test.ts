@@ -67,6 +67,9 @@ describe('fuzz determinism', () => {
     const junk = join(dir, 'junk.json');
     writeFileSync(junk, '{"tool":"x"}');
     expect((await pksim(['merge', junk])).err).toBe(`pksim merge: ${junk}: not a pksim fuzz result (format 1)\n`);
+    // Every refusal has the stable code PKS103 (docs/errors.md).
+    expect(JSON.parse((await pksim(['merge', files[0]!, '--json'])).out).error).toMatchObject({ kind: 'usage', code: 'PKS103' });
+    expect(readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')).toMatch(/^\| `PKS103` \| a fuzz result `pksim merge` refuses/m);
   }, 60_000);
 
   it('fuzz shard arithmetic: the N shards cover 0..R-1 exactly once, in order', () => {

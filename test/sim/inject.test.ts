@@ -7,6 +7,7 @@ import { runScenario, Run } from '../../src/sim/runner.js';
 import { formatInjectSpec, InjectSpecError, parseInjectSpec } from '../../src/sim/inject.js';
 import { StateVec } from '../../src/kernel/state.js';
 import { main } from '../../src/cli/main.js';
+import { readFileSync } from 'node:fs';
 import { captureIO } from '../../src/cli/io.js';
 
 const HANDOFF = compileScenario(
@@ -167,5 +168,14 @@ describe('injected strays', () => {
     const code = await main(['run', 'stray_irq_during_kmap', '--inject', 'tick=3,kind=forged,op=write,page=nope'], io);
     expect(code).toBe(2);
     expect(io.stderr).toBe("pksim run: --inject: field 'page': no page 'nope' (pages: buf)\n");
+    const j = captureIO();
+    expect(await main(['run', 'stray_irq_during_kmap', '--json', '--inject', 'tick=3,kind=forged'], j)).toBe(2);
+    expect(JSON.parse(j.stdout).error).toMatchObject({ kind: 'usage', code: 'PKS102' });
+  });
+
+  it('inject error code PKS102 is in docs/errors.md', () => {
+    const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+    expect(doc).toMatch(/^\| `PKS102` \| an `--inject` spec/m);
+    expect(new InjectSpecError('tick', 'x').code).toBe('PKS102');
   });
 });

@@ -77,6 +77,9 @@ export interface FuzzReport {
   stats: Record<string, Record<string, FuzzStats>>;
 }
 
+/** The stable code of a fuzz result `pksim merge` refuses (docs/errors.md). */
+export const MERGE_ERROR_CODE = 'PKS103';
+
 export const METHODS = {
   proportions: 'Wilson score interval, 95%',
   means: 'Student t interval, 95% (from n, sum and sum of squares)',
