@@ -154,12 +154,15 @@ export class Run {
     inj.fired = true;
     this.injecting = null;
     const m = this.m;
+    const loc = m.loc;
     if (m.sink) {
       m.loc = INJECT_LOC;
       const what = `${INJECT_KINDS[inj.spec.kind]} ${inj.spec.write ? 'write' : 'read'} of ${this.ir.pages[inj.page]!.name}`;
       m.emit({ ...m.base(inj.cpu), type: 'stmt', text: `[injected stray: ${what}]` });
     }
     inj.outcome = this.interp.injectAccess(inj.cpu, inj.addr, inj.mapping, inj.spec.write, INJECT_LOC);
+    // What follows in the step (a switch, an entry) is not at the injected access.
+    m.loc = loc;
   }
 
   /** Per-context windows, folded by scenario context name as contexts are left. */

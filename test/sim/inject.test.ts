@@ -154,6 +154,31 @@ describe('injected strays', () => {
     expect(again.injection).toEqual(whole.injection);
   });
 
+  it('inject loc: only the injected access is at <inject>; the step goes on at the scenario location', () => {
+    // Two tasks on one CPU under seeded schedules: find a step whose action after the injected
+    // access is a preemption (a context switch no statement makes), and check where it says it is.
+    const two = compileScenario(
+      `key pmem = 1 default noaccess
+page buf key pmem
+task a cpu 0 { p = kmap_local_page(buf); read(p, 0); read(p, 8); kunmap_local(p) }
+task b cpu 0 { q = kmap_local_page(buf); read(q, 0); read(q, 8); kunmap_local(q) }
+`,
+      'two.pks',
+    );
+    let checked = 0;
+    for (let seed = 0; seed < 40 && checked < 3; seed++)
+      for (let tick = 1; tick < 10; tick++) {
+        const r = runScenario(two, { policy: 'none', seed, inject: parseInjectSpec(`tick=${tick},kind=forged,op=read`, two) });
+        const acc = r.events.findIndex((e) => e.type === 'access' && e.loc?.file === '<inject>');
+        if (acc < 0) continue;
+        const next = r.events[acc + 1];
+        if (next?.type !== 'switch' || next.tick !== r.events[acc]!.tick) continue;
+        expect(next.loc?.file).not.toBe('<inject>');
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(0);
+  });
+
   it('inject leaves expectations unchecked and is in the JSON', async () => {
     const io = captureIO();
     const code = await main(['run', 'stray_irq_during_kmap', '--policy', 'global', '--json', '--inject', 'tick=3,kind=forged,op=write'], io);
