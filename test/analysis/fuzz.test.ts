@@ -174,3 +174,58 @@ describe('fuzz limits and progress', () => {
     expect((await pksim(['fuzz', '--runs', '0'])).code).toBe(2);
   });
 });
+
+describe('fuzz output and options', () => {
+  it('fuzz text: a row per design, ratios over --base, one replay per design, --per-scenario tables', async () => {
+    const r = await pksim([
+      'fuzz',
+      'stray_irq_during_kmap',
+      'local_copy',
+      '--runs',
+      '60',
+      '--policies',
+      'global,scoped:relaxed,scoped:silent',
+      '--base',
+      'global',
+      '--per-scenario',
+    ]);
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    for (const p of ['global', 'scoped:relaxed', 'scoped:silent']) expect(lines.some((l) => l.startsWith(`${p} `))).toBe(true);
+    expect(r.out).toContain('scoped:relaxed / global');
+    expect(r.out).toContain('scoped:silent / global');
+    expect(r.out).not.toContain('global / global');
+    expect(r.out).toContain('== stray_irq_during_kmap\n');
+    expect(r.out).toContain('== local_copy\n');
+    expect(r.out).toMatch(/missed strays, replayable \(one per design; --json lists \d+\):\n {2}\S+ under global, run \d+: pksim run /);
+  });
+
+  it('fuzz --base: the ratios divide by it', async () => {
+    const j = JSON.parse((await pksim(['fuzz', 'local_copy', '--runs', '30', '--policies', 'none,global', '--base', 'none', '--json'])).out);
+    expect(j.ratios.map((x: { numerator: string; denominator: string }) => `${x.numerator}/${x.denominator}`)).toEqual(['global/none']);
+  });
+
+  it('fuzz holders and bystanders: every fired stray is one or the other', async () => {
+    type St = Record<string, { fired: number; holder: { fired: number }; bystander: { fired: number } }>;
+    const j = JSON.parse((await pksim(['fuzz', ...SCEN, '--runs', '80', '--json'])).out) as { stats: Record<string, St> };
+    for (const sc of Object.values(j.stats)) for (const st of Object.values(sc)) expect(st.holder.fired + st.bystander.fired).toBe(st.fired);
+  });
+
+  it('fuzz scenario names: two scenarios of one name are refused (runs are seeded by the name)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-fuzz-name-'));
+    const f = join(dir, 'local_copy.pks');
+    writeFileSync(f, 'key k = 1\npage p key k\ntask t cpu 0 { x = kmap_local_page(p); read(x, 0); kunmap_local(x) }\n');
+    const r = await pksim(['fuzz', 'local_copy', f, '--runs', '5']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('pksim fuzz: two scenarios are named local_copy: the runs of each are seeded by its name\n');
+  });
+
+  it('merge text: without --json the merged report prints as tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-merge-text-'));
+    const f = join(dir, 'only.json');
+    expect((await pksim(['fuzz', 'local_copy', '--runs', '20', '--shard', '0/1', '--out', f])).code).toBe(0);
+    const r = await pksim(['merge', f]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^pksim fuzz: 1 scenario\(s\) x 8 design\(s\), 20 runs each \(seed 1\), one injected stray per run\n/);
+  });
+});
