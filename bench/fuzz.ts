@@ -59,6 +59,7 @@ export function fuzzBench(runsPerScenario = 3000, policy = 'scoped:relaxed'): ob
     plainRunnerRunsPerSec: Math.round(plainRuns / (plainBest / 1000)),
     goal: '>= 50,000 runs/s per core with injection and metrics on',
     loadAverage: loadavg().map((x) => +x.toFixed(2)),
-    boundBy: 'the runner per step (scheduler choice, statement, oracle, per-tick exposure and window sampling) and one snapshot restore per run; no allocation per step',
+    boundBy:
+      'the runner per step (scheduler choice, statement, oracle, per-tick exposure and window sampling) and one snapshot restore per run; the fuzz loop allocates nothing per step (the kernel makes a context object per interrupt or #PF entry)',
   };
 }
