@@ -13,7 +13,7 @@ import { fuzzCharts } from '../report/charts.js';
 
 export const FUZZ_OUTPUT_OPTIONS = {
   out: { type: 'string', value: 'FILE', file: true, help: 'write the JSON report (with its sufficient statistics) to FILE' },
-  svg: { type: 'string', value: 'FILE', file: true, help: 'write the charts (rates and exposure with intervals, ratios, windows) as SVG' },
+  svg: { type: 'string', value: 'FILE', file: true, help: 'write the charts (rates, exposure and ratios with their 95% intervals) as SVG' },
   html: { type: 'string', value: 'FILE', file: true, help: 'write the same charts in an HTML page' },
   force: { type: 'boolean', help: 'overwrite existing output files' },
 } as const satisfies OptionTable;
