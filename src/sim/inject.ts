@@ -18,6 +18,7 @@ import type { Machine } from '../kernel/machine.js';
 import { ACCESS_NOT_PRESENT, ACCESS_OOPS, ACCESS_PARDONED, MAP_ATOMIC, MAP_LOCAL } from '../kernel/machine.js';
 import type { ScenarioIR, SrcLoc } from '../scenario/ir.js';
 import type { StateVec } from '../kernel/state.js';
+import type { Interp } from './interp.js';
 
 export const INJECT_KINDS = ['forged', 'uaf', 'foreign-local'] as const;
 export type InjectKind = (typeof INJECT_KINDS)[number];
@@ -142,6 +143,24 @@ export class Injector {
     m: Machine,
   ) {
     this.protectedPages = Int32Array.from(ir.pages.flatMap((p, i) => (m.protectedKey(p.key) ? [i] : [])));
+  }
+
+  /**
+   * Make the access before the step's action, if it can be made now (else false: try again at
+   * the next step). The rest of the step keeps the scenario's location.
+   */
+  fire(m: Machine, interp: Interp): boolean {
+    if (!this.resolve(m)) return false;
+    this.fired = true;
+    const loc = m.loc;
+    if (m.sink) {
+      m.loc = INJECT_LOC;
+      const what = `${INJECT_KINDS[this.spec.kind]} ${this.spec.write ? 'write' : 'read'} of ${this.ir.pages[this.page]!.name}`;
+      m.emit({ ...m.base(this.cpu), type: 'stmt', text: `[injected stray: ${what}]` });
+    }
+    this.outcome = interp.injectAccess(this.cpu, this.addr, this.mapping, this.spec.write, INJECT_LOC);
+    m.loc = loc;
+    return true;
   }
 
   /** Resolve the access for this step; false when it cannot be made now. */

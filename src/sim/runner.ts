@@ -15,7 +15,7 @@ import { execOf } from './exec.js';
 import { checkExpectations } from './expect.js';
 import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
-import { INJECT_KINDS, INJECT_LOC, Injector, type InjectSpec } from './inject.js';
+import { Injector, type InjectSpec } from './inject.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -133,6 +133,7 @@ export class Run {
       m,
       ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id),
     );
+    if (sink) this.metrics.trace = [];
     this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
     this.interp = new Interp(
       m,
@@ -146,23 +147,6 @@ export class Run {
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
     this.onStep = opts.onStep ?? null;
     if (opts.inject) this.injector = this.injecting = new Injector(opts.inject, ir, m);
-  }
-
-  /** The injected access, made before the step's action once its tick has come and it can be made. */
-  private inject(inj: Injector): void {
-    if (!inj.resolve(this.m)) return;
-    inj.fired = true;
-    this.injecting = null;
-    const m = this.m;
-    const loc = m.loc;
-    if (m.sink) {
-      m.loc = INJECT_LOC;
-      const what = `${INJECT_KINDS[inj.spec.kind]} ${inj.spec.write ? 'write' : 'read'} of ${this.ir.pages[inj.page]!.name}`;
-      m.emit({ ...m.base(inj.cpu), type: 'stmt', text: `[injected stray: ${what}]` });
-    }
-    inj.outcome = this.interp.injectAccess(inj.cpu, inj.addr, inj.mapping, inj.spec.write, INJECT_LOC);
-    // What follows in the step (a switch, an entry) is not at the injected access.
-    m.loc = loc;
   }
 
   /** Per-context windows, folded by scenario context name as contexts are left. */
@@ -195,8 +179,8 @@ export class Run {
     for (let i = 0; i < n; i++) {
       if (m.panicked) return this.end('panic');
       const inj = this.injecting;
-      if (inj !== null && m.tick >= inj.spec.tick) {
-        this.inject(inj);
+      if (inj !== null && m.tick >= inj.spec.tick && inj.fire(m, interp)) {
+        this.injecting = null;
         if (m.panicked) return this.end('panic');
       }
       sched.raiseTimed();
@@ -278,6 +262,7 @@ export class Run {
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
       // An injected stray changes the counts the scenario's expectations are about.
       expectations: this.injector ? [] : checkExpectations(ir, spec, label, summary),
+      ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
       ...(this.injector ? { injection: this.injector.result() } : {}),
     };
   }
@@ -301,6 +286,7 @@ export class Run {
       v.push(w.unscopedTicks);
     }
     v.push(this.events.length);
+    v.push(this.metrics.trace?.length ?? 0);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
     if (this.injector) this.injector.save(v);
@@ -322,6 +308,7 @@ export class Run {
       this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
     }
     this.events.length = Math.min(this.events.length, v.next());
+    this.metrics.truncateTrace(v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
     if (this.injector) {
