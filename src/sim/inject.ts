@@ -18,7 +18,6 @@ import type { Machine } from '../kernel/machine.js';
 import { ACCESS_NOT_PRESENT, ACCESS_OOPS, ACCESS_PARDONED, MAP_ATOMIC, MAP_LOCAL } from '../kernel/machine.js';
 import type { ScenarioIR, SrcLoc } from '../scenario/ir.js';
 import type { StateVec } from '../kernel/state.js';
-import type { Interp } from './interp.js';
 
 export const INJECT_KINDS = ['forged', 'uaf', 'foreign-local'] as const;
 export type InjectKind = (typeof INJECT_KINDS)[number];
@@ -114,6 +113,11 @@ export interface InjectionResult {
   fate: 'caught' | 'warned' | 'missed' | null;
 }
 
+/** What makes the access (the interpreter: Interp.injectAccess), as the injector sees it. */
+export interface InjectTarget {
+  injectAccess(cpu: number, addr: number, mapping: number, write: boolean, loc: SrcLoc): number;
+}
+
 /** Where the injected access says it is (its warning site). */
 export const INJECT_LOC: SrcLoc = { file: '<inject>', line: 0, col: 0 };
 
@@ -149,7 +153,7 @@ export class Injector {
    * Make the access before the step's action, if it can be made now (else false: try again at
    * the next step). The rest of the step keeps the scenario's location.
    */
-  fire(m: Machine, interp: Interp): boolean {
+  fire(m: Machine, interp: InjectTarget): boolean {
     if (!this.resolve(m)) return false;
     this.fired = true;
     const loc = m.loc;
