@@ -69,7 +69,7 @@ export { wilson, meanT, ratioKatz, ratioMeans, tQuantile, type Interval } from '
 export { resetPointStudy, warningStudy, type ResetStudy, type WarningStudy } from './analysis/fuzz/study.js';
 export { formatDmesg, formatSummary } from './report/dmesg.js';
 export { compareTable } from './report/table.js';
-export { renderHtml, toPerfetto, writeHtmlReport, writePerfetto } from './report/index.js';
+export { renderHtml, toPerfetto, writeHtmlReport, writePerfetto, formatFtrace, writeFtrace, flows, type Flow, type FlowKind } from './report/index.js';
 
 /** @public The kmap() audit (also the ./audit entry); AuditError has codes AUD0xx. */
 export { runAudit } from './analysis/audit/run.js';

@@ -4,6 +4,7 @@ import { UsageError } from './errors.js';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_STEPS, type RunOptions } from '../sim/runner.js';
 import { designs } from '../policy/index.js';
 import { HELP_OPTION, type OptionTable } from './options.js';
+import { COLOR_OPTION } from './color.js';
 import { DEFAULT_MAX_OUTPUT } from './emit.js';
 import { DEFAULT_MAX_SOURCE } from './load.js';
 import type { ResetPoint } from '../kernel/machine.js';
@@ -55,6 +56,7 @@ export const RUN_OPTIONS = {
   'max-output': { type: 'string', value: 'N', default: DEFAULT_MAX_OUTPUT, help: 'stop printing after N characters of log or JSON' },
   'max-source': { type: 'string', value: 'N', default: DEFAULT_MAX_SOURCE, help: 'refuse a scenario larger than N bytes' },
   json: { type: 'boolean', help: 'machine-readable output' },
+  ...COLOR_OPTION,
   html: { type: 'string', value: 'OUT.html', file: true, help: 'write a self-contained HTML timeline' },
   force: { type: 'boolean', help: 'overwrite existing output files' },
   ...HELP_OPTION,

@@ -32,7 +32,8 @@ export interface MachineConfig {
   lastPkmap: number;
   wp: boolean;
   keys: { id: number; default: KeyDefault }[];
-  pages: { key: number; highmem: boolean }[];
+  /** The scenario's pages; `name` is what messages call them (the index when absent). */
+  pages: { key: number; highmem: boolean; name?: string }[];
   warn: WarnDedupe;
   resetPoints: ResetPoint[];
   /** Where the strings of snapshots are interned: share one between machines that exchange states. */
@@ -498,6 +499,11 @@ export class MachineCore implements PolicyContext {
   pardon(cpu: number, frame: Ctx, page: number, key: number, printed: boolean): void {
     frame.savedPkrs = (frame.savedPkrs & ~pkrKeyMask(key)) >>> 0;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'pardon', key, page, silent: !printed, framePkrs: frame.savedPkrs });
+  }
+
+  /** A page as the scenario names it, for messages. */
+  pageName(page: number): string {
+    return this.cfg.pages[page]?.name ?? String(page);
   }
 
   keyDefault(key: number): number {

@@ -120,7 +120,7 @@ export class Run {
         lastPkmap: ir.machine.lastPkmap,
         wp: ir.machine.wp,
         keys: ir.keys.map((k) => ({ id: k.id, default: k.default })),
-        pages: ir.pages.map((p) => ({ key: p.key, highmem: p.highmem })),
+        pages: ir.pages.map((p) => ({ key: p.key, highmem: p.highmem, name: p.name })),
         warn: opts.warn ?? 'once',
         resetPoints: opts.resetPoints ?? [],
         names: internerFor(ir),
