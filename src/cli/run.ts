@@ -2,6 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
+import { InjectSpecError, parseInjectSpec } from '../sim/inject.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { PolicyError, designNames, findDesign } from '../policy/index.js';
 import { formatDmesg, formatSummary } from '../report/dmesg.js';
@@ -40,6 +41,11 @@ and a summary; --log ftrace prints every statement and event as ftrace text inst
       help: 'what to print: the kernel log (splats), or every statement and\nevent as ftrace text',
     },
     quiet: { type: 'boolean', help: 'print only the summary' },
+    inject: {
+      type: 'string',
+      value: 'SPEC',
+      help: 'inject one stray access, e.g. tick=37,cpu=1,kind=uaf,page=buf,op=write\n(kind forged|uaf|foreign-local, op read|write, cpu N|any, page NAME|any,\noff N; it fires at the first step from that tick on where it can be made)',
+    },
     ...RUN_OPTIONS,
   },
   notes: () => `Designs:
@@ -62,9 +68,18 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   if (values.log !== undefined && values.log !== 'dmesg' && values.log !== 'ftrace') throw new UsageError(`--log: '${values.log}' is not dmesg or ftrace`);
   checkOutputs(outputs, positionals);
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
+  let inject = null;
+  if (values.inject !== undefined) {
+    try {
+      inject = parseInjectSpec(values.inject, ir);
+    } catch (e) {
+      if (e instanceof InjectSpecError) throw new UsageError(`--inject: ${e.message}`, EXIT_USAGE, e.code);
+      throw e;
+    }
+  }
   let result;
   try {
-    result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode });
+    result = runScenario(ir, { ...opts, policy: values.policy ?? 'scoped', mode: values.mode, inject });
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(e.message, EXIT_USAGE, e.code);
     if (e instanceof ScheduleError) throw new UsageError(e.message);

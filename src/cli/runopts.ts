@@ -41,10 +41,10 @@ export const RUN_OPTIONS = {
   'reset-at': {
     type: 'string',
     value: 'LIST',
-    values: ['work-item', 'schedule'],
+    values: ['work-item', 'schedule', 'irq-exit-only'],
     list: true,
     default: 'none',
-    help: 'kernel-thread reset points, comma-separated: work-item, schedule',
+    help: 'reset points, comma-separated: work-item, schedule (kernel threads);\nirq-exit-only (no reset at the return to user space)',
   },
   'max-steps': { type: 'string', value: 'N', default: DEFAULT_MAX_STEPS, help: 'stop a run after N steps' },
   'max-events': {
@@ -85,7 +85,8 @@ export function runOptionsFrom(values: Record<string, string | boolean | undefin
   }
   if (typeof values['reset-at'] === 'string') {
     const pts = values['reset-at'].split(',').filter(Boolean);
-    for (const p of pts) if (p !== 'work-item' && p !== 'schedule') throw new UsageError(`--reset-at: '${p}' is not work-item or schedule`);
+    for (const p of pts)
+      if (p !== 'work-item' && p !== 'schedule' && p !== 'irq-exit-only') throw new UsageError(`--reset-at: '${p}' is not work-item, schedule or irq-exit-only`);
     o.resetPoints = pts as ResetPoint[];
   }
   if (typeof values['max-steps'] === 'string') o.maxSteps = int('--max-steps', values['max-steps'], 1, 1e9);

@@ -17,7 +17,13 @@ import { Interner, type StateVec } from './state.js';
 import { MAP_KMAP, MappingTable } from './mappings.js';
 
 export type WarnDedupe = 'once' | 'per-site';
-export type ResetPoint = 'work-item' | 'schedule';
+/**
+ * Where pardons end besides interrupt exit (always) and the return to user space (the default):
+ * `work-item` (a worker between items), `schedule` (whenever the context gives up the CPU);
+ * `irq-exit-only` takes the return to user space away (the entry code would not load the
+ * default), to measure what that reset point is worth.
+ */
+export type ResetPoint = 'work-item' | 'schedule' | 'irq-exit-only';
 
 export interface MachineConfig {
   /** x86_64 (the default: direct map only) or x86_32 (highmem, pkmap pool, fixmap). */
@@ -230,7 +236,7 @@ export class MachineCore implements PolicyContext {
     this.hooks.taskBoundary?.(this, cpu, t, where);
     // A kmap() may legally be held across the return to user space (it is not thread-local);
     // the next entry starts at the default all the same.
-    if (t.kind === 'user') this.writePkrs(cpu, this.defaultPkrs());
+    if (t.kind === 'user' && !this.cfg.resetPoints.includes('irq-exit-only')) this.writePkrs(cpu, this.defaultPkrs());
   }
 
   /** A reset point: drop pardons, keep the rights the context's own mappings and grants account for. */
@@ -474,6 +480,11 @@ export class MachineCore implements PolicyContext {
   /** Would a fault at a site the handler has not seen print a warning? (exposure) */
   strayWouldWarn(): boolean {
     return this.cfg.warn === 'once' ? !this.warnOnceFired : true;
+  }
+
+  /** The sites whose fault reached the warning path, in the order they first did (the first is what WARN_ONCE printed). */
+  warnedSiteNames(): string[] {
+    return this.warnedIds.map((id) => this.names.str(id));
   }
 
   /** Distinct statements whose fault reached the warning path. */

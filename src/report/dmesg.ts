@@ -181,6 +181,13 @@ export function formatSummary(r: RunResult): string {
       );
   }
   lines.push(`schedule: ${r.schedule.length ? r.schedule.join(',') : '(no choices)'}`);
+  const inj = r.injection;
+  if (inj)
+    lines.push(
+      inj.fired
+        ? `injected stray: ${inj.spec} from ${inj.contextKind} ${inj.context}: ${inj.fate} (expectations not checked)`
+        : `injected stray: ${inj.requested}: never fired (no context could make it from that tick on; expectations not checked)`,
+    );
   const failed = r.expectations.filter((x) => !x.ok);
   if (r.expectations.length) lines.push(`expectations: ${r.expectations.length - failed.length} of ${r.expectations.length} met`);
   for (const x of failed) lines.push(`expect FAIL line ${x.line}: ${x.text} (actual ${x.actual})`);

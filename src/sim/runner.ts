@@ -17,6 +17,7 @@ import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
 import type { Instr } from '../scenario/ir.js';
 import { evalExpr } from './expr.js';
+import { Injector, type InjectSpec } from './inject.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -35,6 +36,8 @@ export interface RunOptions {
   events?: boolean;
   /** Stop when the recorded stream reaches this many events (memory bound). */
   maxEvents?: number;
+  /** One injected stray access (inject.ts): at its tick, from a running context. */
+  inject?: InjectSpec | null;
   /**
    * @internal Called after every step with the machine and the oracle (consistency checks in
    * tests; the explorer's invariants).
@@ -97,6 +100,9 @@ export class Run {
   private readonly failed = new Map<Instr | number, number>();
   /** Invariants false in the previous state: a report when one turns false, not every step. */
   private invFalse: Uint8Array;
+  /** The injected stray still to fire, or null (none, or fired). */
+  private injecting: Injector | null = null;
+  readonly injector: Injector | null = null;
   private readonly execSave = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v, this.m.keysInUse);
   private readonly execLoad = (ctx: Ctx, v: StateVec) => execOf(ctx).loadState(v, this.ir, this.m.keysInUse);
 
@@ -151,6 +157,7 @@ export class Run {
     this.onStep = opts.onStep ?? null;
     this.interp.onAssert = (cpu, ctx, ins) => this.assertFailed(cpu, ctx, ins);
     this.invFalse = new Uint8Array(ir.invariants.length);
+    if (opts.inject) this.injector = this.injecting = new Injector(opts.inject, ir, m);
   }
 
   /** A failed assert: a WARN-style splat at the statement, counted as a violation of the run. */
@@ -215,6 +222,11 @@ export class Run {
     const { m, sched, interp, metrics, oracle, events, maxSteps, maxEvents, onStep } = this;
     for (let i = 0; i < n; i++) {
       if (m.panicked) return this.end('panic');
+      const inj = this.injecting;
+      if (inj !== null && m.tick >= inj.spec.tick && inj.fire(m, interp)) {
+        this.injecting = null;
+        if (m.panicked) return this.end('panic');
+      }
       sched.raiseTimed();
       const act = sched.choose();
       if (act < 0) {
@@ -294,7 +306,10 @@ export class Run {
       summary,
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
       expectations: [...checkExpectations(ir, spec, label, summary), ...this.assertResults()],
+      // An injected stray changes the counts the scenario's expectations are about.
+      expectations: this.injector ? [] : checkExpectations(ir, spec, label, summary),
       ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
+      ...(this.injector ? { injection: this.injector.result() } : {}),
     };
   }
 
@@ -333,6 +348,7 @@ export class Run {
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
     v.push(this.assertFails);
+    if (this.injector) this.injector.save(v);
   }
 
   /** Make this run continue from a state written by snapshot() of a run of the same scenario and options. */
@@ -355,6 +371,10 @@ export class Run {
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
     this.assertFails = v.next();
+    if (this.injector) {
+      this.injector.load(v);
+      this.injecting = this.injector.fired ? null : this.injector;
+    }
   }
 
   /**
@@ -378,6 +398,16 @@ export class Run {
     let t = 0;
     for (const c of this.ir.contexts) if (c.trigger.type === 'tick') t = Math.max(t, c.trigger.tick + 1);
     return t;
+  }
+
+  /**
+   * Start again from a state written by snapshot() (the fuzzer: the start of the run) with
+   * another schedule seed; a run made with a seed only. The injection spec object the run was
+   * made with is read again, so the caller may have changed it.
+   */
+  restart(v: StateVec, seed: number): void {
+    this.restore(v);
+    this.sched.reseed(seed);
   }
 
   /** The counters of the run so far (no allocation: the live metrics object). */
