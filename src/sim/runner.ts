@@ -305,9 +305,8 @@ export class Run {
       events: this.events,
       summary,
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
-      expectations: [...checkExpectations(ir, spec, label, summary), ...this.assertResults()],
-      // An injected stray changes the counts the scenario's expectations are about.
-      expectations: this.injector ? [] : checkExpectations(ir, spec, label, summary),
+      // An injected stray changes the counts the scenario's expectations are about (not its asserts).
+      expectations: [...(this.injector ? [] : checkExpectations(ir, spec, label, summary)), ...this.assertResults()],
       ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
       ...(this.injector ? { injection: this.injector.result() } : {}),
     };
