@@ -118,7 +118,7 @@ export class Checker {
     before[1] = s.straysMissed;
     before[2] = run.m.stats.panics;
     before[3] = run.m.stats.leaks;
-    before[4] = run.assertFails;
+    before[4] = run.asserts.fails;
     const cpus = run.m.cpus;
     for (let c = 0; c < cpus.length; c++) {
       const f = cpus[c]!.frames;
@@ -136,8 +136,8 @@ export class Checker {
     if (want[T_MISSED] && s.straysMissed > before[1]!) this.violate('no-missed-stray');
     if (want[T_PANIC] && run.m.stats.panics > before[2]!) this.violate('no-panic');
     if (want[T_LEAK] && run.m.stats.leaks > before[3]!) this.violate('no-leak');
-    if (this.asserts && run.assertFails > before[4]!) {
-      const at = run.lastAssert!.loc;
+    if (this.asserts && run.asserts.fails > before[4]!) {
+      const at = run.asserts.last!.loc;
       this.violate(`assert@${baseName(at.file)}:${at.line}`);
     }
     if (want[T_RESTORED]) {

@@ -15,8 +15,7 @@ import { execOf } from './exec.js';
 import { checkExpectations } from './expect.js';
 import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
-import type { Instr } from '../scenario/ir.js';
-import { evalExpr } from './expr.js';
+import { Asserts } from './asserts.js';
 import { Injector, type InjectSpec } from './inject.js';
 
 export interface RunOptions {
@@ -93,13 +92,8 @@ export class Run {
   private readonly maxSteps: number;
   private readonly maxEvents: number;
   private readonly onStep: ((m: Machine, oracle: Oracle) => void) | null;
-  /** Failed `assert` statements so far, and the last one (the explorer names a violation by it). */
-  assertFails = 0;
-  lastAssert: Instr | null = null;
-  /** Per assert statement (or invariant, by index -1 - i): failures, for the run's result. */
-  private readonly failed = new Map<Instr | number, number>();
-  /** Invariants false in the previous state: a report when one turns false, not every step. */
-  private invFalse: Uint8Array;
+  /** The scenario's failed `assert` statements and `invariant` lines (asserts.ts). */
+  readonly asserts: Asserts;
   /** The injected stray still to fire, or null (none, or fired). */
   private injecting: Injector | null = null;
   readonly injector: Injector | null = null;
@@ -155,42 +149,9 @@ export class Run {
     );
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
     this.onStep = opts.onStep ?? null;
-    this.interp.onAssert = (cpu, ctx, ins) => this.assertFailed(cpu, ctx, ins);
-    this.invFalse = new Uint8Array(ir.invariants.length);
+    this.asserts = new Asserts(m, ir, opts.events !== false);
+    this.interp.onAssert = (cpu, ctx, ins) => this.asserts.failed(cpu, ctx, ins);
     if (opts.inject) this.injector = this.injecting = new Injector(opts.inject, ir, m);
-  }
-
-  /** A failed assert: a WARN-style splat at the statement, counted as a violation of the run. */
-  private assertFailed(cpu: number, ctx: Ctx, ins: Instr): void {
-    this.assertFails++;
-    this.lastAssert = ins;
-    if (this.opts.events === false) return;
-    this.failed.set(ins, (this.failed.get(ins) ?? 0) + 1);
-    const at = `${ins.loc.file}:${ins.loc.line}`;
-    this.m.report(
-      cpu,
-      'assert',
-      // The first line sums it up (the ftrace view prints that one); the kernel log prints the block.
-      `assertion failed at ${at}: ${ins.text}\n------------[ cut here ]------------\nWARNING: CPU: ${cpu} PID: ${ctx.id} at ${at} ${ctx.kind} ${ctx.name}\nassertion failed: ${ins.text}\n---[ end trace ]---`,
-    );
-  }
-
-  /** The scenario's `invariant` lines, in the state after a step (runs only: explore checks its own). */
-  private checkInvariants(): void {
-    const invs = this.ir.invariants;
-    for (let i = 0; i < invs.length; i++) {
-      const bad = evalExpr(invs[i]!.expr, this.m, this.ir, -1) === 0;
-      if (bad && this.invFalse[i] === 0) {
-        this.failed.set(-1 - i, (this.failed.get(-1 - i) ?? 0) + 1);
-        const inv = invs[i]!;
-        this.m.report(
-          0,
-          'invariant',
-          `invariant violated at ${inv.loc.file}:${inv.loc.line}: ${inv.text}\n------------[ cut here ]------------\nWARNING: at ${inv.loc.file}:${inv.loc.line} after tick ${this.m.tick}\ninvariant violated: ${inv.text}\n---[ end trace ]---`,
-        );
-      }
-      this.invFalse[i] = bad ? 1 : 0;
-    }
   }
 
   /** Per-context windows, folded by scenario context name as contexts are left. */
@@ -254,7 +215,7 @@ export class Run {
       metrics.sampleTick(m, oracle);
       m.tick++;
       if (onStep) onStep(m, oracle);
-      if (this.invFalse.length > 0 && this.opts.events !== false) this.checkInvariants();
+      if (this.asserts.watching) this.asserts.checkInvariants();
     }
     return true;
   }
@@ -306,22 +267,10 @@ export class Run {
       summary,
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
       // An injected stray changes the counts the scenario's expectations are about (not its asserts).
-      expectations: [...(this.injector ? [] : checkExpectations(ir, spec, label, summary)), ...this.assertResults()],
+      expectations: [...(this.injector ? [] : checkExpectations(ir, spec, label, summary)), ...this.asserts.results()],
       ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
       ...(this.injector ? { injection: this.injector.result() } : {}),
     };
-  }
-
-  /** Each assert or invariant that failed, as a failed check of the run (exit 1, as an expect line). */
-  private assertResults(): RunResult['expectations'] {
-    const out: RunResult['expectations'] = [];
-    for (const [k, n] of this.failed) {
-      const inv = typeof k === 'number' ? this.ir.invariants[-1 - k]! : null;
-      const text = inv ? inv.text : (k as Instr).text;
-      const line = inv ? inv.loc.line : (k as Instr).loc.line;
-      out.push({ text, metric: inv ? 'invariant' : 'assert', expected: 'true', actual: n, ok: false, line });
-    }
-    return out.sort((a, b) => a.line - b.line);
   }
 
   // ---- state as data ---------------------------------------------------------------------
@@ -346,7 +295,7 @@ export class Run {
     v.push(this.metrics.trace?.length ?? 0);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
-    v.push(this.assertFails);
+    v.push(this.asserts.fails);
     if (this.injector) this.injector.save(v);
   }
 
@@ -369,7 +318,7 @@ export class Run {
     this.metrics.truncateTrace(v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
-    this.assertFails = v.next();
+    this.asserts.fails = v.next();
     if (this.injector) {
       this.injector.load(v);
       this.injecting = this.injector.fired ? null : this.injector;
