@@ -133,7 +133,6 @@ export class Run {
       m,
       ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id),
     );
-    if (sink) this.metrics.trace = [];
     this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
     this.interp = new Interp(
       m,
@@ -262,7 +261,6 @@ export class Run {
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
       // An injected stray changes the counts the scenario's expectations are about.
       expectations: this.injector ? [] : checkExpectations(ir, spec, label, summary),
-      ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
       ...(this.injector ? { injection: this.injector.result() } : {}),
     };
   }
@@ -286,7 +284,6 @@ export class Run {
       v.push(w.unscopedTicks);
     }
     v.push(this.events.length);
-    v.push(this.metrics.trace?.length ?? 0);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
     if (this.injector) this.injector.save(v);
@@ -308,7 +305,6 @@ export class Run {
       this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
     }
     this.events.length = Math.min(this.events.length, v.next());
-    this.metrics.truncateTrace(v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
     if (this.injector) {
