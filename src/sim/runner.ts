@@ -136,7 +136,6 @@ export class Run {
       m,
       ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id),
     );
-    if (sink) this.metrics.trace = [];
     this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
     this.interp = new Interp(
       m,
@@ -268,7 +267,6 @@ export class Run {
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
       // An injected stray changes the counts the scenario's expectations are about (not its asserts).
       expectations: [...(this.injector ? [] : checkExpectations(ir, spec, label, summary)), ...this.asserts.results()],
-      ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
       ...(this.injector ? { injection: this.injector.result() } : {}),
     };
   }
@@ -292,7 +290,6 @@ export class Run {
       v.push(w.unscopedTicks);
     }
     v.push(this.events.length);
-    v.push(this.metrics.trace?.length ?? 0);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
     v.push(this.asserts.fails);
@@ -315,7 +312,6 @@ export class Run {
       this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
     }
     this.events.length = Math.min(this.events.length, v.next());
-    this.metrics.truncateTrace(v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
     this.asserts.fails = v.next();
