@@ -10,6 +10,7 @@ import type { Oracle } from './oracle.js';
 import type { Metrics } from './metrics.js';
 import type { Scheduler } from './sched.js';
 import { evalExpr } from './expr.js';
+import { hookStep, startSteps } from './steps.js';
 
 /** Channel queues: pointer values with the mapping each was derived from. */
 interface Channel {
@@ -214,7 +215,7 @@ export class Interp {
     switch (ins.op) {
       case 'kmap': {
         if (ex.sub > 0) {
-          next = this.hookStep(ex, cpu, ins.page, true);
+          next = hookStep(m, ex, cpu, ins.page, true);
           break;
         }
         const addr = m.kmap(cpu, ins.page, ex.resumePc !== ex.pc);
@@ -222,16 +223,16 @@ export class Interp {
           if (this.sleep(cpu, t, PKMAP_WAIT)) next = ex.pc; // retried when a slot frees up
         } else {
           this.setVar(ex, ins.dst, addr, m.lastMapping);
-          if (m.hooks.kmapSteps) next = this.startSteps(ex);
+          if (m.hooks.kmapSteps) next = startSteps(ex);
         }
         break;
       }
       case 'kunmap':
         if (ex.sub > 0) {
-          next = this.hookStep(ex, cpu, ins.page, false);
+          next = hookStep(m, ex, cpu, ins.page, false);
           break;
         }
-        if (m.hooks.kunmapSteps) next = this.startSteps(ex);
+        if (m.hooks.kunmapSteps) next = startSteps(ex);
         m.kunmap(cpu, ins.page, this.heldKmap(ctx, ins.page));
         if (m.pkmapFreed) {
           m.pkmapFreed = false;
@@ -391,28 +392,6 @@ export class Interp {
     if (next === ex.pc) ex.resumePc = next;
     else if (ex.resumePc !== -1) ex.resumePc = -1;
     ex.pc = next;
-  }
-
-  /** The first step of a kernel operation in several steps is done: the statement stays. */
-  private startSteps(ex: Exec): number {
-    ex.sub = 1;
-    ex.carry = 0;
-    return ex.pc;
-  }
-
-  /** Step `ex.sub` of the design's kmap()/kunmap() (PksHooks.kmapSteps); the pc moves on after the last. */
-  private hookStep(ex: Exec, cpu: number, page: number, kmap: boolean): number {
-    const h = this.m.hooks;
-    const steps = kmap ? h.kmapSteps! : h.kunmapSteps!;
-    const carry = kmap ? h.kmapStep!(this.m, cpu, page, ex.sub, ex.carry) : h.kunmapStep!(this.m, cpu, page, ex.sub, ex.carry);
-    if (ex.sub >= steps) {
-      ex.sub = 0;
-      ex.carry = 0;
-      return ex.pc + 1;
-    }
-    ex.sub++;
-    ex.carry = carry;
-    return ex.pc;
   }
 
   private setVar(ex: Exec, v: number, addr: number, mapping: number): void {
