@@ -80,6 +80,16 @@ export function formatDmesg(r: RunResult, source = ''): string {
       .frames(cpu)
       .filter((f) => f.kind !== 'exception' && f.kind !== 'idle')
       .pop() ?? stacks.top(cpu);
+  /** A WARN() splat: the message, then the WARNING line at the site (a kernel function, or '?' for the scenario line). */
+  const warn = (e: PksimEvent, message: string, site: string) => {
+    const kernelSite = !site.includes(':') && site !== '?';
+    const sym = kernelSite ? ksym(site) : frameSym(src, top(e.cpu));
+    push(CUT_HERE, message, `WARNING: CPU: ${e.cpu} PID: ${pidOf(stacks.current(e.cpu).name, stacks.current(e.cpu).ctx)} at${where(e.loc)} ${sym}`, 'Modules linked in:');
+    push(...cpuLines(stacks, e.cpu, taint));
+    regs(e, sym, kernelSite ? '' : where(e.loc));
+    push(...callTrace(stacks, e.cpu, src, arch, [], kernelSite), END_TRACE);
+    taint.add('W');
+  };
   for (const e of r.events) {
     stacks.observe(e);
     tick = e.tick;
@@ -90,22 +100,9 @@ export function formatDmesg(r: RunResult, source = ''): string {
       case 'pkrs_write':
         pkrs[e.cpu] = e.value;
         break;
-      case 'warning': {
-        if (!e.printed) break;
-        const kernelSite = !e.site.includes(':') && e.site !== '?';
-        const sym = kernelSite ? ksym(e.site) : frameSym(src, top(e.cpu));
-        push(
-          CUT_HERE,
-          e.message,
-          `WARNING: CPU: ${e.cpu} PID: ${pidOf(stacks.current(e.cpu).name, stacks.current(e.cpu).ctx)} at${where(e.loc)} ${sym}`,
-          'Modules linked in:',
-        );
-        push(...cpuLines(stacks, e.cpu, taint));
-        regs(e, sym, kernelSite ? '' : where(e.loc));
-        push(...callTrace(stacks, e.cpu, src, arch, [], kernelSite), END_TRACE);
-        taint.add('W');
+      case 'warning':
+        if (e.printed) warn(e, e.message, e.site);
         break;
-      }
       case 'oops': {
         const f = lastFault[e.cpu];
         const bug = /^kernel BUG at (\S+?):? (\w+)\(\): (.*)$/.exec(e.message);
@@ -150,10 +147,11 @@ export function formatDmesg(r: RunResult, source = ''): string {
           push(fixPid(e.detail, stacks, e.cpu), 'Modules linked in:', ...cpuLines(stacks, e.cpu, taint));
           push(...callTrace(stacks, e.cpu, src, arch, ['dump_stack_lvl', '__schedule_bug', '__schedule', 'schedule'], true));
           taint.add('W');
-        } else if (e.what === 'assert' || e.what === 'invariant') {
-          // A failed assert or invariant: its WARNING block, line by line (the first line sums it up for ftrace).
-          push(...e.detail.split('\n').slice(1));
-          taint.add('W');
+        } else if (e.what === 'assert') {
+          // A failed `assert`: the splat of a WARN(!cond, ...) at the statement.
+          warn(e, e.detail, '?');
+        } else if (e.what === 'invariant') {
+          push(`pksim: ${e.detail}`); // the machine as a whole, not a statement: no splat, no line of its own
         } else push(`pksim: ${e.what}: ${e.detail}${e.loc ? ` (line ${e.loc.line})` : ''}`);
         break;
       case 'leak':
@@ -190,6 +188,10 @@ export function formatSummary(r: RunResult): string {
     );
   const failed = r.expectations.filter((x) => !x.ok);
   if (r.expectations.length) lines.push(`expectations: ${r.expectations.length - failed.length} of ${r.expectations.length} met`);
-  for (const x of failed) lines.push(`expect FAIL line ${x.line}: ${x.text} (actual ${x.actual})`);
+  for (const x of failed) {
+    // An assert or invariant counts how often it failed; an expect line has a metric's value.
+    const what = x.metric === 'assert' || x.metric === 'invariant' ? `failed ${x.actual} time${x.actual === 1 ? '' : 's'}` : `actual ${x.actual}`;
+    lines.push(`expect FAIL line ${x.line}: ${x.text} (${what})`);
+  }
   return lines.join('\n') + '\n';
 }

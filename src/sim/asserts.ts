@@ -31,18 +31,13 @@ export class Asserts {
     return this.report && this.invFalse.length > 0;
   }
 
-  failed(cpu: number, ctx: Ctx, ins: Instr): void {
+  failed(cpu: number, _ctx: Ctx, ins: Instr): void {
     this.fails++;
     this.last = ins;
     if (!this.report) return;
     this.count.set(ins, (this.count.get(ins) ?? 0) + 1);
-    const at = `${ins.loc.file}:${ins.loc.line}`;
-    this.m.report(
-      cpu,
-      'assert',
-      // The first line sums it up (the ftrace view prints that one); the kernel log prints the block.
-      `assertion failed at ${at}: ${ins.text}\n------------[ cut here ]------------\nWARNING: CPU: ${cpu} PID: ${ctx.id} at ${at} ${ctx.kind} ${ctx.name}\nassertion failed: ${ins.text}\n---[ end trace ]---`,
-    );
+    // The kernel log prints it as the splat of a WARN() at the statement (report/dmesg.ts).
+    this.m.report(cpu, 'assert', `assertion failed: ${ins.text}`);
   }
 
   checkInvariants(): void {
@@ -52,12 +47,8 @@ export class Asserts {
       if (bad && this.invFalse[i] === 0) {
         this.count.set(-1 - i, (this.count.get(-1 - i) ?? 0) + 1);
         const inv = invs[i]!;
-        const at = `${inv.loc.file}:${inv.loc.line}`;
-        this.m.report(
-          0,
-          'invariant',
-          `invariant violated at ${at}: ${inv.text}\n------------[ cut here ]------------\nWARNING: at ${at} after tick ${this.m.tick}\ninvariant violated: ${inv.text}\n---[ end trace ]---`,
-        );
+        // A check of the whole machine, not of a statement: a pksim line, not a kernel splat.
+        this.m.report(0, 'invariant', `${inv.loc.file}:${inv.loc.line}: ${inv.text} is false after tick ${this.m.tick}`);
       }
       this.invFalse[i] = bad ? 1 : 0;
     }

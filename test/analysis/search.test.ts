@@ -223,7 +223,7 @@ describe('pksim explore options of the stateful search', () => {
     expect(r.out).toMatch(
       /VIOLATED assert@assert_kmap\.pks:8: .*\n {2}replay: pksim run test\/fixtures\/explore\/assert_kmap\.pks --policy scoped:relaxed --schedule [\d,]+\n/,
     );
-    expect(r.out).toMatch(/\| .*assert: assertion failed at test\/fixtures\/explore\/assert_kmap\.pks:8: assert unprotect\(pg\) == 1/);
+    expect(r.out).toMatch(/\| .*assert: assertion failed: assert unprotect\(pg\) == 1/);
     const bad = await cli('explore', 'test/fixtures/explore/assert_kmap.pks', '--check', 'asert');
     expect(bad.code).toBe(2);
   });
