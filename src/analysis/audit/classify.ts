@@ -150,13 +150,18 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
       (u as CallInfo & { matched?: number[] }).matched = matched;
     }
   }
+  // The matched unmaps of each function, gathered in one pass (not one pass per function).
+  const unmapsByFn = new Map<FnInfo, CallInfo[]>();
+  for (const u of model.calls) {
+    if (!u.fn || !(u as CallInfo & { matched?: number[] }).matched) continue;
+    const l = unmapsByFn.get(u.fn);
+    if (l) l.push(u);
+    else unmapsByFn.set(u.fn, [u]);
+  }
   for (const [fn, idxs] of byFn) {
     const events = new Map<number, PathEvent>();
     for (const i of idxs) events.set(works[i]!.call.node.id, { kind: 'map', site: i });
-    for (const u of model.calls) {
-      const m = (u as CallInfo & { matched?: number[] }).matched;
-      if (u.fn === fn && m) events.set(u.node.id, { kind: 'unmap', sites: m });
-    }
+    for (const u of unmapsByFn.get(fn) ?? []) events.set(u.node.id, { kind: 'unmap', sites: (u as CallInfo & { matched: number[] }).matched });
     const guards = new Map<string, number[]>();
     for (const i of idxs) {
       const page = norm(works[i]!.site.arg);
@@ -197,7 +202,16 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   }
 
   // Classify kmap() sites.
-  for (const w of works) {
+  // Unmatched kunmap() calls by the last component of their argument (`x->page` -> `page`).
+  const byLeaf = new Map<string, CallInfo[]>();
+  for (const u of unmatchedKunmaps) {
+    if (!u.fn) continue;
+    const leaf = norm(u.argText).replace(/^.*(->|\.)/, '');
+    const l = byLeaf.get(leaf);
+    if (l) l.push(u);
+    else byLeaf.set(leaf, [u]);
+  }
+  for (const [wi, w] of works.entries()) {
     const s = w.site;
     const fnErr = !s.inErrorRegion && w.call.fn ? (w.call.fn.pseudo ? w.call.fn.node : firstError(w.call.fn.node)) : null;
     if (s.inErrorRegion)
@@ -205,7 +219,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
         kind: 'error-region',
         line: s.line,
         column: s.column,
-        site: works.indexOf(w),
+        site: wi,
         message: `${s.call}() call sits in a region tree-sitter could not parse (a macro or #ifdef it cannot see through); the result is based on the part of the tree that parsed`,
       });
     else if (fnErr) {
@@ -215,26 +229,26 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
         kind: 'error-region',
         line: s.line,
         column: s.column,
-        site: works.indexOf(w),
+        site: wi,
         message: `${s.call}() call is in ${w.call.fn!.name}(), which does not parse cleanly (line ${s.errorLine}: a macro or #ifdef tree-sitter cannot see through); the result is based on the part of the tree that parsed`,
       });
     }
     if (s.call !== 'kmap') {
-      const live = (w.call.fn && pathReports.get(w.call.fn)?.liveAtReturn.get(works.indexOf(w))) || [];
+      const live = (w.call.fn && pathReports.get(w.call.fn)?.liveAtReturn.get(wi)) || [];
       s.reason = `${s.call}() is already thread-local`;
       if (s.unmaps.length && live.length) {
         finding({
           kind: 'missing-unmap',
           line: s.line,
           column: s.column,
-          site: works.indexOf(w),
+          site: wi,
           message: `${s.call}() mapping is released on some paths (${lines(s.unmaps.map((u) => u.line))}) but still live at the return on ${lines(live)}`,
         });
       }
       s.reasons = [s.reason];
       continue;
     }
-    classifyKmap(scope, w, works, pathReports, unmatchedKunmaps, finding);
+    classifyKmap(scope, w, wi, pathReports, byLeaf, finding);
   }
 
   // Calls inside macro bodies that are not simple wrappers.
@@ -262,7 +276,8 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
       viaMacro: m.macro,
     });
   }
-  res.sites.unshift(...works.map((w) => w.site));
+  // Not unshift(...sites): a spread's size is bounded by the stack (140,000 sites overflowed it).
+  res.sites = works.map((w) => w.site).concat(res.sites);
   if (!opts.others && needsTree(works)) {
     // The names other files must mention to matter: the undecided sites' functions and, two
     // levels up, their callers in this file (getter chains such as find_entry() -> get_page()).
@@ -285,9 +300,8 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   return res;
 }
 
-function classifyKmap(scope: Scope, w: SiteWork, works: SiteWork[], pathReports: Map<FnInfo, PathReport>, unmatchedKunmaps: CallInfo[], finding: (f: Finding) => void): void {
+function classifyKmap(scope: Scope, w: SiteWork, idx: number, pathReports: Map<FnInfo, PathReport>, byLeaf: Map<string, CallInfo[]>, finding: (f: Finding) => void): void {
   const s = w.site;
-  const idx = works.indexOf(w);
   const fn = w.call.fn;
   const facts = w.esc.facts;
   const glob = facts.filter((f) => f.verdict === 'global');
@@ -300,7 +314,7 @@ function classifyKmap(scope: Scope, w: SiteWork, works: SiteWork[], pathReports:
   const partial = s.unmaps.length > 0 && live.length > 0;
   const elsewhere = () => {
     const leaf = norm(s.arg).replace(/^.*(->|\.)/, '');
-    return unmatchedKunmaps.filter((u) => u.fn && u.fn !== fn && norm(u.argText).replace(/^.*(->|\.)/, '') === leaf);
+    return (byLeaf.get(leaf) ?? []).filter((u) => u.fn !== fn);
   };
   if (s.viaMacro) R.push(`kmap() is reached through macro ${s.viaMacro}()`);
   if (s.inErrorRegion) R.push(s.errorLine ? `${fn?.name ?? 'the function'}() does not parse cleanly at line ${s.errorLine}` : 'the call sits in an unparsed (ERROR) region');
@@ -316,15 +330,15 @@ function classifyKmap(scope: Scope, w: SiteWork, works: SiteWork[], pathReports:
   const stackPair = fn && structHand && !s.unmaps.length ? pair(structHand) : null;
   if (!fn) {
     s.class = 'global';
-    R.push(...facts.map((f) => f.text));
+    pushAll(R, facts.map((f) => f.text));
   } else if (stackPair?.class === 'local') {
     // The struct is the caller's local: its storage dies with the caller's frame.
     s.class = 'local';
-    R.push(...glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct its callers pass in and release before they return (line ${f.line})`));
-    R.push(...stackPair.reasons);
+    pushAll(R, glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct its callers pass in and release before they return (line ${f.line})`));
+    pushAll(R, stackPair.reasons);
   } else if (glob.length) {
     s.class = 'global';
-    R.push(...glob.map((f) => `${f.text} (line ${f.line})`));
+    pushAll(R, glob.map((f) => `${f.text} (line ${f.line})`));
     // The first caller that breaks the pair, shortened: the full chain is for --verbose readers of the JSON.
     if (stackPair?.reasons[0]) R.push(`not shown to be released by every caller: ${clip(stackPair.reasons[0], 200)}`);
     if (partial) R.push(`kunmap() only on some paths (${lines(unmapLines)}); on the path returning at ${lines(live)} the mapping stays live after ${fn.name}() returns`);
@@ -335,15 +349,15 @@ function classifyKmap(scope: Scope, w: SiteWork, works: SiteWork[], pathReports:
   } else if (ret.length && (!s.unmaps.length || partial)) {
     const h = pair(ret[0]!.hand ?? { kind: 'return' });
     s.class = h.class;
-    R.push(...ret.map((f) => f.text));
+    pushAll(R, ret.map((f) => f.text));
     if (partial) R.push(`kunmap() only on the paths at ${lines(unmapLines)}, e.g. error paths; other paths hand the mapping back`);
-    R.push(...h.reasons);
+    pushAll(R, h.reasons);
   } else if (handedPage) {
     const h = pair(handedPage.hand);
     s.class = h.class;
     R.push(`the page '${s.arg}' is handed back to the caller still mapped (${handedPage.what}, line ${handedPage.line || s.line})`);
     if (partial) R.push(`kunmap() only on the paths at ${lines(unmapLines)}, e.g. error paths`);
-    R.push(...h.reasons);
+    pushAll(R, h.reasons);
   } else if (!s.unmaps.length && putCallsFor(scope, fn, s.arg).length) {
     // Released by a put helper (kunmap() + put_page()) called here, maybe defined in a header.
     const pc = putCallsFor(scope, fn, s.arg);
@@ -370,7 +384,7 @@ function classifyKmap(scope: Scope, w: SiteWork, works: SiteWork[], pathReports:
     const h = pair({ kind: 'return' });
     s.class = h.class;
     R.push(`a pointer derived from the address is returned to the caller (line ${derivedReturn(fn, w.esc.vars)})`);
-    R.push(...h.reasons);
+    pushAll(R, h.reasons);
   } else if (!s.unmaps.length) {
     const e = elsewhere();
     if (e.length) {
@@ -387,7 +401,7 @@ function classifyKmap(scope: Scope, w: SiteWork, works: SiteWork[], pathReports:
     s.class = 'unclear';
     // An indirect call's targets may be assigned in other files of the subsystem.
     if (unc.some((f) => /indirect call .*target unknown/.test(f.text))) w.crossFile = true;
-    R.push(...unc.map((f) => `${f.text} (line ${f.line})`));
+    pushAll(R, unc.map((f) => `${f.text} (line ${f.line})`));
     if (partial) R.push(`kunmap() at ${lines(unmapLines)}; the walk sees the mapping live at the return on ${lines(live)}`);
   } else if (partial && loopPaired(w)) {
     const same = sameRangeUnmapLoops(w);
@@ -424,9 +438,14 @@ function classifyKmap(scope: Scope, w: SiteWork, works: SiteWork[], pathReports:
   }
   if (s.class === 'local') for (const n of notes) R.push(`${n.text} (line ${n.line})`);
   if (s.class === 'global' && glob.length) s.escapes = glob.map((f) => ({ line: f.line, text: f.text }));
-  if (s.class !== 'local' && unc.length && s.class !== 'unclear') R.push(...unc.map((f) => `also: ${f.text} (line ${f.line})`));
+  if (s.class !== 'local' && unc.length && s.class !== 'unclear') pushAll(R, unc.map((f) => `also: ${f.text} (line ${f.line})`));
   if (s.depth > 1) R.push(`nested: ${s.depth} mappings live at once here`);
   if (!s.lifoOk) R.push('unmaps would need reordering for kmap_local (LIFO)');
   s.reasons = R;
   s.reason = R.join('; ');
+}
+
+/** `to.push(...xs)` without the spread, whose size is bounded by the stack. */
+function pushAll<T>(to: T[], xs: readonly T[]): void {
+  for (const x of xs) to.push(x);
 }

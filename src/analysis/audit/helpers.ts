@@ -49,35 +49,87 @@ const line = (n: Node) => n.startPosition.row + 1;
 
 /**
  * Functions (and static inline helpers in headers) that kunmap() something derived from a
- * parameter, and functions that pass a parameter on to one of those (minix_delete_entry()
- * ends in dir_put_page()).
+ * parameter, and functions that pass a parameter on to one (minix_delete_entry() ends in
+ * dir_put_page()). Neither the getter itself nor a function that calls it counts.
  */
 export function putHelpers(scope: Scope, getter: string): PutHelper[] {
-  const out: PutHelper[] = [];
+  // The search without exclusions is done once per scope; a getter gets its own search only
+  // when it (or a function that calls it) is among the helpers found, so that asking for every
+  // function of a big file stays linear.
+  let all = allHelpers.get(scope);
+  if (!all) allHelpers.set(scope, (all = searchPutHelpers(scope, () => false)));
+  const callers = new Map<ScopeFile, Set<number>>();
+  const callsGetter = (f: ScopeFile, fn: FnInfo) => {
+    let ids = callers.get(f);
+    if (!ids) {
+      ids = new Set();
+      for (const x of f.model.callsTo(getter)) {
+        const c = f.model.fnOf(x);
+        if (c) ids.add(c.node.id);
+      }
+      callers.set(f, ids);
+    }
+    return ids.has(fn.node.id);
+  };
+  const excluded = (f: ScopeFile, fn: FnInfo) => fn.name === getter || callsGetter(f, fn);
+  if (!all.some((h) => h.fn && excluded(h.file, h.fn))) return all;
+  return searchPutHelpers(scope, excluded);
+}
+
+/** A helper with the function that defines it (null for a macro). */
+type FoundHelper = PutHelper & { file: ScopeFile; fn: FnInfo | null };
+const allHelpers = new WeakMap<Scope, FoundHelper[]>();
+const mappers = new WeakMap<FileModel, { kmap: Set<number>; any: Set<number> }>();
+
+/** The functions of a file that call kmap(), and those that call any kmap*() (node ids). */
+function mappersOf(model: FileModel): { kmap: Set<number>; any: Set<number> } {
+  let m = mappers.get(model);
+  if (!m) {
+    m = { kmap: new Set(), any: new Set() };
+    for (const x of model.calls) {
+      if (!x.fn) continue;
+      if (x.name === 'kmap') m.kmap.add(x.fn.node.id);
+      if (x.name.startsWith('kmap')) m.any.add(x.fn.node.id);
+    }
+    mappers.set(model, m);
+  }
+  return m;
+}
+
+function searchPutHelpers(scope: Scope, excluded: (f: ScopeFile, fn: FnInfo) => boolean): FoundHelper[] {
+  const out: FoundHelper[] = [];
+  const names = new Set<string>();
+  const add = (h: FoundHelper) => {
+    out.push(h);
+    names.add(h.name);
+  };
   for (const f of scope.files) {
     for (const c of f.model.calls) {
-      if (c.name !== 'kunmap' || !c.fn || c.fn.name === getter || out.some((p) => p.name === c.fn!.name)) continue;
+      if (c.name !== 'kunmap' || !c.fn || names.has(c.fn.name)) continue;
       // A function that maps as well as unmaps (ni_read_frame()), or that uses the getter, does
       // its own pairing: it is no put helper.
-      if (f.model.calls.some((x) => x.fn === c.fn && x.name === 'kmap')) continue;
-      if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === c.fn!.node.id)) continue;
+      if (mappersOf(f.model).kmap.has(c.fn.node.id) || excluded(f, c.fn)) continue;
       let i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
       if (i >= 0)
-        out.push({
+        add({
           name: c.fn.name,
           where: `${f.rel}:${line(c.node)}`,
           param: i,
           unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$'),
+          file: f,
+          fn: c.fn,
         });
-      else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?' });
+      else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) add({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?', file: f, fn: c.fn });
     }
   }
+  const found = out.length;
   // Put helpers written as macros: #define put_dir_page(p) do { kunmap(p); put_page(p); } while (0)
+  const macros: PutHelper[] = [];
   for (const f of scope.files) {
     for (const mac of f.model.unmapMacros) {
       const i = mac.params.findIndex((p) => new RegExp(`\\b${p}\\b`).test(mac.arg));
-      if (i >= 0 && !out.some((p) => p.name === mac.name))
-        out.push({
+      if (i >= 0 && !names.has(mac.name) && !macros.some((p) => p.name === mac.name))
+        macros.push({
           name: mac.name,
           where: `${f.rel}:${mac.line}`,
           param: i,
@@ -88,22 +140,29 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
         });
     }
   }
+  const list: (PutHelper | FoundHelper)[] = [...out.slice(0, found), ...macros];
+  for (const m of macros) names.add(m.name);
   for (let round = 0; round < 2; round++) {
-    for (const p of [...out]) {
+    for (const p of [...list]) {
       for (const f of scope.files) {
         for (const n of f.model.callsTo(p.name)) {
           const fn = f.model.fnOf(n);
           const a = argAt(n, p.param);
-          if (!fn || fn.name === getter || out.some((x) => x.name === fn.name) || a?.type !== 'identifier') continue;
+          if (!fn || names.has(fn.name) || a?.type !== 'identifier') continue;
           // A user of the pair (it also gets or maps) is not itself a put helper.
-          if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === fn.node.id) || f.model.calls.some((x) => x.fn === fn && x.name.startsWith('kmap'))) continue;
+          if (excluded(f, fn) || mappersOf(f.model).any.has(fn.node.id)) continue;
           const i = fn.params.findIndex((q) => q.name === a.text);
-          if (i >= 0) out.push({ name: fn.name, where: `${f.rel}:${line(n)}`, param: i, unmaps: p.unmaps });
+          if (i >= 0) {
+            const h = { name: fn.name, where: `${f.rel}:${line(n)}`, param: i, unmaps: p.unmaps, file: f, fn };
+            list.push(h);
+            names.add(h.name);
+          }
         }
       }
     }
   }
-  return out;
+  // Macro helpers have no function to exclude: they are kept as found helpers of their file.
+  return list.map((h) => ('fn' in h ? h : { ...h, file: scope.files[0]!, fn: null }));
 }
 
 /** `sg = cmd->first_data_sg; ... kunmap(sg_page(&sg[i]))`: the parameter a local in `text` was set from, or -1. */
@@ -276,7 +335,8 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
           bad.push(`caller ${at} passes ${a?.text ?? 'nothing'}, not the address of a variable on its own stack`);
           continue;
         }
-        putCalls.splice(0, putCalls.length, ...same);
+        putCalls.length = 0;
+        for (const x of same) putCalls.push(x);
       }
       errVars.add(resultVar(n) ?? n.text.replace(/\s+/g, ''));
     }
