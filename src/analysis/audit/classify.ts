@@ -5,7 +5,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { buildModel, posOf, type CallInfo, type FileModel, type FnInfo } from './calls.js';
 import { traceValue } from './escape.js';
 import { firstError, inErrorRegion, norm } from './parse.js';
-import { analysePaths, type PathEvent, type PathReport } from './paths.js';
+import { analysePaths, liveAt, MAX_NESTING, type PathEvent, type PathReport } from './paths.js';
 import { checkHelperPair, type HandBack, type Scope, type ScopeFile } from './helpers.js';
 import { planFixes } from './fix.js';
 import { addrBase, clip, derivedReturn, loopAlias, loopPaired, loopStores, pageAliases, pageHandedBack, pageOfAddr, putCallsFor, sameRangeUnmapLoops } from './shapes.js';
@@ -328,7 +328,10 @@ function classifyKmap(scope: Scope, w: SiteWork, idx: number, pathReports: Map<F
   const handedPage = fn && (!s.unmaps.length || partial) ? pageHandedBack(fn, s.arg) : null;
   const structHand = glob.length && glob.every((f) => f.hand?.kind === 'struct' && f.hand.param === (glob[0]!.hand as { param: number }).param) ? glob[0]!.hand! : null;
   const stackPair = fn && structHand && !s.unmaps.length ? pair(structHand) : null;
-  if (!fn) {
+  if (fn && pathReports.get(fn)?.tooDeep) {
+    s.class = 'unclear';
+    R.push(`${fn.name}() nests statements or expressions more than ${MAX_NESTING} levels deep: its paths are not walked`);
+  } else if (!fn) {
     s.class = 'global';
     pushAll(R, facts.map((f) => f.text));
   } else if (stackPair?.class === 'local') {
@@ -366,7 +369,7 @@ function classifyKmap(scope: Scope, w: SiteWork, idx: number, pathReports: Map<F
       ...pc.map((x) => [x.node.id, { kind: 'unmap', sites: [0] }] as [number, PathEvent]),
     ]);
     const page = norm(s.arg);
-    const still = analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map<string, number[]>()).liveAtReturn.get(0) ?? [];
+    const still = liveAt(analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map<string, number[]>()), 0, fn.body);
     const who = [...new Set(pc.map((x) => `${x.put.where} ${x.put.name}()`))].join(', ');
     s.fixable = false;
     s.fixNote = `released by put helper ${pc[0]!.put.name}(): convert the helper and its callers together`;
@@ -409,7 +412,7 @@ function classifyKmap(scope: Scope, w: SiteWork, idx: number, pathReports: Map<F
       [w.call.node.id, { kind: 'map', site: 0 }],
       ...same.map((l) => [l.id, { kind: 'unmap', sites: [0], all: true }] as [number, PathEvent]),
     ]);
-    const still = same.length ? (analysePaths(fn.body, events).liveAtReturn.get(0) ?? []) : [0];
+    const still = same.length ? liveAt(analysePaths(fn.body, events), 0, fn.body) : [0];
     if (!still.length) {
       s.class = 'local';
       R.push(

@@ -10,7 +10,7 @@ import type { FileModel, FnInfo } from './calls.js';
 import { traceValue } from './escape.js';
 import type { HandBack } from './types.js';
 import { stripWrappers } from './parse.js';
-import { analysePaths, type PathEvent } from './paths.js';
+import { analysePaths, liveAt, type PathEvent } from './paths.js';
 
 export interface HelperVerdict {
   class: 'local' | 'global' | 'unclear';
@@ -348,7 +348,7 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
     // A struct holds one mapping at a time: its put releases it however often it was refilled.
     for (const p of putCalls) events.set(p.id, { kind: 'unmap', sites: [0], ...(how.kind === 'struct' ? { all: true } : {}) });
     for (const v of errVars) guards.set(v, [0]);
-    const live = analysePaths(c.body, events, guards, errVars).liveAtReturn.get(0) ?? [];
+    const live = liveAt(analysePaths(c.body, events, guards, errVars), 0, c.body);
     if (live.length) bad.push(`caller ${at} does not call ${putList}() on the path returning at line ${live.join(', ')}`);
     else good.push(at);
   }

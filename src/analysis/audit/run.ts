@@ -4,7 +4,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
-import { parseC, setParseLimit } from './parse.js';
+import { parseC, ParserAborted, setParseLimit } from './parse.js';
 import { AUDITED_WORD, collectFiles, mayContainCalls, skippedSymlinks, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
 import { subsystemOf, summarise } from './summary.js';
@@ -90,6 +90,8 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
       tree.delete();
     }
   } catch (e) {
+    // An abort is this file's alone: parseC() dropped the dead instance, the next file gets a new one.
+    if (e instanceof ParserAborted) return { ...empty(f.rel, false), error: e.message };
     return { ...empty(f.rel, true), error: `analysis failed: ${(e as Error).message}` };
   }
 }

@@ -144,7 +144,13 @@ export async function treePass(
       }
     }
   } finally {
-    for (const p of cache.values()) p?.tree.delete();
+    for (const p of cache.values()) {
+      try {
+        p?.tree.delete();
+      } catch {
+        // a tree of a parser instance that aborted since: its memory went with it
+      }
+    }
   }
   return out;
 }
