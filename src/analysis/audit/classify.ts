@@ -8,7 +8,7 @@ import { firstError, inErrorRegion, norm } from './parse.js';
 import { analysePaths, liveAt, MAX_NESTING, type PathEvent, type PathReport } from './paths.js';
 import { checkHelperPair, type HandBack, type Scope, type ScopeFile } from './helpers.js';
 import { planFixes } from './fix.js';
-import { addrBase, clip, derivedReturn, loopAlias, loopPaired, loopStores, pageAliases, pageHandedBack, pageOfAddr, putCallsFor, sameRangeUnmapLoops } from './shapes.js';
+import { addrBase, clip, derivedReturn, firstElementUnmap, loopAlias, loopPaired, loopStores, pageAliases, pageHandedBack, pageOfAddr, putCallsFor, sameRangeUnmapLoops } from './shapes.js';
 import { analyseAtomic } from './atomic.js';
 import type { Callees } from './callees.js';
 import type { FileResult, Finding, Site, UnmapRef } from './types.js';
@@ -99,7 +99,7 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
             const held = [loopAlias(w.call.node, a), ...loopStores(w.call.node, a)].filter((x): x is string => !!x);
             return a === via || held.includes(via) || (a === argN && !held.length);
           })
-        : here.filter((i) => works[i]!.site.call === 'kmap' && pageAliases(u.fn, works[i]!.site.arg).has(argN));
+        : here.filter((i) => works[i]!.site.call === 'kmap' && (pageAliases(u.fn, works[i]!.site.arg).has(argN) || firstElementUnmap(u.fn, works[i]!.site.arg, argN)));
       const viaAddr = pageOfAddr(u.argText);
       if (!matched.length && viaAddr) matched = here.filter((i) => works[i]!.site.call === 'kmap' && works[i]!.esc.vars.includes(viaAddr.replace(/[+-].*$/, '')));
       if (!matched.length) {
@@ -167,7 +167,12 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
       const page = norm(works[i]!.site.arg);
       // `if (ppages) kunmap(*ppages);`: a NULL holder means nothing was mapped through it.
       const holder = /^\*?(\w+)(?:->\w+)*$/.exec(page)?.[1];
-      const names = holder ? [...works[i]!.esc.vars, holder] : works[i]!.esc.vars;
+      const names = holder ? [...works[i]!.esc.vars, holder] : [...works[i]!.esc.vars];
+      // `if (i < n) kunmap(A[i])`: with the index out of range no element of A is mapped.
+      for (const u of works[i]!.site.unmaps) {
+        const ix = /^(.+)\[(\w+)\]$/.exec(norm(u.arg));
+        if (ix && (norm(works[i]!.site.arg) === norm(u.arg) || firstElementUnmap(fn, works[i]!.site.arg, norm(u.arg)))) names.push(ix[2]!);
+      }
       for (const v of names) guards.set(v, [...(guards.get(v) ?? []), i]);
     }
     pathReports.set(fn, analysePaths(fn.body, events, guards));

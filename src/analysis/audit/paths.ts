@@ -349,7 +349,10 @@ function failureTest(cond: Node, errVars: Set<string> = new Set()): { name: stri
       return null;
     }
   }
-  let m = /^(?:IS_ERR|IS_ERR_OR_NULL)\((\w+)\)$/.exec(t);
+  // An index bound (`i < n`, `i >= n`): out of range, no element at i was mapped.
+  let m = /^(\w+)(<|>=)(?!0$)[\w>.()-]+$/.exec(t);
+  if (m && !/^\d/.test(m[1]!)) return { name: m[1]!, failWhenTrue: m[2] === '>=' ? !neg : neg };
+  m = /^(?:IS_ERR|IS_ERR_OR_NULL)\((\w+)\)$/.exec(t);
   if (m) return { name: m[1]!, failWhenTrue: !neg };
   m = /^(\w+)==NULL$/.exec(t) ?? /^NULL==(\w+)$/.exec(t);
   if (m) return { name: m[1]!, failWhenTrue: !neg };
