@@ -1,7 +1,7 @@
 // Stage 2: tree-sitter parsing. One parser per thread, initialised once.
 
 import { createRequire } from 'node:module';
-import type { Node, Parser, Tree } from 'web-tree-sitter';
+import type { Node, Parser, Range, Tree } from 'web-tree-sitter';
 
 type TreeSitter = typeof import('web-tree-sitter');
 
@@ -74,7 +74,9 @@ export async function parseC(source: string): Promise<Tree> {
   const p = await getParser();
   let t: Tree | null;
   try {
-    t = p.parse(blankAnnotations(source));
+    const text = blankAnnotations(source);
+    const ranges = includedRanges(text);
+    t = ranges ? p.parse(text, null, { includedRanges: ranges }) : p.parse(text);
   } catch (e) {
     // WebAssembly.RuntimeError "Aborted()": the instance is dead; the next file gets a new one.
     if (e instanceof WebAssembly.RuntimeError || /Aborted\(/.test((e as Error).message)) {
@@ -85,6 +87,45 @@ export async function parseC(source: string): Promise<Tree> {
   }
   if (!t) throw new Error('tree-sitter returned no tree');
   return t;
+}
+
+/**
+ * The parts of a (reduced) source worth lexing: the lines between runs of blank lines. The
+ * blanked bodies and declarations are mostly whole blank lines, which tree-sitter's lexer
+ * would otherwise walk a character at a time; excluded, they cost nothing and the tree is the
+ * same (a run is cut at line breaks, so no preprocessor line loses its end). Null when there is
+ * nothing worth excluding.
+ */
+export function includedRanges(text: string): Range[] | null {
+  const out: Range[] = [];
+  let at = 0;
+  let lines: number[] | null = null;
+  const point = (i: number) => {
+    if (!lines) {
+      lines = [0];
+      for (let k = text.indexOf('\n'); k !== -1; k = text.indexOf('\n', k + 1)) lines.push(k + 1);
+    }
+    let lo = 0;
+    let hi = lines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lines[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return { row: lo, column: i - lines[lo]! };
+  };
+  for (const m of text.matchAll(/\s{64,}/g)) {
+    const first = m[0].indexOf('\n');
+    const last = m[0].lastIndexOf('\n');
+    if (first < 0 || last - first < 32) continue;
+    const from = m.index + first + 1;
+    const to = m.index + last;
+    if (from > at) out.push({ startIndex: at, endIndex: from, startPosition: point(at), endPosition: point(from) });
+    at = to;
+  }
+  if (!out.length) return null;
+  out.push({ startIndex: at, endIndex: text.length, startPosition: point(at), endPosition: point(text.length) });
+  return out;
 }
 
 /** True when the node or one of its ancestors is an ERROR node. */
