@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { kmapSites, auditFixture, FIXTURES } from './util.js';
 import { runAudit } from '../../../src/analysis/audit/run.js';
+import { parseCallees } from '../../../src/analysis/audit/callees.js';
 
 describe('local sites', () => {
   it('map/copy/unmap in one function is local and convertible', async () => {
@@ -242,6 +243,12 @@ describe('callee knowledge as data (issue 12 item 3)', () => {
     const err = await runAudit([FIXTURES + 'user_callees.c'], { jobs: 1, calleesFile: FIXTURES + 'bad_callees.txt' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'AUD004' });
     expect((err as Error).message).toMatch(/bad_callees\.txt:3: expected/);
+  });
+
+  it('a pair entry needs ->OPEN(CLOSE) with one closing member: AUD004 otherwise', () => {
+    expect(parseCallees('pair ->demo_begin(demo_end): one task', 'x.txt')[0]).toMatchObject({ kind: 'pair', name: '->demo_begin', fields: ['demo_end'] });
+    for (const bad of ['pair demo_begin(demo_end): no arrow', 'pair ->demo_begin: no closing member', 'pair ->a(b,c): two'])
+      expect(() => parseCallees(bad, 'x.txt')).toThrow(/x\.txt:1: expected .*'pair ->BEGIN\(END\): why'/);
   });
 });
 
