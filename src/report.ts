@@ -6,6 +6,8 @@
 export { formatDmesg, formatSummary } from './report/dmesg.js';
 /** @public The `pksim compare` tables. */
 export { compareTable, totalsTable, totalsByPolicy, formatTable, LEGEND, COMPARE_COLUMNS } from './report/table.js';
+/** @public The causal flows of a run (send to recv, IPIs, wake-ups, queue_work to the work item, raise to the interrupt's entry). */
+export { flows, type Flow, type FlowKind } from './report/flows.js';
 /** @public The HTML timeline and the Chrome/Perfetto trace, as strings or written atomically to a file. */
 export {
   renderHtml,

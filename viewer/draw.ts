@@ -1,10 +1,14 @@
-// Draws the timeline of one run as SVG: per CPU a marker row, the stack of context frames and
-// one band row per shown key. Only what overlaps the visible range is drawn.
+// Draws the timeline of one run as SVG: per CPU a marker strip, the stack of context frames and
+// one band row per shown key (coloured by whose open key it is); under the lanes the exposure
+// plot; over everything the flow arrows and the two cursors. Only what overlaps the visible
+// range is drawn.
 
-import type { MarkerView, RunView, ViewModel } from '../src/report/model.js';
-import { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from '../src/report/model.js';
+import type { RunView, ViewModel } from '../src/report/model.js';
+import { BAND_FIELDS, FRAME_KINDS, SCOPES, SPAN_FIELDS } from '../src/report/fields.js';
 import { KEY_STATES } from '../src/report/timeline.js';
+import { EXPOSURE_COLOR } from '../src/report/palette.js';
 import { svg } from './dom.js';
+import { drawArrows, drawMarkers, MARK_H } from './marks.js';
 
 export interface ViewState {
   run: number;
@@ -15,54 +19,19 @@ export interface ViewState {
   /** Key ids hidden. */
   keysOff: Set<number>;
   selected: number;
+  /** Marker indices highlighted (from a log line). */
+  highlight: Set<number>;
+  /** The two measuring cursors (times), null when not set. */
+  cursorA: number | null;
+  cursorB: number | null;
 }
 
 export const GUTTER = 130;
-const AXIS_H = 24;
-const MARK_H = 14;
+export const AXIS_H = 24;
 const ROW_H = 18;
 const BAND_H = 11;
 const LANE_GAP = 16;
-
-export const MARKER_COLORS: Record<string, string> = {
-  map: '#2e90fa',
-  unmap: '#9ec5fe',
-  fault: '#d92d20',
-  warning: '#f79009',
-  pardon: '#fec84b',
-  oops: '#101828',
-  panic: '#101828',
-  'stray:caught': '#12b76a',
-  'stray:warned': '#f79009',
-  'stray:missed': '#7a0916',
-  stray: '#7a0916',
-  grant: '#7f56d9',
-  revoke: '#c3b5fd',
-  ipi: '#667085',
-  sleep: '#d0d5dd',
-  report: '#98a2b3',
-};
-
-export function markerColor(m: MarkerView): string {
-  return MARKER_COLORS[m.sub ? `${m.type}:${m.sub}` : m.type] ?? MARKER_COLORS[m.type] ?? '#000';
-}
-
-function markerShape(m: MarkerView, x: number, y: number): SVGElement {
-  const r = 4.5;
-  switch (m.type) {
-    case 'fault':
-    case 'stray':
-      return svg('path', { d: `M${x} ${y - r}L${x + r} ${y}L${x} ${y + r}L${x - r} ${y}Z` });
-    case 'warning':
-    case 'pardon':
-      return svg('path', { d: `M${x} ${y - r}L${x + r} ${y + r}L${x - r} ${y + r}Z` });
-    case 'oops':
-    case 'panic':
-      return svg('rect', { x: x - r, y: y - r, width: 2 * r, height: 2 * r });
-    default:
-      return svg('circle', { cx: x, cy: y, r: r - 1 });
-  }
-}
+const PLOT_H = 46;
 
 /** Rows per CPU, the same for every run so that switching policy keeps the axes. */
 export function laneDepths(model: ViewModel): number[] {
@@ -85,6 +54,54 @@ function label(text: string, widthPx: number): string {
   return text.length <= n ? text : text.slice(0, n - 1) + '…';
 }
 
+export interface Geometry {
+  X: (t: number) => number;
+  plotW: number;
+  laneY: number[];
+  height: number;
+}
+
+function exposurePlot(root: SVGSVGElement, run: RunView, st: ViewState, g: Geometry, top: number): void {
+  const plot = svg('g', { class: 'exposure', 'data-max': 0 });
+  const s = run.exposure;
+  let max = 0;
+  for (let i = 1; i < s.length; i += 2) max = Math.max(max, s[i]!);
+  plot.dataset.max = String(max);
+  plot.appendChild(svg('text', { class: 'lane-label', x: 6, y: top + 14 }, 'exposure'));
+  plot.appendChild(svg('text', { class: 'key-label', x: 6, y: top + 28 }, `pages, max ${max}`));
+  const base = top + PLOT_H - 4;
+  plot.appendChild(svg('line', { class: 'plot-base', x1: GUTTER, x2: GUTTER + g.plotW, y1: base, y2: base }));
+  if (max > 0) {
+    const Y = (v: number): number => base - (v / max) * (PLOT_H - 10);
+    const clamp = (t: number): number => Math.min(Math.max(g.X(t), GUTTER), GUTTER + g.plotW);
+    let d = `M${clamp(st.t0)} ${base}`;
+    let v = 0;
+    for (let i = 0; i < s.length; i += 2) {
+      const t = s[i]!;
+      if (t > st.t1) break;
+      if (t >= st.t0) d += `L${clamp(t)} ${Y(v)}L${clamp(t)} ${Y(s[i + 1]!)}`;
+      v = s[i + 1]!;
+    }
+    d += `L${clamp(st.t1)} ${Y(v)}L${clamp(st.t1)} ${base}Z`;
+    plot.appendChild(svg('path', { class: 'plot-area', d, fill: EXPOSURE_COLOR }));
+  }
+  root.appendChild(plot);
+}
+
+function cursors(root: SVGSVGElement, st: ViewState, g: Geometry): void {
+  for (const [which, t] of [
+    ['A', st.cursorA],
+    ['B', st.cursorB],
+  ] as const) {
+    if (t === null || t < st.t0 || t > st.t1) continue;
+    const x = g.X(t);
+    const c = svg('g', { class: 'cursor', 'data-which': which, 'data-t': t });
+    c.appendChild(svg('line', { x1: x, x2: x, y1: 2, y2: g.height }));
+    c.appendChild(svg('text', { x: x + 3, y: 10 }, which));
+    root.appendChild(c);
+  }
+}
+
 export function drawTimeline(model: ViewModel, st: ViewState, width: number): SVGSVGElement {
   const run: RunView = model.runs[st.run]!;
   const depths = laneDepths(model);
@@ -94,12 +111,19 @@ export function drawTimeline(model: ViewModel, st: ViewState, width: number): SV
   const X = (t: number): number => GUTTER + (t - st.t0) * scale;
   const clampX = (t: number): number => Math.min(Math.max(X(t), GUTTER), GUTTER + plotW);
   const laneH = depths.map((d) => MARK_H + (d + 1) * ROW_H + keys.length * BAND_H);
-  const height = AXIS_H + laneH.reduce((a, h) => a + h + LANE_GAP, 0);
+  const lanesH = laneH.reduce((a, h) => a + h + LANE_GAP, 0);
+  const height = AXIS_H + lanesH + PLOT_H;
   const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, 'data-run': st.run });
   root.dataset.t0 = String(st.t0);
   root.dataset.t1 = String(st.t1);
+  const defs = svg('defs');
+  const head = svg('marker', { id: 'arrowhead', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+  head.appendChild(svg('path', { d: 'M0 0L10 5L0 10Z', class: 'arrowhead' }));
+  defs.appendChild(head);
+  root.appendChild(defs);
 
   const axis = svg('g', { class: 'axis' });
+  axis.appendChild(svg('rect', { class: 'axis-strip', x: GUTTER, y: 0, width: plotW, height: AXIS_H }));
   const step = niceStep(st.t1 - st.t0, plotW);
   for (let t = Math.ceil(st.t0 / step) * step; t <= st.t1; t += step) {
     const x = X(t);
@@ -149,15 +173,19 @@ export function drawTimeline(model: ViewModel, st: ViewState, width: number): SV
   const bd = run.bands;
   const row = new Map(keys.map((k, j) => [k.i, j]));
   for (let i = 0; i < bd.length; i += BAND_FIELDS) {
-    const [cpu, ki, s, e, state] = bd.slice(i, i + BAND_FIELDS) as [number, number, number, number, number];
+    const [cpu, ki, s, e, state, scope] = bd.slice(i, i + BAND_FIELDS) as [number, number, number, number, number, number];
     const j = row.get(ki);
     if (j === undefined || e < st.t0 || s > st.t1 || !lanes[cpu]) continue;
     const x0 = clampX(s);
     const stateName = KEY_STATES[state] ?? 'closed';
+    const scopeName = SCOPES[scope] || 'closed';
     const yy = laneY[cpu]! + MARK_H + (depths[cpu]! + 1) * ROW_H + j * BAND_H;
-    const r = svg('rect', { class: 'band', x: x0, y: yy, width: Math.max(1, clampX(e) - x0), height: BAND_H - 1, fill: `var(--${stateName})` });
+    // Read-only: the lower half of the row, in the colour of whose key it is.
+    const h = stateName === 'readonly' ? (BAND_H - 1) / 2 : BAND_H - 1;
+    const r = svg('rect', { class: 'band', x: x0, y: yy + (BAND_H - 1 - h), width: Math.max(1, clampX(e) - x0), height: h, fill: `var(--scope-${scopeName})` });
     r.dataset.key = String(run.keys[ki]!.id);
     r.dataset.state = stateName;
+    r.dataset.scope = SCOPES[scope] ?? '';
     r.dataset.cpu = String(cpu);
     r.dataset.t0 = String(s);
     r.dataset.t1 = String(e);
@@ -165,17 +193,10 @@ export function drawTimeline(model: ViewModel, st: ViewState, width: number): SV
     lanes[cpu].appendChild(r);
   }
 
-  run.markers.forEach((m, i) => {
-    if (m.t < st.t0 || m.t > st.t1 || !lanes[m.cpu]) return;
-    if (st.ctx && run.contexts[m.ctx] !== st.ctx) return;
-    if (m.key >= 0 && st.keysOff.has(m.key)) return;
-    const shape = markerShape(m, X(m.t), laneY[m.cpu]! + MARK_H / 2);
-    shape.setAttribute('class', i === st.selected ? 'marker sel' : 'marker');
-    shape.setAttribute('fill', markerColor(m));
-    shape.dataset.type = m.type;
-    shape.dataset.sub = m.sub;
-    shape.dataset.i = String(i);
-    lanes[m.cpu]!.appendChild(shape);
-  });
+  const geo: Geometry = { X, plotW, laneY, height };
+  exposurePlot(root, run, st, geo, AXIS_H + lanesH);
+  const drawn = drawMarkers(lanes, run, st, geo);
+  drawArrows(root, run, drawn);
+  cursors(root, st, geo);
   return root;
 }

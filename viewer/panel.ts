@@ -2,7 +2,8 @@
 // and expectations tables.
 
 import type { MarkerView, RunView, ViewModel } from '../src/report/model.js';
-import { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from '../src/report/model.js';
+import { BAND_FIELDS, FRAME_KINDS, SCOPES, SPAN_FIELDS } from '../src/report/fields.js';
+import { SCOPE_LABELS } from '../src/report/palette.js';
 import { KEY_STATES } from '../src/report/timeline.js';
 import { decodePkrs, describeKeyBits, hex32 } from '../src/arch/x86/pkrs.js';
 import { clear, el, row } from './dom.js';
@@ -15,6 +16,22 @@ function fmt(k: string, v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** What an event drawn only as an arrow's end is: a send, a recv, a raise, queue_work... */
+function flowWhat(ev: Record<string, unknown>): string {
+  switch (ev.type) {
+    case 'message':
+      return ev.dir === 'send' ? 'send' : 'recv';
+    case 'work':
+      return ev.phase === 'queue' ? 'queue_work' : `work ${String(ev.phase)}`;
+    case 'switch':
+      return 'switch in';
+    case 'entry':
+      return `${String(ev.kind)} entry`;
+    default:
+      return String(ev.type);
+  }
+}
+
 export function markerTitle(run: RunView, m: MarkerView): string {
   const ev = m.ev;
   const what =
@@ -24,7 +41,9 @@ export function markerTitle(run: RunView, m: MarkerView): string {
         ? 'warning (suppressed by WARN_ONCE)'
         : m.type === 'report' || m.type === 'sleep'
           ? String(ev.type)
-          : m.type;
+          : m.type === 'flow'
+            ? flowWhat(ev)
+            : m.type;
   return `${what} — tick ${m.tick}, CPU ${m.cpu}, ${run.contexts[m.ctx] ?? 'no context'}`;
 }
 
@@ -102,31 +121,79 @@ export function showSpan(panel: HTMLElement, run: RunView, i: number): void {
 }
 
 export function showBand(panel: HTMLElement, run: RunView, i: number): void {
-  const [cpu, ki, s, e, state] = run.bands.slice(i * BAND_FIELDS, (i + 1) * BAND_FIELDS);
+  const [cpu, ki, s, e, state, scope] = run.bands.slice(i * BAND_FIELDS, (i + 1) * BAND_FIELDS);
+  const whose = SCOPES[scope!] || 'closed';
   const k = run.keys[ki!];
   clear(panel);
   panel.dataset.type = 'band';
   panel.appendChild(el('h3', { id: 'panel-title' }, `key ${k?.name ?? '?'} ${KEY_STATES[state!] ?? '?'} on CPU ${cpu}`));
   const t = el('table');
   t.appendChild(row(['key', k ? `${k.name} (${k.id}), default ${k.default}` : '?']));
+  t.appendChild(row(['whose', SCOPE_LABELS[whose]]));
   t.appendChild(row(['from', String(s)]));
   t.appendChild(row(['to', String(e)]));
   t.appendChild(row(['length', String(Math.round((e! - s!) * 1000) / 1000) + ' ticks']));
   panel.appendChild(t);
 }
 
-export function fillSummary(table: HTMLElement, model: ViewModel, current: number): void {
-  clear(table);
-  const head = row(['metric', ...model.runs.map((r) => r.choice)], true);
-  head.children[current + 1]?.classList.add('cur');
-  table.appendChild(head);
-  const metrics = Object.keys(model.runs[0]!.summary) as (keyof RunView['summary'])[];
-  for (const m of metrics) {
-    const values = model.runs.map((r) => String(r.summary[m] ?? ''));
-    const tr = row([m, ...values]);
-    tr.dataset.metric = m;
-    if (new Set(values).size > 1) tr.classList.add('diff');
-    table.appendChild(tr);
+type Summary = RunView['summary'];
+
+/** The summary, grouped: what happened to legitimate code, to strays, and what it cost. */
+const GROUPS: { title: string; rows: [string, (s: Summary) => string, (keyof Summary)[]][] }[] = [
+  {
+    title: 'Legitimate accesses',
+    rows: [
+      ['accesses', (s) => String(s.legitAccesses), ['legitAccesses']],
+      ['broken (oops)', (s) => String(s.legitBroken), ['legitBroken']],
+      ['warned', (s) => String(s.legitWarned), ['legitWarned']],
+      ['pardoned silently', (s) => String(s.legitSilent), ['legitSilent']],
+    ],
+  },
+  {
+    title: 'Strays',
+    rows: [
+      ['accesses', (s) => String(s.strayAccesses), ['strayAccesses']],
+      ['caught / warned / missed', (s) => `${s.straysCaught} / ${s.straysWarned} / ${s.straysMissed}`, ['straysCaught', 'straysWarned', 'straysMissed']],
+      ['exposure (read, write)', (s) => `${s.exposure} (${s.exposureRead}, ${s.exposureWrite})`, ['exposure', 'exposureRead', 'exposureWrite']],
+      ['key open / of which unscoped', (s) => `${s.keyOpenTicks} / ${s.unscopedTicks}`, ['keyOpenTicks', 'unscopedTicks']],
+    ],
+  },
+  {
+    title: 'Cost and trouble',
+    rows: [
+      ['#PF', (s) => String(s.faults), ['faults']],
+      ['PKRS writes (skipped)', (s) => `${s.pkrsWrites} (${s.pkrsWritesSkipped})`, ['pkrsWrites', 'pkrsWritesSkipped']],
+      ['IPIs', (s) => String(s.ipis), ['ipis']],
+      ['warnings (sites, suppressed)', (s) => `${s.warnings} (${s.warningSites}, ${s.warningsSuppressed})`, ['warnings', 'warningSites', 'warningsSuppressed']],
+      ['oopses / panics', (s) => `${s.oopses} / ${s.panics}`, ['oopses', 'panics']],
+      ['leaks, LIFO, reports', (s) => `${s.leaks}, ${s.lifoViolations}, ${s.reports}`, ['leaks', 'lifoViolations', 'reports']],
+      ['pkmap sleeps', (s) => String(s.pkmapSleeps), ['pkmapSleeps']],
+      ['ticks, finished', (s) => `${s.ticks}, ${s.finished ? 'yes' : 'no'}`, ['ticks', 'finished']],
+    ],
+  },
+];
+
+/** Every summary metric the grouped tables show (a test checks that none is left out). */
+export const SUMMARY_METRICS: string[] = GROUPS.flatMap((g) => g.rows.flatMap((r) => r[2]));
+
+/** The grouped summary of the runs given (the runs of the scenario shown), the current one marked. */
+export function fillSummary(box: HTMLElement, model: ViewModel, runs: number[], current: number): void {
+  clear(box);
+  for (const g of GROUPS) {
+    const t = el('table', { class: 'sum' });
+    const head = row([g.title, ...runs.map((i) => model.runs[i]!.label)], true);
+    runs.forEach((i, j) => {
+      if (i === current) head.children[j + 1]?.classList.add('cur');
+    });
+    t.appendChild(head);
+    for (const [name, fmt, metrics] of g.rows) {
+      const values = runs.map((i) => fmt(model.runs[i]!.summary));
+      const tr = row([name, ...values]);
+      tr.dataset.metric = metrics.join(',');
+      if (new Set(values).size > 1) tr.classList.add('diff');
+      t.appendChild(tr);
+    }
+    box.appendChild(t);
   }
 }
 

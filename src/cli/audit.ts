@@ -18,12 +18,13 @@ import { AuditError } from '../analysis/audit/errors.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
+import { checkOut, parseSiteRef, writeSiteScenario } from './audit-scenario.js';
 
 /** `pksim audit`: its options, declared once (parseArgs config, --help, completion). */
 export const spec = defineCommand({
   name: 'audit',
   usage:
-    'pksim audit PATH... [--format text|json|sarif] [--terse|--verbose] [--jobs N] [--no-tree] [--callees FILE] [--cache DIR] [--patch FILE|-] [--fix [--atomic] [--write|--mbox]] [--all] [--summary]',
+    'pksim audit PATH... [--format text|json|sarif] [--terse|--verbose] [--jobs N] [--no-tree] [--callees FILE] [--cache DIR] [--patch FILE|-] [--fix [--atomic] [--write|--mbox]] [--all] [--summary]\npksim audit PATH... --scenario FILE:LINE [--out FILE [--force]]',
   about: `Finds every kmap(), kunmap(), kmap_local_page(), kmap_local_folio(), kunmap_local(),
 kmap_atomic() and kunmap_atomic() call in the C files under PATH (files that do not
 mention them are skipped unparsed) and classifies each kmap() site:
@@ -79,6 +80,13 @@ argument.`,
       type: 'boolean',
       help: 'with --fix: print git format-patch style mails, one per subsystem, with a\ncommit message saying why each conversion is safe (apply with git am)',
     },
+    scenario: {
+      type: 'string',
+      value: 'FILE:LINE',
+      help: "write a .pks scenario skeleton for the kmap() site at FILE:LINE: the contexts\nthe mapping reaches (a work item, a completion callback as a softirq, the task),\nthe unmap and the handoff, with comments naming the kernel lines; run it with\n'pksim compare'",
+    },
+    out: { type: 'string', value: 'FILE', file: true, help: 'with --scenario: write the scenario to FILE instead of standard output' },
+    force: { type: 'boolean', help: 'with --out: overwrite an existing file' },
     ...HELP_OPTION,
   },
   notes: `Paths: text output relative to the current directory; json relative to the PATH given (to
@@ -107,6 +115,13 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   if (values.mbox && !values.fix) throw new UsageError('--mbox only makes sense with --fix');
   if (values.mbox && values.write) throw new UsageError('--mbox and --write disagree: --mbox prints patches');
   if (values.terse && values.verbose) throw new UsageError('--terse and --verbose disagree');
+  if (values.out !== undefined && values.scenario === undefined) throw new UsageError('--out only makes sense with --scenario');
+  if (values.force && values.out === undefined) throw new UsageError('--force only makes sense with --out');
+  if (values.scenario !== undefined) {
+    if (values.fix) throw new UsageError('--scenario and --fix disagree: one site, or a diff');
+    parseSiteRef(values.scenario);
+    checkOut(values.out, Boolean(values.force));
+  }
   // --patch FILE|-: only the sites on lines the diff adds or touches (the tree is the patched one).
   let touched: Map<string, Set<number>> | null = null;
   if (values.patch !== undefined) {
@@ -160,6 +175,18 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   }
 
   if (touched) res = { ...res, ...onlyTouched(res, touched) };
+  if (values.scenario !== undefined) {
+    const absOf = new Map(res.inputs.map((f) => [f.rel, f.abs]));
+    const files = res.files.map((f) => ({ file: f.file, abs: absOf.get(f.file) ?? join(auditBase(positionals), f.file), sites: f.sites }));
+    return writeSiteScenario(
+      io,
+      files,
+      res.inputs.map((f) => f.abs),
+      values.scenario,
+      values.out,
+      Boolean(values.force),
+    );
+  }
   if (values.fix) {
     const absOf = new Map<string, string>();
     for (const f of res.inputs) if (!absOf.has(f.rel)) absOf.set(f.rel, f.abs);

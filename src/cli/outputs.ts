@@ -16,6 +16,31 @@ export interface OutputOptions {
 }
 
 /**
+ * One output file named by option `opt`, before anything runs: a name, not a directory, no file
+ * there unless `force`, a directory that exists.
+ */
+export function checkOutputPath(opt: string, path: string, force: boolean | undefined): void {
+  if (path === '') throw new UsageError(`${opt}: the file name is empty`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    st = null;
+  }
+  if (st?.isDirectory()) throw new UsageError(`${opt}: ${path} is a directory`);
+  if (st && !force) throw new UsageError(`${opt}: ${path} already exists (use --force to overwrite it)`);
+  if (!st) {
+    let dir;
+    try {
+      dir = statSync(dirname(path));
+    } catch {
+      dir = null;
+    }
+    if (!dir?.isDirectory()) throw new UsageError(`${opt}: cannot write ${path}: no such directory ${dirname(path)}`);
+  }
+}
+
+/**
  * Refuses, before the run, every output the write would refuse after it, and an output that
  * is one of the scenarios read (`--html my.pks --force` would replace the user's scenario).
  */
@@ -24,24 +49,7 @@ export function checkOutputs(o: OutputOptions, inputs: readonly string[] = []): 
   if (o.html !== undefined) named.push(['--html', o.html]);
   if (o.perfetto !== undefined) named.push(['--perfetto', o.perfetto]);
   for (const [opt, path] of named) {
-    if (path === '') throw new UsageError(`${opt}: the file name is empty`);
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      st = null;
-    }
-    if (st?.isDirectory()) throw new UsageError(`${opt}: ${path} is a directory`);
-    if (st && !o.force) throw new UsageError(`${opt}: ${path} already exists (use --force to overwrite it)`);
-    if (!st) {
-      let dir;
-      try {
-        dir = statSync(dirname(path));
-      } catch {
-        dir = null;
-      }
-      if (!dir?.isDirectory()) throw new UsageError(`${opt}: cannot write ${path}: no such directory ${dirname(path)}`);
-    }
+    checkOutputPath(opt, path, o.force);
   }
   for (const [opt, path] of named) {
     const input = inputs.find((i) => i !== '-' && sameFile(i, path));
@@ -69,7 +77,8 @@ export async function writeReports(io: CliIO, results: RunResult[], o: OutputOpt
   }
 }
 
-function sameFile(a: string, b: string): boolean {
+/** Whether two paths name one file (the same path, or a hard link). */
+export function sameFile(a: string, b: string): boolean {
   if (resolve(a) === resolve(b)) return true;
   try {
     const x = statSync(a);

@@ -67,7 +67,11 @@ export type PksimEvent =
   | (Base & { type: 'lifo_violation'; expected: number; got: number })
   | (Base & { type: 'leak'; what: string; detail: string })
   | (Base & { type: 'report'; what: string; detail: string })
-  | (Base & { type: 'message'; channel: number; dir: 'send' | 'recv'; mapping: number });
+  | (Base & { type: 'message'; channel: number; dir: 'send' | 'recv'; mapping: number })
+  /** An interrupt made pending by this context (`raise_softirq()`, `raise_irq()`, a `send()` to its channel). */
+  | (Base & { type: 'raise'; kind: 'softirq' | 'hardirq' | 'nmi'; name: string; target: number })
+  /** A work item queued on a worker, and the worker starting and finishing it. */
+  | (Base & { type: 'work'; phase: 'queue' | 'start' | 'end'; work: string; worker: string });
 
 export type EventType = PksimEvent['type'];
 

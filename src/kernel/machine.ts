@@ -3,7 +3,7 @@
 // access path with the #PF handler, and the exposure measure.
 // Protection designs plug in through PksHooks; nothing here knows which design runs.
 
-import { X86_PF_WRITE, pkrKeyMask, pksCheck } from '../arch/x86/pkrs.js';
+import { PKS_NUM_KEYS, X86_PF_WRITE, pkrKeyMask, pksCheck } from '../arch/x86/pkrs.js';
 import { FIXMAP_KMAP_BASE, KM_MAX_IDX, KM_MAX_LIVE, PAGE_SHIFT, kmapLocalAddr, pkmapAddr } from '../mm/layout.js';
 import { PKMAP_FULL } from '../mm/pkmap.js';
 import type { EventSink } from './events.js';
@@ -41,6 +41,7 @@ export class Machine extends MachineCore {
     this.x86_64 = !this.layout.highmem;
     this.pageKmaps = Array.from({ length: cfg.pages.length }, () => []);
     this.protectedPages = Int32Array.from(cfg.pages.flatMap((p, i) => (this.protectedKey(p.key) ? [i] : [])));
+    this.tallyKeys = Int32Array.from(new Set(Array.from(this.protectedPages, (p) => this.pageKey[p]!)));
   }
 
   override save(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
@@ -56,6 +57,7 @@ export class Machine extends MachineCore {
 
   override load(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
     super.load(v, exec);
+    this.tallyVersion = -1; // a version number may recur on another path
     this.pkmapFreed = v.next() === 1;
     this.lastKey = v.next();
     for (let p = 0; p < this.pageKmaps.length; p++) {
@@ -320,31 +322,65 @@ export class Machine extends MachineCore {
    * Protected pages a stray access from the context running on `cpu` could reach unnoticed:
    * addressable now, and either allowed by PKRS or let through without a new warning. Returns
    * the pages a stray read or write could reach; lastExposureRead/Write hold each apart.
+   * Only the PKRS is per CPU: what is addressable and what a design pardons silently is shared
+   * (no design's pardonsSilently() looks at the CPU), so it is tallied per key once per
+   * machine version and each CPU costs one pass over the protected keys.
    */
   exposureOf(cpu: number): number {
-    const msr = this.cpus[cpu]!.msr;
-    const pp = this.protectedPages;
-    let both = 0;
+    if (this.tallyVersion !== this.version) this.tallyExposure();
+    const keys = this.tallyKeys;
+    const reach = this.reachByKey;
     let reads = 0;
     let writes = 0;
-    for (let i = 0; i < pp.length; i++) {
-      const p = pp[i]!;
-      if (this.pageHighmem[p] && this.pkmap.pageSlot[p]! < 0 && this.fixmap.mapped[p] === 0) continue; // no address reaches it
-      const key = this.pageKey[p]!;
-      let r = true;
-      let w = true;
-      if (this.hooks.pks) {
+    if (!this.hooks.pks) {
+      for (let i = 0; i < keys.length; i++) reads += reach[keys[i]!]!;
+      writes = reads;
+    } else {
+      const msr = this.cpus[cpu]!.msr;
+      const wp = this.cfg.wp;
+      const silent = this.silentByKey;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const n = reach[k]!;
+        if (n === 0) continue;
         // A write allowed is a read allowed (AD blocks both, WD only writes).
-        r = pksCheck(msr, key, false, this.cfg.wp) === 0;
-        w = r && pksCheck(msr, key, true, this.cfg.wp) === 0;
-        if (!w && this.hooks.pardonsSilently(this, cpu, p, key)) r = w = true;
+        if (pksCheck(msr, k, true, wp) === 0) {
+          reads += n;
+          writes += n;
+        } else {
+          const s = silent[k]!;
+          writes += s;
+          reads += pksCheck(msr, k, false, wp) === 0 ? n : s;
+        }
       }
-      if (r) reads++;
-      if (w) writes++;
-      if (r || w) both++;
     }
     this.lastExposureRead = reads;
     this.lastExposureWrite = writes;
-    return both;
+    return reads;
+  }
+
+  private tallyVersion = -1;
+  private readonly reachByKey = new Int32Array(PKS_NUM_KEYS);
+  private readonly silentByKey = new Int32Array(PKS_NUM_KEYS);
+  /** The keys of the protected pages, each once. */
+  private readonly tallyKeys: Int32Array;
+
+  /** Per key: protected pages an address reaches now, and those a fault on would be pardoned silently. */
+  private tallyExposure(): void {
+    this.tallyVersion = this.version;
+    const keys = this.tallyKeys;
+    for (let i = 0; i < keys.length; i++) this.reachByKey[keys[i]!] = this.silentByKey[keys[i]!] = 0;
+    const pp = this.protectedPages;
+    const highmem = this.pageHighmem;
+    const slot = this.pkmap.pageSlot;
+    const fixmapped = this.fixmap.mapped;
+    const pks = this.hooks.pks;
+    for (let i = 0; i < pp.length; i++) {
+      const p = pp[i]!;
+      if (highmem[p] !== 0 && slot[p]! < 0 && fixmapped[p] === 0) continue; // no address reaches it
+      const key = this.pageKey[p]!;
+      this.reachByKey[key]!++;
+      if (pks && this.hooks.pardonsSilently(this, p, key)) this.silentByKey[key]!++;
+    }
   }
 }

@@ -90,10 +90,11 @@ export interface PksHooks {
    */
   fault(m: PolicyContext, cpu: number, frame: Frame, page: number, key: number, write: boolean, loc: SrcLoc | null): Verdict;
   /**
-   * For exposure: would a stray access to `page` from the context running on `cpu` that
-   * faults be let through without a new warning being printed?
+   * For exposure: would a stray access to `page` that faults be let through without a new
+   * warning being printed? The answer may depend on machine state (counts, WARN_ONCE,
+   * abandoned keys) but not on which CPU asks: the machine tallies it once for all CPUs.
    */
-  pardonsSilently(m: PolicyContext, cpu: number, page: number, key: number): boolean;
+  pardonsSilently(m: PolicyContext, page: number, key: number): boolean;
   /** A task returns to user space, exits, or ends a work item: the design's own leak checks. */
   taskBoundary?(m: PolicyContext, cpu: number, task: Task, where: string): void;
   /** Write the design's own state into a machine snapshot (designs that keep any). */

@@ -32,7 +32,7 @@ export class AbandonPks extends ContextLocalPks {
     m.abandonKey(cpu, key);
     return VERDICT_PARDON;
   }
-  override pardonsSilently(m: PolicyContext, _cpu: number, _page: number, key: number): boolean {
+  override pardonsSilently(m: PolicyContext, _page: number, key: number): boolean {
     if ((m.abandoned & pkrKeyMask(key)) !== 0) return true; // the fault is retried without a word
     return this.mode === 'silent' || (this.mode === 'relaxed' && !m.strayWouldWarn());
   }

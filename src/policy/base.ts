@@ -19,7 +19,7 @@ export class NoPks implements PksHooks {
   fault(_m: PolicyContext, _cpu: number, _frame: Frame, _page: number, _key: number, _write: boolean, _loc: SrcLoc | null): Verdict {
     return VERDICT_OOPS;
   }
-  pardonsSilently(_m: PolicyContext, _cpu: number, _page: number, _key: number): boolean {
+  pardonsSilently(_m: PolicyContext, _page: number, _key: number): boolean {
     return false;
   }
 }

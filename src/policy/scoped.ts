@@ -113,7 +113,7 @@ export class ScopedPks extends ContextLocalPks {
     this.store.load(v, m.pageKey.length);
   }
 
-  override pardonsSilently(m: PolicyContext, _cpu: number, page: number): boolean {
+  override pardonsSilently(m: PolicyContext, page: number): boolean {
     if (this.store.get(page) === 0) return false;
     return this.mode === 'silent' || (this.mode === 'relaxed' && !m.strayWouldWarn());
   }

@@ -43,14 +43,17 @@ export function renderHtmlFromModel(model: ViewModel): string {
 <body>
 <header><h1 id="title"></h1><div id="meta"></div></header>
 <div id="controls">
-<div class="group" id="policies"></div>
+<label id="scenario-pick">scenario <select id="scenario"></select></label>
+<div class="group tabs" id="policies" role="tablist"></div>
 <label>context <select id="ctx-filter"></select></label>
 <div class="group" id="key-filter"></div>
 <div class="group"><button id="zoom-in" title="zoom in (+)">+</button><button id="zoom-out" title="zoom out (-)">&minus;</button><button id="zoom-reset" title="whole run (0)">all</button><span id="range" class="hint"></span></div>
+<div class="group"><span id="cursor-info"></span><button id="cursor-clear" title="remove both cursors">clear</button></div>
 </div>
 <div id="legend"></div>
-<div id="main"><div id="timeline"></div><aside id="panel"><p class="hint">Click a marker, a frame or a band for details. Ctrl+wheel or +/&minus; zoom; drag, shift+wheel or arrow keys pan.</p></aside></div>
-<section id="summary"><h2>Summary</h2><table id="summary-table"></table></section>
+<div id="main"><div id="timeline"></div><aside id="events"><div class="bar"><strong>Events</strong> <span id="event-count" class="hint"></span> <input id="event-filter" type="search" placeholder="filter" aria-label="filter events"> <select id="event-type" aria-label="event type"></select></div><div id="event-list"></div></aside></div>
+<div id="lower"><section id="log"><div class="bar"><strong>Run log</strong> <span class="hint">click a line to show it on the timeline</span></div><div id="log-lines"></div></section><aside id="panel"><p class="hint">Click a marker, a frame or a band for details. Ctrl+wheel or +/&minus; zoom; drag, shift+wheel or arrow keys pan.</p></aside></div>
+<section id="summary"><h2>Summary</h2><div id="summary-table"></div></section>
 <section id="expectations"></section>
 <div id="tooltip"></div>
 <noscript>This report needs JavaScript to draw the timeline.</noscript>

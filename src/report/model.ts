@@ -5,24 +5,21 @@
 import { archLayout } from '../arch/x86/layout.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult, RunSummary, ExpectationResult } from '../sim/result.js';
+import { exposureSeries, scopeBands } from './scope.js';
+import { FRAME_KINDS, SCOPES } from './fields.js';
+import { logLines, packLog } from './runlog.js';
+import { flows, type FlowKind } from './flows.js';
 import { KEY_STATES, buildTimeline, eventKey, keyBands, markerType, resultSource, runLabel, strayOutcome, type MarkerType } from './timeline.js';
 
-export const FRAME_KINDS = ['user', 'kthread', 'worker', 'softirq', 'hardirq', 'nmi', 'exception'] as const;
-
-/**
- * Fields per span in RunView.spans: cpu, start, end, depth, kind (FRAME_KINDS index), context and
- * owner (contexts indices; the owner of a #PF frame is the context that faulted).
- */
-export const SPAN_FIELDS = 7;
-/** Fields per band in RunView.bands: cpu, key index (RunView.keys), start, end, state (KEY_STATES index). */
-export const BAND_FIELDS = 5;
+export { BAND_FIELDS, FRAME_KINDS, SPAN_FIELDS } from './fields.js';
 
 export interface MarkerView {
   /** Time on the axis. */
   t: number;
   tick: number;
   cpu: number;
-  type: MarkerType;
+  /** What the marker shows; `flow` for an event drawn only as the end of an arrow (a send, a switch-in...). */
+  type: MarkerType | 'flow';
   /** For strays: caught, warned or missed; for warnings: printed or suppressed. */
   sub: string;
   /** Index in RunView.contexts of the context charged (for the #PF handler: the one that faulted), -1 if none. */
@@ -33,6 +30,14 @@ export interface MarkerView {
   pkrs: number;
   /** The event's own fields, minus the ones kept above. */
   ev: Record<string, unknown>;
+}
+
+export interface FlowView {
+  kind: FlowKind;
+  /** Indices in RunView.markers. */
+  from: number;
+  to: number;
+  label: string;
 }
 
 export interface RunView {
@@ -60,7 +65,13 @@ export interface RunView {
   maxDepth: number[];
   spans: number[];
   bands: number[];
+  /** Exposure over time: change points [tick, pages reachable unnoticed, summed over CPUs]. */
+  exposure: number[];
   markers: MarkerView[];
+  /** Arrows: a send to its recv, an IPI to its landing, a wake-up to the switch-in, queue_work to the work item, a raise to the entry (flows.ts), between markers. */
+  flows: FlowView[];
+  /** The run log (what `pksim run` prints): its lines joined by newlines, gzipped, base64 (runlog.ts). */
+  log: string;
   summary: RunSummary;
   expectations: ExpectationResult[];
   /** Index into ViewModel.sources of the scenario source, -1 if the result carries none. */
@@ -94,7 +105,7 @@ function eventPkrs(e: PksimEvent, cpuPkrs: number): number {
   return cpuPkrs >>> 0;
 }
 
-export function buildRunView(r: RunResult, sourceIndex: number): RunView {
+export function buildRunView(r: RunResult, sourceIndex: number, source = ''): RunView {
   const tl = buildTimeline(r);
   const contexts: string[] = [];
   const ctxIdx = new Map<string, number>();
@@ -118,13 +129,19 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
     spans.push(s.cpu, s.start, s.end, s.depth, Math.max(0, FRAME_KINDS.indexOf(s.kind)), ctxOf(s.name), ctxOf(s.owner));
   }
   const bands: number[] = [];
-  for (const b of keyBands(tl, keyIds, r.config.cr4pks)) {
-    bands.push(b.cpu, keyIds.indexOf(b.key), b.start, b.end, KEY_STATES.indexOf(b.state));
+  for (const b of scopeBands(r, tl, keyBands(tl, keyIds, r.config.cr4pks), keyIds)) {
+    bands.push(b.cpu, keyIds.indexOf(b.key), b.start, b.end, KEY_STATES.indexOf(b.state), SCOPES.indexOf(b.scope));
   }
+
   const markers: MarkerView[] = [];
+  const fl = flows(tl.events);
+  const ends = new Set<number>();
+  for (const f of fl) ends.add(f.from).add(f.to);
+  const markerOf = new Map<number, number>();
   tl.events.forEach((e, i) => {
-    const type = markerType(e);
+    const type = markerType(e) ?? (ends.has(i) ? 'flow' : null);
     if (!type) return;
+    markerOf.set(i, markers.length);
     const sub = type === 'stray' ? (strayOutcome(e) ?? '') : e.type === 'warning' ? (e.printed ? 'printed' : 'suppressed') : '';
     markers.push({
       t: tl.times[i]!,
@@ -159,7 +176,10 @@ export function buildRunView(r: RunResult, sourceIndex: number): RunView {
     maxDepth,
     spans,
     bands,
+    exposure: exposureSeries(r, tl.cpus),
     markers,
+    flows: fl.map((f) => ({ kind: f.kind, from: markerOf.get(f.from)!, to: markerOf.get(f.to)!, label: f.label })),
+    log: packLog(logLines(r, source)),
     summary: r.summary,
     expectations: r.expectations ?? [],
     source: sourceIndex,
@@ -181,7 +201,7 @@ export function buildViewModel(results: readonly RunResult[], title?: string, so
         byText.set(k, idx);
       }
     }
-    return buildRunView(r, idx);
+    return buildRunView(r, idx, text ?? '');
   });
   const names = [...new Set(results.map((r) => r.scenario))];
   // A compare over several files: the switch names the scenario too (label stays the policy).

@@ -104,15 +104,24 @@ export class Interp {
       return;
     }
     const ex = execOf(t.ctx);
-    if (t.kind === 'worker' && ex.work < 0) this.startWork(t);
+    if (t.kind === 'worker' && ex.work < 0) this.startWork(cpu, t);
     if (!ex.done) this.exec(cpu, t.ctx, t, ex);
     if (c.curr === t && t.state === 'runnable' && ex.done) this.finishTask(cpu, t);
     if (c.curr.state !== 'runnable') this.sched.switchAway(cpu);
   }
 
-  private startWork(t: Task): void {
+  /** Makes an interrupt pending (the scheduler keeps one bit), recording who raised it. */
+  private raise(cpu: number, decl: number): void {
+    const d = this.ir.contexts[decl]!;
+    const m = this.m;
+    if (m.sink) m.emit({ ...m.base(cpu), type: 'raise', kind: d.kind as 'softirq', name: d.name, target: d.cpu });
+    this.sched.raise(decl);
+  }
+
+  private startWork(cpu: number, t: Task): void {
     const w = t.workQueue.shift()!;
     const wd = this.ir.works[w]!;
+    if (this.m.sink) this.m.emit({ ...this.m.base(cpu), type: 'work', phase: 'start', work: wd.name, worker: t.name });
     const ex = execOf(t.ctx);
     ex.work = w;
     ex.load(wd.program, wd.vars.length, wd.loopSlots, -2 - w);
@@ -125,6 +134,7 @@ export class Interp {
       const ex = execOf(t.ctx);
       m.taskBoundary(cpu, `end of work item ${this.ir.works[ex.work]!.name}`);
       this.oracle.leave(t.ctx);
+      if (m.sink) m.emit({ ...m.base(cpu), type: 'work', phase: 'end', work: this.ir.works[ex.work]!.name, worker: t.name });
       if (m.cfg.resetPoints.includes('work-item')) m.resetToGrants(cpu);
       ex.work = -1;
       ex.program = [];
@@ -258,7 +268,7 @@ export class Interp {
         const cs = this.ir.contexts;
         for (let i = 0; i < cs.length; i++) {
           const tr = cs[i]!.trigger;
-          if (tr.type === 'channel' && tr.channel === ins.ref) this.sched.raise(i);
+          if (tr.type === 'channel' && tr.channel === ins.ref) this.raise(cpu, i);
         }
         this.wake(`recv ${this.ir.channels[ins.ref]}`, cpu);
         break;
@@ -289,6 +299,7 @@ export class Interp {
       case 'queue_work': {
         const worker = this.sched.taskOf[this.ir.works[ins.ref]!.worker]!;
         worker.workQueue.push(ins.ref);
+        if (m.sink) m.emit({ ...m.base(cpu), type: 'work', phase: 'queue', work: this.ir.works[ins.ref]!.name, worker: worker.name });
         if (worker.state === 'blocked' && worker.blockedOn === 'work') {
           worker.state = 'runnable';
           worker.blockedOn = '';
@@ -296,7 +307,7 @@ export class Interp {
         break;
       }
       case 'raise':
-        this.sched.raise(ins.ref);
+        this.raise(cpu, ins.ref);
         break;
       case 'schedule':
         // schedule() in interrupt context is fatal; with preemption disabled the kernel prints

@@ -6,6 +6,9 @@ import type { StateVec } from '../kernel/state.js';
 import type { RunSummary } from './result.js';
 import type { MetricName } from '../scenario/ir.js';
 
+/** Numbers per sample in RunResult.samples (Metrics.trace). */
+export const TRACE_FIELDS = 5;
+
 export class Metrics {
   legitAccesses = 0;
   legitBroken = 0;
@@ -20,6 +23,13 @@ export class Metrics {
   exposureWrite = 0;
   keyOpenTicks = 0;
   unscopedTicks = 0;
+  /**
+   * When events are recorded: the per-tick samples as change points, TRACE_FIELDS numbers each
+   * (tick, cpu, open keys mask, unscoped keys mask, exposure rate; open = -1: the CPU is idle),
+   * written only when a CPU's values differ from its previous sample. Null: not kept.
+   */
+  trace: number[] | null = null;
+  private readonly last: Float64Array;
   /** Exposure rate per CPU, recomputed only when the machine's version moves. */
   private readonly rate: Float64Array;
   private readonly rateRead: Float64Array;
@@ -29,6 +39,7 @@ export class Metrics {
   private readonly protKeys: Int32Array;
 
   constructor(m: Machine, protectedKeys: number[]) {
+    this.last = new Float64Array(m.cpus.length * 3).fill(-2);
     this.rate = new Float64Array(m.cpus.length);
     this.rateRead = new Float64Array(m.cpus.length);
     this.rateWrite = new Float64Array(m.cpus.length);
@@ -43,37 +54,46 @@ export class Metrics {
    * not (windows).
    */
   sampleTick(m: Machine, oracle: Oracle): void {
-    for (let c = 0; c < m.cpus.length; c++) {
-      const cp = m.cpus[c]!;
-      if (cp.frames.length === 1 && cp.curr === cp.idle) continue;
+    if (this.trace) this.noteIdle(m);
+    const cpus = m.cpus;
+    const version = m.version;
+    const pks = m.hooks.pks;
+    const keys = this.protKeys;
+    for (let c = 0; c < cpus.length; c++) {
+      const cp = cpus[c]!;
+      const frames = cp.frames;
+      if (frames.length === 1 && cp.curr === cp.idle) continue;
+      const msr = cp.msr;
       // Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
       // WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
-      if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== cp.msr) {
+      if (this.rateVersion[c] !== version || this.rateMsr[c] !== msr) {
         this.rate[c] = m.exposureOf(c);
         this.rateRead[c] = m.lastExposureRead;
         this.rateWrite[c] = m.lastExposureWrite;
-        this.rateVersion[c] = m.version;
-        this.rateMsr[c] = cp.msr;
+        this.rateVersion[c] = version;
+        this.rateMsr[c] = msr;
       }
       this.exposure += this.rate[c]!;
       this.exposureRead += this.rateRead[c]!;
       this.exposureWrite += this.rateWrite[c]!;
-      const ctx = cp.frames[cp.frames.length - 1]!;
+      const ctx = frames[frames.length - 1]!;
       ctx.ranTicks++;
-      const keys = this.protKeys;
-      const pks = m.hooks.pks;
-      const msr = cp.msr;
+      let open = 0;
+      let unscoped = 0;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
         ctx.openTicks++;
         this.keyOpenTicks++;
+        open |= 1 << k;
         // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
         if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !oracle.asks(ctx, k)) {
           ctx.unscopedTicks++;
           this.unscopedTicks++;
+          unscoped |= 1 << k;
         }
       }
+      if (this.trace) this.note(m.tick, c, open, unscoped, this.rate[c]!);
     }
   }
 
@@ -118,6 +138,41 @@ export class Metrics {
     v.nextInto(this.rateWrite, n);
     v.nextInto(this.rateVersion, n);
     v.nextInto(this.rateMsr, n);
+  }
+
+  /** Append a sample to the trace when it differs from the CPU's previous one. */
+  private note(tick: number, c: number, open: number, unscoped: number, rate: number): void {
+    const l = this.last;
+    const j = c * 3;
+    if (l[j] === open && l[j + 1] === unscoped && l[j + 2] === rate) return;
+    l[j] = open;
+    l[j + 1] = unscoped;
+    l[j + 2] = rate;
+    this.trace!.push(tick, c, open, unscoped, rate);
+  }
+
+  /** The idle CPUs' samples of this tick (open = -1). */
+  private noteIdle(m: Machine): void {
+    for (let c = 0; c < m.cpus.length; c++) {
+      const cp = m.cpus[c]!;
+      if (cp.frames.length === 1 && cp.curr === cp.idle) this.note(m.tick, c, -1, 0, 0);
+    }
+  }
+
+  /** After a restore: the trace keeps its first `n` numbers, each CPU's last sample read back from it. */
+  truncateTrace(n: number): void {
+    const t = this.trace;
+    if (!t) return;
+    t.length = Math.min(t.length, n);
+    const l = this.last;
+    l.fill(-2);
+    for (let i = t.length - TRACE_FIELDS; i >= 0; i -= TRACE_FIELDS) {
+      const j = t[i + 1]! * 3;
+      if (l[j] !== -2) continue;
+      l[j] = t[i + 2]!;
+      l[j + 1] = t[i + 3]!;
+      l[j + 2] = t[i + 4]!;
+    }
   }
 
   record(cls: number, outcome: number): void {

@@ -112,4 +112,11 @@ export interface RunResult {
   /** Per context: how long it ran with protected keys open, and how much of that was unscoped. */
   windows: ContextWindow[];
   expectations: ExpectationResult[];
+  /**
+   * Kept with the events: the end-of-tick samples behind the windows and the exposure, as
+   * change points of TRACE_FIELDS (5) numbers each: tick, cpu, mask of the protected keys open
+   * for the running context, mask of those open unscoped, exposure (pages); the mask -1 when
+   * the CPU is idle. A CPU's values hold until its next sample.
+   */
+  samples?: number[];
 }

@@ -127,6 +127,7 @@ export class Run {
       m,
       ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id),
     );
+    if (sink) this.metrics.trace = [];
     this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
     this.interp = new Interp(
       m,
@@ -248,6 +249,7 @@ export class Run {
       summary,
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
       expectations: checkExpectations(ir, spec, label, summary),
+      ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
     };
   }
 
@@ -270,6 +272,7 @@ export class Run {
       v.push(w.unscopedTicks);
     }
     v.push(this.events.length);
+    v.push(this.metrics.trace?.length ?? 0);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
   }
@@ -290,6 +293,7 @@ export class Run {
       this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
     }
     this.events.length = Math.min(this.events.length, v.next());
+    this.metrics.truncateTrace(v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
   }

@@ -53,7 +53,7 @@ describe('bash completion', () => {
   it("completes a command's options from its table", () => {
     expect(complete('pksim', 'run', '--pol')).toEqual(['--policy']);
     expect(complete('pksim', 'compare', '--pol')).toEqual(['--policies']);
-    expect(complete('pksim', 'audit', '--fo')).toEqual(['--format']);
+    expect(complete('pksim', 'audit', '--fo')).toEqual(['--format', '--force']);
     expect(complete('pksim', 'explore', 'x.pks', '--max-t')).toEqual(['--max-total-steps']);
   });
 

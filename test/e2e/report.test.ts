@@ -25,7 +25,15 @@ async function domCounts(page: Page, r: RunResult) {
     ({ keys, cpus }) => {
       const q = (s: string): number => document.querySelectorAll(s).length;
       const bands: Record<string, number> = {};
-      for (let cpu = 0; cpu < cpus; cpu++) for (const k of keys) bands[`${cpu}:${k}`] = q(`.band[data-cpu="${cpu}"][data-key="${k}"]`);
+      // Bands are cut where whose key it is changes too: count the runs of one state.
+      for (let cpu = 0; cpu < cpus; cpu++) {
+        for (const k of keys) {
+          const states = Array.from(document.querySelectorAll<SVGElement>(`.band[data-cpu="${cpu}"][data-key="${k}"]`))
+            .sort((a, b) => Number(a.dataset.t0) - Number(b.dataset.t0))
+            .map((b) => b.dataset.state);
+          bands[`${cpu}:${k}`] = states.filter((s, i) => i === 0 || s !== states[i - 1]).length;
+        }
+      }
       const markers: Record<string, number> = {};
       for (const t of ['map', 'unmap', 'fault', 'warning', 'pardon', 'oops', 'stray', 'ipi']) markers[t] = q(`.marker[data-type="${t}"]`);
       return { lanes: q('.lane'), spans: q('.span'), bands, markers };
@@ -123,15 +131,15 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'async_handoff_scoped_relaxed.png') });
     if (process.env.PKSIM_UPDATE_DOCS) {
       mkdirSync(DOCS_IMG, { recursive: true });
-      const clip = await page.$eval('#main', (m) => m.getBoundingClientRect().bottom);
+      const clip = await page.$eval('#lower', (m) => m.getBoundingClientRect().bottom);
       await choosePolicy(page, 'global');
       await page.click('.marker[data-type="ipi"]');
       await page.mouse.move(0, 0);
-      await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_global.png'), clip: { x: 0, y: 0, width: 1400, height: clip } });
+      await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_global.png'), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: clip } });
       await choosePolicy(page, 'scoped:relaxed');
       await page.click('.marker[data-type="fault"]');
       await page.mouse.move(0, 0);
-      await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_scoped_relaxed.png'), clip: { x: 0, y: 0, width: 1400, height: clip } });
+      await page.screenshot({ path: join(DOCS_IMG, 'async_handoff_scoped_relaxed.png'), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: clip } });
     }
     await page.close();
   });
@@ -213,6 +221,11 @@ describe.runIf(enabled)('HTML report in headless chromium', () => {
     await page.click('.marker[data-type="fault"]');
     expect(await page.textContent('#source-line')).toContain(XSS);
     expect(await page.textContent('#panel')).toContain(evil);
+    // The run log and the event list show the names as text too.
+    await page.waitForSelector('body[data-log-ready="0"]');
+    expect(await page.textContent('#log-lines')).toContain(XSS);
+    expect(await page.textContent('#event-list')).toContain(evil);
+    expect(await page.$$('#log-lines script, #event-list script, #log-lines img')).toHaveLength(0);
     await page.waitForTimeout(100);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);

@@ -136,7 +136,10 @@ describe('errors', () => {
   it('--help', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('usage: pksim audit PATH...');
+    // Two forms: the audit, and one site's scenario.
+    expect(r.out).toMatch(/^usage:\n {2}pksim audit PATH\.\.\. \[--format/);
+    expect(r.out).toContain('\n  pksim audit PATH... --scenario FILE:LINE [--out FILE [--force]]\n');
+    expect(r.out).toContain('--scenario FILE:LINE');
   });
 });
 
