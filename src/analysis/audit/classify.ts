@@ -6,7 +6,7 @@ import { buildModel, posOf, type CallInfo, type FileModel, type FnInfo } from '.
 import { traceValue } from './escape.js';
 import { firstError, inErrorRegion, norm } from './parse.js';
 import { analysePaths, liveAt, MAX_NESTING, type PathEvent, type PathReport } from './paths.js';
-import { checkHelperPair, type HandBack, type Scope, type ScopeFile } from './helpers.js';
+import { checkHelperPair, putHelpers, type HandBack, type Scope, type ScopeFile } from './helpers.js';
 import { planFixes } from './fix.js';
 import { addrBase, clip, derivedReturn, firstElementUnmap, loopAlias, loopPaired, loopStores, pageAliases, pageHandedBack, pageOfAddr, putCallsFor, sameRangeUnmapLoops } from './shapes.js';
 import { analyseAtomic } from './atomic.js';
@@ -46,6 +46,10 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
   const res: FileResult = { file: rel, parsed: true, hasErrors: tree.rootNode.hasError, sites: [], findings: [], calls: {}, fixes: [] };
   for (const c of model.calls) res.calls[c.name] = (res.calls[c.name] ?? 0) + 1;
   if (model.unmapMacros.length) res.putMacros = true;
+  else if (!opts.others && rel.endsWith('.c') && model.calls.some((c) => c.name === 'kunmap')) {
+    const own = putHelpers({ files: [{ rel, model }], tree: false, dir: '.' }, '');
+    if (own.every((h) => h.fn?.isStatic)) res.privateUnmaps = true;
+  }
   const works: SiteWork[] = [];
   for (const c of model.calls) {
     if (c.name === 'kunmap' || c.name === 'kunmap_local' || c.name === 'kunmap_atomic') continue;

@@ -53,7 +53,7 @@ const line = (n: Node) => n.startPosition.row + 1;
  * parameter, and functions that pass a parameter on to one (minix_delete_entry() ends in
  * dir_put_page()). Neither the getter itself nor a function that calls it counts.
  */
-export function putHelpers(scope: Scope, getter: string): PutHelper[] {
+export function putHelpers(scope: Scope, getter: string): FoundHelper[] {
   // The search without exclusions is done once per scope; a getter gets its own search only
   // when it (or a function that calls it) is among the helpers found, so that asking for every
   // function of a big file stays linear.
@@ -78,7 +78,7 @@ export function putHelpers(scope: Scope, getter: string): PutHelper[] {
 }
 
 /** A helper with the function that defines it (null for a macro). */
-type FoundHelper = PutHelper & { file: ScopeFile; fn: FnInfo | null };
+export type FoundHelper = PutHelper & { file: ScopeFile; fn: FnInfo | null };
 const allHelpers = new WeakMap<Scope, FoundHelper[]>();
 const mappers = new WeakMap<FileModel, { kmap: Set<number>; any: Set<number> }>();
 

@@ -1,7 +1,8 @@
 // The audit driver: collect files, prefilter, parse and analyse them in this thread or in a
 // pool of worker threads (--jobs N), and summarise.
 
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readInto } from './read.js';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
 import { parseC, ParserAborted, setParseLimit } from './parse.js';
@@ -18,30 +19,6 @@ import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
 function empty(file: string, parsed: boolean): FileResult {
   return { file, parsed, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
-}
-
-// One buffer per thread, reused for every file: most of the tree's files are read only to be
-// rejected by the prefilter, and allocating a buffer for each showed in profiles.
-let shared = Buffer.allocUnsafe(1 << 20);
-
-/** The file's bytes, in the shared buffer (valid until the next call). */
-function readInto(path: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    let len = 0;
-    for (;;) {
-      if (len === shared.length) {
-        const bigger = Buffer.allocUnsafe(shared.length * 2);
-        shared.copy(bigger);
-        shared = bigger;
-      }
-      const r = readSync(fd, shared, len, shared.length - len, null);
-      if (!r) return shared.subarray(0, len);
-      len += r;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** What every file's analysis needs besides the file: sent to the workers as plain JSON. */
@@ -162,7 +139,8 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
       if (c) results[p.at] = c;
       return !c;
     });
-    const kunmapFiles = opts.only ? null : results.filter((r) => r.calls.kunmap || r.putMacros).map((r) => r.file);
+    // Files that kunmap() in a helper other files may call (static ones cannot be called from elsewhere).
+    const kunmapFiles = opts.only ? null : results.filter((r) => (r.calls.kunmap && !r.privateUnmaps) || r.putMacros).map((r) => r.file);
     // Subsystems are independent: with several jobs, each worker takes whole subsystems.
     const task = pending.map((p) => ({ input: p.input, result: p.result, defs: p.defs }));
     const again =
@@ -178,6 +156,7 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
   for (const r of results) {
     delete r.defs;
     delete r.putMacros;
+    delete r.privateUnmaps;
   }
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed
@@ -199,7 +178,12 @@ export function treePassFor(pending: Pending, inputs: InputFile[], fo: FileOpts,
 /** Hand whole subsystems to the workers, the biggest first; results come back in the order given. */
 async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
   const groups = new Map<string, number[]>();
-  pending.forEach((p, i) => groups.set(subsystemOf(p.input.rel), [...(groups.get(subsystemOf(p.input.rel)) ?? []), i]));
+  pending.forEach((p, i) => {
+    const d = subsystemOf(p.input.rel);
+    const l = groups.get(d);
+    if (l) l.push(i);
+    else groups.set(d, [i]);
+  });
   const tasks = [...groups].map(([dir, idx]) => {
     const prefix = dir === '.' ? '' : dir + '/';
     const files = inputs.filter((f) => f.rel.startsWith(prefix));
