@@ -8,7 +8,20 @@ import { firstError, inErrorRegion, norm } from './parse.js';
 import { analysePaths, liveAt, MAX_NESTING, type PathEvent, type PathReport } from './paths.js';
 import { checkHelperPair, putHelpers, type HandBack, type Scope, type ScopeFile } from './helpers.js';
 import { planFixes } from './fix.js';
-import { addrBase, clip, derivedReturn, firstElementUnmap, loopAlias, loopPaired, loopStores, pageAliases, pageHandedBack, pageOfAddr, putCallsFor, sameRangeUnmapLoops } from './shapes.js';
+import {
+  addrBase,
+  clip,
+  derivedReturn,
+  firstElementUnmap,
+  loopAlias,
+  loopPaired,
+  loopStores,
+  pageAliases,
+  pageHandedBack,
+  pageOfAddr,
+  putCallsFor,
+  sameRangeUnmapLoops,
+} from './shapes.js';
 import { analyseAtomic } from './atomic.js';
 import type { Callees } from './callees.js';
 import type { FileResult, Finding, Site, UnmapRef } from './types.js';
@@ -342,15 +355,24 @@ function classifyKmap(scope: Scope, w: SiteWork, idx: number, pathReports: Map<F
     R.push(`${fn.name}() nests statements or expressions more than ${MAX_NESTING} levels deep: its paths are not walked`);
   } else if (!fn) {
     s.class = 'global';
-    pushAll(R, facts.map((f) => f.text));
+    pushAll(
+      R,
+      facts.map((f) => f.text),
+    );
   } else if (stackPair?.class === 'local') {
     // The struct is the caller's local: its storage dies with the caller's frame.
     s.class = 'local';
-    pushAll(R, glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct its callers pass in and release before they return (line ${f.line})`));
+    pushAll(
+      R,
+      glob.map((f) => `${f.text.replace(/, which outlives the call$/, '')}, a struct its callers pass in and release before they return (line ${f.line})`),
+    );
     pushAll(R, stackPair.reasons);
   } else if (glob.length) {
     s.class = 'global';
-    pushAll(R, glob.map((f) => `${f.text} (line ${f.line})`));
+    pushAll(
+      R,
+      glob.map((f) => `${f.text} (line ${f.line})`),
+    );
     // The first caller that breaks the pair, shortened: the full chain is for --verbose readers of the JSON.
     if (stackPair?.reasons[0]) R.push(`not shown to be released by every caller: ${clip(stackPair.reasons[0], 200)}`);
     if (partial) R.push(`kunmap() only on some paths (${lines(unmapLines)}); on the path returning at ${lines(live)} the mapping stays live after ${fn.name}() returns`);
@@ -361,7 +383,10 @@ function classifyKmap(scope: Scope, w: SiteWork, idx: number, pathReports: Map<F
   } else if (ret.length && (!s.unmaps.length || partial)) {
     const h = pair(ret[0]!.hand ?? { kind: 'return' });
     s.class = h.class;
-    pushAll(R, ret.map((f) => f.text));
+    pushAll(
+      R,
+      ret.map((f) => f.text),
+    );
     if (partial) R.push(`kunmap() only on the paths at ${lines(unmapLines)}, e.g. error paths; other paths hand the mapping back`);
     pushAll(R, h.reasons);
   } else if (handedPage) {
@@ -413,7 +438,10 @@ function classifyKmap(scope: Scope, w: SiteWork, idx: number, pathReports: Map<F
     s.class = 'unclear';
     // An indirect call's targets may be assigned in other files of the subsystem.
     if (unc.some((f) => /indirect call .*target unknown/.test(f.text))) w.crossFile = true;
-    pushAll(R, unc.map((f) => `${f.text} (line ${f.line})`));
+    pushAll(
+      R,
+      unc.map((f) => `${f.text} (line ${f.line})`),
+    );
     if (partial) R.push(`kunmap() at ${lines(unmapLines)}; the walk sees the mapping live at the return on ${lines(live)}`);
   } else if (partial && loopPaired(w)) {
     const same = sameRangeUnmapLoops(w);
@@ -450,7 +478,11 @@ function classifyKmap(scope: Scope, w: SiteWork, idx: number, pathReports: Map<F
   }
   if (s.class === 'local') for (const n of notes) R.push(`${n.text} (line ${n.line})`);
   if (s.class === 'global' && glob.length) s.escapes = glob.map((f) => ({ line: f.line, text: f.text }));
-  if (s.class !== 'local' && unc.length && s.class !== 'unclear') pushAll(R, unc.map((f) => `also: ${f.text} (line ${f.line})`));
+  if (s.class !== 'local' && unc.length && s.class !== 'unclear')
+    pushAll(
+      R,
+      unc.map((f) => `also: ${f.text} (line ${f.line})`),
+    );
   if (s.depth > 1) R.push(`nested: ${s.depth} mappings live at once here`);
   if (!s.lifoOk) R.push('unmaps would need reordering for kmap_local (LIFO)');
   s.reasons = R;

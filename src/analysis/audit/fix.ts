@@ -64,7 +64,7 @@ export function planFixes(model: FileModel, works: SiteWork[], reports: Map<FnIn
     }
     // An unmap shared with a kmap() site that stays (`kunmap(in[i])` also releasing `kmap(*in)`)
     // cannot become kunmap_local(): neither can the sites it releases.
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       const kept = new Set<number>();
       for (const i of idxs) if (works[i]!.site.call === 'kmap' && !conv.has(i)) for (const u of works[i]!.unmapNodes) kept.add(u.id);

@@ -205,8 +205,7 @@ function pairedRelease(scope: Scope, fn: FnInfo, putNames: Set<string>): string 
         const e = g.model.fnByName.get(end);
         if (!e) continue;
         const put = [...putNames].find((p) => g.model.callsTo(p).some((x) => g.model.fnOf(x)?.node.id === e.node.id));
-        if (put)
-          return `->${m[1]} of the ops at ${f.rel}:${posOf(src, m.index).line}, whose ->${pair.fields[0]} ${end}() calls ${put}(): ${pair.why} (${pair.origin})`;
+        if (put) return `->${m[1]} of the ops at ${f.rel}:${posOf(src, m.index).line}, whose ->${pair.fields[0]} ${end}() calls ${put}(): ${pair.why} (${pair.origin})`;
       }
     }
   }

@@ -25,4 +25,3 @@ export function readInto(path: string): Buffer {
     closeSync(fd);
   }
 }
-

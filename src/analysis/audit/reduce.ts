@@ -134,7 +134,9 @@ export function reduceSource(src: string, seeds: RegExp, expand = true): string 
   const text = bodies.map((b) => src.slice(b.open, b.close + 1));
   // Function-like macros that name an audited call (wrappers, put helpers) count as seeds too,
   // and a body is kept when its own name is a seed (a function the whole-tree pass looks for).
-  const macros = layout.pre.map((r) => /^#\s*define\s+(\w+)\(/.exec(src.slice(r[0], r[1]))?.[1]).filter((m, k): m is string => !!m && AUDITED.test(src.slice(layout.pre[k]![0], layout.pre[k]![1])));
+  const macros = layout.pre
+    .map((r) => /^#\s*define\s+(\w+)\(/.exec(src.slice(r[0], r[1]))?.[1])
+    .filter((m, k): m is string => !!m && AUDITED.test(src.slice(layout.pre[k]![0], layout.pre[k]![1])));
   const macroRe = macros.length ? new RegExp(`\\b(?:${macros.join('|')})\\b`) : null;
   const keep = bodies.map((b, i) => seeds.test(text[i]!) || Boolean(macroRe?.test(text[i]!)) || (b.name !== null && seeds.test(b.name)));
   const byName = new Map<string, number[]>();

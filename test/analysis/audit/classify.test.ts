@@ -193,7 +193,7 @@ describe("storage on this frame or the caller's is not an escape (issue 12 item 
     expect(s!.fixable).toBe(false);
   });
 
-  it('ops pair: a getter caller that is ->iomap_begin hands the mapping to the core, and the same ops\' ->iomap_end puts it: local', async () => {
+  it("ops pair: a getter caller that is ->iomap_begin hands the mapping to the core, and the same ops' ->iomap_end puts it: local", async () => {
     const [s] = await kmapSites('ops_pair_release.c');
     expect(s!.class).toBe('local');
     expect(s!.reason).toContain('demo_iomap_begin() (->iomap_begin of the ops at ops_pair_release.c:60, whose ->iomap_end demo_iomap_end() calls demo_put_buf()');

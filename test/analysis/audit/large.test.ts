@@ -38,7 +38,9 @@ describe('audit on big generated files', () => {
     const root = tree({ 'a-huge.c': manySites(30_000), 'b.c': ONE, 'c.c': ONE, 'd.c': ONE });
     const before = parserInstances();
     const res = await runAudit([root], { jobs: 1 });
-    expect(res.files.find((f) => f.file === 'a-huge.c')!.error).toMatch(/^tree-sitter aborted \(.*Aborted\(\).*\), out of memory on this file; the parser was restarted for the next files$/);
+    expect(res.files.find((f) => f.file === 'a-huge.c')!.error).toMatch(
+      /^tree-sitter aborted \(.*Aborted\(\).*\), out of memory on this file; the parser was restarted for the next files$/,
+    );
     for (const f of ['b.c', 'c.c', 'd.c']) expect(kmaps(res, f).map((s) => s.class)).toEqual(['local']);
     expect(parserInstances()).toBeGreaterThan(before + 1);
   }, 60_000);
@@ -51,7 +53,9 @@ describe('audit on big generated files', () => {
     for (const r of [one, two]) {
       expect(r.files.filter((f) => f.error)).toEqual([]);
       for (const f of ['ifs.c', 'blocks.c']) {
-        expect(kmaps(r, f).map((s) => [s.class, s.reason])).toEqual([['unclear', `f() nests statements or expressions more than ${MAX_NESTING} levels deep: its paths are not walked`]]);
+        expect(kmaps(r, f).map((s) => [s.class, s.reason])).toEqual([
+          ['unclear', `f() nests statements or expressions more than ${MAX_NESTING} levels deep: its paths are not walked`],
+        ]);
       }
       expect(kmaps(r, 'ok.c').map((s) => s.class)).toEqual(['local']);
     }
