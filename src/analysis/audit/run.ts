@@ -6,7 +6,7 @@ import { readInto } from './read.js';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
 import { parseC, ParserAborted, setParseLimit } from './parse.js';
-import { AUDITED_WORD, collectFiles, mayContainCalls, skippedSymlinks, type InputFile } from './prefilter.js';
+import { AUDITED_WORD, collectFiles, filesOf, mayContainCalls, skippedSymlinks, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
 import { subsystemOf, summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
@@ -87,7 +87,10 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
 
 async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
-  let inputs = collectFiles(paths);
+  // With workers and nothing to look up first (no cache, no --only), the first batches go out
+  // while the tree is still being walked.
+  const stream = opts.jobs > 1 && !opts.cacheDir && !opts.only;
+  let inputs = stream ? [] : collectFiles(paths);
   const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic), ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}) };
   if (opts.calleesFile !== undefined) {
     let text: string;
@@ -99,6 +102,8 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     fo.callees = { file: opts.calleesFile, text };
     calleesFor(fo); // malformed data is reported here, once, not by every worker
   }
+  let streamed: FileResult[] | null = null;
+  if (stream) streamed = await walkOnPool(workers(), filesOf(paths), inputs, fo, opts.onProgress);
   const all = inputs;
   if (opts.only) {
     const only = new Set(opts.only);
@@ -109,7 +114,7 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
   const results = new Array<FileResult>(inputs.length);
   const todo: number[] = [];
   inputs.forEach((f, i) => {
-    const c = cache?.get(f);
+    const c = streamed ? streamed[i] : cache?.get(f);
     if (c) results[i] = c;
     else todo.push(i);
   });
@@ -196,6 +201,46 @@ async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo:
     (i, m) => m.results.forEach((r, k) => (out[tasks[i]!.idx[k]!] = r)),
   );
   return out;
+}
+
+/**
+ * The first pass while walking: files go to the workers in batches as the walk finds them
+ * (appended to `inputs`, in walk order); results come back in that order.
+ */
+async function walkOnPool(pool: Pool, files: Iterable<InputFile>, inputs: InputFile[], fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
+  const BATCH = 24;
+  const results: FileResult[] = [];
+  let done = 0;
+  const q = pool.queue<{ results: FileResult[] }>((i, m) => {
+    m.results.forEach((r, k) => (results[i * BATCH + k] = r));
+    done += m.results.length;
+    onProgress?.(done, inputs.length);
+  });
+  let batch: InputFile[] = [];
+  try {
+    for (const f of files) {
+      inputs.push(f);
+      batch.push(f);
+      if (batch.length === BATCH) {
+        q.push({ files: batch, opts: fo });
+        batch = [];
+      }
+      // Let the replies in, so that a worker that is done gets the next batch.
+      if (inputs.length % 512 === 0)
+        await new Promise<void>((r) => {
+          setImmediate(r);
+        });
+    }
+  } catch (e) {
+    // A path that cannot be read: the pool is closed by the caller, nothing waits for the replies.
+    q.end();
+    q.finished.catch(() => {});
+    throw e;
+  }
+  if (batch.length) q.push({ files: batch, opts: fo });
+  q.end();
+  await q.finished;
+  return results;
 }
 
 /** Batches of files on the workers; results in input order. */

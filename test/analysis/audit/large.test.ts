@@ -4,7 +4,7 @@
 // bench/audit/large.sh measures the per-file time on 4, 8 and 16 MB files (too slow for CI).
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAudit } from '../../../src/analysis/audit/run.js';
@@ -60,6 +60,22 @@ describe('audit on big generated files', () => {
       expect(kmaps(r, 'ok.c').map((s) => s.class)).toEqual(['local']);
     }
     expect(JSON.stringify(two.files)).toBe(JSON.stringify(one.files));
+  }, 60_000);
+
+  it('--jobs 2 hands batches to the workers while the tree is walked: the same files, order and result as --jobs 1', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pksim-large-'));
+    // 5 directories of 40 files (some without any mapping call): more than a few batches of 24.
+    for (let d = 0; d < 5; d++) {
+      mkdirSync(join(root, `d${d}`, 'sub'), { recursive: true });
+      for (let i = 0; i < 40; i++) writeFileSync(join(root, `d${d}`, i % 2 ? 'sub' : '', `f${i}.c`), i % 3 ? ONE.replace('g(', `g${d}_${i}(`) : 'int x;\n');
+    }
+    const one = await runAudit([root], { jobs: 1 });
+    const two = await runAudit([root], { jobs: 2 });
+    expect(two.inputs.map((f) => f.rel)).toEqual(one.inputs.map((f) => f.rel));
+    expect(two.inputs).toHaveLength(200);
+    expect(JSON.stringify(two.files)).toBe(JSON.stringify(one.files));
+    expect(two.summary.kmapSites).toBe(one.summary.kmapSites);
+    expect(one.summary.kmapSites).toBe(130);
   }, 60_000);
 
   it('many sites: 3,000 kmap() sites in one file are all found and classified, the same with --jobs 1 and --jobs 2', async () => {
