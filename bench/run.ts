@@ -1,6 +1,7 @@
 // `npm run bench`: speed of the hot paths, printed as JSON. Goals (see README): the access
 // check >= 100M checks/s and within 5x of a bare typed-array read loop; machine steps >= 5M/s;
-// the runner >= 2M statements/s with the oracle and metrics on; the compiler 100k lines < 1 s.
+// the runner >= 2M statements/s with the oracle and metrics on; the compiler 100k lines < 1 s;
+// fuzz >= 50,000 runs/s per core with injection and metrics on (bench/fuzz.ts).
 
 import { performance } from 'node:perf_hooks';
 import { pksCheck } from '../src/arch/x86/pkrs.js';
@@ -9,6 +10,7 @@ import { createPolicy, parsePolicy } from '../src/policy/index.js';
 import { compileScenario } from '../src/scenario/index.js';
 import { runScenario } from '../src/sim/runner.js';
 import { search } from '../src/analysis/search.js';
+import { fuzzBench } from './fuzz.js';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -200,6 +202,7 @@ const out = {
   machineStep: { accessesPerSec: steps.perSec, goal: '>= 5e6/s' },
   runner: { statements: stmts, statementsPerSec, goal: '>= 2e6/s with oracle and metrics' },
   explore: { ...explore, spin },
+  fuzz: fuzzBench(),
   compiler: { lines: longLines.length, ms: +compileBest.toFixed(1), linesPerSec: Math.round(longLines.length / (compileBest / 1000)), goal: '100k lines well under 1 s' },
   _sink: (check.sink + bare.sink + steps.sink + runnerSink) % 7,
 };

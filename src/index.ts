@@ -61,9 +61,15 @@ export {
 } from './analysis/explore.js';
 
 /** @public Reports (also the ./report entry). */
+/** @public Injected strays and fuzz campaigns (pksim run --inject, pksim fuzz, merge, study). */
+export { parseInjectSpec, formatInjectSpec, InjectSpecError, INJECT_KINDS, type InjectSpec, type InjectionResult } from './sim/inject.js';
+export { runCampaign, shardRange, type CampaignInput } from './analysis/fuzz/campaign.js';
+export { buildReport, reportJson, type FuzzReport, type FuzzConfig, type DesignNumbers, type RatioNumbers } from './analysis/fuzz/report.js';
+export { wilson, meanT, ratioKatz, ratioMeans, tQuantile, type Interval } from './analysis/fuzz/stats.js';
+export { resetPointStudy, warningStudy, type ResetStudy, type WarningStudy } from './analysis/fuzz/study.js';
 export { formatDmesg, formatSummary } from './report/dmesg.js';
 export { compareTable } from './report/table.js';
-export { renderHtml, toPerfetto, writeHtmlReport, writePerfetto } from './report/index.js';
+export { renderHtml, toPerfetto, writeHtmlReport, writePerfetto, formatFtrace, writeFtrace, flows, type Flow, type FlowKind } from './report/index.js';
 
 /** @public The kmap() audit (also the ./audit entry); AuditError has codes AUD0xx. */
 export { runAudit } from './analysis/audit/run.js';

@@ -14,6 +14,8 @@ export {
   toPerfetto,
   writeHtmlReport,
   writePerfetto,
+  writeFtrace,
+  formatFtrace,
   writeReportFile,
   ReportExistsError,
   ReportWriteError,

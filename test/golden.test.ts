@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DEFAULT_COMPARE, compareTable, formatDmesg, formatSummary, loadScenario, main, runScenario, toPerfetto } from '../src/index.js';
+import { DEFAULT_COMPARE, compareTable, formatDmesg, formatFtrace, formatSummary, loadScenario, main, runScenario, toPerfetto } from '../src/index.js';
 import { captureIO } from '../src/cli/io.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,6 +31,10 @@ describe('golden: pksim run async_handoff_softirq --policy scoped:relaxed', () =
 
   it('kernel log and summary', async () => {
     await expect(stable(formatDmesg(result, ir.source) + formatSummary(result))).toMatchFileSnapshot(golden('run-async_handoff_softirq-scoped-relaxed.dmesg.txt'));
+  });
+
+  it('ftrace text (--ftrace, --log ftrace)', async () => {
+    await expect(formatFtrace(result)).toMatchFileSnapshot(golden('run-async_handoff_softirq-scoped-relaxed.ftrace.txt'));
   });
 
   it('Perfetto trace (indented for readable diffs; --perfetto writes it on one line)', async () => {

@@ -10,7 +10,8 @@ describe('public API', () => {
     const exc = pksim.runScenario(ir, { policy: 'exception:strict' });
     expect(scoped.summary.legitBroken).toBe(0);
     expect(exc.summary.legitBroken).toBe(1); // exception: kmap() opens nothing
-    expect(pksim.formatDmesg(scoped, ir.source)).toMatch(/kmap\(p\) -> 0xffff888000001000/);
+    expect(pksim.formatFtrace(scoped)).toMatch(/tracing_mark_write: kmap p -> 0xffff888000001000/);
+    expect(pksim.formatDmesg(exc, ir.source)).toMatch(/Oops: 0023 \[#1\] PREEMPT SMP NOPTI/);
     expect(pksim.METRIC_NAMES).toContain('exposure');
   });
 

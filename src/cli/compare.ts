@@ -7,7 +7,10 @@ import { loadBounded } from './load.js';
 import { DEFAULT_MAX_EVENTS, limitHint, runScenario, ScheduleError } from '../sim/runner.js';
 import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
-import { LEGEND, compareTable, totalsByPolicy, totalsTable } from '../report/table.js';
+import { COMPACT_LEGEND, LEGEND, compareTable, totalsByPolicy, totalsTable, type CellStyle } from '../report/table.js';
+import { colorMode, painter, useColor, type Style } from './color.js';
+
+const CELL_STYLES: Record<CellStyle, Style> = { bad: ['bold', 'red'], good: 'green', warn: 'yellow' };
 import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, maxOutputFrom, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
@@ -31,6 +34,7 @@ there are several). With no scenario, compares the whole built-in library.`,
       default: () => defaultCompare().join(','),
       help: 'the designs to run, comma-separated (NAME or NAME:MODE)',
     },
+    wide: { type: 'boolean', help: 'one column per metric with its full name (162 columns)' },
     ...RUN_OPTIONS,
   },
   notes: 'Exit status: 0 ok, 1 an expectation of a scenario failed, 2 bad input, 3 a limit stopped a run.',
@@ -54,6 +58,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     throw e;
   }
   const opts = runOptionsFrom(values);
+  const paint = painter(useColor(colorMode(values.color), io, values.json));
+  const table = { wide: values.wide, paint: (s: CellStyle, t: string) => paint(CELL_STYLES[s], t) };
   const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, force: values.force };
   checkOutputs(outputs, positionals);
@@ -96,10 +102,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     for (const rs of perFile) {
       const caveat = archLayout(rs[0]!.config.arch).caveat;
       const note = caveat ? `   ${caveat}\n` : '';
-      out.write(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${note}${compareTable(rs)}\n`);
+      out.write(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${note}${compareTable(rs, table)}\n`);
     }
-    if (perFile.length > 1) out.write(`== total over ${perFile.length} scenarios\n${totalsTable(perFile)}\n`);
-    out.write(LEGEND);
+    if (perFile.length > 1) out.write(`== total over ${perFile.length} scenarios\n${totalsTable(perFile, table)}\n`);
+    out.write(values.wide ? LEGEND : COMPACT_LEGEND);
     out.flush();
   }
   const all = perFile.flat();

@@ -101,7 +101,8 @@ export function logPrefix(r: RunResult, source: string, max: number): number {
   // A #PF line spells out the rights of every key of the scenario.
   let keysLen = 0;
   for (const k of r.config.keys) keysLen += k.name.length + 16;
-  let total = 256 + r.scenario.length + r.policy.length;
+  // The header: dmesg's two lines, or ftrace's comment block.
+  let total = 1024 + r.scenario.length + r.policy.length;
   for (let i = 0; i < r.events.length; i++) {
     total += eventBound(r.events[i]!, lineLen, keysLen);
     if (total > max) return i;
@@ -127,15 +128,19 @@ const STRING_FIELDS = ['text', 'message', 'detail', 'reason', 'site', 'from', 't
 // Generous: the stamp and fixed words of the longest line of each kind, plus every string field
 // and, for the WARNING and Oops blocks, the scenario line they quote.
 function eventBound(e: PksimEvent, lineLen: number[], keysLen: number): number {
-  let n = 128 + e.ctxName.length;
+  // Its line as dmesg or ftrace prints it (the ftrace prefix, a sched_switch's fields, two
+  // lines for a fault or a wake-up), plus its strings.
+  let n = 320 + 2 * e.ctxName.length;
   for (const k of STRING_FIELDS) {
     const v = (e as unknown as Record<string, unknown>)[k];
     if (typeof v === 'string') n += v.length;
   }
   if (e.type === 'fault') n += 256 + keysLen;
-  else if (e.type === 'warning' || e.type === 'oops') {
-    n += 256 + e.ctxName.length;
-    if (e.loc) n += e.loc.file.length + (lineLen[e.loc.line - 1] ?? 0);
+  else if (e.type === 'warning' || e.type === 'oops' || e.type === 'report' || e.type === 'panic') {
+    // A splat: up to 40 lines of Call Trace, stamps and symbols, and the scenario's file:line
+    // on each of its frames (at most four: NMI, hardirq, softirq, task).
+    n += 4096 + 8 * (e.ctxName.length + (e.loc ? e.loc.file.length : 0));
+    if (e.loc) n += lineLen[e.loc.line - 1] ?? 0;
   }
   return n;
 }

@@ -7,7 +7,7 @@ import { loadBounded } from './load.js';
 import { PolicyError, designNames } from '../policy/index.js';
 import { DEFAULT_MAX_STATES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, SEARCH_INVARIANTS, SearchError, search, type SearchResult } from '../analysis/search.js';
 import { runScenario } from '../sim/runner.js';
-import { formatDmesg } from '../report/dmesg.js';
+import { formatFtrace } from '../report/ftrace.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, DEFAULT_MAX_TOTAL_STEPS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
@@ -202,7 +202,11 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
     for (const v of res.violations) {
       out.write(`\nVIOLATED ${v.invariant}: ${v.count} time(s); first at depth ${v.depth}\n  replay: ${replay(v.schedule)}\n`);
       const r = runScenario(ir, { ...runOptionsFrom(values), policy: res.policy, schedule: v.schedule, maxSteps: v.depth + 1 });
-      out.write(formatDmesg(r, ir.source).replace(/^/gm, '  | '));
+      // The path as ftrace text (every statement; a missed stray prints nothing in dmesg).
+      const trace = formatFtrace(r)
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('cpus='));
+      out.write(trace.map((l) => `  | ${l}\n`).join(''));
     }
   }
   out.flush();

@@ -5,6 +5,10 @@ export interface CliIO {
   err(s: string): void;
   /** True when stderr is a terminal: progress output is shown only then. */
   isTTY: boolean;
+  /** True when standard output is a terminal: colour is shown only then (--color=auto). */
+  outTTY?: boolean;
+  /** The environment: NO_COLOR, FORCE_COLOR, TERM. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -24,13 +28,17 @@ export const processIO: CliIO = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   isTTY: Boolean(process.stderr.isTTY),
+  outTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
 };
 
-export function captureIO(): CliIO & { stdout: string; stderr: string } {
+export function captureIO(over: Pick<CliIO, 'outTTY' | 'env'> = {}): CliIO & { stdout: string; stderr: string } {
   const io = {
     stdout: '',
     stderr: '',
     isTTY: false,
+    outTTY: over.outTTY ?? false,
+    env: over.env ?? {},
     out(s: string) {
       io.stdout += s;
     },

@@ -1,10 +1,10 @@
-// --html / --perfetto output files for run and compare: checked before anything runs (an
+// --html / --perfetto / --ftrace output files for run and compare: checked before anything runs (an
 // empty name, the same file twice, an existing file without --force, a missing directory),
 // written after.
 
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writeHtmlReport, writePerfetto, ReportExistsError, ReportWriteError } from '../report/index.js';
+import { writeHtmlReport, writePerfetto, writeFtrace, ReportExistsError, ReportWriteError } from '../report/index.js';
 import type { RunResult } from '../sim/result.js';
 import { EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
@@ -12,6 +12,7 @@ import type { CliIO } from './io.js';
 export interface OutputOptions {
   html?: string;
   perfetto?: string;
+  ftrace?: string;
   force?: boolean;
 }
 
@@ -48,6 +49,7 @@ export function checkOutputs(o: OutputOptions, inputs: readonly string[] = []): 
   const named: [string, string][] = [];
   if (o.html !== undefined) named.push(['--html', o.html]);
   if (o.perfetto !== undefined) named.push(['--perfetto', o.perfetto]);
+  if (o.ftrace !== undefined) named.push(['--ftrace', o.ftrace]);
   for (const [opt, path] of named) {
     checkOutputPath(opt, path, o.force);
   }
@@ -55,9 +57,11 @@ export function checkOutputs(o: OutputOptions, inputs: readonly string[] = []): 
     const input = inputs.find((i) => i !== '-' && sameFile(i, path));
     if (input !== undefined) throw new UsageError(`${opt}: ${path} is the scenario ${input}: write the report elsewhere`);
   }
-  if (named.length === 2 && resolve(named[0]![1]) === resolve(named[1]![1])) {
-    throw new UsageError(`--html and --perfetto name the same file ${named[0]![1]}: give each its own`);
-  }
+  for (let i = 0; i < named.length; i++)
+    for (let j = i + 1; j < named.length; j++)
+      if (resolve(named[i]![1]) === resolve(named[j]![1])) {
+        throw new UsageError(`${named[i]![0]} and ${named[j]![0]} name the same file ${named[i]![1]}: give each its own`);
+      }
 }
 
 export async function writeReports(io: CliIO, results: RunResult[], o: OutputOptions): Promise<void> {
@@ -69,6 +73,10 @@ export async function writeReports(io: CliIO, results: RunResult[], o: OutputOpt
     if (o.perfetto !== undefined) {
       writePerfetto(o.perfetto, results[0]!, { force: o.force });
       if (io.isTTY) io.err(`wrote ${o.perfetto}\n`);
+    }
+    if (o.ftrace !== undefined) {
+      writeFtrace(o.ftrace, results[0]!, { force: o.force });
+      if (io.isTTY) io.err(`wrote ${o.ftrace}\n`);
     }
   } catch (e) {
     if (e instanceof ReportExistsError || e instanceof ReportWriteError) throw new UsageError(e.message);

@@ -4,6 +4,7 @@ import { UsageError } from './errors.js';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_STEPS, type RunOptions } from '../sim/runner.js';
 import { designs } from '../policy/index.js';
 import { HELP_OPTION, type OptionTable } from './options.js';
+import { COLOR_OPTION } from './color.js';
 import { DEFAULT_MAX_OUTPUT } from './emit.js';
 import { DEFAULT_MAX_SOURCE } from './load.js';
 import type { ResetPoint } from '../kernel/machine.js';
@@ -40,10 +41,10 @@ export const RUN_OPTIONS = {
   'reset-at': {
     type: 'string',
     value: 'LIST',
-    values: ['work-item', 'schedule'],
+    values: ['work-item', 'schedule', 'irq-exit-only'],
     list: true,
     default: 'none',
-    help: 'kernel-thread reset points, comma-separated: work-item, schedule',
+    help: 'reset points, comma-separated: work-item, schedule (kernel threads);\nirq-exit-only (no reset at the return to user space)',
   },
   'max-steps': { type: 'string', value: 'N', default: DEFAULT_MAX_STEPS, help: 'stop a run after N steps' },
   'max-events': {
@@ -55,6 +56,7 @@ export const RUN_OPTIONS = {
   'max-output': { type: 'string', value: 'N', default: DEFAULT_MAX_OUTPUT, help: 'stop printing after N characters of log or JSON' },
   'max-source': { type: 'string', value: 'N', default: DEFAULT_MAX_SOURCE, help: 'refuse a scenario larger than N bytes' },
   json: { type: 'boolean', help: 'machine-readable output' },
+  ...COLOR_OPTION,
   html: { type: 'string', value: 'OUT.html', file: true, help: 'write a self-contained HTML timeline' },
   force: { type: 'boolean', help: 'overwrite existing output files' },
   ...HELP_OPTION,
@@ -83,7 +85,8 @@ export function runOptionsFrom(values: Record<string, string | boolean | undefin
   }
   if (typeof values['reset-at'] === 'string') {
     const pts = values['reset-at'].split(',').filter(Boolean);
-    for (const p of pts) if (p !== 'work-item' && p !== 'schedule') throw new UsageError(`--reset-at: '${p}' is not work-item or schedule`);
+    for (const p of pts)
+      if (p !== 'work-item' && p !== 'schedule' && p !== 'irq-exit-only') throw new UsageError(`--reset-at: '${p}' is not work-item, schedule or irq-exit-only`);
     o.resetPoints = pts as ResetPoint[];
   }
   if (typeof values['max-steps'] === 'string') o.maxSteps = int('--max-steps', values['max-steps'], 1, 1e9);

@@ -17,7 +17,13 @@ import { Interner, type StateVec } from './state.js';
 import { MAP_KMAP, MappingTable } from './mappings.js';
 
 export type WarnDedupe = 'once' | 'per-site';
-export type ResetPoint = 'work-item' | 'schedule';
+/**
+ * Where pardons end besides interrupt exit (always) and the return to user space (the default):
+ * `work-item` (a worker between items), `schedule` (whenever the context gives up the CPU);
+ * `irq-exit-only` takes the return to user space away (the entry code would not load the
+ * default), to measure what that reset point is worth.
+ */
+export type ResetPoint = 'work-item' | 'schedule' | 'irq-exit-only';
 
 export interface MachineConfig {
   /** x86_64 (the default: direct map only) or x86_32 (highmem, pkmap pool, fixmap). */
@@ -26,7 +32,8 @@ export interface MachineConfig {
   lastPkmap: number;
   wp: boolean;
   keys: { id: number; default: KeyDefault }[];
-  pages: { key: number; highmem: boolean }[];
+  /** The scenario's pages; `name` is what messages call them (the index when absent). */
+  pages: { key: number; highmem: boolean; name?: string }[];
   warn: WarnDedupe;
   resetPoints: ResetPoint[];
   /** Where the strings of snapshots are interned: share one between machines that exchange states. */
@@ -229,7 +236,7 @@ export class MachineCore implements PolicyContext {
     this.hooks.taskBoundary?.(this, cpu, t, where);
     // A kmap() may legally be held across the return to user space (it is not thread-local);
     // the next entry starts at the default all the same.
-    if (t.kind === 'user') this.writePkrs(cpu, this.defaultPkrs());
+    if (t.kind === 'user' && !this.cfg.resetPoints.includes('irq-exit-only')) this.writePkrs(cpu, this.defaultPkrs());
   }
 
   /** A reset point: drop pardons, keep the rights the context's own mappings and grants account for. */
@@ -475,6 +482,11 @@ export class MachineCore implements PolicyContext {
     return this.cfg.warn === 'once' ? !this.warnOnceFired : true;
   }
 
+  /** The sites whose fault reached the warning path, in the order they first did (the first is what WARN_ONCE printed). */
+  warnedSiteNames(): string[] {
+    return this.warnedIds.map((id) => this.names.str(id));
+  }
+
   /** Distinct statements whose fault reached the warning path. */
   get warningSites(): number {
     return this.warnedSites.size;
@@ -487,6 +499,11 @@ export class MachineCore implements PolicyContext {
   pardon(cpu: number, frame: Ctx, page: number, key: number, printed: boolean): void {
     frame.savedPkrs = (frame.savedPkrs & ~pkrKeyMask(key)) >>> 0;
     if (this.sink) this.emit({ ...this.base(cpu), type: 'pardon', key, page, silent: !printed, framePkrs: frame.savedPkrs });
+  }
+
+  /** A page as the scenario names it, for messages. */
+  pageName(page: number): string {
+    return this.cfg.pages[page]?.name ?? String(page);
   }
 
   keyDefault(key: number): number {

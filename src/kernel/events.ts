@@ -70,6 +70,8 @@ export type PksimEvent =
   | (Base & { type: 'message'; channel: number; dir: 'send' | 'recv'; mapping: number })
   /** An interrupt made pending by this context (`raise_softirq()`, `raise_irq()`, a `send()` to its channel). */
   | (Base & { type: 'raise'; kind: 'softirq' | 'hardirq' | 'nmi'; name: string; target: number })
+  /** End of a tick: the protected pages a stray access from this CPU's context could reach unnoticed changed (exposure rate). */
+  | (Base & { type: 'exposure'; pages: number; read: number; write: number })
   /** A work item queued on a worker, and the worker starting and finishing it. */
   | (Base & { type: 'work'; phase: 'queue' | 'start' | 'end'; work: string; worker: string });
 

@@ -23,6 +23,8 @@ export interface PolicyContext {
   readonly pageKey: Uint8Array;
   /** 1 for an x86_32 highmem page (messages only). */
   readonly pageHighmem: Uint8Array;
+  /** A page as the scenario names it, for messages. */
+  pageName(page: number): string;
   /** PKRS bits the `global` design has opened on every CPU (with IPIs). */
   readonly globalOpen: number;
   /** PKRS bits of keys abandoned for good (V7's allowed mask, inverted). */

@@ -23,12 +23,12 @@ export class AbandonPks extends ContextLocalPks {
       return;
     }
     if (this.mode === 'relaxed')
-      m.warnOnce(cpu, 'pgmap_protection_flag_invalid', `Page map protection disabled (kmap() of page ${page}, key ${key}: key abandoned for everyone)`);
+      m.warnOnce(cpu, 'pgmap_protection_flag_invalid', `Page map protection disabled (kmap() of page ${m.pageName(page)}, key ${key}: key abandoned for everyone)`);
     m.abandonKey(cpu, key);
   }
   override fault(m: PolicyContext, cpu: number, _frame: Frame, page: number, key: number): Verdict {
     if (this.mode === 'strict') return VERDICT_OOPS;
-    if (this.mode === 'relaxed') m.warn(cpu, `Page map protection disabled (fault on page ${page}, key ${key}: key abandoned for everyone)`);
+    if (this.mode === 'relaxed') m.warn(cpu, `Page map protection disabled (fault on page ${m.pageName(page)}, key ${key}: key abandoned for everyone)`);
     m.abandonKey(cpu, key);
     return VERDICT_PARDON;
   }

@@ -47,5 +47,5 @@ export abstract class ContextLocalPks extends NoPks {
 
 /** Fault-handler message in the kernel's style. */
 export function pkMessage(m: PolicyContext, key: number, page: number): string {
-  return `PKS: protection key ${key} fault on page ${page}${m.pageHighmem[page] ? ' (highmem)' : ''}: access pardoned for this context`;
+  return `PKS: protection key ${key} fault on page ${m.pageName(page)}${m.pageHighmem[page] ? ' (highmem)' : ''}: access pardoned for this context`;
 }

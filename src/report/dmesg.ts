@@ -1,131 +1,159 @@
-// The kernel-log view of a run: one line per statement, with faults, WARNING and Oops blocks
-// written the way a kernel developer reads them in dmesg.
+// The kernel-log view of a run: WARNING, Oops, BUG and panic splats in the kernel's own layout
+// (kernel/panic.c __warn, arch/x86/mm/fault.c show_fault_oops, arch/x86/kernel/dumpstack.c),
+// as dmesg shows them, with a timestamp in microseconds (one tick).
 
-import { decodeErrorCode, hex32, rightsOf } from '../arch/x86/pkrs.js';
+import { X86_PF_INSTR, X86_PF_PK, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE, hex32 } from '../arch/x86/pkrs.js';
 import { mkPte, pteHex } from '../arch/x86/pte.js';
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
 import { METRIC_NAMES } from '../sim/metrics.js';
 import { limitHint } from '../sim/runner.js';
 import { archLayout } from '../arch/x86/layout.js';
+import { CpuStacks, pidOf } from './stacks.js';
+import { CUT_HERE, DIE_FLAGS, END_TRACE, callTrace, cpuLines, frameSym, ksym, where } from './splat.js';
 
-function stamp(e: PksimEvent): string {
-  return `[${String(e.tick).padStart(5)}] cpu${e.cpu} ${e.ctxKind === 'idle' ? 'idle' : e.ctxKind} ${e.ctxName}`;
+/** dmesg's timestamp: one tick is one microsecond. */
+export function dmesgStamp(tick: number): string {
+  return `[${String(Math.floor(tick / 1e6)).padStart(5)}.${String(tick % 1e6).padStart(6, '0')}]`;
 }
 
-function site(e: PksimEvent): string {
-  return e.loc ? `${e.loc.file}:${e.loc.line}:${e.loc.col}` : '?';
+/** The address as %px prints it: without 0x. */
+const px = (addr: string) => addr.replace(/^0x/, '');
+
+/** dump_pagetable(): the walk down to the PTE (upper levels: fixed tables of the model). */
+function pagetable(r: RunResult, f: Extract<PksimEvent, { type: 'fault' }>): string {
+  const pte = f.page >= 0 ? mkPte(f.page + 1, f.key) : 0n;
+  if (r.config.arch === 'x86_32') return `*pdpt = 0000000001c01001 *pde = 0000000001c02067 *pte = ${pteHex(pte)}`;
+  return `PGD 1c01067 P4D 1c01067 PUD 1c02067 PMD 1c03067 PTE ${pte.toString(16)}`;
 }
 
-function sourceLine(src: string[], e: PksimEvent): string | null {
-  if (!e.loc) return null;
-  const line = src[e.loc.line - 1];
-  return line === undefined ? null : ` ${String(e.loc.line).padStart(4)} | ${line.trimEnd()}`;
+/** show_fault_oops(): the BUG line and the two #PF lines, then the page-table walk. */
+function faultLines(r: RunResult, f: Extract<PksimEvent, { type: 'fault' }>): string[] {
+  const code = f.errorCode;
+  const what = code & X86_PF_INSTR ? 'instruction fetch' : code & X86_PF_WRITE ? 'write access' : 'read access';
+  const why = !(code & X86_PF_PROT) ? 'not-present page' : code & X86_PF_PK ? 'protection keys violation' : 'permissions violation';
+  return [
+    `BUG: unable to handle page fault for address: ${px(f.addr)}`,
+    `#PF: ${code & X86_PF_USER ? 'user' : 'supervisor'} ${what} in kernel mode`,
+    `#PF: error_code(0x${code.toString(16).padStart(4, '0')}) - ${why}`,
+    pagetable(r, f),
+  ];
 }
 
-/** Rights of the scenario's keys in a PKRS value: "pmem=noaccess". */
-function keyRights(r: RunResult, pkrs: number): string {
-  return r.config.keys.map((k) => `${k.name}=${rightsOf(pkrs, k.id)}`).join(' ');
+/** The kernel's "comm/pid/0x%08x" of a scheduling-while-atomic line, with the pid the log uses. */
+function fixPid(line: string, stacks: CpuStacks, cpu: number): string {
+  const t = stacks.current(cpu);
+  const pid = pidOf(t.name, t.ctx);
+  return line.replace(/(BUG: scheduling while atomic: .*\/)\d+(\/0x[0-9a-f]+).*$/, `$1${pid}$2`).replace(/(, pid: )\d+(, name: )/, `$1${pid}$2`);
 }
 
+/**
+ * The kernel log of a run, as dmesg shows it: WARNING, Oops, BUG and panic splats in the
+ * kernel's layout, pksim's own lines (leaks, reports) as pr_warn lines, every line stamped
+ * with the tick in microseconds. The statement-by-statement view is the ftrace text (ftrace.ts).
+ */
 export function formatDmesg(r: RunResult, source = ''): string {
   const src = source.split('\n');
   const out: string[] = [];
-  const push = (s: string) => out.push(s);
-  push(`pksim: ${r.scenario} under ${r.policy} (${r.config.arch}, ${r.config.cpus} CPUs, CR4.PKS=${r.config.cr4pks ? 1 : 0}, PKS_INIT_VALUE=${hex32(r.config.defaultPkrs)})`);
-  const caveat = archLayout(r.config.arch).caveat;
+  const arch = r.config.arch;
+  const stacks = new CpuStacks(r.config.cpus);
+  const taint = new Set<string>();
+  const lastFault: (Extract<PksimEvent, { type: 'fault' }> | null)[] = Array.from({ length: r.config.cpus }, () => null);
+  const pkrs = Array.from({ length: r.config.cpus }, () => r.config.defaultPkrs);
+  let tick = 0;
+  let dies = 0;
+  const push = (...lines: string[]) => {
+    for (const l of lines) out.push(`${dmesgStamp(tick)} ${l}`);
+  };
+  push(`pksim: ${r.scenario} under ${r.policy}`, `pksim: ${arch}, ${r.config.cpus} CPUs, CR4.PKS=${r.config.cr4pks ? 1 : 0}, PKS_INIT_VALUE=${hex32(r.config.defaultPkrs)}`);
+  const caveat = archLayout(arch).caveat;
   if (caveat) push(`pksim: ${caveat}`);
-  let pid = 0;
-  // A map event's address goes on its statement's line, whatever was printed in between.
-  let stmtLine = -1;
-  // The warning is printed from the #PF handler; name the context that faulted, as the
-  // kernel's WARNING line names the interrupted task.
-  let faulting: PksimEvent | null = null;
+  /** The registers part of a splat: the RIP and, with PKS, the PKRS of the faulting frame. */
+  const regs = (e: PksimEvent, sym: string, loc: string) => {
+    push(`RIP: 0010:${sym}${loc}`);
+    // The series' pks_show_regs(): the PKRS of the interrupted frame (the faulting one).
+    const f = lastFault[e.cpu];
+    if (r.config.cr4pks) push(`PKRS: 0x${(f && f.tick === e.tick ? f.pkrs : pkrs[e.cpu]!).toString(16)}`);
+  };
+  const top = (cpu: number) =>
+    stacks
+      .frames(cpu)
+      .filter((f) => f.kind !== 'exception' && f.kind !== 'idle')
+      .pop() ?? stacks.top(cpu);
   for (const e of r.events) {
+    stacks.observe(e);
+    tick = e.tick;
     switch (e.type) {
-      case 'stmt':
-        push(`${stamp(e)}: ${e.text}`);
-        stmtLine = out.length - 1;
-        faulting = null;
+      case 'fault':
+        lastFault[e.cpu] = e;
         break;
-      case 'map':
-        if (stmtLine >= 0) out[stmtLine] += ` -> ${e.addr}${e.slot >= 0 ? ` (${e.how === 'kmap' ? 'pkmap slot' : 'kmap_local idx'} ${e.slot})` : ''}`;
-        break;
-      case 'access':
-        if (e.outcome !== 'ok' || (e as { class?: string }).class === 'stray') {
-          const cls = (e as { class?: string }).class;
-          push(`${stamp(e)}:   ${e.write ? 'write' : 'read'} ${e.addr}: ${e.outcome.replace('_', ' ')}${cls ? ` [oracle: ${cls}]` : ''}`);
-        }
-        break;
-      case 'fault': {
-        const f = e;
-        const pk = (f.errorCode & 0x20) !== 0;
-        faulting = e;
-        push(
-          `${stamp(e)}: #PF: error_code(0x${f.errorCode.toString(16).padStart(4, '0')}) [${decodeErrorCode(f.errorCode).join(' ')}]` +
-            (pk
-              ? ` - protection keys violation, key ${f.key}, PKRS ${hex32(f.pkrs)} (${keyRights(r, f.pkrs)}), *pte = ${pteHex(mkPte(f.page + 1, f.key))}`
-              : ' - not-present page'),
-        );
-        break;
-      }
-      case 'pardon':
-        push(`${stamp(e)}: PKS: key ${e.key} opened in the faulting context's saved PKRS -> ${hex32(e.framePkrs)}${e.silent ? ' (silently)' : ''}`);
+      case 'pkrs_write':
+        pkrs[e.cpu] = e.value;
         break;
       case 'warning': {
-        if (!e.printed) {
-          push(`${stamp(e)}: (warning at ${e.site} suppressed: WARN_ONCE already fired)`);
-          break;
-        }
-        push('------------[ cut here ]------------');
-        push(`WARNING: CPU: ${e.cpu} PID: ${faulting?.ctx ?? e.ctx} at ${e.site} ${faulting ? `${faulting.ctxKind} ${faulting.ctxName}` : e.ctxName}`);
-        push(e.message);
-        const l = sourceLine(src, e);
-        if (l) push(l);
-        push('---[ end trace ]---');
+        if (!e.printed) break;
+        const kernelSite = !e.site.includes(':') && e.site !== '?';
+        const sym = kernelSite ? ksym(e.site) : frameSym(src, top(e.cpu));
+        push(
+          CUT_HERE,
+          e.message,
+          `WARNING: CPU: ${e.cpu} PID: ${pidOf(stacks.current(e.cpu).name, stacks.current(e.cpu).ctx)} at${where(e.loc)} ${sym}`,
+          'Modules linked in:',
+        );
+        push(...cpuLines(stacks, e.cpu, taint));
+        regs(e, sym, kernelSite ? '' : where(e.loc));
+        push(...callTrace(stacks, e.cpu, src, arch, [], kernelSite), END_TRACE);
+        taint.add('W');
         break;
       }
       case 'oops': {
-        push(e.message);
-        push(`Oops: [#${++pid}] SMP`);
-        push(`CPU: ${e.cpu} PID: ${e.ctx} Comm: ${e.ctxName} (${e.ctxKind})`);
-        push(`RIP: ${site(e)}`);
-        const l = sourceLine(src, e);
-        if (l) push(l);
-        push(e.killed ? `---[ end trace ]--- (task ${e.ctxName} killed)` : '---[ end trace ]---');
+        const f = lastFault[e.cpu];
+        const bug = /^kernel BUG at (\S+?):? (\w+)\(\): (.*)$/.exec(e.message);
+        if (e.message.startsWith('BUG: scheduling while atomic')) {
+          push(fixPid(e.message, stacks, e.cpu), 'Modules linked in:', ...cpuLines(stacks, e.cpu, taint));
+          push(...callTrace(stacks, e.cpu, src, arch, ['dump_stack_lvl', '__schedule_bug', '__schedule', 'schedule'], true));
+          taint.add('W');
+          break;
+        }
+        let sym = frameSym(src, top(e.cpu));
+        let loc = where(e.loc);
+        if (e.message.startsWith('BUG: unable to handle page fault') && f && f.tick === e.tick) {
+          push(...faultLines(r, f), `Oops: ${(f.errorCode & 0xffff).toString(16).padStart(4, '0')} [#${++dies}] ${DIE_FLAGS}`);
+        } else if (bug) {
+          push(`${bug[2]}: ${bug[3]}`, `kernel BUG at ${bug[1]}!`, `invalid opcode: 0000 [#${++dies}] ${DIE_FLAGS}`);
+          sym = ksym(bug[2]!);
+          loc = '';
+        } else push(e.message, `Oops: 0000 [#${++dies}] ${DIE_FLAGS}`);
+        push(...cpuLines(stacks, e.cpu, taint));
+        regs(e, sym, loc);
+        push(...callTrace(stacks, e.cpu, src, arch, [], bug !== null), 'Modules linked in:');
+        if (f && f.tick === e.tick) push(`CR2: ${px(f.addr).padStart(16, '0')}`);
+        // The executive summary in case the body scrolled away: the registers again.
+        push(END_TRACE);
+        regs(e, sym, loc);
+        taint.add('D');
         break;
       }
       case 'panic':
-        push(`---[ end ${e.message} ]---`);
-        break;
-      case 'entry':
-        if (e.kind !== 'exception') push(`${stamp(e)}: irq entry (${e.kind}), PKRS ${hex32(e.savedPkrs)} saved in the entry frame`);
-        break;
-      case 'exit':
-        if (e.kind !== 'exception') push(`${stamp(e)}: ${e.kind} exit, PKRS ${hex32(e.restoredPkrs)} restored from the entry frame`);
-        break;
-      case 'switch':
-        push(`${stamp(e)}: context switch ${e.from} -> ${e.to}`);
-        break;
-      case 'ipi':
-        push(`${stamp(e)}: IPI to cpu${e.target}: ${e.reason}`);
-        break;
-      case 'sleep':
-        push(`${stamp(e)}: sleeps on ${e.reason}`);
-        break;
-      case 'wakeup':
-        push(`${stamp(e)}: wakes ${e.target} (${e.reason})`);
-        break;
-      case 'lifo_violation':
-        push(`${stamp(e)}: WARNING: kunmap_local() of idx ${e.got} but the top of the stack is idx ${e.expected}: tearing down the top mapping`);
-        break;
-      case 'leak':
-        push(`${stamp(e)}: LEAK (${e.what}): ${e.detail}`);
+        push(e.message, 'Kernel Offset: disabled', `---[ end ${e.message} ]---`);
         break;
       case 'report':
-        // The scheduler's BUG splats are printed as the kernel prints them, line by line.
-        if (e.what === 'might_sleep' || e.what === 'scheduling_while_atomic') for (const l of e.detail.split('\n')) push(l);
-        else push(`${stamp(e)}: ${e.what}: ${e.detail}`);
+        if (e.what === 'might_sleep') {
+          const lines = e.detail
+            .split('\n')
+            .slice(0, 3)
+            .map((l) => fixPid(l, stacks, e.cpu));
+          push(...lines, 'RCU nest depth: 0, expected: 0', ...cpuLines(stacks, e.cpu, taint));
+          push(...callTrace(stacks, e.cpu, src, arch, ['dump_stack_lvl', '__might_resched'], true));
+          taint.add('W');
+        } else if (e.what === 'scheduling_while_atomic') {
+          push(fixPid(e.detail, stacks, e.cpu), 'Modules linked in:', ...cpuLines(stacks, e.cpu, taint));
+          push(...callTrace(stacks, e.cpu, src, arch, ['dump_stack_lvl', '__schedule_bug', '__schedule', 'schedule'], true));
+          taint.add('W');
+        } else push(`pksim: ${e.what}: ${e.detail}${e.loc ? ` (line ${e.loc.line})` : ''}`);
+        break;
+      case 'leak':
+        push(`pksim: leak: ${e.ctxName}: ${e.detail}`);
         break;
       default:
         break;
@@ -142,13 +170,20 @@ export function formatSummary(r: RunResult): string {
   for (const k of METRIC_NAMES) row.push(`${k}=${s[k]}`);
   for (let i = 0; i < row.length; i += 6) lines.push('    ' + row.slice(i, i + 6).join(' '));
   if (r.windows.length) {
-    lines.push('windows (ticks running; key x ticks open; of which unscoped: open without a mapping or grant of the key):');
+    lines.push('windows (ticks run; key x ticks open; unscoped: open with no mapping or grant of the key):');
     for (const w of r.windows)
       lines.push(
         `    ${`${w.kind} ${w.context}`.padEnd(28)} ran ${String(w.ticks).padStart(5)}  open ${String(w.keyOpenTicks).padStart(5)}  unscoped ${String(w.unscopedTicks).padStart(5)}`,
       );
   }
   lines.push(`schedule: ${r.schedule.length ? r.schedule.join(',') : '(no choices)'}`);
+  const inj = r.injection;
+  if (inj)
+    lines.push(
+      inj.fired
+        ? `injected stray: ${inj.spec} from ${inj.contextKind} ${inj.context}: ${inj.fate} (expectations not checked)`
+        : `injected stray: ${inj.requested}: never fired (no context could make it from that tick on; expectations not checked)`,
+    );
   const failed = r.expectations.filter((x) => !x.ok);
   if (r.expectations.length) lines.push(`expectations: ${r.expectations.length - failed.length} of ${r.expectations.length} met`);
   for (const x of failed) lines.push(`expect FAIL line ${x.line}: ${x.text} (actual ${x.actual})`);

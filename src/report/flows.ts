@@ -13,7 +13,7 @@ export interface Flow {
   from: number;
   /** Index of its effect (recv, the target CPU's next event, the woken task switched in, the work item's start, the interrupt's entry). */
   to: number;
-  /** What travels: "bio", "kmap: global enable of key 1", "completion done", "decrypt", "block_done". */
+  /** What travels: "bio" (the channel), "kmap: global enable of key 1", "completion done", "decrypt", "block_done". */
   label: string;
 }
 
@@ -32,6 +32,9 @@ export function flows(events: readonly PksimEvent[]): Flow[] {
   const raised = new Map<string, number>();
   const ipis: number[] = [];
   const wakeups = new Map<string, number[]>();
+  /** The statement each context runs, for the channel's name in `send(bio, p)`. */
+  const stmt = new Map<number, string>();
+  const chanName = new Map<number, string>();
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     // An IPI lands at the target CPU's next event.
@@ -43,11 +46,16 @@ export function flows(events: readonly PksimEvent[]): Flow[] {
       } else j++;
     }
     switch (e.type) {
+      case 'stmt':
+        stmt.set(e.ctx, e.text);
+        break;
       case 'message': {
+        const named = /^\s*(?:\w+\s*=\s*)?(?:send|recv)\(\s*(\w+)/.exec(stmt.get(e.ctx) ?? '');
+        if (named) chanName.set(e.channel, named[1]!);
         const q = sends.get(e.channel) ?? [];
         sends.set(e.channel, q);
         if (e.dir === 'send') q.push(i);
-        else if (q.length) out.push({ kind: 'message', from: q.shift()!, to: i, label: `channel ${e.channel}` });
+        else if (q.length) out.push({ kind: 'message', from: q.shift()!, to: i, label: chanName.get(e.channel) ?? `channel ${e.channel}` });
         break;
       }
       case 'ipi':

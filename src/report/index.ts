@@ -5,4 +5,15 @@ export { flows, type Flow, type FlowKind } from './flows.js';
 export { toPerfetto, type ChromeTrace, type TraceEvent } from './perfetto.js';
 export { buildViewModel, type ViewModel, type RunView, type MarkerView } from './model.js';
 export { buildTimeline, keyBands, markerType, runLabel, type Timeline } from './timeline.js';
-export { writeHtmlReport, writePerfetto, writeReportFile, perfettoChunks, ReportExistsError, ReportWriteError, type WriteOptions, type WriteFs } from './write.js';
+export { formatFtrace, flagsOf, ftraceTime } from './ftrace.js';
+export {
+  writeHtmlReport,
+  writePerfetto,
+  writeFtrace,
+  writeReportFile,
+  perfettoChunks,
+  ReportExistsError,
+  ReportWriteError,
+  type WriteOptions,
+  type WriteFs,
+} from './write.js';

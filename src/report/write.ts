@@ -3,6 +3,7 @@
 // the text goes to a temporary file in the same directory, renamed over the target only once
 // every byte is written (a full disk leaves the previous report intact).
 
+import { formatFtrace } from './ftrace.js';
 import * as nodeFs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunResult } from '../sim/result.js';
@@ -158,4 +159,9 @@ export function* perfettoChunks(result: RunResult): Generator<string> {
 
 export function writePerfetto(path: string, result: RunResult, opts: WriteOptions = {}): void {
   writeReportFile(path, perfettoChunks(result), opts);
+}
+
+/** The run as ftrace text (`trace-cmd report` layout), written atomically. */
+export function writeFtrace(path: string, result: RunResult, opts: WriteOptions = {}): void {
+  writeReportFile(path, formatFtrace(result), opts);
 }

@@ -1,6 +1,6 @@
 // The statement interpreter: executes one scenario statement for the context on top of a CPU.
 
-import type { Instr, ScenarioIR } from '../scenario/ir.js';
+import type { Instr, ScenarioIR, SrcLoc } from '../scenario/ir.js';
 import type { Machine } from '../kernel/machine.js';
 import type { Ctx, Task } from '../kernel/context.js';
 import { MAP_KMAP } from '../kernel/mappings.js';
@@ -380,11 +380,21 @@ export class Interp {
     ex.varMap[v] = mapping;
   }
 
-  private access(cpu: number, ctx: Ctx, addr: number, mapping: number, write: boolean): void {
+  /**
+   * An access no statement makes (an injected stray, inject.ts), by the context running on the
+   * CPU, at `loc`: judged and counted like any other. Returns the ACCESS_* outcome.
+   */
+  injectAccess(cpu: number, addr: number, mapping: number, write: boolean, loc: SrcLoc): number {
+    this.m.loc = loc;
+    return this.access(cpu, this.m.top(cpu), addr, mapping, write);
+  }
+
+  private access(cpu: number, ctx: Ctx, addr: number, mapping: number, write: boolean): number {
     const cls = this.oracle.classify(ctx, mapping, this.m.as.translate(addr), write);
     this.setClass(cls);
     const outcome = this.m.access(cpu, addr, write, mapping);
     this.metrics.record(cls, outcome);
+    return outcome;
   }
 
   /** migrate(cpu): refused while kmap_local mappings or preempt_disable pin the task. */

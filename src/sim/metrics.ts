@@ -37,6 +37,8 @@ export class Metrics {
   private readonly rateVersion: Float64Array;
   private readonly rateMsr: Float64Array;
   private readonly protKeys: Int32Array;
+  /** The exposure rate last reported per CPU in the event stream (only when events are kept). */
+  private readonly shown: Float64Array;
 
   constructor(m: Machine, protectedKeys: number[]) {
     this.last = new Float64Array(m.cpus.length * 3).fill(-2);
@@ -45,7 +47,14 @@ export class Metrics {
     this.rateWrite = new Float64Array(m.cpus.length);
     this.rateVersion = new Float64Array(m.cpus.length).fill(-1);
     this.rateMsr = new Float64Array(m.cpus.length).fill(-1);
+    this.shown = new Float64Array(m.cpus.length);
     this.protKeys = Int32Array.from(protectedKeys);
+  }
+
+  /** An `exposure` event: the pages this CPU's context could reach unnoticed changed. */
+  private report(m: Machine, cpu: number, pages: number, read: number, write: number): void {
+    this.shown[cpu] = pages;
+    m.emit({ ...m.base(cpu), loc: null, type: 'exposure', pages, read, write });
   }
 
   /**
@@ -62,7 +71,10 @@ export class Metrics {
     for (let c = 0; c < cpus.length; c++) {
       const cp = cpus[c]!;
       const frames = cp.frames;
-      if (frames.length === 1 && cp.curr === cp.idle) continue;
+      if (frames.length === 1 && cp.curr === cp.idle) {
+        if (m.sink && this.shown[c] !== 0) this.report(m, c, 0, 0, 0);
+        continue;
+      }
       const msr = cp.msr;
       // Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
       // WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
@@ -73,6 +85,7 @@ export class Metrics {
         this.rateVersion[c] = version;
         this.rateMsr[c] = msr;
       }
+      if (m.sink && this.shown[c] !== this.rate[c]) this.report(m, c, this.rate[c]!, this.rateRead[c]!, this.rateWrite[c]!);
       this.exposure += this.rate[c]!;
       this.exposureRead += this.rateRead[c]!;
       this.exposureWrite += this.rateWrite[c]!;
@@ -116,6 +129,7 @@ export class Metrics {
     v.pushAll(this.rateWrite);
     v.pushAll(this.rateVersion);
     v.pushAll(this.rateMsr);
+    v.pushAll(this.shown);
   }
 
   load(v: StateVec): void {
@@ -138,6 +152,7 @@ export class Metrics {
     v.nextInto(this.rateWrite, n);
     v.nextInto(this.rateVersion, n);
     v.nextInto(this.rateMsr, n);
+    v.nextInto(this.shown, n);
   }
 
   /** Append a sample to the trace when it differs from the CPU's previous one. */

@@ -2,6 +2,7 @@
 
 import type { PksimEvent } from '../kernel/events.js';
 import type { ArchName } from '../arch/arch.js';
+import type { InjectionResult } from './inject.js';
 import type { ContextKind, KeyDefault } from '../scenario/ir.js';
 
 export interface RunSummary {
@@ -112,6 +113,8 @@ export interface RunResult {
   /** Per context: how long it ran with protected keys open, and how much of that was unscoped. */
   windows: ContextWindow[];
   expectations: ExpectationResult[];
+  /** With an injected stray (--inject): what became of it. Expectations are not checked then. */
+  injection?: InjectionResult;
   /**
    * Kept with the events: the end-of-tick samples behind the windows and the exposure, as
    * change points of TRACE_FIELDS (5) numbers each: tick, cpu, mask of the protected keys open

@@ -15,6 +15,7 @@ import { execOf } from './exec.js';
 import { checkExpectations } from './expect.js';
 import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
+import { Injector, type InjectSpec } from './inject.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -33,6 +34,8 @@ export interface RunOptions {
   events?: boolean;
   /** Stop when the recorded stream reaches this many events (memory bound). */
   maxEvents?: number;
+  /** One injected stray access (inject.ts): at its tick, from a running context. */
+  inject?: InjectSpec | null;
   /**
    * @internal Called after every step with the machine and the oracle (consistency checks in
    * tests; the explorer's invariants).
@@ -88,6 +91,9 @@ export class Run {
   private readonly maxSteps: number;
   private readonly maxEvents: number;
   private readonly onStep: ((m: Machine, oracle: Oracle) => void) | null;
+  /** The injected stray still to fire, or null (none, or fired). */
+  private injecting: Injector | null = null;
+  readonly injector: Injector | null = null;
   private readonly execSave = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v, this.m.keysInUse);
   private readonly execLoad = (ctx: Ctx, v: StateVec) => execOf(ctx).loadState(v, this.ir, this.m.keysInUse);
 
@@ -114,7 +120,7 @@ export class Run {
         lastPkmap: ir.machine.lastPkmap,
         wp: ir.machine.wp,
         keys: ir.keys.map((k) => ({ id: k.id, default: k.default })),
-        pages: ir.pages.map((p) => ({ key: p.key, highmem: p.highmem })),
+        pages: ir.pages.map((p) => ({ key: p.key, highmem: p.highmem, name: p.name })),
         warn: opts.warn ?? 'once',
         resetPoints: opts.resetPoints ?? [],
         names: internerFor(ir),
@@ -140,6 +146,7 @@ export class Run {
     );
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
     this.onStep = opts.onStep ?? null;
+    if (opts.inject) this.injector = this.injecting = new Injector(opts.inject, ir, m);
   }
 
   /** Per-context windows, folded by scenario context name as contexts are left. */
@@ -171,6 +178,11 @@ export class Run {
     const { m, sched, interp, metrics, oracle, events, maxSteps, maxEvents, onStep } = this;
     for (let i = 0; i < n; i++) {
       if (m.panicked) return this.end('panic');
+      const inj = this.injecting;
+      if (inj !== null && m.tick >= inj.spec.tick && inj.fire(m, interp)) {
+        this.injecting = null;
+        if (m.panicked) return this.end('panic');
+      }
       sched.raiseTimed();
       const act = sched.choose();
       if (act < 0) {
@@ -248,8 +260,10 @@ export class Run {
       events: this.events,
       summary,
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
-      expectations: checkExpectations(ir, spec, label, summary),
+      // An injected stray changes the counts the scenario's expectations are about.
+      expectations: this.injector ? [] : checkExpectations(ir, spec, label, summary),
       ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
+      ...(this.injector ? { injection: this.injector.result() } : {}),
     };
   }
 
@@ -275,6 +289,7 @@ export class Run {
     v.push(this.metrics.trace?.length ?? 0);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
+    if (this.injector) this.injector.save(v);
   }
 
   /** Make this run continue from a state written by snapshot() of a run of the same scenario and options. */
@@ -296,6 +311,10 @@ export class Run {
     this.metrics.truncateTrace(v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
+    if (this.injector) {
+      this.injector.load(v);
+      this.injecting = this.injector.fired ? null : this.injector;
+    }
   }
 
   /**
@@ -319,6 +338,16 @@ export class Run {
     let t = 0;
     for (const c of this.ir.contexts) if (c.trigger.type === 'tick') t = Math.max(t, c.trigger.tick + 1);
     return t;
+  }
+
+  /**
+   * Start again from a state written by snapshot() (the fuzzer: the start of the run) with
+   * another schedule seed; a run made with a seed only. The injection spec object the run was
+   * made with is read again, so the caller may have changed it.
+   */
+  restart(v: StateVec, seed: number): void {
+    this.restore(v);
+    this.sched.reseed(seed);
   }
 
   /** The counters of the run so far (no allocation: the live metrics object). */

@@ -163,6 +163,11 @@ export class Scheduler {
     this.log.load(v);
   }
 
+  /** A new seed for the random schedule (a run restored to its start and run again: the fuzzer). */
+  reseed(seed: number): void {
+    if (this.rng) this.rng.state = seed;
+  }
+
   /** Interrupts triggered `at tick N` become pending when the clock reaches N. */
   raiseTimed(): void {
     for (const i of this.timed) {

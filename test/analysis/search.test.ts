@@ -126,7 +126,9 @@ describe('stateful search', () => {
     );
     const bad = await run('explore', 'stray_irq_during_kmap', '--policy', 'global', '--bfs');
     expect(bad.code).toBe(1);
-    expect(bad.out).toMatch(/VIOLATED no-missed-stray: .*\n {2}replay: pksim run stray_irq_during_kmap --policy global --schedule [\d,]+\n {2}\| pksim: /);
+    expect(bad.out).toMatch(
+      /VIOLATED no-missed-stray: .*\n {2}replay: pksim run stray_irq_during_kmap --policy global --schedule [\d,]+\n {2}\| +<idle>-0 +\[000\] \.{5} +0\.000000: sched_switch: /,
+    );
     const lim = await run('explore', 'local_preempt_migrate', '--max-states', '10');
     expect(lim.code).toBe(3);
     expect(lim.err).toMatch(/stopped at --max-states after 10 states.*raise --max-states/);

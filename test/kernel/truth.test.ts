@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_POLICIES, eventsOf, run } from '../helpers.js';
 import { compileScenario, ScenarioError } from '../../src/scenario/index.js';
 import { formatDmesg } from '../../src/report/dmesg.js';
+import { formatFtrace } from '../../src/report/ftrace.js';
 import { toPerfetto } from '../../src/report/perfetto.js';
 import { buildRunView } from '../../src/report/model.js';
 
@@ -223,11 +224,14 @@ describe('sleeping in atomic context is reported as the kernel reports it', () =
     expect(r.summary.panics).toBe(1);
     expect(eventsOf(r, 'oops')[0]!.message).toMatch(/^BUG: scheduling while atomic: \S+\/\d+\/0x00010000 /);
   });
-  it('the log keeps a mapped address on its statement line, never glued onto a splat', () => {
+  it('the splat of kmap() in atomic context is whole, the mapped address is in the trace', () => {
     const text = KEY + `page a key pmem\ntask t cpu 0 {\n preempt_disable()\n y = kmap(a)\n kunmap(a)\n preempt_enable()\n}\n`;
-    const log = formatDmesg(run(text, { policy: 'none' }), text);
-    expect(log).toMatch(/: y = kmap\(a\) -> 0xffff888000001000\n/);
-    expect(log).toMatch(/^preempt_count: 1, expected: 0$/m);
+    const r = run(text, { policy: 'none' });
+    const log = formatDmesg(r, text);
+    expect(log).toMatch(
+      /\] BUG: sleeping function called from invalid context at test\.pks:\d+\n.*\] in_atomic\(\): 1, irqs_disabled\(\): 0, non_block: 0, pid: 2, name: t\n.*\] preempt_count: 1, expected: 0\n/,
+    );
+    expect(formatFtrace(r)).toMatch(/tracing_mark_write: kmap a -> 0xffff888000001000\n/);
   });
 });
 
@@ -344,6 +348,6 @@ describe('no false diagnostics', () => {
     expect(r.summary.warningsSuppressed).toBe(3);
     const log = formatDmesg(r, text);
     expect(log.match(/------------\[ cut here \]------------/g)).toHaveLength(1);
-    expect(log).toMatch(/WARNING: .* at kunmap_local_indexed/);
+    expect(log).toMatch(/WARNING: CPU: 0 PID: 2 at test\.pks:\d+ kunmap_local_indexed\+0x/);
   });
 });

@@ -30,6 +30,7 @@ describe('flows', () => {
     const msg = f.find((x) => x.kind === 'message')!;
     expect(r.events[msg.from]).toMatchObject({ type: 'message', dir: 'send', ctxName: 'writer', cpu: 0 });
     expect(r.events[msg.to]).toMatchObject({ type: 'message', dir: 'recv', ctxName: 'block_done', cpu: 1 });
+    expect(msg.label).toBe('bio');
     const raise = f.find((x) => x.kind === 'raise')!;
     expect(r.events[raise.from]).toMatchObject({ type: 'raise', ctxName: 'writer', name: 'block_done' });
     expect(r.events[raise.to]).toMatchObject({ type: 'entry', kind: 'softirq', name: 'block_done', cpu: 1 });

@@ -1,8 +1,8 @@
 // A checker for the Chrome trace-event format, as far as pksim uses it: required fields on every
 // event, B/E properly nested per track, timestamps monotonic per track, numeric counters,
-// metadata naming the process and threads. Returns the list of problems (empty when valid).
+// metadata naming the process and threads, flows (s/t/f) whose ids pair one start with one finish. Returns the list of problems (empty when valid).
 
-const PHASES = new Set(['B', 'E', 'X', 'i', 'I', 'C', 'M']);
+const PHASES = new Set(['B', 'E', 'X', 'i', 'I', 'C', 'M', 's', 't', 'f']);
 
 export function traceProblems(trace: unknown): string[] {
   const out: string[] = [];
@@ -13,6 +13,8 @@ export function traceProblems(trace: unknown): string[] {
     out.push(`bad displayTimeUnit ${String(t.displayTimeUnit)}`);
   }
   const stacks = new Map<string, string[]>();
+  /** Flow events by id: one start (s), steps (t), one finish (f), in time order. */
+  const flowsById = new Map<string, { ph: string; ts: number }[]>();
   const lastTs = new Map<string, number>();
   t.traceEvents.forEach((raw, i) => {
     const e = raw as Record<string, unknown>;
@@ -44,6 +46,15 @@ export function traceProblems(trace: unknown): string[] {
     }
     if ((lastTs.get(track) ?? -Infinity) > (e.ts as number)) out.push(`${where}: ts goes back on track ${track}`);
     lastTs.set(track, e.ts as number);
+    if (e.ph === 's' || e.ph === 't' || e.ph === 'f') {
+      if (typeof e.id !== 'number' && typeof e.id !== 'string') out.push(`${where}: flow event without id`);
+      if (typeof e.cat !== 'string' || e.cat === '') out.push(`${where}: flow event without cat`);
+      if (e.ph === 'f' && e.bp !== undefined && e.bp !== 'e') out.push(`${where}: bad flow binding point`);
+      const list = flowsById.get(`${String(e.cat)}:${String(e.id)}`) ?? [];
+      list.push({ ph: e.ph, ts: e.ts as number });
+      flowsById.set(`${String(e.cat)}:${String(e.id)}`, list);
+      return;
+    }
     if (e.ph === 'i' || e.ph === 'I') {
       if (e.s !== undefined && e.s !== 't' && e.s !== 'p' && e.s !== 'g') out.push(`${where}: bad instant scope`);
     }
@@ -58,5 +69,11 @@ export function traceProblems(trace: unknown): string[] {
     }
   });
   for (const [track, st] of stacks) if (st.length) out.push(`track ${track}: ${st.length} slice(s) never closed`);
+  for (const [id, evs] of flowsById) {
+    const starts = evs.filter((x) => x.ph === 's');
+    const ends = evs.filter((x) => x.ph === 'f');
+    if (starts.length !== 1 || ends.length !== 1) out.push(`flow ${id}: ${starts.length} start(s) and ${ends.length} finish(es), not one of each`);
+    else if (ends[0]!.ts < starts[0]!.ts) out.push(`flow ${id}: finishes at ${ends[0]!.ts} before it starts at ${starts[0]!.ts}`);
+  }
   return out;
 }

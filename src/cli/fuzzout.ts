@@ -1,0 +1,71 @@
+// Output files of fuzz, merge and study (--out, --svg, --html): refused before anything runs
+// (empty name, a directory, an existing file without --force, a missing directory, one of the
+// scenarios read, the same file twice), written after, each atomically.
+
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ReportExistsError, ReportWriteError, writeReportFile } from '../report/index.js';
+import type { FuzzReport } from '../analysis/fuzz/report.js';
+import { UsageError } from './errors.js';
+import type { CliIO } from './io.js';
+import type { OptionTable } from './options.js';
+import { fuzzCharts } from '../report/charts.js';
+
+export const FUZZ_OUTPUT_OPTIONS = {
+  out: { type: 'string', value: 'FILE', file: true, help: 'write the JSON report (with its sufficient statistics) to FILE' },
+  svg: { type: 'string', value: 'FILE', file: true, help: 'write the charts (rates, exposure and ratios with their 95% intervals) as SVG' },
+  html: { type: 'string', value: 'FILE', file: true, help: 'write the same charts in an HTML page' },
+  force: { type: 'boolean', help: 'overwrite existing output files' },
+} as const satisfies OptionTable;
+
+type Values = { out?: string; svg?: string; html?: string; force?: boolean };
+
+function named(v: Values): [string, string][] {
+  const out: [string, string][] = [];
+  if (v.out !== undefined) out.push(['--out', v.out]);
+  if (v.svg !== undefined) out.push(['--svg', v.svg]);
+  if (v.html !== undefined) out.push(['--html', v.html]);
+  return out;
+}
+
+export function checkFiles(v: Values, inputs: readonly string[]): void {
+  const files = named(v);
+  for (const [opt, path] of files) {
+    if (path === '') throw new UsageError(`${opt}: the file name is empty`);
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      st = null;
+    }
+    if (st?.isDirectory()) throw new UsageError(`${opt}: ${path} is a directory`);
+    if (st && !v.force) throw new UsageError(`${opt}: ${path} already exists (use --force to overwrite it)`);
+    if (!st) {
+      let dir;
+      try {
+        dir = statSync(dirname(path));
+      } catch {
+        dir = null;
+      }
+      if (!dir?.isDirectory()) throw new UsageError(`${opt}: cannot write ${path}: no such directory ${dirname(path)}`);
+    }
+    if (inputs.some((i) => i !== '-' && resolve(i) === resolve(path))) throw new UsageError(`${opt}: ${path} is one of the inputs: write elsewhere`);
+  }
+  const paths = files.map(([, p]) => resolve(p));
+  if (new Set(paths).size !== paths.length) throw new UsageError('two output options name the same file: give each its own');
+}
+
+export async function writeFiles(io: CliIO, v: Values, report: FuzzReport, json: string): Promise<void> {
+  try {
+    if (v.out !== undefined) writeReportFile(v.out, json, { force: v.force });
+    if (v.svg !== undefined || v.html !== undefined) {
+      const charts = await fuzzCharts(report);
+      if (v.svg !== undefined) writeReportFile(v.svg, charts.svg, { force: v.force });
+      if (v.html !== undefined) writeReportFile(v.html, charts.html, { force: v.force });
+    }
+  } catch (e) {
+    if (e instanceof ReportExistsError || e instanceof ReportWriteError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (io.isTTY) for (const [, p] of named(v)) io.err(`wrote ${p}\n`);
+}
