@@ -2,14 +2,17 @@
 // design, each stored once as a 64-bit hash of its canonical form (what decides the future, no
 // history), each expanded once by restoring its snapshot and taking every choice the scheduler
 // offers there. Depth-first by default; breadth-first (--bfs) finds the shortest path to each
-// violation. Invariants are checked on every transition (a step that breaks a legit access,
-// misses a stray, panics or leaks) and on every end state (deadlock), so that merging equal
-// states cannot hide a violation. Each violation comes with the schedule that replays it.
+// violation. Invariants (invariants.ts) are checked on every transition, in every state and on
+// every end state, so that merging equal states cannot hide a violation. Partial-order
+// reduction (por.ts) takes a step that only touches its own context alone. Each violation
+// comes with the schedule that replays it.
 
 import type { ScenarioIR } from '../scenario/ir.js';
 import { Run, type RunOptions } from '../sim/runner.js';
 import { StateVec } from '../kernel/state.js';
-import { VisitedSet } from './visited.js';
+import { BitStore, CompactStore, Hash64Store, type StateStore } from './visited.js';
+import { BUILTIN_INVARIANTS, Checker, InvariantError } from './invariants.js';
+import { ampleChoice, reducibleCpus } from './por.js';
 import { performance } from 'node:perf_hooks';
 
 export interface TransitionInvariant {
@@ -17,14 +20,8 @@ export interface TransitionInvariant {
   description: string;
 }
 
-/** The invariants a search checks: on each transition, or (no-deadlock) on each end state. */
-export const SEARCH_INVARIANTS: TransitionInvariant[] = [
-  { name: 'no-broken-legit', description: 'no legitimate access oopses' },
-  { name: 'no-missed-stray', description: 'no stray access goes through unnoticed' },
-  { name: 'no-panic', description: 'no oops in interrupt context' },
-  { name: 'no-leak', description: 'no kmap_local or grant held when its context is left' },
-  { name: 'no-deadlock', description: 'no end state with contexts blocked forever' },
-];
+/** The built-in invariants (invariants.ts), for --help and tables. */
+export const SEARCH_INVARIANTS: TransitionInvariant[] = BUILTIN_INVARIANTS.map((i) => ({ name: i.name, description: i.description }));
 
 export interface SearchOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'events' | 'onStep'> {
   /** Breadth-first: the first violation found of each invariant has the shortest path. */
@@ -38,8 +35,16 @@ export interface SearchOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'e
   /** Stop after this many seconds of wall-clock time (the only input that is not data: a
    * search it stops says so, and which states it covered depends on the machine). */
   timeLimit?: number;
-  /** Invariant names to check (default: all). */
+  /** Invariant names to check (default: all that apply to the design). */
   check?: string[];
+  /** Partial-order reduction (default on). */
+  por?: boolean;
+  /** Store 32 bits of each state's hash instead of 64 (probabilistic coverage). */
+  hashCompact?: boolean;
+  /** Bit-state hashing over a bit array of this many bytes (probabilistic coverage). */
+  bitstate?: number;
+  /** @internal Called with the run before the search starts (tests break the machine with it). */
+  onRun?: (run: Run) => void;
   /** Called every 10,000 states. */
   onProgress?: (p: { states: number; transitions: number; depth: number; frontier: number; bytes: number }) => void;
 }
@@ -48,10 +53,12 @@ export const DEFAULT_MAX_STATES = 5_000_000;
 export const DEFAULT_MAX_DEPTH = 100_000;
 /** A quarter of V8's default old-space limit on a 64-bit machine: a search never aborts Node. */
 export const DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024;
+/** --bitstate without a size: 64 MiB of bits (2^29). */
+export const DEFAULT_BITSTATE_BYTES = 64 * 2 ** 20;
 
 export interface SearchViolation {
   invariant: string;
-  /** How many transitions (or end states) violated it. */
+  /** How many transitions (or states, or end states) violated it. */
   count: number;
   /** Steps from the initial state to the violation (the first found). */
   depth: number;
@@ -77,11 +84,21 @@ export interface SearchResult {
   endStates: number;
   checked: string[];
   violations: SearchViolation[];
+  /** Partial-order reduction was on; how many states took one local step only. */
+  por: boolean;
+  reduced: number;
+  /** How states are stored: 64-bit hashes, 32 bits (--hash-compact) or bits (--bitstate). */
+  storage: 'hash64' | 'hash-compact' | 'bitstate';
+  /** False with --hash-compact and --bitstate: a state may have been skipped, with `omissionProbability`. */
+  exact: boolean;
+  /** 'probabilistic' with --hash-compact and --bitstate, said plainly for --json readers. */
+  coverage: 'exact' | 'probabilistic';
   /** Bytes of the visited set at the end. */
   visitedBytes: number;
   /**
-   * States are stored as 64-bit hashes (hash compaction), not whole: the chance that two
-   * distinct states collided, so that one was never expanded, is at most states^2 / 2^65.
+   * The chance that a state was taken as visited though it was not (so never expanded): at most
+   * states^2 / 2^65 with 64-bit hashes, states^2 / 2^33 with 32 bits, and with bit-state
+   * hashing the false-positive rate of the bit array when full.
    */
   omissionProbability: number;
 }
@@ -91,41 +108,64 @@ export class SearchError extends Error {}
 interface Node {
   /** Full (restorable) snapshot. */
   state: StateVec;
-  /** Choices offered here, and the next one to take. */
+  /** Choices offered here. */
   n: number;
+  /** Next index to try in full expansion. */
   next: number;
   depth: number;
   /** Index into the path arrays (BFS) of this state. */
   id: number;
+  /** The local choice taken alone (-1: none), and whether the node is expanded fully. */
+  amp: number;
+  full: boolean;
+  /** The choice being explored (DFS: the path). */
+  cur: number;
+  hi: number;
+  lo: number;
 }
 
-/** Counters whose increase on a transition is a violation, read from a run. */
-function counters(run: Run, out: Float64Array): void {
-  const s = run.metricsNow();
-  out[0] = s.legitBroken;
-  out[1] = s.straysMissed;
-  out[2] = run.m.stats.panics;
-  out[3] = run.m.stats.leaks;
+function makeStore(opts: SearchOptions): StateStore {
+  if (opts.bitstate !== undefined) return new BitStore(opts.bitstate);
+  if (opts.hashCompact) return new CompactStore();
+  return new Hash64Store();
+}
+
+/** On-stack hashes for the DFS cycle proviso (53 bits of the hash: a clash only costs reduction). */
+class StackSet {
+  private readonly m = new Map<number, number>();
+  private static key(hi: number, lo: number): number {
+    return (hi & 0x1fffff) * 4294967296 + lo;
+  }
+  add(hi: number, lo: number): void {
+    const k = StackSet.key(hi, lo);
+    this.m.set(k, (this.m.get(k) ?? 0) + 1);
+  }
+  remove(hi: number, lo: number): void {
+    const k = StackSet.key(hi, lo);
+    const c = this.m.get(k)!;
+    if (c <= 1) this.m.delete(k);
+    else this.m.set(k, c - 1);
+  }
+  has(hi: number, lo: number): boolean {
+    return this.m.has(StackSet.key(hi, lo));
+  }
 }
 
 export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
-  const checked = opts.check ?? SEARCH_INVARIANTS.map((i) => i.name);
-  for (const name of checked) {
-    if (!SEARCH_INVARIANTS.some((i) => i.name === name)) throw new SearchError(`unknown invariant '${name}' (expected ${SEARCH_INVARIANTS.map((i) => i.name).join(', ')})`);
-  }
-  const want = SEARCH_INVARIANTS.map((i) => checked.includes(i.name));
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxMemory = opts.maxMemory ?? DEFAULT_MAX_MEMORY;
   const bfs = opts.bfs === true;
+  const por = opts.por !== false;
   const deadline = opts.timeLimit === undefined ? Infinity : performance.now() + opts.timeLimit * 1000;
   const run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
-  const visited = new VisitedSet();
+  opts.onRun?.(run);
+  const visited = makeStore(opts);
   const canon = new StateVec();
   const scratch = new StateVec();
   const hash = new Uint32Array(2);
-  const before = new Float64Array(4);
-  const after = new Float64Array(4);
+  const cpus = por ? reducibleCpus(ir) : new Uint8Array(ir.machine.cpus);
+  const onStack = new StackSet();
   // Path bookkeeping per stored state (BFS: parent and the choice that led here, with how many
   // choices were offered there, so that the schedule can be rebuilt).
   let parent = new Int32Array(1024);
@@ -152,95 +192,146 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   let transitions = 0;
   let endStates = 0;
   let deepest = 0;
+  let reduced = 0;
   let limit: SearchResult['limit'] = null;
   let frontierBytes = 0;
 
   // DFS keeps the path on its stack; BFS rebuilds it from the parent links.
   const stack: Node[] = [];
-  const pathOf = (node: Node, c: number, n: number): number[] => {
+  const pathOf = (node: Node | null, c: number, n: number): number[] => {
     const out: number[] = [];
+    if (node === null) return out;
     if (n > 1) out.push(c);
     if (bfs) {
       for (let id = node.id; id > 0; id = parent[id]!) if (offered[id]! > 1) out.push(choice[id]!);
     } else {
-      const top = stack.indexOf(node);
-      for (let i = top - 1; i >= 0; i--) {
+      for (let i = stack.length - 2; i >= 0; i--) {
         const s = stack[i]!;
-        if (s.n > 1) out.push(s.next - 1);
+        if (s.n > 1) out.push(s.cur);
       }
     }
     return out.reverse();
   };
-  const violate = (name: string, node: Node, c: number, n: number, depth: number) => {
+  // Where the violation being checked happened: the transition from `at` by choice `atC`.
+  let at: Node | null = null;
+  let atC = -1;
+  let atDepth = 0;
+  const checker = new Checker(run, ir, run.finishLabel(), opts.check, (name) => {
     const v = violations.get(name);
     if (v) v.count++;
-    else violations.set(name, { invariant: name, count: 1, depth, schedule: pathOf(node, c, n) });
+    else violations.set(name, { invariant: name, count: 1, depth: atDepth, schedule: pathOf(at, atC, at?.n ?? 0) });
+  });
+
+  const newNode = (state: StateVec, n: number, depth: number, id: number, reuse: Node | null = null): Node => {
+    const amp = n > 1 && por ? ampleChoice(run, n, cpus) : -1;
+    if (amp >= 0) reduced++;
+    if (reuse === null) return { state, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    reuse.n = n;
+    reuse.next = 0;
+    reuse.depth = depth;
+    reuse.id = id;
+    reuse.amp = amp;
+    reuse.full = amp < 0;
+    reuse.cur = -1;
+    reuse.hi = hash[0]!;
+    reuse.lo = hash[1]!;
+    return reuse;
   };
+  // DFS: the node of each stack depth is reused with its snapshot vector (no allocation per state
+  // once the deepest path has been reached); `runAt` is the node whose state the run is in.
+  const pool: Node[] = [];
+  let runAt: Node | null = null;
 
   const s0 = new StateVec();
   run.snapshot(s0);
   run.canonical(canon);
   canon.hash64(hash);
   visited.add(hash[0]!, hash[1]!);
-  const root: Node = { state: s0, n: run.offered(), next: 0, depth: 0, id: store(-1, -1, 0) };
-  // The restore the loop starts with re-reads it: offered() may have fired `at tick` interrupts.
+  checker.state();
+  const n0 = run.offered();
+  const root = newNode(s0, n0, 0, store(-1, -1, 0));
   frontierBytes += s0.n * 8;
   const queue: Node[] = [root];
   let qHead = 0;
-  if (!bfs) stack.push(root);
+  if (!bfs) {
+    stack.push(root);
+    onStack.add(root.hi, root.lo);
+  }
   let states = 1;
 
-  /** An end state (nothing can run: done, deadlock or panic), reached from `from` by choice `c`. */
-  const endState = (state: StateVec, from: Node | null, c: number, depth: number): void => {
+  /** An end state (nothing can run: done, deadlock or panic). */
+  const endState = (state: StateVec): void => {
     endStates++;
     run.restore(state);
     run.step();
-    if (run.stop === 'deadlock' && want[4]) {
-      if (from === null) violations.set('no-deadlock', { invariant: 'no-deadlock', count: 1, depth: 0, schedule: [] });
-      else violate('no-deadlock', from, c, from.n, depth);
-    }
+    checker.end();
   };
-  if (root.n === 0) endState(s0, null, -1, 0);
+  if (root.n === 0) endState(s0);
+
+  /** The next choice to take at a node, or -1 when it is expanded. */
+  const nextChoice = (node: Node): number => {
+    if (!node.full) {
+      if (node.next === 0) {
+        node.next = 1;
+        return node.amp;
+      }
+      return -1;
+    }
+    while (node.next < node.n) {
+      const c = node.next++;
+      if (c !== node.amp) return c;
+    }
+    return -1;
+  };
+  /** The ample step closed a cycle (DFS) or met a visited state (BFS): expand every choice. */
+  const expandFully = (node: Node): void => {
+    node.full = true;
+    node.next = 0;
+    reduced--;
+  };
 
   for (;;) {
     const node = bfs ? queue[qHead] : stack[stack.length - 1];
     if (node === undefined || limit !== null) break;
-    if (node.next >= node.n) {
-      if (bfs) {
-        queue[qHead++] = undefined as unknown as Node;
-        frontierBytes -= node.state.n * 8;
-      } else {
+    const c = nextChoice(node);
+    if (c < 0) {
+      if (bfs) queue[qHead++] = undefined as unknown as Node;
+      else {
         stack.pop();
-        frontierBytes -= node.state.n * 8;
+        onStack.remove(node.hi, node.lo);
       }
+      frontierBytes -= node.state.n * 8;
       continue;
     }
     if ((transitions & 1023) === 0 && performance.now() > deadline) {
       limit = 'time-limit';
       break;
     }
-    const c = node.next++;
-    run.restore(node.state);
-    counters(run, before);
+    node.cur = c;
+    // DFS takes the first choice of a state it has just stored: the run is there already.
+    if (runAt !== node) run.restore(node.state);
+    runAt = null;
+    checker.pre();
     run.offered();
     run.force(c);
     run.step();
     transitions++;
-    counters(run, after);
     const depth = node.depth + 1;
     if (depth > deepest) deepest = depth;
-    if (want[0] && after[0]! > before[0]!) violate('no-broken-legit', node, c, node.n, depth);
-    if (want[1] && after[1]! > before[1]!) violate('no-missed-stray', node, c, node.n, depth);
-    if (want[2] && after[2]! > before[2]!) violate('no-panic', node, c, node.n, depth);
-    if (want[3] && after[3]! > before[3]!) violate('no-leak', node, c, node.n, depth);
+    at = node;
+    atC = c;
+    atDepth = depth;
+    checker.post();
     if (run.stop === 'limit:steps') {
       limit = 'max-steps';
       break;
     }
     run.canonical(canon);
     canon.hash64(hash);
+    if (c === node.amp && !node.full && (bfs ? visited.has(hash[0]!, hash[1]!) : onStack.has(hash[0]!, hash[1]!))) expandFully(node);
     if (!visited.add(hash[0]!, hash[1]!)) continue;
     states++;
+    checker.state();
     if (opts.onProgress && states % 10_000 === 0)
       opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes });
     if (states >= maxStates) {
@@ -252,20 +343,32 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
       break;
     }
     const n = run.offered();
-    run.snapshot(scratch);
-    const snap = scratch.copy();
     if (n === 0) {
-      endState(snap, node, c, depth);
+      run.snapshot(scratch);
+      endState(scratch);
       continue;
     }
-    const child: Node = { state: snap, n, next: 0, depth, id: bfs ? store(node.id, c, node.n) : 0 };
     if (depth >= maxDepth) {
       limit = 'max-depth';
       break;
     }
-    frontierBytes += snap.n * 8;
-    if (bfs) queue.push(child);
-    else stack.push(child);
+    let child: Node;
+    if (bfs) {
+      run.snapshot(scratch);
+      child = newNode(scratch.copy(), n, depth, store(node.id, c, node.n));
+      queue.push(child);
+    } else {
+      const at = stack.length;
+      let reuse = pool[at];
+      if (reuse === undefined) reuse = pool[at] = newNode(new StateVec(scratch.n), n, depth, 0);
+      else newNode(reuse.state, n, depth, 0, reuse);
+      child = reuse;
+      run.snapshot(child.state);
+      stack.push(child);
+      onStack.add(child.hi, child.lo);
+      runAt = child;
+    }
+    frontierBytes += child.state.n * 8;
   }
 
   return {
@@ -279,9 +382,19 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     transitions,
     depth: deepest,
     endStates,
-    checked,
+    checked: checker.names,
     violations: [...violations.values()],
+    por,
+    reduced,
+    storage: visited.kind,
+    exact: visited.kind === 'hash64',
+    coverage: visited.kind === 'hash64' ? 'exact' : 'probabilistic',
     visitedBytes: visited.bytes,
-    omissionProbability: (states * states) / 2 ** 65,
+    omissionProbability: visited.omission(states),
   };
+}
+
+/** An unknown --check name is bad input (the CLI maps it to exit 2). */
+export function checkError(e: unknown): e is InvariantError {
+  return e instanceof InvariantError;
 }

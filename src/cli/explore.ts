@@ -5,7 +5,19 @@
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
 import { PolicyError, designNames } from '../policy/index.js';
-import { DEFAULT_MAX_STATES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, SEARCH_INVARIANTS, SearchError, search, type SearchResult } from '../analysis/search.js';
+import {
+  DEFAULT_BITSTATE_BYTES,
+  DEFAULT_MAX_STATES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_MEMORY,
+  SEARCH_INVARIANTS,
+  SearchError,
+  search,
+  type SearchResult,
+} from '../analysis/search.js';
+import { ASSERT_GROUP, INVARIANT_GROUP, InvariantError } from '../analysis/invariants.js';
+import { searchParallel } from '../analysis/parallel.js';
+import type { SearchOptions } from '../analysis/search.js';
 import { runScenario } from '../sim/runner.js';
 import { formatFtrace } from '../report/ftrace.js';
 import type { ScenarioIR } from '../scenario/ir.js';
@@ -45,11 +57,16 @@ invariants on each whole run.`,
     check: {
       type: 'string',
       value: 'LIST',
-      values: () => [...new Set([...SEARCH_INVARIANTS.map((i) => i.name), ...INVARIANTS.map((i) => i.name)])],
+      values: () => [...new Set([...SEARCH_INVARIANTS.map((i) => i.name), ASSERT_GROUP, INVARIANT_GROUP, ...INVARIANTS.map((i) => i.name)])],
       list: true,
       default: 'all',
       help: 'the invariants to check, comma-separated (listed below)',
     },
+    workers: { type: 'string', value: 'N', help: 'expand states in N worker threads (breadth-first; the same result for any N)' },
+    'no-por': { type: 'boolean', help: 'no partial-order reduction: every interleaving of local steps too' },
+    'hash-compact': { type: 'boolean', help: 'store 32 bits of each state instead of 64 (half the memory; coverage then probabilistic)' },
+    bitstate: { type: 'boolean', help: "bit-state hashing (Holzmann's supertrace): k=3 bits per state, no state stored; coverage probabilistic" },
+    'bitstate-size': { type: 'string', value: 'MB', default: DEFAULT_BITSTATE_BYTES / 2 ** 20, help: 'with --bitstate: the bit array, in megabytes' },
     bound: { type: 'string', value: 'K', help: `the delay-bounded mode: departures from the default schedule per run (e.g. ${DEFAULT_BOUND})` },
     'max-runs': { type: 'string', value: 'N', default: DEFAULT_MAX_RUNS, help: 'with --bound: stop after N runs' },
     'max-total-steps': { type: 'string', value: 'N', default: DEFAULT_MAX_TOTAL_STEPS, help: 'with --bound: stop once the runs took N steps in all' },
@@ -63,8 +80,9 @@ invariants on each whole run.`,
     ...HELP_OPTION,
   },
   notes: () => `Invariants:
-${SEARCH_INVARIANTS.map((i) => `  ${i.name.padEnd(16)} ${i.description}`).join('\n')}
-  expectations     (with --bound) the scenario's expect lines for this design hold
+${SEARCH_INVARIANTS.map((i) => `  ${i.name.padEnd(26)} ${i.description}`).join('\n')}
+  ${ASSERT_GROUP.padEnd(26)} every assert statement of the scenario (reported as assert@FILE:LINE)
+  ${INVARIANT_GROUP.padEnd(26)} every invariant line of the scenario (invariant@FILE:LINE), in every state
 
 Exit status: 0 no violation (complete), 1 a violation was found, 2 bad input, 3 a limit
 (--max-states, --max-depth, --max-memory, --max-steps; --max-runs, --max-total-steps with
@@ -86,7 +104,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   const progress = io.isTTY && !values.json;
   if (values.bound === undefined) return stateful(ir, positionals[0]!, values, io, progress, maxOutput);
-  for (const o of ['html', 'time-limit', 'bfs', 'max-states', 'max-depth', 'max-memory'] as const) {
+  for (const o of ['html', 'time-limit', 'bfs', 'max-states', 'max-depth', 'max-memory', 'no-por', 'hash-compact', 'bitstate', 'bitstate-size', 'workers'] as const) {
     if (values[o] !== undefined) throw new UsageError(`--${o} is an option of the stateful search, not of --bound`);
   }
   let res: ExploreResult;
@@ -170,16 +188,21 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   const outputs = { html: str('html'), force: values.force === true };
   checkOutputs(outputs, [arg]);
   let res: SearchResult;
+  const workers = str('workers') === undefined ? 0 : int('--workers', str('workers')!, 1, 64);
   try {
-    res = search(ir, {
+    const go = (o: SearchOptions) => (workers > 0 ? searchParallel(ir, { ...o, workers }) : Promise.resolve(search(ir, o)));
+    res = await go({
       ...runOptionsFrom(values),
       policy: str('policy') ?? 'scoped:relaxed',
       mode: str('mode'),
-      bfs: values.bfs === true,
+      bfs: values.bfs === true || workers > 0,
       maxStates: intOr('--max-states', str('max-states'), DEFAULT_MAX_STATES, 1, 1e10),
       maxDepth: intOr('--max-depth', str('max-depth'), DEFAULT_MAX_DEPTH, 1, 1e9),
       maxMemory: intOr('--max-memory', str('max-memory'), DEFAULT_MAX_MEMORY / 2 ** 20, 1, 1e7) * 2 ** 20,
       ...(str('time-limit') !== undefined ? { timeLimit: int('--time-limit', str('time-limit')!, 1, 1e7) } : {}),
+      por: values['no-por'] !== true,
+      hashCompact: values['hash-compact'] === true,
+      ...(values.bitstate === true ? { bitstate: intOr('--bitstate-size', str('bitstate-size'), DEFAULT_BITSTATE_BYTES / 2 ** 20, 1, 16384) * 2 ** 20 } : {}),
       check: str('check')
         ?.split(',')
         .map((s) => s.trim())
@@ -190,7 +213,7 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
     });
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(e.message, EXIT_USAGE, e.code);
-    if (e instanceof SearchError) throw new UsageError(e.message);
+    if (e instanceof SearchError || e instanceof InvariantError) throw new UsageError(e.message);
     throw e;
   }
   if (progress) io.err('\r'.padEnd(73) + '\r');
@@ -229,9 +252,15 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
 
 export function formatSearch(r: SearchResult): string {
   const verdict = r.complete ? 'complete' : `INCOMPLETE (stopped at --${r.limit})`;
+  const storage =
+    r.storage === 'hash64'
+      ? `states are kept as 64-bit hashes: the chance that a collision hid one is at most ${r.omissionProbability.toPrecision(2)}`
+      : r.storage === 'hash-compact'
+        ? `COVERAGE IS PROBABILISTIC (--hash-compact): states are kept as 32-bit hashes; the chance that a collision hid one is at most ${r.omissionProbability.toPrecision(2)} (about ${((r.states * r.states) / 2 ** 33).toPrecision(2)} states expected to be lost)`
+        : `COVERAGE IS PROBABILISTIC (--bitstate): no state is stored, ${r.visitedBytes} bytes of bits; the chance that a state was skipped (its bits already set) is about ${r.omissionProbability.toPrecision(2)} each`;
   const lines = [
-    `explore ${r.scenario} under ${r.policy}: ${r.states} distinct states, ${r.transitions} transitions, depth ${r.depth}, ${r.endStates} end state(s), ${r.mode}: ${verdict}`,
-    `states are kept as 64-bit hashes: the chance that a collision hid one is at most ${r.omissionProbability.toPrecision(2)}`,
+    `explore ${r.scenario} under ${r.policy}: ${r.states} distinct states, ${r.transitions} transitions, depth ${r.depth}, ${r.endStates} end state(s), ${r.mode}${r.por ? `, partial-order reduction (${r.reduced} states took one local step)` : ', no reduction'}: ${verdict}`,
+    storage,
   ];
   if (r.violations.length === 0) lines.push(`${r.complete ? 'no schedule violates' : 'no violation found of'}: ${r.checked.join(', ')}`);
   return lines.join('\n') + '\n';

@@ -22,6 +22,8 @@ export class Ctx {
   readonly kmapped = new Int32Array(PKS_NUM_KEYS);
   /** Entry frame: PKRS of the interrupted context, saved at entry and restored at exit. */
   savedPkrs = 0;
+  /** The PKRS saved at entry, before any handler edit (the explorer checks the restore against it). */
+  entryPkrs = 0;
   /** Whether the interrupted context had interrupts disabled, restored at exit. */
   savedIrqsOff = false;
   /**
@@ -57,6 +59,7 @@ export class Ctx {
    */
   save(v: StateVec, keys: Int32Array, accounting = true): void {
     v.push(this.savedPkrs);
+    v.push(this.entryPkrs);
     v.push(this.savedIrqsOff ? 1 : 0);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -75,6 +78,7 @@ export class Ctx {
 
   load(v: StateVec, keys: Int32Array): void {
     this.savedPkrs = v.next();
+    this.entryPkrs = v.next();
     this.savedIrqsOff = v.next() === 1;
     this.grantR.fill(0);
     this.grantW.fill(0);

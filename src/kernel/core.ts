@@ -179,7 +179,7 @@ export class MachineCore implements PolicyContext {
   enter(cpu: number, kind: FrameKind, name: string): Ctx {
     const c = this.cpus[cpu]!;
     const ctx = new Ctx(this.nextCtxId++, name, kind, cpu, c.curr);
-    ctx.savedPkrs = c.pkrs;
+    ctx.savedPkrs = ctx.entryPkrs = c.pkrs;
     ctx.savedIrqsOff = c.irqsOff;
     c.frames.push(ctx);
     if (kind === 'hardirq' || kind === 'nmi') c.irqsOff = true;

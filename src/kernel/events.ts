@@ -70,8 +70,16 @@ export type PksimEvent =
   | (Base & { type: 'message'; channel: number; dir: 'send' | 'recv'; mapping: number })
   /** An interrupt made pending by this context (`raise_softirq()`, `raise_irq()`, a `send()` to its channel). */
   | (Base & { type: 'raise'; kind: 'softirq' | 'hardirq' | 'nmi'; name: string; target: number })
-  /** End of a tick: the protected pages a stray access from this CPU's context could reach unnoticed changed (exposure rate). */
-  | (Base & { type: 'exposure'; pages: number; read: number; write: number })
+  /**
+   * End of a tick, when any of these changed for this CPU since its last one (a change point:
+   * the values hold until the CPU's next `exposure` event): the protected pages a stray access
+   * from its context could reach unnoticed (exposure rate: all, by a read, by a write), and the
+   * protected keys open for that context (`open`, key ids in increasing order) with those of
+   * them open unscoped (`unscoped`: no mapping or grant of the context explains them). Their
+   * sums over the ticks are the run's `exposure`, `keyOpenTicks` and `unscopedTicks`. An idle
+   * CPU (`ctxKind` 'idle') has all zero and no keys.
+   */
+  | (Base & { type: 'exposure'; pages: number; read: number; write: number; open: number[]; unscoped: number[] })
   /** A work item queued on a worker, and the worker starting and finishing it. */
   | (Base & { type: 'work'; phase: 'queue' | 'start' | 'end'; work: string; worker: string });
 

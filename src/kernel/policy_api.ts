@@ -99,6 +99,19 @@ export interface PksHooks {
   pardonsSilently(m: PolicyContext, page: number, key: number): boolean;
   /** A task returns to user space, exits, or ends a work item: the design's own leak checks. */
   taskBoundary?(m: PolicyContext, cpu: number, task: Task, where: string): void;
+  /**
+   * A design whose kmap() is not one atomic step: after the step that maps the page (and calls
+   * kmap()), kmapStep(1..kmapSteps) runs, each a scheduler step of its own, so another CPU or an
+   * interrupt can run between them. `carry` is what the previous step returned (0 for the
+   * first); the machine keeps it with the context's program state, in every snapshot.
+   */
+  readonly kmapSteps?: number;
+  kmapStep?(m: PolicyContext, cpu: number, page: number, step: number, carry: number): number;
+  /** The same for kunmap(): kunmapStep(1..kunmapSteps) after the step that ends the mapping. */
+  readonly kunmapSteps?: number;
+  kunmapStep?(m: PolicyContext, cpu: number, page: number, step: number, carry: number): number;
+  /** The design's count of kmap()s that made a page globally unprotected (designs that keep one). */
+  unprotectCount?(page: number): number;
   /** Write the design's own state into a machine snapshot (designs that keep any). */
   save?(m: PolicyContext, v: StateVec): void;
   /** Read back what save() wrote. */

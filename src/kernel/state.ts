@@ -112,20 +112,50 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** Strings of a state, by index. The table only grows; equal strings get equal indices. */
+/**
+ * Strings of a state, by number. A string's number is a 52-bit hash of its text, not its order of
+ * first use: every thread (the explorer's workers) numbers a string the same way, so snapshots
+ * and canonical states agree between threads; learn() teaches a thread the strings another
+ * one has met, so that it can read that thread's snapshots.
+ */
 export class Interner {
   private readonly ids = new Map<string, number>();
-  private readonly strs: string[] = [];
+  private readonly strs = new Map<number, string>();
   id(s: string): number {
     let i = this.ids.get(s);
     if (i === undefined) {
-      i = this.strs.length;
+      i = textHash(s);
+      const other = this.strs.get(i);
+      if (other !== undefined && other !== s) throw new Error(`interned strings '${other}' and '${s}' hash alike`);
       this.ids.set(s, i);
-      this.strs.push(s);
+      this.strs.set(i, s);
     }
     return i;
   }
   str(i: number): string {
-    return this.strs[i]!;
+    const s = this.strs.get(i);
+    if (s === undefined) throw new Error(`no interned string numbered ${i}`);
+    return s;
   }
+  /** Every string met so far. */
+  all(): string[] {
+    return [...this.ids.keys()];
+  }
+  /** Number these strings too (met by another thread). */
+  learn(strings: readonly string[]): void {
+    for (const s of strings) this.id(s);
+  }
+}
+
+/** 52 bits of two FNV-1a lanes over the UTF-16 code units: exact in a float64 word. */
+function textHash(s: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ s.length;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return (b >>> 12) * 4294967296 + (a >>> 0);
 }

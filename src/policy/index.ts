@@ -23,6 +23,8 @@ const BUILTIN: DesignEntry[] = [
     compareModes: [],
     labelWithMode: false,
     summary: 'the original series: kmap() opens the key on every CPU (IPIs) until the last kunmap()',
+    // Entry loads the default plus the globally opened keys: an interrupt inherits nothing.
+    promises: () => ['irq-own-rights'],
     create: () => new GlobalPks(),
   },
   {
@@ -31,6 +33,8 @@ const BUILTIN: DesignEntry[] = [
     compareModes: ['relaxed'],
     labelWithMode: false,
     summary: 'V7: kmap() of a protected page is flagged invalid and the key abandoned for everyone',
+    // An abandoned key is open for everyone by design; nothing else opens in an interrupt.
+    promises: () => ['irq-own-rights'],
     create: (m) => new AbandonPks(m as Pks),
   },
   {
@@ -39,6 +43,7 @@ const BUILTIN: DesignEntry[] = [
     compareModes: ['relaxed'],
     labelWithMode: false,
     summary: 'the last revision: kmap() opens nothing; a fault opens the key in the faulting frame',
+    promises: (m) => (m === 'strict' ? ['irq-own-rights'] : []),
     create: (m) => new ExceptionPks(m as Pks),
   },
   {
@@ -46,6 +51,8 @@ const BUILTIN: DesignEntry[] = [
     modes: ['relaxed', 'strict', 'silent', 'off'],
     compareModes: ['strict', 'relaxed', 'silent', 'off'],
     labelWithMode: true,
+    // RELAXED and SILENT pardon a faulting interrupt on purpose: only STRICT promises it.
+    promises: (m) => (m === 'strict' ? ['irq-own-rights'] : []),
     summary: 'the proposal: kmap() opens the key for its caller and unprotects the page; only another context faults',
     // OFF is no PKS at all: exactly `none`, without the bookkeeping.
     create: (m, o) => (m === 'off' ? new NoPks('scoped:off') : new ScopedPks(m as Pks, o.store === 'hash' ? new HashStore() : new PageStore(o.pages))),

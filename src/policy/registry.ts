@@ -25,6 +25,11 @@ export interface DesignEntry {
   readonly labelWithMode: boolean;
   /** One line for --help and the README. */
   readonly summary: string;
+  /**
+   * The invariants of `pksim explore` this design promises in a mode, beyond those every design
+   * is checked against (e.g. 'irq-own-rights': no interrupt holds a right it did not take).
+   */
+  readonly promises?: (mode: PksMode | null) => readonly string[];
   create(mode: PksMode | null, opts: DesignOptions): PksHooks;
 }
 
@@ -91,6 +96,11 @@ export function parsePolicy(spec: string, mode?: string): PolicySpec {
   if (m === undefined) return { name, mode: d.modes[0]! };
   if (!(d.modes as readonly string[]).includes(m)) throw new PolicyError(`unknown mode '${m}' for ${name} (expected ${d.modes.join(', ')})`);
   return { name, mode: m as PksMode };
+}
+
+/** The invariants a design promises in a mode (DesignEntry.promises). */
+export function designPromises(p: PolicySpec): readonly string[] {
+  return registry.get(p.name)?.promises?.(p.mode) ?? [];
 }
 
 export function createPolicy(p: PolicySpec, pages: number, store: UnprotectStoreKind = 'page'): PksHooks {

@@ -33,6 +33,10 @@ export class PageStore implements UnprotectStore {
     this.count[page]!--;
     return true;
   }
+  /** Write the count (a design that updates it with a read, then a write). */
+  set(page: number, n: number): void {
+    this.count[page] = n;
+  }
   save(v: StateVec): void {
     v.pushAll(this.count);
   }
@@ -104,6 +108,10 @@ export class ScopedPks extends ContextLocalPks {
     const printed = this.mode === 'relaxed' ? m.warn(cpu, pkMessage(m, key, page)) : false;
     m.pardon(cpu, frame, page, key, printed);
     return VERDICT_PARDON;
+  }
+
+  unprotectCount(page: number): number {
+    return this.store.get(page);
   }
 
   save(m: PolicyContext, v: StateVec): void {

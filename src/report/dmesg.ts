@@ -150,6 +150,10 @@ export function formatDmesg(r: RunResult, source = ''): string {
           push(fixPid(e.detail, stacks, e.cpu), 'Modules linked in:', ...cpuLines(stacks, e.cpu, taint));
           push(...callTrace(stacks, e.cpu, src, arch, ['dump_stack_lvl', '__schedule_bug', '__schedule', 'schedule'], true));
           taint.add('W');
+        } else if (e.what === 'assert' || e.what === 'invariant') {
+          // A failed assert or invariant: its WARNING block, line by line (the first line sums it up for ftrace).
+          push(...e.detail.split('\n').slice(1));
+          taint.add('W');
         } else push(`pksim: ${e.what}: ${e.detail}${e.loc ? ` (line ${e.loc.line})` : ''}`);
         break;
       case 'leak':

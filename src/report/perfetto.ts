@@ -191,10 +191,13 @@ export function toPerfetto(result: RunResult): ChromeTrace {
     }
   });
   // Exposure: the protected pages a stray access from the CPU's context could reach unnoticed.
-  const shownExposure = new Set<number>();
+  // The events also change with the keys open: the counter only with the pages.
+  const shownExposure = new Map<number, string>();
   for (const e of result.events) {
     if (e.type !== 'exposure') continue;
-    shownExposure.add(e.cpu);
+    const sig = `${e.pages}/${e.read}/${e.write}`;
+    if (shownExposure.get(e.cpu) === sig || (!shownExposure.has(e.cpu) && sig === '0/0/0')) continue;
+    shownExposure.set(e.cpu, sig);
     counters.push({ name: `CPU ${e.cpu} exposure`, ph: 'C', ts: e.tick, pid: PID, tid: tidOf(e.cpu), args: { pages: e.pages, read: e.read, write: e.write } });
   }
   for (let cpu = 0; cpu < tl.cpus; cpu++)

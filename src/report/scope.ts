@@ -1,12 +1,11 @@
-// Whose open key is it? The key bands of the timeline split by what the run's own metrics say:
-// the end-of-tick samples behind `keyOpenTicks`/`unscopedTicks` (RunResult.samples) tell, per
-// CPU and key, whether the running context's own mapping or grant explains an open key; the
-// events tell why an unscoped one is open (a pardon still in force, a global enable, an
-// abandoned key, a leaked grant). Also the exposure over time, from the same samples.
+// Whose open key it is? The key bands of the timeline split by what the run's own metrics say:
+// the `exposure` events (the end-of-tick change points behind `keyOpenTicks`/`unscopedTicks`)
+// tell, per CPU and key, whether the running context's own mapping or grant explains an open
+// key; the other events tell why an unscoped one is open (a pardon still in force, a global
+// enable, an abandoned key, a leaked grant). Also the exposure over time, from the same events.
 
 import type { PksimEvent } from '../kernel/events.js';
 import type { RunResult } from '../sim/result.js';
-import { TRACE_FIELDS } from '../sim/metrics.js';
 import type { Band, Timeline } from './timeline.js';
 import type { Scope } from './fields.js';
 
@@ -24,29 +23,27 @@ interface Point {
 const RELEVANT = new Set(['map', 'unmap', 'grant', 'revoke', 'leak', 'pardon', 'pkrs_write', 'entry', 'exit', 'switch']);
 
 /**
- * Per "cpu:key": the class (own / unscoped) from each sample where the key is open. The sample
- * is taken at the end of its tick; the class changes at the first event of that tick on that CPU
- * that can change it (a map, an unmap, a grant, a leak, a pardon, a PKRS write, a frame change),
- * else at the start of the tick.
+ * Per "cpu:key": the class (own / unscoped) from each `exposure` event where the key is open.
+ * The event is sampled at the end of its tick; the class changes at the first event of that
+ * tick on that CPU that can change it (a map, an unmap, a grant, a leak, a pardon, a PKRS write,
+ * a frame change), else at the start of the tick.
  */
-function classPoints(r: RunResult, tl: Timeline, keys: readonly number[]): Map<string, Point[]> {
+function classPoints(r: RunResult, tl: Timeline): Map<string, Point[]> {
   const firstOf = new Map<string, number>();
   tl.events.forEach((e, i) => {
     const id = `${e.cpu}:${e.tick}`;
     if (RELEVANT.has(e.type) && !firstOf.has(id)) firstOf.set(id, tl.times[i]!);
   });
   const out = new Map<string, Point[]>();
-  const s = r.samples ?? [];
-  for (let i = 0; i + TRACE_FIELDS <= s.length; i += TRACE_FIELDS) {
-    const [tick, cpu, open, unscoped] = [s[i]!, s[i + 1]!, s[i + 2]!, s[i + 3]!];
-    if (open < 0) continue; // idle: nothing runs, the last class holds
-    for (const k of keys) {
-      if (((open >>> k) & 1) === 0) continue; // closed: the last class holds
-      const v = ((unscoped >>> k) & 1) !== 0 ? 'unscoped' : 'own';
-      const id = `${cpu}:${k}`;
+  for (const e of r.events) {
+    if (e.type !== 'exposure') continue;
+    // A key closed (or the CPU idle): the last class holds.
+    for (const k of e.open) {
+      const v = e.unscoped.includes(k) ? 'unscoped' : 'own';
+      const id = `${e.cpu}:${k}`;
       let list = out.get(id);
       if (!list) out.set(id, (list = []));
-      if (list[list.length - 1]?.v !== v) list.push({ t: firstOf.get(`${cpu}:${tick}`) ?? tick, v });
+      if (list[list.length - 1]?.v !== v) list.push({ t: firstOf.get(`${e.cpu}:${e.tick}`) ?? e.tick, v });
     }
   }
   return out;
@@ -139,7 +136,7 @@ function valueAt(list: Point[] | undefined, t: number, dflt: string): string {
  * end keeps the last class (an open band with no sample at all counts as unscoped).
  */
 export function scopeBands(r: RunResult, tl: Timeline, bands: readonly Band[], keys: readonly number[]): ScopedBand[] {
-  const cls = classPoints(r, tl, keys);
+  const cls = classPoints(r, tl);
   const why = reasonPoints(r, tl, keys);
   const out: ScopedBand[] = [];
   const push = (b: ScopedBand): void => {
@@ -171,24 +168,26 @@ export function scopeBands(r: RunResult, tl: Timeline, bands: readonly Band[], k
 
 /**
  * Exposure over time: change points [tick, pages] of the sum over CPUs of the pages a stray
- * access could reach unnoticed, as sampled at the end of each tick (its sum over ticks is the
- * run's `exposure`). Empty when the result carries no samples.
+ * access could reach unnoticed, from the `exposure` events sampled at the end of each tick (its
+ * sum over ticks is the run's `exposure`). Empty when the run kept no events.
  */
 export function exposureSeries(r: RunResult, cpus: number): number[] {
-  const s = r.samples ?? [];
   const rate = new Array<number>(cpus).fill(0);
   const out: number[] = [];
   let total = 0;
-  for (let i = 0; i + TRACE_FIELDS <= s.length; i += TRACE_FIELDS) {
-    const tick = s[i]!;
-    const cpu = s[i + 1]!;
-    total += s[i + 4]! - (rate[cpu] ?? 0);
-    rate[cpu] = s[i + 4]!;
-    const next = s[i + TRACE_FIELDS];
-    if (next === tick) continue; // more samples of this tick follow
-    if (out.length >= 2 && out[out.length - 1] === total) continue;
+  let tick = -1;
+  const flush = (): void => {
+    if (tick < 0 || (out.length >= 2 && out[out.length - 1] === total)) return;
     if (out.length >= 2 && out[out.length - 2] === tick) out[out.length - 1] = total;
     else out.push(tick, total);
+  };
+  for (const e of r.events) {
+    if (e.type !== 'exposure') continue;
+    if (e.tick !== tick) flush(); // the events of one tick are consecutive
+    tick = e.tick;
+    total += e.pages - (rate[e.cpu] ?? 0);
+    rate[e.cpu] = e.pages;
   }
+  flush();
   return out;
 }

@@ -28,7 +28,20 @@ export interface RepeatStmt {
   close: Tok;
 }
 
-export type Stmt = CallStmt | RepeatStmt;
+/** An expression of `assert` and `invariant`: numbers, calls of the machine's counters, ! && || and comparisons. */
+export type ExprAst =
+  { kind: 'num'; tok: Tok } | { kind: 'fn'; name: Tok; args: Arg[]; close: Tok } | { kind: 'not'; tok: Tok; e: ExprAst } | { kind: 'bin'; op: Tok; l: ExprAst; r: ExprAst };
+
+/** `assert EXPR` at a point of a program. */
+export interface AssertStmt {
+  kind: 'assert';
+  tok: Tok;
+  expr: ExprAst;
+  from: number;
+  to: number;
+}
+
+export type Stmt = CallStmt | RepeatStmt | AssertStmt;
 
 export type TriggerAst = { kind: 'on'; tok: Tok; channel: Tok } | { kind: 'tick'; tok: Tok; tick: Tok } | { kind: 'any'; tok: Tok };
 
@@ -85,7 +98,16 @@ export interface ExpectAst {
   to: number;
 }
 
-export type Decl = SettingDecl | KeyAst | PageAst | NameAst | ContextAst | WorkAst | ExpectAst;
+/** `invariant EXPR` at top level: checked in every state. */
+export interface InvariantAst {
+  kind: 'invariant';
+  kw: Tok;
+  expr: ExprAst;
+  from: number;
+  to: number;
+}
+
+export type Decl = SettingDecl | KeyAst | PageAst | NameAst | ContextAst | WorkAst | ExpectAst | InvariantAst;
 
 export interface FileAst {
   /** Declarations in source order. */

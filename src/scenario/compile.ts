@@ -9,6 +9,7 @@ import { lex, type Tok } from './lexer.js';
 import { DECL_KEYWORDS, Parser } from './parse.js';
 import { compileProgram, joinTokens, loc, type NameKind, type ScenarioScope } from './program.js';
 import { suggest } from './stmts.js';
+import { compileExpr } from './expr.js';
 import { designNames, findDesign } from '../policy/index.js';
 import { ARCH_NAMES, DEFAULT_ARCH, isArch } from '../arch/arch.js';
 
@@ -80,6 +81,7 @@ export function compileScenario(text: string, file: string): ScenarioIR {
     contexts: [],
     works: [],
     expects: [],
+    invariants: [],
   };
   const names = new Map<string, { kind: NameKind; index: number; tok: Tok }>();
   const error = (code: DiagnosticCode, tok: Tok, message: string) => {
@@ -200,6 +202,7 @@ function declare(decls: Decl[], ir: ScenarioIR, names: Map<string, { kind: NameK
         ir.works.push({ name: K.s[d.name]!, worker: -1, vars: [], loopSlots: 0, program: [], loc: loc(scope.file, K, d.kw) });
         break;
       case 'expect':
+      case 'invariant':
         break;
     }
   }
@@ -252,6 +255,16 @@ function define(d: Decl, i: number, ir: ScenarioIR, scope: ScenarioScope, error:
     case 'expect':
       ir.expects.push(compileExpect(d, scope, error));
       break;
+    case 'invariant': {
+      const at = loc(scope.file, K, d.kw);
+      ir.invariants.push({
+        expr: compileExpr(scope, d.expr, false),
+        name: `invariant@${at.file.slice(Math.max(at.file.lastIndexOf('/'), at.file.lastIndexOf('\\')) + 1)}:${at.line}`,
+        text: joinTokens(K, d.from, d.to),
+        loc: at,
+      });
+      break;
+    }
     default:
       break;
   }

@@ -29,6 +29,7 @@ export const DIAGNOSTIC_CODES = {
   PKS020: 'not allowed in this context: a user-task-only statement elsewhere, a trigger on a task, a body on a worker',
   PKS021: 'nothing to run: the scenario declares no task or interrupt',
   PKS022: 'cannot read the scenario: no such file or built-in name, a directory, unreadable',
+  PKS023: 'unknown counter in an assert or invariant expression',
 } as const;
 
 /** @public A scenario diagnostic's stable code, e.g. 'PKS002' (see DIAGNOSTIC_CODES). */

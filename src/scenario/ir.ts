@@ -66,7 +66,34 @@ export type Opcode =
   | 'stray_write' // stray_write(page, off)
   | 'loop' // start of repeat N { ... }: sets loop counter `slot` to `count`
   | 'endloop' // end of repeat body: decrement `slot`, jump to `target` (first body instr) if > 0
+  | 'assert' // assert EXPR: a kernel-style report and a violation when EXPR is 0
   | 'nop';
+
+/** The counters an `assert` or `invariant` expression may read (EXPR_FNS in scenario/expr.ts). */
+export type ExprOp = 'num' | 'fn' | 'not' | '&&' | '||' | CmpOp;
+
+/**
+ * A compiled expression, one shape for every node. `fn` indexes EXPR_FNS; `a` and `b` are its
+ * operands (a page index, a key id, rights).
+ */
+export interface Expr {
+  op: ExprOp;
+  value: number;
+  fn: number;
+  a: number;
+  b: number;
+  l: Expr | null;
+  r: Expr | null;
+}
+
+/** `invariant EXPR`: checked in every state. */
+export interface InvariantDecl {
+  expr: Expr;
+  /** `invariant@file:line`, the name a search reports it under. */
+  name: string;
+  text: string;
+  loc: SrcLoc;
+}
 
 /**
  * One statement. Operands are indices into the scenario's tables (pages, keys, channels,
@@ -91,6 +118,8 @@ export interface Instr {
   loc: SrcLoc;
   /** The statement as written, for logs ("kmap(buf)"). */
   text: string;
+  /** assert: the condition (null for every other statement). */
+  expr: Expr | null;
 }
 
 export interface ContextDecl {
@@ -193,4 +222,5 @@ export interface ScenarioIR {
   contexts: ContextDecl[];
   works: WorkDecl[];
   expects: Expectation[];
+  invariants: InvariantDecl[];
 }

@@ -84,7 +84,7 @@ export interface LexResult {
 
 // Single-character punctuation by character code.
 const PUNCT: (string | undefined)[] = [];
-for (const ch of '(){},=|;:<>') PUNCT[ch.charCodeAt(0)] = ch;
+for (const ch of '(){},=|;:<>!') PUNCT[ch.charCodeAt(0)] = ch;
 
 /** Decimal or 0x hex; NaN if malformed; Infinity past 15 digits (caught by range checks). */
 function parseNumber(s: string): number {
@@ -195,8 +195,8 @@ export function lex(text: string, file: string, maxErrors: number): LexResult {
       continue;
     }
     const c2 = text.charCodeAt(i + 1);
-    // == != >= <=
-    if (c2 === 61 && (c === 61 || c === 33 || c === 62 || c === 60)) {
+    // == != >= <= && ||
+    if ((c2 === 61 && (c === 61 || c === 33 || c === 62 || c === 60)) || (c === 38 && c2 === 38) || (c === 124 && c2 === 124)) {
       toks.push(T.Punct, text.slice(i, i + 2), line, col, bol);
       bol = false;
       i += 2;

@@ -1,7 +1,7 @@
 // Recursive-descent parser for .pks. Syntax errors are collected; after one, parsing resumes
 // at the next line that can start a statement (in a block) or a declaration (at top level).
 
-import type { Arg, ContextAst, Decl, ExpectAst, FileAst, Stmt, TriggerAst } from './ast.js';
+import type { Arg, ContextAst, Decl, ExpectAst, ExprAst, FileAst, Stmt, TriggerAst } from './ast.js';
 import type { Diagnostic, DiagnosticCode } from './errors.js';
 import { T, type Tok, type Toks } from './lexer.js';
 
@@ -10,7 +10,9 @@ export const MAX_NESTING = 16;
 
 export const CONTEXT_KEYWORDS = new Set(['task', 'kthread', 'worker', 'softirq', 'hardirq', 'nmi']);
 export const SETTING_KEYWORDS = new Set(['arch', 'cpus', 'last_pkmap', 'wp']);
-export const DECL_KEYWORDS = new Set([...SETTING_KEYWORDS, ...CONTEXT_KEYWORDS, 'key', 'page', 'channel', 'completion', 'work', 'expect']);
+export const DECL_KEYWORDS = new Set([...SETTING_KEYWORDS, ...CONTEXT_KEYWORDS, 'key', 'page', 'channel', 'completion', 'work', 'expect', 'invariant']);
+/** Expressions nest at most this deep (parentheses and operators). */
+export const MAX_EXPR_DEPTH = 64;
 const CMP_OPS = new Set(['==', '!=', '>=', '<=', '>', '<']);
 
 /** Thrown after a syntax error has been recorded, to unwind to a recovery point. */
@@ -146,7 +148,7 @@ export class Parser {
       if (this.k.t[kw] === T.Punct && this.k.s[kw]! === '}') this.fail(kw, "unmatched '}'");
       this.fail(
         kw,
-        `expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found ${describeTok(this.k, kw)}`,
+        `expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect, invariant), found ${describeTok(this.k, kw)}`,
       );
     }
     this.i++;
@@ -196,9 +198,68 @@ export class Parser {
       this.i++;
       const worker = this.ident('the name of a worker');
       decls.push({ kind: 'work', kw, name, worker, body: this.parseBlock(0) });
+    } else if (this.k.s[kw]! === 'invariant') {
+      const from = this.i - 1;
+      this.header = false;
+      const expr = this.expr(0);
+      const to = this.i;
+      this.endOfDecl('invariant');
+      decls.push({ kind: 'invariant', kw, expr, from, to });
     } else {
       decls.push(this.parseExpect(kw));
     }
+  }
+
+  // --- expressions (assert, invariant) ---
+
+  /** or := and ('||' and)*; and := cmp ('&&' cmp)*; cmp := unary (OP unary)?; unary := '!' unary | primary. */
+  private expr(depth: number): ExprAst {
+    if (depth > MAX_EXPR_DEPTH) this.fail(this.peek(), `expression nested too deep (at most ${MAX_EXPR_DEPTH})`, 'PKS007');
+    let l = this.andExpr(depth);
+    while (this.isPunct('||')) {
+      const op = this.next();
+      l = { kind: 'bin', op, l, r: this.andExpr(depth) };
+    }
+    return l;
+  }
+  private andExpr(depth: number): ExprAst {
+    let l = this.cmpExpr(depth);
+    while (this.isPunct('&&')) {
+      const op = this.next();
+      l = { kind: 'bin', op, l, r: this.cmpExpr(depth) };
+    }
+    return l;
+  }
+  private cmpExpr(depth: number): ExprAst {
+    const l = this.unary(depth);
+    const t = this.peek();
+    if (this.k.t[t] === T.Punct && CMP_OPS.has(this.k.s[t]!)) {
+      const op = this.next();
+      return { kind: 'bin', op, l, r: this.unary(depth) };
+    }
+    if (this.k.t[t] === T.Punct && this.k.s[t]! === '=') this.fail(t, "expected a comparison (==, !=, >=, <=, >, <), found '='; did you mean '=='?");
+    return l;
+  }
+  private unary(depth: number): ExprAst {
+    const t = this.peek();
+    if (this.isPunct('!')) {
+      this.i++;
+      if (depth + 1 > MAX_EXPR_DEPTH) this.fail(t, `expression nested too deep (at most ${MAX_EXPR_DEPTH})`, 'PKS007');
+      return { kind: 'not', tok: t, e: this.unary(depth + 1) };
+    }
+    if (this.isPunct('(')) {
+      this.i++;
+      const e = this.expr(depth + 1);
+      this.punct(')', 'to close the parenthesis');
+      return e;
+    }
+    if (this.k.t[t] === T.Num) return { kind: 'num', tok: this.next() };
+    if (this.k.t[t] !== T.Ident) this.fail(t, `expected a number, a call such as unprotect(page), '!' or '(', found ${describeTok(this.k, t)}`);
+    const name = this.next();
+    this.punct('(', `after '${this.k.s[name]!}' (the counters are calls: ${this.k.s[name]!}(...))`);
+    const args = this.callArgs();
+    const close = this.punct(')', `to close the arguments of '${this.k.s[name]!}'`);
+    return { kind: 'fn', name, args, close };
   }
 
   private parseContext(kw: Tok): ContextAst {
@@ -305,6 +366,11 @@ export class Parser {
       } else body = this.parseBlock(depth + 1);
       return { kind: 'repeat', tok: first, count, body, close: this.i - 1 };
     }
+    if (this.k.s[first]! === 'assert' && !(this.k.t[this.peek(1)] === T.Punct && this.k.s[this.peek(1)]! === '=')) {
+      this.i++;
+      const expr = this.expr(0);
+      return { kind: 'assert', tok: first, expr, from, to: this.i };
+    }
     if (DECL_KEYWORDS.has(this.k.s[first]!) && this.k.bol[first] && this.k.t[this.peek(1)] !== T.Punct) {
       this.fail(first, `'${this.k.s[first]!}' declaration inside a program: is a '}' missing above?`);
     }
@@ -315,6 +381,12 @@ export class Parser {
     }
     const name = this.ident(dst ? 'a call after =' : 'a statement');
     this.punct('(', `after '${this.k.s[name]!}'`);
+    const args = this.callArgs();
+    const close = this.punct(')', `to close the arguments of '${this.k.s[name]!}'`);
+    return { kind: 'call', dst, name, args, close, from, to: this.i };
+  }
+
+  private callArgs(): Arg[] {
     const args: Arg[] = [];
     if (!this.isPunct(')')) {
       for (;;) {
@@ -328,8 +400,7 @@ export class Parser {
         this.i++;
       }
     }
-    const close = this.punct(')', `to close the arguments of '${this.k.s[name]!}'`);
-    return { kind: 'call', dst, name, args, close, from, to: this.i };
+    return args;
   }
 
   /** Skip a balanced { ... } without recursing (used past the nesting limit). */

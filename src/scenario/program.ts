@@ -7,6 +7,7 @@ import type { Instr, Opcode, SrcLoc } from './ir.js';
 import { RIGHT_READ, RIGHT_WRITE } from './ir.js';
 import { T, type Tok, type Toks } from './lexer.js';
 import { PAGE_SIZE, STATEMENTS, suggest, type ArgKind } from './stmts.js';
+import { compileExpr } from './expr.js';
 
 /** Longest program, after expanding helpers. */
 export const MAX_PROGRAM = 1_000_000;
@@ -56,7 +57,7 @@ export function joinTokens(K: Toks, from: Tok, to: Tok): string {
       const tight =
         (K.t[t] === T.Punct && (K.s[t]! === ')' || K.s[t]! === ',' || K.s[t]! === '|' || K.s[t]! === ':' || K.s[t]! === ';')) ||
         (K.s[t]! === '(' && K.t[p] === T.Ident) ||
-        (K.t[p] === T.Punct && (K.s[p]! === '(' || K.s[p]! === '|' || K.s[p]! === ':'));
+        (K.t[p] === T.Punct && (K.s[p]! === '(' || K.s[p]! === '|' || K.s[p]! === ':' || K.s[p]! === '!'));
       if (!tight) s += ' ';
     }
     s += K.s[t]!;
@@ -82,6 +83,7 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     target: -1,
     loc: loc(scope.file, K, at),
     text,
+    expr: null,
   });
   const emit = (i: Instr, at: Tok) => {
     if (program.length >= MAX_PROGRAM) {
@@ -272,6 +274,12 @@ export function compileProgram(scope: ScenarioScope, body: Stmt[], userTask: boo
     for (const st of stmts) {
       if (st.kind === 'call') {
         call(st);
+        continue;
+      }
+      if (st.kind === 'assert') {
+        const ins = mk('assert', st.tok, joinTokens(K, st.from, st.to));
+        ins.expr = compileExpr(scope, st.expr, true);
+        emit(ins, st.tok);
         continue;
       }
       const count = K.num(st.count);

@@ -13,6 +13,9 @@ export class Exec {
   /** The pc of a statement that slept and will run again (its might_sleep() already ran). */
   resumePc = -1;
   program: Instr[] = [];
+  /** A kernel operation in several steps (PksHooks.kmapSteps): the step done so far (0: none), and its carry. */
+  sub = 0;
+  carry = 0;
   /** Per-variable pointer value and the mapping it was derived from (-1: none/forged). */
   varAddr: Float64Array = new Float64Array(0);
   varMap: Float64Array = new Float64Array(0);
@@ -32,6 +35,8 @@ export class Exec {
     this.progId = progId;
     this.pc = 0;
     this.resumePc = -1;
+    this.sub = 0;
+    this.carry = 0;
     this.varAddr = new Float64Array(vars);
     this.varMap = new Float64Array(vars).fill(-1);
     this.loops = new Int32Array(loops);
@@ -44,6 +49,8 @@ export class Exec {
   saveState(v: StateVec, keys: Int32Array, mapId: ((id: number) => number) | null = null): void {
     v.push(this.pc);
     v.push(this.resumePc);
+    v.push(this.sub);
+    v.push(this.carry);
     v.push(this.progId);
     v.push(this.decl);
     v.push(this.work);
@@ -67,6 +74,8 @@ export class Exec {
   loadState(v: StateVec, ir: ScenarioIR, keys: Int32Array): void {
     this.pc = v.next();
     this.resumePc = v.next();
+    this.sub = v.next();
+    this.carry = v.next();
     this.progId = v.next();
     this.decl = v.next();
     this.work = v.next();

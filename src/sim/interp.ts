@@ -9,6 +9,8 @@ import type { StateVec } from '../kernel/state.js';
 import type { Oracle } from './oracle.js';
 import type { Metrics } from './metrics.js';
 import type { Scheduler } from './sched.js';
+import { evalExpr } from './expr.js';
+import { hookStep, startSteps } from './steps.js';
 
 /** Channel queues: pointer values with the mapping each was derived from. */
 interface Channel {
@@ -20,6 +22,8 @@ interface Channel {
 const PKMAP_WAIT = 'pkmap pool full';
 
 export class Interp {
+  /** Called when an `assert` statement's condition is 0 (the runner reports and counts it). */
+  onAssert: ((cpu: number, ctx: Ctx, ins: Instr) => void) | null = null;
   private readonly chans: Channel[];
   private readonly completions: Int32Array;
 
@@ -206,17 +210,29 @@ export class Interp {
     const m = this.m;
     const ins: Instr = ex.program[ex.pc]!;
     m.loc = ins.loc;
-    if (m.sink) m.emit({ ...m.base(cpu), type: 'stmt', text: ins.text });
+    if (m.sink) m.emit({ ...m.base(cpu), type: 'stmt', text: ex.sub > 0 ? `${ins.text} [step ${ex.sub}]` : ins.text });
     let next = ex.pc + 1;
     switch (ins.op) {
       case 'kmap': {
+        if (ex.sub > 0) {
+          next = hookStep(m, ex, cpu, ins.page, true);
+          break;
+        }
         const addr = m.kmap(cpu, ins.page, ex.resumePc !== ex.pc);
         if (addr < 0) {
           if (this.sleep(cpu, t, PKMAP_WAIT)) next = ex.pc; // retried when a slot frees up
-        } else this.setVar(ex, ins.dst, addr, m.lastMapping);
+        } else {
+          this.setVar(ex, ins.dst, addr, m.lastMapping);
+          if (m.hooks.kmapSteps) next = startSteps(ex);
+        }
         break;
       }
       case 'kunmap':
+        if (ex.sub > 0) {
+          next = hookStep(m, ex, cpu, ins.page, false);
+          break;
+        }
+        if (m.hooks.kunmapSteps) next = startSteps(ex);
         m.kunmap(cpu, ins.page, this.heldKmap(ctx, ins.page));
         if (m.pkmapFreed) {
           m.pkmapFreed = false;
@@ -365,6 +381,9 @@ export class Interp {
         break;
       case 'endloop':
         if (--ex.loops[ins.ref]! > 0) next = ins.target;
+        break;
+      case 'assert':
+        if (evalExpr(ins.expr!, m, this.ir, cpu) === 0 && this.onAssert) this.onAssert(cpu, ctx, ins);
         break;
       case 'nop':
         break;

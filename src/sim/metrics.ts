@@ -6,8 +6,15 @@ import type { StateVec } from '../kernel/state.js';
 import type { RunSummary } from './result.js';
 import type { MetricName } from '../scenario/ir.js';
 
-/** Numbers per sample in RunResult.samples (Metrics.trace). */
-export const TRACE_FIELDS = 5;
+/** Numbers per CPU in Metrics.shown. */
+const SHOWN = 5;
+
+/** The keys of a mask, in increasing order (an idle CPU's -1: none). */
+function keyList(mask: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; mask > 0; k++, mask >>>= 1) if (mask & 1) out.push(k);
+  return out;
+}
 
 export class Metrics {
   legitAccesses = 0;
@@ -23,13 +30,6 @@ export class Metrics {
   exposureWrite = 0;
   keyOpenTicks = 0;
   unscopedTicks = 0;
-  /**
-   * When events are recorded: the per-tick samples as change points, TRACE_FIELDS numbers each
-   * (tick, cpu, open keys mask, unscoped keys mask, exposure rate; open = -1: the CPU is idle),
-   * written only when a CPU's values differ from its previous sample. Null: not kept.
-   */
-  trace: number[] | null = null;
-  private readonly last: Float64Array;
   /** Exposure rate per CPU, recomputed only when the machine's version moves. */
   private readonly rate: Float64Array;
   private readonly rateRead: Float64Array;
@@ -37,55 +37,88 @@ export class Metrics {
   private readonly rateVersion: Float64Array;
   private readonly rateMsr: Float64Array;
   private readonly protKeys: Int32Array;
-  /** The exposure rate last reported per CPU in the event stream (only when events are kept). */
+  /**
+   * Per CPU, SHOWN numbers: the pages, read, write, open keys mask (-1: idle) and unscoped keys
+   * mask last reported in the event stream (only when events are kept).
+   */
   private readonly shown: Float64Array;
 
   constructor(m: Machine, protectedKeys: number[]) {
-    this.last = new Float64Array(m.cpus.length * 3).fill(-2);
-    this.rate = new Float64Array(m.cpus.length);
-    this.rateRead = new Float64Array(m.cpus.length);
-    this.rateWrite = new Float64Array(m.cpus.length);
-    this.rateVersion = new Float64Array(m.cpus.length).fill(-1);
-    this.rateMsr = new Float64Array(m.cpus.length).fill(-1);
-    this.shown = new Float64Array(m.cpus.length);
+    const n = m.cpus.length;
+    this.rate = new Float64Array(n);
+    this.rateRead = new Float64Array(n);
+    this.rateWrite = new Float64Array(n);
+    this.rateVersion = new Float64Array(n).fill(-1);
+    this.rateMsr = new Float64Array(n).fill(-1);
+    this.shown = new Float64Array(n * SHOWN);
+    for (let c = 0; c < n; c++) this.shown[c * SHOWN + 3] = -1; // nothing shown yet: as idle
     this.protKeys = Int32Array.from(protectedKeys);
-  }
-
-  /** An `exposure` event: the pages this CPU's context could reach unnoticed changed. */
-  private report(m: Machine, cpu: number, pages: number, read: number, write: number): void {
-    this.shown[cpu] = pages;
-    m.emit({ ...m.base(cpu), loc: null, type: 'exposure', pages, read, write });
   }
 
   /**
    * End of a tick: for every CPU running a context, add the protected pages it could reach
    * unnoticed (exposure), and the keys open for it, scoped by its own mappings and grants or
-   * not (windows).
+   * not (windows). The hot path: with events off, nothing but the sums.
    */
   sampleTick(m: Machine, oracle: Oracle): void {
-    if (this.trace) this.noteIdle(m);
+    if (m.sink !== null) {
+      this.sampleTickShown(m, oracle);
+      return;
+    }
     const cpus = m.cpus;
-    const version = m.version;
+    const pks = m.hooks.pks;
+    const keys = this.protKeys;
+    for (let c = 0; c < cpus.length; c++) {
+      const cp = cpus[c]!;
+      const frames = cp.frames;
+      if (frames.length === 1 && cp.curr === cp.idle) continue;
+      const msr = cp.msr;
+      if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== msr) this.refresh(m, c, msr);
+      this.exposure += this.rate[c]!;
+      this.exposureRead += this.rateRead[c]!;
+      this.exposureWrite += this.rateWrite[c]!;
+      const ctx = frames[frames.length - 1]!;
+      ctx.ranTicks++;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
+        ctx.openTicks++;
+        this.keyOpenTicks++;
+        // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
+        if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !oracle.asks(ctx, k)) {
+          ctx.unscopedTicks++;
+          this.unscopedTicks++;
+        }
+      }
+    }
+  }
+
+  /**
+   * Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
+   * WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
+   */
+  private refresh(m: Machine, c: number, msr: number): void {
+    this.rate[c] = m.exposureOf(c);
+    this.rateRead[c] = m.lastExposureRead;
+    this.rateWrite[c] = m.lastExposureWrite;
+    this.rateVersion[c] = m.version;
+    this.rateMsr[c] = msr;
+  }
+
+  /** sampleTick() with events recorded: the same sums, and an `exposure` event per change. */
+  private sampleTickShown(m: Machine, oracle: Oracle): void {
+    const cpus = m.cpus;
     const pks = m.hooks.pks;
     const keys = this.protKeys;
     for (let c = 0; c < cpus.length; c++) {
       const cp = cpus[c]!;
       const frames = cp.frames;
       if (frames.length === 1 && cp.curr === cp.idle) {
-        if (m.sink && this.shown[c] !== 0) this.report(m, c, 0, 0, 0);
+        this.show(m, c, 0, 0, 0, -1, 0);
         continue;
       }
       const msr = cp.msr;
-      // Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
-      // WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
-      if (this.rateVersion[c] !== version || this.rateMsr[c] !== msr) {
-        this.rate[c] = m.exposureOf(c);
-        this.rateRead[c] = m.lastExposureRead;
-        this.rateWrite[c] = m.lastExposureWrite;
-        this.rateVersion[c] = version;
-        this.rateMsr[c] = msr;
-      }
-      if (m.sink && this.shown[c] !== this.rate[c]) this.report(m, c, this.rate[c]!, this.rateRead[c]!, this.rateWrite[c]!);
+      if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== msr) this.refresh(m, c, msr);
       this.exposure += this.rate[c]!;
       this.exposureRead += this.rateRead[c]!;
       this.exposureWrite += this.rateWrite[c]!;
@@ -95,19 +128,35 @@ export class Metrics {
       let unscoped = 0;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
-        if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
+        if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue;
         ctx.openTicks++;
         this.keyOpenTicks++;
         open |= 1 << k;
-        // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
         if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !oracle.asks(ctx, k)) {
           ctx.unscopedTicks++;
           this.unscopedTicks++;
           unscoped |= 1 << k;
         }
       }
-      if (this.trace) this.note(m.tick, c, open, unscoped, this.rate[c]!);
+      this.show(m, c, this.rate[c]!, this.rateRead[c]!, this.rateWrite[c]!, open, unscoped);
     }
+  }
+
+  /**
+   * An `exposure` event when this CPU's numbers differ from the last ones shown: the pages its
+   * context could reach unnoticed, the protected keys open for it and those open unscoped
+   * (open = -1: idle, nothing runs).
+   */
+  private show(m: Machine, c: number, pages: number, read: number, write: number, open: number, unscoped: number): void {
+    const s = this.shown;
+    const j = c * SHOWN;
+    if (s[j] === pages && s[j + 1] === read && s[j + 2] === write && s[j + 3] === open && s[j + 4] === unscoped) return;
+    s[j] = pages;
+    s[j + 1] = read;
+    s[j + 2] = write;
+    s[j + 3] = open;
+    s[j + 4] = unscoped;
+    m.emit({ ...m.base(c), loc: null, type: 'exposure', pages, read, write, open: keyList(open), unscoped: keyList(unscoped) });
   }
 
   save(v: StateVec): void {
@@ -152,42 +201,7 @@ export class Metrics {
     v.nextInto(this.rateWrite, n);
     v.nextInto(this.rateVersion, n);
     v.nextInto(this.rateMsr, n);
-    v.nextInto(this.shown, n);
-  }
-
-  /** Append a sample to the trace when it differs from the CPU's previous one. */
-  private note(tick: number, c: number, open: number, unscoped: number, rate: number): void {
-    const l = this.last;
-    const j = c * 3;
-    if (l[j] === open && l[j + 1] === unscoped && l[j + 2] === rate) return;
-    l[j] = open;
-    l[j + 1] = unscoped;
-    l[j + 2] = rate;
-    this.trace!.push(tick, c, open, unscoped, rate);
-  }
-
-  /** The idle CPUs' samples of this tick (open = -1). */
-  private noteIdle(m: Machine): void {
-    for (let c = 0; c < m.cpus.length; c++) {
-      const cp = m.cpus[c]!;
-      if (cp.frames.length === 1 && cp.curr === cp.idle) this.note(m.tick, c, -1, 0, 0);
-    }
-  }
-
-  /** After a restore: the trace keeps its first `n` numbers, each CPU's last sample read back from it. */
-  truncateTrace(n: number): void {
-    const t = this.trace;
-    if (!t) return;
-    t.length = Math.min(t.length, n);
-    const l = this.last;
-    l.fill(-2);
-    for (let i = t.length - TRACE_FIELDS; i >= 0; i -= TRACE_FIELDS) {
-      const j = t[i + 1]! * 3;
-      if (l[j] !== -2) continue;
-      l[j] = t[i + 2]!;
-      l[j + 1] = t[i + 3]!;
-      l[j + 2] = t[i + 4]!;
-    }
+    v.nextInto(this.shown, this.shown.length);
   }
 
   record(cls: number, outcome: number): void {

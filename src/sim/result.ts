@@ -115,11 +115,4 @@ export interface RunResult {
   expectations: ExpectationResult[];
   /** With an injected stray (--inject): what became of it. Expectations are not checked then. */
   injection?: InjectionResult;
-  /**
-   * Kept with the events: the end-of-tick samples behind the windows and the exposure, as
-   * change points of TRACE_FIELDS (5) numbers each: tick, cpu, mask of the protected keys open
-   * for the running context, mask of those open unscoped, exposure (pages); the mask -1 when
-   * the CPU is idle. A CPU's values hold until its next sample.
-   */
-  samples?: number[];
 }

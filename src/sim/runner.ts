@@ -15,6 +15,7 @@ import { execOf } from './exec.js';
 import { checkExpectations } from './expect.js';
 import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
+import { Asserts } from './asserts.js';
 import { Injector, type InjectSpec } from './inject.js';
 
 export interface RunOptions {
@@ -91,6 +92,8 @@ export class Run {
   private readonly maxSteps: number;
   private readonly maxEvents: number;
   private readonly onStep: ((m: Machine, oracle: Oracle) => void) | null;
+  /** The scenario's failed `assert` statements and `invariant` lines (asserts.ts). */
+  readonly asserts: Asserts;
   /** The injected stray still to fire, or null (none, or fired). */
   private injecting: Injector | null = null;
   readonly injector: Injector | null = null;
@@ -133,7 +136,6 @@ export class Run {
       m,
       ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id),
     );
-    if (sink) this.metrics.trace = [];
     this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
     this.interp = new Interp(
       m,
@@ -146,6 +148,8 @@ export class Run {
     );
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
     this.onStep = opts.onStep ?? null;
+    this.asserts = new Asserts(m, ir, opts.events !== false);
+    this.interp.onAssert = (cpu, ctx, ins) => this.asserts.failed(cpu, ctx, ins);
     if (opts.inject) this.injector = this.injecting = new Injector(opts.inject, ir, m);
   }
 
@@ -210,6 +214,7 @@ export class Run {
       metrics.sampleTick(m, oracle);
       m.tick++;
       if (onStep) onStep(m, oracle);
+      if (this.asserts.watching) this.asserts.checkInvariants();
     }
     return true;
   }
@@ -260,9 +265,8 @@ export class Run {
       events: this.events,
       summary,
       windows: [...this.windows.values()].sort((a, b) => (order.get(a.context) ?? 1e9) - (order.get(b.context) ?? 1e9)),
-      // An injected stray changes the counts the scenario's expectations are about.
-      expectations: this.injector ? [] : checkExpectations(ir, spec, label, summary),
-      ...(this.metrics.trace ? { samples: this.metrics.trace } : {}),
+      // An injected stray changes the counts the scenario's expectations are about (not its asserts).
+      expectations: [...(this.injector ? [] : checkExpectations(ir, spec, label, summary)), ...this.asserts.results()],
       ...(this.injector ? { injection: this.injector.result() } : {}),
     };
   }
@@ -286,9 +290,9 @@ export class Run {
       v.push(w.unscopedTicks);
     }
     v.push(this.events.length);
-    v.push(this.metrics.trace?.length ?? 0);
     v.push(this.pendingClass);
     v.push(n.id(this.stop));
+    v.push(this.asserts.fails);
     if (this.injector) this.injector.save(v);
   }
 
@@ -308,9 +312,9 @@ export class Run {
       this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
     }
     this.events.length = Math.min(this.events.length, v.next());
-    this.metrics.truncateTrace(v.next());
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
+    this.asserts.fails = v.next();
     if (this.injector) {
       this.injector.load(v);
       this.injecting = this.injector.fired ? null : this.injector;
@@ -355,6 +359,12 @@ export class Run {
     return this.metrics;
   }
 
+  /** The scenario's expect lines for this design against the counters so far (explore's end states). */
+  expectationsNow(): RunResult['expectations'] {
+    const finished = this.stop === 'done' && !this.m.tasks.some((t) => t.state === 'dead');
+    return checkExpectations(this.ir, this.spec, this.label, this.metrics.summary(this.m, this.m.tick, finished));
+  }
+
   /** The design's label ('scoped:relaxed', 'global'). */
   finishLabel(): string {
     return this.label;
@@ -365,6 +375,11 @@ export class Run {
     if (this.stop !== 'running' || this.m.panicked) return 0;
     this.sched.raiseTimed();
     return this.sched.offered();
+  }
+
+  /** The action of choice `i` after offered(): ACT_* << 16 | its CPU (or context, for FIRE). */
+  actionAt(i: number): number {
+    return this.sched.actAt(i);
   }
 
   /** Take choice `i` (0..offered()-1) at the next step. */

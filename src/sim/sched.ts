@@ -254,6 +254,11 @@ export class Scheduler {
     this.switchAway(cpu);
   }
 
+  /** The action of choice i after offered() (ACT_* << 16 | argument). */
+  actAt(i: number): number {
+    return this.acts[i]!;
+  }
+
   /** The explorer's choice for the next choice point (-1: the usual rule). */
   forced = -1;
 

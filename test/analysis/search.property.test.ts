@@ -71,7 +71,7 @@ describe('the search on random scenarios', () => {
           throw e;
         }
         searched++;
-        const r = search(ir, { policy, maxStates: 3000, bfs: true });
+        const r = search(ir, { policy, maxStates: 3000, bfs: true, check: Object.keys(COUNTER) });
         expect(r.states).toBeGreaterThan(0);
         expect(r.complete).toBe(r.limit === null);
         for (const v of r.violations) {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileScenario } from '../../src/scenario/index.js';
 import { search } from '../../src/analysis/search.js';
+import { searchParallel } from '../../src/analysis/parallel.js';
 import { runScenario } from '../../src/sim/runner.js';
 import { main } from '../../src/cli/main.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -43,9 +44,9 @@ softirq s cpu 1 on c {
 
 describe('stateful search', () => {
   it('counts each state once: one task has 15, two tasks 15 x 15 plus the order of their live kmap() records', () => {
-    const one = search(tasks(1), { policy: 'scoped:relaxed' });
+    const one = search(tasks(1), { policy: 'scoped:relaxed', por: false });
     expect([one.states, one.complete, one.violations.length]).toEqual([15, true, 0]);
-    const two = search(tasks(2), { policy: 'scoped:relaxed' });
+    const two = search(tasks(2), { policy: 'scoped:relaxed', por: false });
     // While both hold a kmap() of pg (6 x 6 positions), which one mapped first is state too:
     // a kunmap() from a third context would end the oldest.
     expect(two.states).toBe(15 * 15 + 6 * 6);
@@ -139,5 +140,91 @@ describe('stateful search', () => {
     const j = JSON.parse((await run('explore', 'stray_irq_during_kmap', '--policy', 'global', '--json')).out);
     expect(j).toMatchObject({ complete: true, states: expect.any(Number), transitions: expect.any(Number) });
     expect(j.violations[0]).toMatchObject({ invariant: expect.any(String), schedule: expect.any(Array), replay: expect.stringMatching(/^pksim run /) });
+  });
+});
+
+const capture = () => {
+  const out: string[] = [];
+  return { out: (s: string) => out.push(s), err: () => {}, isTTY: false, text: () => out.join('') };
+};
+
+describe('--workers, --hash-compact, --bitstate', () => {
+  const g4 = () => compileScenario(readFileSync('bench/explore/handoff-g4.pks', 'utf8'), 'handoff-g4.pks');
+  const key = (r: { states: number; transitions: number; complete: boolean; violations: unknown[]; reduced: number }) =>
+    JSON.stringify([r.states, r.transitions, r.complete, r.reduced, r.violations]);
+
+  it('the verdict, the state count and every counterexample are the same with 1 and 2 workers as with none (BFS)', async () => {
+    for (const [ir, policy] of [
+      [g4(), 'none'],
+      [tasks(2), 'scoped:relaxed'],
+      [compileScenario(readFileSync('test/fixtures/explore/assert_kmap.pks', 'utf8'), 'assert_kmap.pks'), 'scoped:relaxed'],
+    ] as const) {
+      const one = search(ir, { policy, bfs: true });
+      const w1 = await searchParallel(ir, { policy, workers: 1 });
+      const w2 = await searchParallel(ir, { policy, workers: 2 });
+      expect(key(w1)).toBe(key(one));
+      expect(key(w2)).toBe(key(one));
+    }
+  }, 60_000);
+
+  it('--hash-compact and --bitstate find the same on a small model, and say that coverage is probabilistic', () => {
+    const ir = g4();
+    const exact = search(ir, { policy: 'none' });
+    for (const r of [search(ir, { policy: 'none', hashCompact: true }), search(ir, { policy: 'none', bitstate: 1 << 20 })]) {
+      expect(r.exact).toBe(false);
+      expect(r.states).toBe(exact.states);
+      expect(r.violations.map((v) => v.invariant)).toEqual(exact.violations.map((v) => v.invariant));
+      expect(r.omissionProbability).toBeGreaterThan(0);
+      expect(r.omissionProbability).toBeLessThan(1e-6);
+    }
+    expect(search(ir, { policy: 'none', hashCompact: true }).visitedBytes * 2).toBe(exact.visitedBytes);
+  });
+
+  it('a bit array too small for the model skips states, and the omission estimate says so', () => {
+    const ir = tasks(2);
+    const exact = search(ir, { policy: 'scoped:relaxed', por: false });
+    const tiny = search(ir, { policy: 'scoped:relaxed', por: false, bitstate: 64 });
+    expect(tiny.states).toBeLessThan(exact.states);
+    expect(tiny.omissionProbability).toBeGreaterThan(0.1);
+  });
+
+  it('pksim explore prints PROBABILISTIC with --bitstate and --hash-compact, and --json has exact: false', async () => {
+    const io = capture();
+    expect(await main(['explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--bitstate', '--bitstate-size', '1'], io)).toBe(1);
+    expect(io.text()).toContain('COVERAGE IS PROBABILISTIC (--bitstate)');
+    const j = capture();
+    await main(['explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--hash-compact', '--json'], j);
+    expect(JSON.parse(j.text())).toMatchObject({ exact: false, coverage: 'probabilistic', storage: 'hash-compact' });
+  });
+});
+
+describe('pksim explore options of the stateful search', () => {
+  const cli = async (...args: string[]) => {
+    const io = capture();
+    const code = await main(args, io);
+    return { code, out: io.text() };
+  };
+
+  it('--workers 2 prints what --bfs prints; --no-por says so and stores more states', async () => {
+    const bfs = await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--bfs');
+    const two = await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--workers', '2');
+    expect(two).toEqual(bfs);
+    expect(bfs.code).toBe(1);
+    const off = JSON.parse((await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--no-por', '--json')).out);
+    const on = JSON.parse((await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--json')).out);
+    expect([on.por, off.por]).toEqual([true, false]);
+    expect(on.states).toBeLessThan(off.states);
+    expect((await cli('explore', 'bench/explore/handoff-g4.pks', '--policy', 'none', '--no-por')).out).toContain(', no reduction: complete');
+  }, 60_000);
+
+  it('a failed assert is printed with its replay and the replayed run showing it; --check names it', async () => {
+    const r = await cli('explore', 'test/fixtures/explore/assert_kmap.pks', '--check', 'assert');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /VIOLATED assert@assert_kmap\.pks:8: .*\n {2}replay: pksim run test\/fixtures\/explore\/assert_kmap\.pks --policy scoped:relaxed --schedule [\d,]+\n/,
+    );
+    expect(r.out).toMatch(/\| .*assert: assertion failed at test\/fixtures\/explore\/assert_kmap\.pks:8: assert unprotect\(pg\) == 1/);
+    const bad = await cli('explore', 'test/fixtures/explore/assert_kmap.pks', '--check', 'asert');
+    expect(bad.code).toBe(2);
   });
 });

@@ -223,12 +223,12 @@ describe.runIf(enabled)('timeline parts in headless chromium', () => {
     const end = Number(await page.$eval('#timeline svg', (s) => (s as SVGElement).dataset.t1));
     expect(delta).toBeCloseTo(end / 2, 0);
     expect(await page.textContent('#cursor-info')).toContain(`Δ ${Math.round(delta * 1000) / 1000} ticks`);
-    const s = results[0]!.samples!;
+    const s = results[0]!.events.flatMap((e) => (e.type === 'exposure' ? [e] : []));
     let max = 0;
     const rate = new Map<number, number>();
-    for (let i = 0; i < s.length; i += 5) {
-      rate.set(s[i + 1]!, s[i + 4]!);
-      if (s[i + 5] !== s[i])
+    for (let i = 0; i < s.length; i++) {
+      rate.set(s[i]!.cpu, s[i]!.pages);
+      if (s[i + 1]?.tick !== s[i]!.tick)
         max = Math.max(
           max,
           [...rate.values()].reduce((x, y) => x + y, 0),

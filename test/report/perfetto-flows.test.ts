@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { toPerfetto, type TraceEvent } from '../../src/report/index.js';
 import { libraryNames, loadScenario } from '../../src/scenario/index.js';
 import { runScenario } from '../../src/sim/runner.js';
+import { defaultCompare } from '../../src/policy/index.js';
 import { traceProblems } from './trace-format.js';
 
 interface Slice {
@@ -81,6 +82,27 @@ describe('Perfetto flows, exposure and names', () => {
     }
     expect(total).toBe(r.summary.exposure);
     expect(r.summary.exposure).toBeGreaterThan(0);
+  });
+
+  it('perfetto exposure counter: a new value only when the pages, read or write change, not when only the keys open do', () => {
+    let counters = 0;
+    for (const name of libraryNames())
+      for (const policy of defaultCompare()) {
+        const r = runScenario(loadScenario(name), { policy });
+        const evs = toPerfetto(r).traceEvents.filter((e) => e.ph === 'C' && e.name.endsWith('exposure'));
+        let total = 0;
+        for (let cpu = 0; cpu < r.config.cpus; cpu++) {
+          const mine = evs.filter((e) => e.name === `CPU ${cpu} exposure`);
+          expect(mine.length, `${name} ${policy} cpu ${cpu}`).toBeGreaterThan(0);
+          for (let i = 0; i < mine.length; i++) {
+            if (i > 0) expect(mine[i]!.args, `${name} ${policy} cpu ${cpu} ts ${mine[i]!.ts}`).not.toEqual(mine[i - 1]!.args);
+            total += (mine[i]!.args!.pages as number) * ((mine[i + 1]?.ts ?? r.summary.ticks) - mine[i]!.ts);
+          }
+          counters += mine.length;
+        }
+        expect(total, `${name} ${policy}`).toBe(r.summary.exposure);
+      }
+    expect(counters).toBeGreaterThan(50);
   });
 
   it('perfetto names: args say page and key names and addresses, never an internal mapping or context id', () => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { defaultCompare } from '../../src/policy/index.js';
 import { compileScenario, libraryNames, loadScenario } from '../../src/scenario/index.js';
 import { runScenario } from '../../src/sim/runner.js';
-import { TRACE_FIELDS } from '../../src/sim/metrics.js';
 import type { RunResult } from '../../src/sim/result.js';
 import { buildTimeline, keyBands } from '../../src/report/timeline.js';
 import { exposureSeries, scopeBands, type ScopedBand } from '../../src/report/scope.js';
@@ -13,15 +12,16 @@ function bandsOf(r: RunResult): ScopedBand[] {
   return scopeBands(r, tl, keyBands(tl, keys, r.config.cr4pks), keys);
 }
 
-/** Per tick and CPU, the sample in force (samples are change points). */
-function* ticks(r: RunResult): Generator<{ tick: number; cpu: number; open: number; unscoped: number; rate: number }> {
-  const s = r.samples!;
-  const cur = new Map<number, number[]>();
+/** Per tick and CPU, the `exposure` event in force (the events are change points). */
+function* ticks(r: RunResult): Generator<{ tick: number; cpu: number; idle: boolean; open: number[]; unscoped: number[]; rate: number }> {
+  const s = r.events.flatMap((e) => (e.type === 'exposure' ? [e] : []));
+  const cur = new Map<number, (typeof s)[number]>();
   let i = 0;
   for (let tick = 0; tick < r.summary.ticks; tick++) {
-    for (; i < s.length && s[i] === tick; i += TRACE_FIELDS) cur.set(s[i + 1]!, s.slice(i + 2, i + TRACE_FIELDS));
-    for (const [cpu, [open, unscoped, rate]] of cur) yield { tick, cpu, open: open!, unscoped: unscoped!, rate: rate! };
+    for (; i < s.length && s[i]!.tick === tick; i++) cur.set(s[i]!.cpu, s[i]!);
+    for (const [cpu, e] of cur) yield { tick, cpu, idle: e.ctxKind === 'idle', open: e.open, unscoped: e.unscoped, rate: e.pages };
   }
+  expect(i, 'exposure events past the last tick').toBe(s.length);
 }
 
 const runs = (): { name: string; policy: string; r: RunResult }[] =>
@@ -30,20 +30,39 @@ const runs = (): { name: string; policy: string; r: RunResult }[] =>
 describe('key band scope (whose open key it is)', () => {
   const all = runs();
 
-  it('samples: their open and unscoped keys add up to keyOpenTicks and unscopedTicks, their pages to exposure', () => {
+  it('exposure events: their open and unscoped keys add up to keyOpenTicks and unscopedTicks, their pages to exposure', () => {
     for (const { name, policy, r } of all) {
       let open = 0;
       let unscoped = 0;
       let exposure = 0;
       for (const x of ticks(r)) {
-        if (x.open < 0) continue;
-        for (let k = 0; k < 16; k++) {
-          open += (x.open >>> k) & 1;
-          unscoped += (x.unscoped >>> k) & 1;
-        }
+        if (x.idle) expect([x.open, x.unscoped, x.rate], `${name} ${policy} idle cpu ${x.cpu} tick ${x.tick}`).toEqual([[], [], 0]);
+        for (const k of x.unscoped) expect(x.open, `${name} ${policy} unscoped key ${k} is open`).toContain(k);
+        open += x.open.length;
+        unscoped += x.unscoped.length;
         exposure += x.rate;
       }
       expect([open, unscoped, exposure], `${name} ${policy}`).toEqual([r.summary.keyOpenTicks, r.summary.unscopedTicks, r.summary.exposure]);
+    }
+  });
+
+  it('exposure events: one per change, never two equal in a row for a CPU', () => {
+    for (const { name, policy, r } of all) {
+      const last = new Map<number, string>();
+      for (const e of r.events) {
+        if (e.type !== 'exposure') continue;
+        const sig = JSON.stringify([e.ctxKind === 'idle', e.pages, e.read, e.write, e.open, e.unscoped]);
+        expect(last.get(e.cpu), `${name} ${policy} tick ${e.tick} cpu ${e.cpu}`).not.toBe(sig);
+        last.set(e.cpu, sig);
+      }
+    }
+  });
+
+  it('events off: the lean end-of-tick sampling gives the same summary and windows as with events kept', () => {
+    for (const { name, policy, r } of all) {
+      const off = runScenario(loadScenario(name), { policy, events: false });
+      expect(off.events, `${name} ${policy}`).toEqual([]);
+      expect([off.summary, off.windows], `${name} ${policy}`).toEqual([r.summary, r.windows]);
     }
   });
 
@@ -61,14 +80,12 @@ describe('key band scope (whose open key it is)', () => {
     for (const { name, policy, r } of all) {
       const bands = bandsOf(r);
       for (const x of ticks(r)) {
-        if (x.open < 0) continue;
-        for (const k of r.config.keys) {
-          if (((x.open >>> k.id) & 1) === 0) continue;
+        for (const k of x.open) {
           const t = x.tick + 0.9995;
-          const b = bands.find((b) => b.cpu === x.cpu && b.key === k.id && b.start <= t && t < b.end);
-          const where = `${name} ${policy} tick ${x.tick} cpu ${x.cpu} key ${k.id}`;
+          const b = bands.find((b) => b.cpu === x.cpu && b.key === k && b.start <= t && t < b.end);
+          const where = `${name} ${policy} tick ${x.tick} cpu ${x.cpu} key ${k}`;
           expect(b?.state, where).not.toBe('closed');
-          expect(b?.scope === 'own', where).toBe(((x.unscoped >>> k.id) & 1) === 0);
+          expect(b?.scope === 'own', where).toBe(!x.unscoped.includes(k));
           checked++;
         }
       }

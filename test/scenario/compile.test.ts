@@ -6,7 +6,7 @@ import { compileScenario, RIGHT_HELD, RIGHT_READ, RIGHT_WRITE, type Instr } from
 const F = 'test.pks';
 /** An Instr with every operand unused, at line:col, for toEqual. */
 function ins(op: Instr['op'], line: number, col: number, text: string, fields: Partial<Instr> = {}): Instr {
-  return { op, dst: -1, src: -1, page: -1, arg: -1, ref: -1, target: -1, loc: { file: F, line, col }, text, ...fields };
+  return { op, dst: -1, src: -1, page: -1, arg: -1, ref: -1, target: -1, loc: { file: F, line, col }, text, expr: null, ...fields };
 }
 
 const HANDOFF = `// Async I/O completion: the writer kmaps a buffer.

@@ -35,7 +35,7 @@ describe('syntax errors', () => {
     [
       'not a declaration',
       'read(p)',
-      "1:1: [PKS001] expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect), found 'read'",
+      "1:1: [PKS001] expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect, invariant), found 'read'",
     ],
     ['unmatched }', 'cpus 1\n}', "2:1: [PKS001] unmatched '}'"],
     ['missing cpu', 'task t {\n}', "1:8: [PKS001] expected 'cpu N' after the task name, found '{'"],
@@ -223,6 +223,7 @@ describe('diagnostic codes', () => {
     ['PKS019', task('x = kunmap(buf)')],
     ['PKS020', `${HEAD}kthread k cpu 0 { return_to_user() }`],
     ['PKS021', 'cpus 1\n'],
+    ['PKS023', task('assert unprotekt(p) == 0')],
   ];
   for (const [code, src] of byCode)
     it(`${code}: ${DIAGNOSTIC_CODES[code as DiagnosticCode]}`, () => {
