@@ -54,7 +54,7 @@ export function analyseAtomic(model: FileModel, works: SiteWork[], findings: Fin
       use.note = fn ? 'no matched kunmap_atomic() in this function' : 'not inside a function';
       return;
     }
-    const end = Math.max(...unmaps.map((u) => u.startIndex));
+    const end = unmaps.reduce((m, u) => Math.max(m, u.startIndex), -Infinity);
     const region = src.slice(w.call.node.endIndex, end);
     const pfR = PAGEFAULT.filter(([re]) => re.test(region)).map(([, why]) => why);
     const preR = PREEMPT.filter(([re]) => re.test(region)).map(([, why]) => why);

@@ -9,17 +9,20 @@
 //   async  queue_work: runs the work later      the pointer escapes to another context
 //   consume zlib_deflate(next_in): ...           a store into s->next_in is read before return
 //   sync   ->xcode: ...                          an indirect call through a member of that name
+//   pair   ->iomap_begin(iomap_end): ...         the core calls the ops' ->iomap_end after their
+//                                               ->iomap_begin in the same task: what begin hands
+//                                               over, end may release
 //
 // Lines starting with # are comments. Later entries (the user's file) win over earlier ones.
 
 import { AuditError } from './errors.js';
 
-export type CalleeKind = 'sync' | 'async' | 'consume';
+export type CalleeKind = 'sync' | 'async' | 'consume' | 'pair';
 
 export interface CalleeEntry {
   kind: CalleeKind;
   name: string; // exact name, a pattern with *, or ->member
-  fields: string[]; // for consume: the struct fields read before returning
+  fields: string[]; // for consume: the struct fields read before returning; for pair: the closing member
   why: string;
   origin: string; // file:line of the entry
 }
@@ -150,9 +153,12 @@ async radix_tree_insert: stored in a radix tree that outlives the call
 async idr_alloc*: stored in an IDR that outlives the call
 async kfifo_in*: queued in a FIFO read later
 async swap*_push: pushed onto a stack read later
+# Operation pairs the core calls in one task: a mapping ->iomap_begin hands to the core (in
+# iomap->private) is released by the same ops' ->iomap_end before iomap_iter() moves on.
+pair ->iomap_begin(iomap_end): iomap_iter() calls ->iomap_end after ->iomap_begin in the same task
 `;
 
-const LINE = /^(sync|async|consume)\s+((?:->)?[\w*]+)(?:\(([\w\s,]+)\))?\s*:\s*(\S.*)$/;
+const LINE = /^(sync|async|consume|pair)\s+((?:->)?[\w*]+)(?:\(([\w\s,]+)\))?\s*:\s*(\S.*)$/;
 
 /** Parse callee data; `file` names the source in errors and origins. Bad lines are AUD004. */
 export function parseCallees(text: string, file: string): CalleeEntry[] {
@@ -161,8 +167,18 @@ export function parseCallees(text: string, file: string): CalleeEntry[] {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const m = LINE.exec(line);
-    if (!m || (m[1] === 'consume') !== Boolean(m[3]) || /\*.*\*.*\*/.test(m[2]!) || (m[2]!.startsWith('->') && m[2]!.includes('*'))) {
-      throw new AuditError('AUD004', `${file}:${i + 1}: expected 'sync|async NAME: why' or 'consume NAME(field,...): why', got '${line.slice(0, 60)}'`);
+    const withFields = m?.[1] === 'consume' || m?.[1] === 'pair';
+    if (
+      !m ||
+      withFields !== Boolean(m[3]) ||
+      /\*.*\*.*\*/.test(m[2]!) ||
+      (m[2]!.startsWith('->') && m[2]!.includes('*')) ||
+      (m[1] === 'pair' && (!m[2]!.startsWith('->') || m[3]!.includes(',')))
+    ) {
+      throw new AuditError(
+        'AUD004',
+        `${file}:${i + 1}: expected 'sync|async NAME: why', 'consume NAME(field,...): why' or 'pair ->BEGIN(END): why', got '${line.slice(0, 60)}'`,
+      );
     }
     out.push({
       kind: m[1] as CalleeKind,
@@ -189,10 +205,12 @@ export class Callees {
   private exact = new Map<string, CalleeEntry>();
   private consumers = new Map<string, CalleeEntry>();
   private patterns: { re: RegExp; e: CalleeEntry }[] = [];
+  private pairs = new Map<string, CalleeEntry>();
 
   constructor(entries: CalleeEntry[]) {
     for (const e of entries) {
-      if (e.kind === 'consume') this.consumers.set(e.name, e);
+      if (e.kind === 'pair') this.pairs.set(e.name, e);
+      else if (e.kind === 'consume') this.consumers.set(e.name, e);
       else if (e.name.includes('*')) this.patterns.unshift({ re: globRe(e.name), e });
       else this.exact.set(e.name, e);
     }
@@ -205,6 +223,11 @@ export class Callees {
     if (name.startsWith('->')) return null;
     // Queueing patterns are checked before the synchronous ones, as the regexes were.
     return this.patterns.find((p) => p.e.kind === 'async' && p.re.test(name))?.e ?? this.patterns.find((p) => p.re.test(name))?.e ?? null;
+  }
+
+  /** The pair entry whose opening member is `->member` (its `fields[0]` names the closing one). */
+  pairOf(member: string): CalleeEntry | null {
+    return this.pairs.get(`->${member}`) ?? null;
   }
 
   /** A consume entry for `name` reading `field`, if any. */

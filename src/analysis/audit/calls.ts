@@ -123,7 +123,7 @@ function fnInfo(def: Node): FnInfo | null {
     get params() {
       if (!params) {
         params = [];
-        for (const p of fd.childForFieldName('parameters')?.namedChildren ?? []) if (p && p.type === 'parameter_declaration') params.push(...varsOf(p));
+        for (const p of fd.childForFieldName('parameters')?.namedChildren ?? []) if (p && p.type === 'parameter_declaration') for (const v of varsOf(p)) params.push(v);
       }
       return params;
     },
@@ -147,10 +147,6 @@ interface Wrapper {
 // Not after `->` or `.`: `(o)->func->kmap(o)` calls a struct member that happens to be
 // named kmap, not the kernel function.
 const CALL_IN_TEXT = /(?<!(?:->|\.)\s*)\b(kmap_local_page|kmap_local_folio|kmap_atomic|kmap|kunmap_local|kunmap_atomic|kunmap)\s*\(/g;
-
-function escapeRe(s: string): string {
-  return s.replace(/[^\w]/g, '\\$&');
-}
 
 /**
  * Build the model of one file. Calls are located from the text (a regex for the names) and
@@ -221,12 +217,23 @@ export function buildModel(tree: Tree, source: string): FileModel {
     return call;
   };
   const callsCache = new Map<string, Node[]>();
+  // Where each name is followed by `(`: one scan of the text, built on the first lookup, so
+  // that looking up the callers of every function of a big file stays linear.
+  let named: Map<string, number[]> | null = null;
   const callsTo = (name: string): Node[] => {
     let l = callsCache.get(name);
     if (l) return l;
+    if (!named) {
+      named = new Map();
+      for (const m of source.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+        const at = named.get(m[1]!);
+        if (at) at.push(m.index);
+        else named.set(m[1]!, [m.index]);
+      }
+    }
     l = [];
-    for (const m of source.matchAll(new RegExp(`\\b${escapeRe(name)}\\s*\\(`, 'g'))) {
-      const c = callAt(m.index, name);
+    for (const at of named.get(name) ?? []) {
+      const c = callAt(at, name);
       if (c) l.push(c);
     }
     callsCache.set(name, l);
@@ -297,11 +304,24 @@ function balanced(s: string): boolean {
 
 /** 1-based line and column of a character offset. */
 export function posOf(source: string, index: number): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = source.indexOf('\n'); i !== -1 && i < index; i = source.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
+  const starts = lineStarts(source);
+  // The last line starting at or before index (binary search: many lookups in a big file stay cheap).
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= index) lo = mid;
+    else hi = mid - 1;
   }
-  return { line, column: index - last };
+  return { line: lo + 1, column: index - starts[lo]! + 1 };
+}
+
+let startsOf: { source: string; starts: number[] } | null = null;
+function lineStarts(source: string): number[] {
+  if (startsOf?.source !== source) {
+    const starts = [0];
+    for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    startsOf = { source, starts };
+  }
+  return startsOf.starts;
 }

@@ -97,6 +97,32 @@ function onStack(fn: FnInfo, lv: Node): { root: string; how: string } | null {
   }
 }
 
+/**
+ * `s = head; head = s->next;` before the store into `s->f`: this thread took the struct off a
+ * shared free list (under whatever lock guards it) and owns it until it puts it back, so no
+ * other context reaches the field meanwhile. The reason, or null.
+ */
+function takenOffList(fn: FnInfo, lv: Node, at: Node): string | null {
+  let n = lv;
+  let arrow = false;
+  while (n.type === 'field_expression') {
+    arrow = (n.childForFieldName('operator')?.text ?? n.child(1)?.text) === '->';
+    n = stripWrappers(n.childForFieldName('argument')!);
+  }
+  if (n.type !== 'identifier' || !arrow || !fn.locals.get(n.text)?.isPointer) return null;
+  const v = n.text;
+  let head: string | null = null;
+  let takeLine = 0;
+  for (const a of fn.body.descendantsOfType('assignment_expression')) {
+    if (!a || a.startIndex >= at.startIndex || a.childForFieldName('operator')?.text !== '=') continue;
+    const l = stripWrappers(a.childForFieldName('left')!).text;
+    const r = stripWrappers(a.childForFieldName('right')!).text.replace(/\s+/g, '');
+    if (l === v && /^\w+$/.test(r) && kindOfVar(fn, r) === 'global') head = r;
+    else if (head && l === head && r === `${v}->next`) takeLine = line(a);
+  }
+  return head && takeLine ? `a struct this thread took off the shared list ${head} (line ${takeLine}) and owns until it puts it back` : null;
+}
+
 /** The parameter a field lvalue hangs off (`buf->base`, `p->a.b`), or -1. */
 function paramRoot(fn: FnInfo, lv: Node): number {
   let n = lv;
@@ -231,9 +257,12 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
       const field = l.childForFieldName('field')?.text ?? '';
       const holder = stripWrappers(l.childForFieldName('argument')!);
       const consumer = consumedBy(model, fn, holder.text, field, at);
+      const owned = frame ? null : takenOffList(fn, l, at);
       if (frame) {
         track(frame.root, true);
         fact('note', `${what} is stored in ${l.text}, ${frame.how}: storage that dies with this frame`, at);
+      } else if (owned) {
+        fact('note', `${what} is stored in ${l.text}, ${owned}`, at);
       } else if (consumer) {
         fact('note', `${what} is stored in ${l.text}, which ${consumer}`, at);
       } else {

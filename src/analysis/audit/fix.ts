@@ -46,7 +46,10 @@ export function planFixes(model: FileModel, works: SiteWork[], reports: Map<FnIn
   const out: { site: number; edits: Edit[] }[] = [];
   const byFn = new Map<FnInfo, number[]>();
   works.forEach((w, i) => {
-    if (w.call.fn) byFn.set(w.call.fn, [...(byFn.get(w.call.fn) ?? []), i]);
+    if (!w.call.fn) return;
+    const l = byFn.get(w.call.fn);
+    if (l) l.push(i);
+    else byFn.set(w.call.fn, [i]);
   });
   for (const [fn, idxs] of byFn) {
     const conv = new Map<number, string>(); // site -> address variable
@@ -58,6 +61,21 @@ export function planFixes(model: FileModel, works: SiteWork[], reports: Map<FnIn
         w.site.fixable = false;
         w.site.fixNote ??= r;
       } else conv.set(i, r.addr);
+    }
+    // An unmap shared with a kmap() site that stays (`kunmap(in[i])` also releasing `kmap(*in)`)
+    // cannot become kunmap_local(): neither can the sites it releases.
+    for (let changed = true; changed;) {
+      changed = false;
+      const kept = new Set<number>();
+      for (const i of idxs) if (works[i]!.site.call === 'kmap' && !conv.has(i)) for (const u of works[i]!.unmapNodes) kept.add(u.id);
+      for (const i of [...conv.keys()]) {
+        const u = works[i]!.unmapNodes.find((x) => kept.has(x.id));
+        if (!u) continue;
+        conv.delete(i);
+        works[i]!.site.fixable = false;
+        works[i]!.site.fixNote = `the unmap at line ${u.startPosition.row + 1} also releases a kmap() that is not converted`;
+        changed = true;
+      }
     }
     if (!conv.size) continue;
     const onStack = (i: number) => conv.has(i) || works[i]!.site.call !== 'kmap';

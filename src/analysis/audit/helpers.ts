@@ -6,11 +6,15 @@
 // scope of files: the site's own file, or (whole-tree mode) every file of its subsystem.
 
 import type { Node } from 'web-tree-sitter';
-import type { FileModel, FnInfo } from './calls.js';
+import { posOf, type FnInfo } from './calls.js';
+import { makeCallees, type Callees } from './callees.js';
 import { traceValue } from './escape.js';
 import type { HandBack } from './types.js';
 import { stripWrappers } from './parse.js';
-import { analysePaths, type PathEvent } from './paths.js';
+import { analysePaths, liveAt, type PathEvent } from './paths.js';
+import { argAt, putHelpers, type PutHelper, type Scope, type ScopeFile } from './puts.js';
+
+export { putHelpers, putReleases, type FoundHelper, type PutHelper, type Scope, type ScopeFile } from './puts.js';
 
 export interface HelperVerdict {
   class: 'local' | 'global' | 'unclear';
@@ -20,25 +24,6 @@ export interface HelperVerdict {
 /** How a getter hands the mapping back. */
 export type { HandBack } from './types.js';
 
-export interface ScopeFile {
-  rel: string;
-  model: FileModel;
-}
-
-/** Files to look in: the site's file first. `tree` is false in per-file mode (for the wording). */
-export interface Scope {
-  files: ScopeFile[];
-  tree: boolean;
-  dir: string; // the directory searched in tree mode
-}
-
-export interface PutHelper {
-  name: string;
-  where: string; // file:line of its kunmap() (or of its call of another put helper)
-  param: number; // the parameter it releases
-  unmaps: string; // what it kunmap()s, with $ for that parameter: `$->b_page`, `$`
-}
-
 interface Caller {
   n: Node;
   fn: FnInfo;
@@ -47,82 +32,57 @@ interface Caller {
 
 const line = (n: Node) => n.startPosition.row + 1;
 
+let builtinCallees: Callees | null = null;
+
 /**
- * Functions (and static inline helpers in headers) that kunmap() something derived from a
- * parameter, and functions that pass a parameter on to one of those (minix_delete_entry()
- * ends in dir_put_page()).
+ * A function the subsystem assigns to an opening member of an operation pair in the callee data
+ * (`.iomap_begin = erofs_iomap_begin`), whose ops also assign the closing member (`.iomap_end =
+ * erofs_iomap_end`) a function that calls one of the put helpers: the core calls the closing
+ * one after the opening one in the same task, so what the opening one hands over is released
+ * there. The reason, or null.
  */
-export function putHelpers(scope: Scope, getter: string): PutHelper[] {
-  const out: PutHelper[] = [];
+function pairedRelease(scope: Scope, fn: FnInfo, putNames: Set<string>): string | null {
+  if (!/^\w+$/.test(fn.name)) return null;
+  const known = scope.files[0]!.model.callees ?? (builtinCallees ??= makeCallees());
   for (const f of scope.files) {
-    for (const c of f.model.calls) {
-      if (c.name !== 'kunmap' || !c.fn || c.fn.name === getter || out.some((p) => p.name === c.fn!.name)) continue;
-      // A function that maps as well as unmaps (ni_read_frame()), or that uses the getter, does
-      // its own pairing: it is no put helper.
-      if (f.model.calls.some((x) => x.fn === c.fn && x.name === 'kmap')) continue;
-      if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === c.fn!.node.id)) continue;
-      let i = c.fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(c.argText));
-      if (i >= 0)
-        out.push({
-          name: c.fn.name,
-          where: `${f.rel}:${line(c.node)}`,
-          param: i,
-          unmaps: c.argText.replace(/\s+/g, '').replace(new RegExp(`\\b${c.fn.params[i]!.name}\\b`, 'g'), '$'),
-        });
-      else if ((i = derivedFromParam(c.fn, c.argText)) >= 0) out.push({ name: c.fn.name, where: `${f.rel}:${line(c.node)}`, param: i, unmaps: '?' });
-    }
-  }
-  // Put helpers written as macros: #define put_dir_page(p) do { kunmap(p); put_page(p); } while (0)
-  for (const f of scope.files) {
-    for (const mac of f.model.unmapMacros) {
-      const i = mac.params.findIndex((p) => new RegExp(`\\b${p}\\b`).test(mac.arg));
-      if (i >= 0 && !out.some((p) => p.name === mac.name))
-        out.push({
-          name: mac.name,
-          where: `${f.rel}:${mac.line}`,
-          param: i,
-          unmaps: mac.arg
-            .replace(/\s+/g, '')
-            .replace(/^\((.*)\)$/, '$1')
-            .replace(new RegExp(`\\(?\\b${mac.params[i]}\\b\\)?`, 'g'), '$'),
-        });
-    }
-  }
-  for (let round = 0; round < 2; round++) {
-    for (const p of [...out]) {
-      for (const f of scope.files) {
-        for (const n of f.model.callsTo(p.name)) {
-          const fn = f.model.fnOf(n);
-          const a = argAt(n, p.param);
-          if (!fn || fn.name === getter || out.some((x) => x.name === fn.name) || a?.type !== 'identifier') continue;
-          // A user of the pair (it also gets or maps) is not itself a put helper.
-          if (f.model.callsTo(getter).some((x) => f.model.fnOf(x)?.node.id === fn.node.id) || f.model.calls.some((x) => x.fn === fn && x.name.startsWith('kmap'))) continue;
-          const i = fn.params.findIndex((q) => q.name === a.text);
-          if (i >= 0) out.push({ name: fn.name, where: `${f.rel}:${line(n)}`, param: i, unmaps: p.unmaps });
-        }
+    const src = f.model.source;
+    if (!src.includes(fn.name)) continue;
+    for (const m of src.matchAll(new RegExp(`\\.\\s*(\\w+)\\s*=\\s*&?\\s*${fn.name}\\b`, 'g'))) {
+      const pair = known.pairOf(m[1]!);
+      if (!pair) continue;
+      const ops = enclosingBraces(src, m.index);
+      if (!ops) continue;
+      const end = new RegExp(`\\.\\s*${pair.fields[0]}\\s*=\\s*&?\\s*(\\w+)\\b`).exec(src.slice(ops.start, ops.end))?.[1];
+      if (!end) continue;
+      for (const g of scope.files) {
+        const e = g.model.fnByName.get(end);
+        if (!e) continue;
+        const put = [...putNames].find((p) => g.model.callsTo(p).some((x) => g.model.fnOf(x)?.node.id === e.node.id));
+        if (put) return `->${m[1]} of the ops at ${f.rel}:${posOf(src, m.index).line}, whose ->${pair.fields[0]} ${end}() calls ${put}(): ${pair.why} (${pair.origin})`;
       }
     }
   }
-  return out;
+  return null;
 }
 
-/** `sg = cmd->first_data_sg; ... kunmap(sg_page(&sg[i]))`: the parameter a local in `text` was set from, or -1. */
-function derivedFromParam(fn: FnInfo, text: string): number {
-  for (const a of fn.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
-    if (!a) continue;
-    const l = a.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left')?.text.replace(/^\*+\s*/, '');
-    const r = a.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right')?.text;
-    if (!l || !r || !/^\w+$/.test(l) || !new RegExp(`\\b${l}\\b`).test(text)) continue;
-    const i = fn.params.findIndex((p) => new RegExp(`\\b${p.name}\\b`).test(r));
-    if (i >= 0) return i;
+/** The `{ ... }` around offset `at` (an initialiser), by brace counting; null if unbalanced. */
+function enclosingBraces(src: string, at: number): { start: number; end: number } | null {
+  let d = 0;
+  let start = -1;
+  for (let i = at; i >= 0 && at - i < 20_000; i--) {
+    if (src[i] === '}') d++;
+    else if (src[i] === '{' && d-- === 0) {
+      start = i;
+      break;
+    }
   }
-  return -1;
-}
-
-/** What a call of a put helper releases: `qnx6_put_page(page)` -> `page`. */
-export function putReleases(p: PutHelper, call: Node): string | null {
-  const a = argAt(call, p.param);
-  return a ? p.unmaps.replace(/\$/g, a.text.replace(/\s+/g, '')) : null;
+  if (start < 0) return null;
+  d = 0;
+  for (let i = start; i < src.length && i - start < 40_000; i++) {
+    if (src[i] === '{') d++;
+    else if (src[i] === '}' && --d === 0) return { start, end: i + 1 };
+  }
+  return null;
 }
 
 function callersOf(scope: Scope, getter: FnInfo): Caller[] {
@@ -134,11 +94,6 @@ function callersOf(scope: Scope, getter: FnInfo): Caller[] {
     }
   }
   return out;
-}
-
-function argAt(call: Node, i: number): Node | null {
-  const args = call.childForFieldName('arguments')?.namedChildren.filter((x): x is Node => !!x && x.type !== 'comment') ?? [];
-  return args[i] ? stripWrappers(args[i]) : null;
 }
 
 /** `&cmd->iov_data[i]` -> cmd */
@@ -276,19 +231,23 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
           bad.push(`caller ${at} passes ${a?.text ?? 'nothing'}, not the address of a variable on its own stack`);
           continue;
         }
-        putCalls.splice(0, putCalls.length, ...same);
+        putCalls.length = 0;
+        for (const x of same) putCalls.push(x);
       }
       errVars.add(resultVar(n) ?? n.text.replace(/\s+/g, ''));
     }
     if (!putCalls.length) {
-      bad.push(`caller ${at} never calls ${putList}()`);
+      // `->iomap_begin` hands the mapping to the core, which calls the same ops' `->iomap_end` next.
+      const closer = pairedRelease(scope, c, putNames);
+      if (closer) good.push(`${at} (${closer})`);
+      else bad.push(`caller ${at} never calls ${putList}()`);
       continue;
     }
     const events = new Map<number, PathEvent>([[n.id, { kind: 'map', site: 0 }]]);
     // A struct holds one mapping at a time: its put releases it however often it was refilled.
     for (const p of putCalls) events.set(p.id, { kind: 'unmap', sites: [0], ...(how.kind === 'struct' ? { all: true } : {}) });
     for (const v of errVars) guards.set(v, [0]);
-    const live = analysePaths(c.body, events, guards, errVars).liveAtReturn.get(0) ?? [];
+    const live = liveAt(analysePaths(c.body, events, guards, errVars), 0, c.body);
     if (live.length) bad.push(`caller ${at} does not call ${putList}() on the path returning at line ${live.join(', ')}`);
     else good.push(at);
   }

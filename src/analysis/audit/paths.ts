@@ -18,7 +18,17 @@ export interface PathReport {
   lifo: { site: number; above: number[]; node: Node }[];
   /** true when the walk dropped states to stay bounded */
   approximate: boolean;
+  /** true when the body nests deeper than MAX_NESTING: nothing was walked (the rest is empty) */
+  tooDeep?: boolean;
 }
+
+/**
+ * How deep the walk follows nested statements and expressions. The walk recurses, and a
+ * recursion whose depth follows the input would overflow the stack on some threads and not on
+ * others (the result would depend on --jobs): deeper bodies are not walked, and say so.
+ */
+export const MAX_NESTING = 400;
+const TOO_DEEP = new Error('nesting deeper than MAX_NESTING');
 
 type Stack = number[];
 type States = Map<string, Stack>;
@@ -107,8 +117,17 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
     }
     return out;
   };
+  let level = 0;
   const expr = (n: Node, st: States): States => {
     if (!hot.has(n.id)) return st;
+    if (++level > MAX_NESTING) throw TOO_DEEP;
+    try {
+      return exprIn(n, st);
+    } finally {
+      level--;
+    }
+  };
+  const exprIn = (n: Node, st: States): States => {
     if (n.type === 'compound_statement') return exec(n, st);
     for (const c of n.namedChildren) if (c) st = expr(c, st);
     return apply(n, st);
@@ -144,6 +163,14 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
     return join(exit, breaks.pop()!);
   };
   const exec = (n: Node, st: States): States => {
+    if (++level > MAX_NESTING) throw TOO_DEEP;
+    try {
+      return execIn(n, st);
+    } finally {
+      level--;
+    }
+  };
+  const execIn = (n: Node, st: States): States => {
     // A whole loop can stand for one unmap event (`for (i = 0; i < n; i++) kunmap(pages[i]);`).
     if (n.type.endsWith('_statement') && n.type !== 'expression_statement' && events.has(n.id)) return apply(n, st);
     switch (n.type) {
@@ -266,19 +293,29 @@ export function analysePaths(body: Node, events: Map<number, PathEvent>, guards:
   // Iterate until the states reaching each label are stable (backward gotos), then one
   // final pass that records what it sees.
   const start: States = new Map([['', []]]);
-  for (let i = 0; i < 4; i++) {
-    const before = snapshot(labels);
-    exec(body, start);
-    if (snapshot(labels) === before) break;
+  try {
+    for (let i = 0; i < 4; i++) {
+      const before = snapshot(labels);
+      exec(body, start);
+      if (snapshot(labels) === before) break;
+    }
+    final = true;
+    const fallOff = exec(body, start);
+    recordReturn(body.endPosition.row + 1, fallOff);
+  } catch (e) {
+    if (e !== TOO_DEEP) throw e;
+    return { liveAtReturn: new Map(), depth: new Map(), lifo: [], approximate: true, tooDeep: true };
   }
-  final = true;
-  const fallOff = exec(body, start);
-  recordReturn(body.endPosition.row + 1, fallOff);
   return rep;
 
   function snapshot(m: Map<string, States>): string {
     return [...m].map(([k, v]) => k + ':' + [...v.keys()].sort().join('|')).join(';');
   }
+}
+
+/** The returns where `site` is still mapped; a body too deep to walk counts as live at its end. */
+export function liveAt(rep: PathReport, site: number, body: Node): number[] {
+  return rep.tooDeep ? [body.endPosition.row + 1] : (rep.liveAtReturn.get(site) ?? []);
 }
 
 /**
@@ -312,7 +349,10 @@ function failureTest(cond: Node, errVars: Set<string> = new Set()): { name: stri
       return null;
     }
   }
-  let m = /^(?:IS_ERR|IS_ERR_OR_NULL)\((\w+)\)$/.exec(t);
+  // An index bound (`i < n`, `i >= n`): out of range, no element at i was mapped.
+  let m = /^(\w+)(<|>=)(?!0$)[\w>.()-]+$/.exec(t);
+  if (m && !/^\d/.test(m[1]!)) return { name: m[1]!, failWhenTrue: m[2] === '>=' ? !neg : neg };
+  m = /^(?:IS_ERR|IS_ERR_OR_NULL)\((\w+)\)$/.exec(t);
   if (m) return { name: m[1]!, failWhenTrue: !neg };
   m = /^(\w+)==NULL$/.exec(t) ?? /^NULL==(\w+)$/.exec(t);
   if (m) return { name: m[1]!, failWhenTrue: !neg };

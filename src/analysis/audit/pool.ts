@@ -30,39 +30,79 @@ export class Pool {
 
   /** Send each message to the next free worker; `done(i, reply)` gets the reply to message i. */
   async run<R>(msgs: unknown[], done: (i: number, reply: R) => void): Promise<void> {
+    const q = this.queue(done);
+    for (const m of msgs) q.push(m);
+    q.end();
+    await q.finished;
+  }
+
+  /**
+   * A queue of messages that may still grow while the workers take from it (the first pass
+   * sends batches while the tree is still being walked): each free worker gets the next
+   * message; `finished` settles once `end()` was called and every reply came back.
+   */
+  queue<R>(done: (i: number, reply: R) => void): { push(m: unknown): void; end(): void; finished: Promise<void> } {
+    const msgs: unknown[] = [];
+    const cur = this.workers.map(() => -1);
+    const idle: number[] = [];
     let next = 0;
-    await Promise.all(
-      this.workers.map(
-        (w, k) =>
-          new Promise<void>((resolve, reject) => {
-            let cur = -1;
-            const stop = () => {
-              w.off('message', onMessage);
-              w.off('error', onError);
-            };
-            const send = () => {
-              if (next >= msgs.length) {
-                stop();
-                resolve();
-                return;
-              }
-              cur = next++;
-              w.postMessage(msgs[cur]);
-            };
-            const onMessage = (m: R) => {
-              done(cur, m);
-              send();
-            };
-            const onError = (e: Error) => {
-              stop();
-              reject(e);
-            };
-            w.on('message', onMessage);
-            w.on('error', onError);
-            void this.online[k]!.then(send);
-          }),
-      ),
-    );
+    let busy = 0;
+    let ended = false;
+    let settled = false;
+    let finish!: () => void;
+    let fail!: (e: Error) => void;
+    const finished = new Promise<void>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    const cleanups: (() => void)[] = [];
+    const stop = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      for (const c of cleanups) c();
+      if (e) fail(e);
+      else finish();
+    };
+    const feed = (k: number) => {
+      if (settled) return;
+      if (next < msgs.length) {
+        cur[k] = next++;
+        busy++;
+        this.workers[k]!.postMessage(msgs[cur[k]]);
+      } else if (ended && busy === 0) stop();
+      else idle.push(k);
+    };
+    this.workers.forEach((w, k) => {
+      const onMessage = (m: R) => {
+        busy--;
+        done(cur[k]!, m);
+        feed(k);
+      };
+      const onError = (e: Error) => stop(e);
+      w.on('message', onMessage);
+      w.on('error', onError);
+      cleanups.push(() => {
+        w.off('message', onMessage);
+        w.off('error', onError);
+      });
+      void this.online[k]!.then(() => feed(k));
+    });
+    return {
+      push: (m: unknown) => {
+        msgs.push(m);
+        const k = idle.shift();
+        if (k !== undefined) feed(k);
+      },
+      end: () => {
+        ended = true;
+        if (busy === 0 && next >= msgs.length) {
+          // Wake the idle workers' bookkeeping: nothing more will come.
+          idle.length = 0;
+          stop();
+        }
+      },
+      finished,
+    };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 // Stage 1: find the C files under the given paths and cheaply decide which need parsing.
 
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { AuditError } from './errors.js';
 
@@ -26,24 +26,38 @@ const SKIP_DIRS = new Set(['.git', 'node_modules', '.pc']);
 /** Symbolic links to .c/.h files met by the walk: not followed (a tree's links point into itself), but counted. */
 let symlinksSeen: string[] = [];
 
-function walk(dir: string, root: string, out: InputFile[]): void {
+/**
+ * The C files under `dir`, depth first in name order, one at a time: a loop over a stack of
+ * directories (no recursion), so that the caller can hand files to workers while it walks.
+ */
+function* walk(dir: string, root: string): Generator<InputFile> {
+  const stack: { entries: Dirent[]; at: number; dir: string }[] = [{ entries: readDir(dir), at: 0, dir }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.at >= top.entries.length) {
+      stack.pop();
+      continue;
+    }
+    const e = top.entries[top.at++]!;
+    const p = join(top.dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) stack.push({ entries: readDir(p), at: 0, dir: p });
+    } else if (e.isFile() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
+      yield { abs: p, rel: relative(root, p) };
+    } else if (e.isSymbolicLink() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
+      symlinksSeen.push(relative(root, p));
+    }
+  }
+}
+
+function readDir(dir: string): Dirent[] {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     throw new AuditError('AUD003', `${dir}: cannot read directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) walk(p, root, out);
-    } else if (e.isFile() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
-      out.push({ abs: p, rel: relative(root, p) });
-    } else if (e.isSymbolicLink() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
-      symlinksSeen.push(relative(root, p));
-    }
-  }
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
@@ -71,9 +85,17 @@ export function auditBase(paths: string[]): string {
 
 /** Expand PATH arguments into C/H files. A missing path is an AuditError (AUD001) naming it. */
 export function collectFiles(paths: string[]): InputFile[] {
-  const out: InputFile[] = [];
+  return [...filesOf(paths)];
+}
+
+/**
+ * The same files one at a time, in the same order. Every PATH is checked before the first file
+ * comes (AUD001..AUD003); a directory that cannot be read below them throws when it is reached.
+ */
+export function* filesOf(paths: string[]): Generator<InputFile> {
   symlinksSeen = [];
   const base = auditBase(paths);
+  const roots: { abs: string; dir: boolean }[] = [];
   for (const p of paths) {
     let st;
     try {
@@ -83,17 +105,20 @@ export function collectFiles(paths: string[]): InputFile[] {
       throw new AuditError('AUD001', `${p}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot access (${code ?? 'error'})`}`);
     }
     const abs = resolve(p);
-    if (st.isDirectory()) walk(abs, base, out);
+    if (st.isDirectory()) roots.push({ abs, dir: true });
     else if (st.isFile()) {
       try {
         accessSync(p, constants.R_OK);
       } catch (e) {
         throw new AuditError('AUD003', `${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
-      out.push({ abs, rel: relative(base, abs) });
+      roots.push({ abs, dir: false });
     } else throw new AuditError('AUD002', `${p}: not a regular file or directory`);
   }
-  return out;
+  for (const r of roots) {
+    if (r.dir) yield* walk(r.abs, base);
+    else yield { abs: r.abs, rel: relative(base, r.abs) };
+  }
 }
 
 /** The symbolic links to C files the last collectFiles() skipped (relative paths, in walk order). */

@@ -1,11 +1,12 @@
 // The audit driver: collect files, prefilter, parse and analyse them in this thread or in a
 // pool of worker threads (--jobs N), and summarise.
 
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readInto } from './read.js';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
-import { parseC, setParseLimit } from './parse.js';
-import { AUDITED_WORD, collectFiles, mayContainCalls, skippedSymlinks, type InputFile } from './prefilter.js';
+import { parseC, ParserAborted, setParseLimit } from './parse.js';
+import { AUDITED_WORD, collectFiles, filesOf, mayContainCalls, skippedSymlinks, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
 import { subsystemOf, summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
@@ -18,30 +19,6 @@ import type { AuditOptions, AuditResult, FileResult } from './types.js';
 
 function empty(file: string, parsed: boolean): FileResult {
   return { file, parsed, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
-}
-
-// One buffer per thread, reused for every file: most of the tree's files are read only to be
-// rejected by the prefilter, and allocating a buffer for each showed in profiles.
-let shared = Buffer.allocUnsafe(1 << 20);
-
-/** The file's bytes, in the shared buffer (valid until the next call). */
-function readInto(path: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    let len = 0;
-    for (;;) {
-      if (len === shared.length) {
-        const bigger = Buffer.allocUnsafe(shared.length * 2);
-        shared.copy(bigger);
-        shared = bigger;
-      }
-      const r = readSync(fd, shared, len, shared.length - len, null);
-      if (!r) return shared.subarray(0, len);
-      len += r;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** What every file's analysis needs besides the file: sent to the workers as plain JSON. */
@@ -90,6 +67,8 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
       tree.delete();
     }
   } catch (e) {
+    // An abort is this file's alone: parseC() dropped the dead instance, the next file gets a new one.
+    if (e instanceof ParserAborted) return { ...empty(f.rel, false), error: e.message };
     return { ...empty(f.rel, true), error: `analysis failed: ${(e as Error).message}` };
   }
 }
@@ -108,7 +87,10 @@ export async function runAudit(paths: string[], opts: AuditOptions): Promise<Aud
 
 async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): Promise<AuditResult & { inputs: InputFile[] }> {
   const t0 = performance.now();
-  let inputs = collectFiles(paths);
+  // With workers and nothing to look up first (no cache, no --only), the first batches go out
+  // while the tree is still being walked.
+  const stream = opts.jobs > 1 && !opts.cacheDir && !opts.only;
+  let inputs = stream ? [] : collectFiles(paths);
   const fo: FileOpts = { fix: Boolean(opts.fix), atomic: Boolean(opts.atomic), ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}) };
   if (opts.calleesFile !== undefined) {
     let text: string;
@@ -120,6 +102,8 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     fo.callees = { file: opts.calleesFile, text };
     calleesFor(fo); // malformed data is reported here, once, not by every worker
   }
+  let streamed: FileResult[] | null = null;
+  if (stream) streamed = await walkOnPool(workers(), filesOf(paths), inputs, fo, opts.onProgress);
   const all = inputs;
   if (opts.only) {
     const only = new Set(opts.only);
@@ -130,7 +114,7 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
   const results = new Array<FileResult>(inputs.length);
   const todo: number[] = [];
   inputs.forEach((f, i) => {
-    const c = cache?.get(f);
+    const c = streamed ? streamed[i] : cache?.get(f);
     if (c) results[i] = c;
     else todo.push(i);
   });
@@ -160,7 +144,8 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
       if (c) results[p.at] = c;
       return !c;
     });
-    const kunmapFiles = opts.only ? null : results.filter((r) => r.calls.kunmap || r.putMacros).map((r) => r.file);
+    // Files that kunmap() in a helper other files may call (static ones cannot be called from elsewhere).
+    const kunmapFiles = opts.only ? null : results.filter((r) => (r.calls.kunmap && !r.privateUnmaps) || r.putMacros).map((r) => r.file);
     // Subsystems are independent: with several jobs, each worker takes whole subsystems.
     const task = pending.map((p) => ({ input: p.input, result: p.result, defs: p.defs }));
     const again =
@@ -176,6 +161,7 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
   for (const r of results) {
     delete r.defs;
     delete r.putMacros;
+    delete r.privateUnmaps;
   }
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed
@@ -197,7 +183,12 @@ export function treePassFor(pending: Pending, inputs: InputFile[], fo: FileOpts,
 /** Hand whole subsystems to the workers, the biggest first; results come back in the order given. */
 async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
   const groups = new Map<string, number[]>();
-  pending.forEach((p, i) => groups.set(subsystemOf(p.input.rel), [...(groups.get(subsystemOf(p.input.rel)) ?? []), i]));
+  pending.forEach((p, i) => {
+    const d = subsystemOf(p.input.rel);
+    const l = groups.get(d);
+    if (l) l.push(i);
+    else groups.set(d, [i]);
+  });
   const tasks = [...groups].map(([dir, idx]) => {
     const prefix = dir === '.' ? '' : dir + '/';
     const files = inputs.filter((f) => f.rel.startsWith(prefix));
@@ -210,6 +201,46 @@ async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo:
     (i, m) => m.results.forEach((r, k) => (out[tasks[i]!.idx[k]!] = r)),
   );
   return out;
+}
+
+/**
+ * The first pass while walking: files go to the workers in batches as the walk finds them
+ * (appended to `inputs`, in walk order); results come back in that order.
+ */
+async function walkOnPool(pool: Pool, files: Iterable<InputFile>, inputs: InputFile[], fo: FileOpts, onProgress?: (d: number, t: number) => void): Promise<FileResult[]> {
+  const BATCH = 24;
+  const results: FileResult[] = [];
+  let done = 0;
+  const q = pool.queue<{ results: FileResult[] }>((i, m) => {
+    m.results.forEach((r, k) => (results[i * BATCH + k] = r));
+    done += m.results.length;
+    onProgress?.(done, inputs.length);
+  });
+  let batch: InputFile[] = [];
+  try {
+    for (const f of files) {
+      inputs.push(f);
+      batch.push(f);
+      if (batch.length === BATCH) {
+        q.push({ files: batch, opts: fo });
+        batch = [];
+      }
+      // Let the replies in, so that a worker that is done gets the next batch.
+      if (inputs.length % 512 === 0)
+        await new Promise<void>((r) => {
+          setImmediate(r);
+        });
+    }
+  } catch (e) {
+    // A path that cannot be read: the pool is closed by the caller, nothing waits for the replies.
+    q.end();
+    q.finished.catch(() => {});
+    throw e;
+  }
+  if (batch.length) q.push({ files: batch, opts: fo });
+  q.end();
+  await q.finished;
+  return results;
 }
 
 /** Batches of files on the workers; results in input order. */

@@ -35,6 +35,18 @@ export function pageAliases(fn: FnInfo | null, arg: string): Set<string> {
   return out;
 }
 
+/**
+ * `kunmap(A[i])` releasing what `kmap(*A)` or `kmap(A[0])` mapped: the function walks the
+ * array with an index that starts at 0 (`for (i = 0, ...)`, `int i = 0`). The index, or null.
+ */
+export function firstElementUnmap(fn: FnInfo | null, mapArg: string, unmapArg: string): string | null {
+  const m = /^(.+)\[(\w+)\]$/.exec(unmapArg);
+  if (!fn || !m || m[2] === '0') return null;
+  const a = norm(mapArg);
+  if (a !== `*${m[1]}` && a !== `*(${m[1]})` && a !== `${m[1]}[0]`) return null;
+  return new RegExp(`(?:^|[^\\w.>])${m[2]}\\s*=\\s*0\\b(?!\\s*\\.)`).test(fn.body.text) ? m[2]! : null;
+}
+
 /** The innermost loop body (or function body) around a node. */
 export function blockOf(n: Node): Node | null {
   let last: Node | null = null;

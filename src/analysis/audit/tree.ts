@@ -5,6 +5,7 @@
 // mention a function defined in the pending file, or kunmap, are parsed for it.
 
 import { readFileSync } from 'node:fs';
+import { readInto } from './read.js';
 import type { Tree } from 'web-tree-sitter';
 import { buildModel, type FileModel, type FnInfo } from './calls.js';
 import type { Callees } from './callees.js';
@@ -61,9 +62,16 @@ export async function treePass(
   const byDir = new Map<string, number[]>();
   pending.forEach((p, i) => {
     const d = subsystemOf(p.input.rel);
-    byDir.set(d, [...(byDir.get(d) ?? []), i]);
+    const l = byDir.get(d);
+    if (l) l.push(i);
+    else byDir.set(d, [i]);
   });
   const mentions = new Map<number, InputFile[]>();
+  const mention = (i: number, f: InputFile) => {
+    const l = mentions.get(i);
+    if (l) l.push(f);
+    else mentions.set(i, [f]);
+  };
   // Members called indirectly with the mapping, per pending file, and where they are assigned.
   const membersOf = pending.map((p) => [
     ...new Set(p.result.sites.flatMap((s) => s.reasons.flatMap((r) => [...r.matchAll(/indirect call \S*?(?:->|\.)(\w+)\(\): target unknown/g)].map((m) => m[1]!)))),
@@ -78,11 +86,11 @@ export async function treePass(
     const res = idxs.map((i) => words([...pending[i]!.defs, ...extra]));
     for (const f of inputs) {
       if (!f.rel.startsWith(prefix)) continue;
-      if (kunmapFiles?.has(f.rel)) for (const i of idxs) if (f.rel !== pending[i]!.input.rel) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+      if (kunmapFiles?.has(f.rel)) for (const i of idxs) if (f.rel !== pending[i]!.input.rel) mention(i, f);
       if (!names.length) continue;
       let buf: Buffer;
       try {
-        buf = readFileSync(f.abs);
+        buf = readInto(f.abs);
       } catch {
         continue;
       }
@@ -90,7 +98,7 @@ export async function treePass(
       if (!names.some((d) => buf.includes(d))) continue;
       const text = buf.toString('latin1');
       idxs.forEach((i, k) => {
-        if (f.rel !== pending[i]!.input.rel && !kunmapFiles?.has(f.rel) && res[k]?.test(text)) mentions.set(i, [...(mentions.get(i) ?? []), f]);
+        if (f.rel !== pending[i]!.input.rel && !kunmapFiles?.has(f.rel) && res[k]?.test(text)) mention(i, f);
         for (const m of membersOf[i]!) {
           // `.m = fn` in an initialiser or `x->m = fn`; anything else (NULL, a ?:) leaves m unresolved.
           for (const a of text.matchAll(new RegExp(`(?:\\.|->)\\s*${m}\\s*=\\s*&?\\s*(\\w+)\\s*([,;}]|\\?)?`, 'g'))) {
@@ -127,7 +135,10 @@ export async function treePass(
         }
         if (targets.length) members.set(m, targets);
       }
-      if (!others.length && !members.size) {
+      // With no other file in scope, a file whose subsystem has others is analysed again: its
+      // reasons then say what the whole subsystem holds ("none is in fs/x/"); a file audited
+      // alone keeps its per-file reasons.
+      if (!others.length && !members.size && !inputs.some((f) => f !== input && f.rel.startsWith(dir === '.' ? '' : dir + '/'))) {
         out.push(result);
         continue;
       }
@@ -144,7 +155,13 @@ export async function treePass(
       }
     }
   } finally {
-    for (const p of cache.values()) p?.tree.delete();
+    for (const p of cache.values()) {
+      try {
+        p?.tree.delete();
+      } catch {
+        // a tree of a parser instance that aborted since: its memory went with it
+      }
+    }
   }
   return out;
 }

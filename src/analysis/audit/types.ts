@@ -117,6 +117,12 @@ export interface FileResult {
   defs?: string[];
   /** The file defines put helpers as macros (for the whole-tree pass; not in the output). */
   putMacros?: boolean;
+  /**
+   * A .c file whose put helpers (functions that kunmap() a parameter, or pass one on to such a
+   * function) are all static: no other file can call them, so the whole-tree pass need not
+   * load it for them (not in the output).
+   */
+  privateUnmaps?: boolean;
 }
 
 export interface AuditOptions {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { kmapSites, auditFixture, FIXTURES } from './util.js';
 import { runAudit } from '../../../src/analysis/audit/run.js';
+import { parseCallees } from '../../../src/analysis/audit/callees.js';
 
 describe('local sites', () => {
   it('map/copy/unmap in one function is local and convertible', async () => {
@@ -192,6 +193,27 @@ describe("storage on this frame or the caller's is not an escape (issue 12 item 
     expect(s!.fixable).toBe(false);
   });
 
+  it("ops pair: a getter caller that is ->iomap_begin hands the mapping to the core, and the same ops' ->iomap_end puts it: local", async () => {
+    const [s] = await kmapSites('ops_pair_release.c');
+    expect(s!.class).toBe('local');
+    expect(s!.reason).toContain('demo_iomap_begin() (->iomap_begin of the ops at ops_pair_release.c:60, whose ->iomap_end demo_iomap_end() calls demo_put_buf()');
+  });
+
+  it('ops pair: when ->iomap_end does not put, the ->iomap_begin caller keeps the mapping: global', async () => {
+    const [s] = await kmapSites('ops_pair_unreleased.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('caller demo_iomap_begin() never calls demo_put_buf()');
+  });
+
+  it('a struct taken off a global free list is owned while off it, and kunmap(in[i]) with i from 0 (guarded by i < n) releases kmap(*in): local, not fixable', async () => {
+    const s = await kmapSites('freelist_index_unmap.c');
+    expect(s.map((x) => x.class)).toEqual(['local', 'local']);
+    expect(s[0]!.unmaps.map((u) => u.line)).toEqual([26, 39, 52]);
+    expect(s[0]!.reason).toContain('stored in strm->in, a struct this thread took off the shared list demo_head (line 31)');
+    expect(s[1]!.fixable).toBe(false);
+    expect(s[1]!.fixNote).toBe('the unmap at line 39 also releases a kmap() that is not converted');
+  });
+
   it('the same getter fed a heap struct stays global', async () => {
     const [s] = await kmapSites('caller_heap_struct.c');
     expect(s!.class).toBe('global');
@@ -221,6 +243,12 @@ describe('callee knowledge as data (issue 12 item 3)', () => {
     const err = await runAudit([FIXTURES + 'user_callees.c'], { jobs: 1, calleesFile: FIXTURES + 'bad_callees.txt' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'AUD004' });
     expect((err as Error).message).toMatch(/bad_callees\.txt:3: expected/);
+  });
+
+  it('a pair entry needs ->OPEN(CLOSE) with one closing member: AUD004 otherwise', () => {
+    expect(parseCallees('pair ->demo_begin(demo_end): one task', 'x.txt')[0]).toMatchObject({ kind: 'pair', name: '->demo_begin', fields: ['demo_end'] });
+    for (const bad of ['pair demo_begin(demo_end): no arrow', 'pair ->demo_begin: no closing member', 'pair ->a(b,c): two'])
+      expect(() => parseCallees(bad, 'x.txt')).toThrow(/x\.txt:1: expected .*'pair ->BEGIN\(END\): why'/);
   });
 });
 

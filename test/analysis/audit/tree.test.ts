@@ -31,6 +31,18 @@ describe('whole-tree pass', () => {
     expect(s[1]!.reason).toContain('released on every path by put helper fs/demofs/demofs.h:8 demofs_put_page()');
   });
 
+  it('a file whose kunmap() helpers are all static is not searched for put helpers; one with an exported helper is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-tree-'));
+    cpSync(TREE, dir, { recursive: true });
+    // Neither file names a function of the pending files: only their kunmap() could bring them in.
+    writeFileSync(join(dir, 'fs/demofs/private.c'), 'static void demofs_drop_page(struct page *page)\n{\n\tkunmap(page);\n\tput_page(page);\n}\n');
+    writeFileSync(join(dir, 'fs/demofs/export.c'), 'void demofs_release_page(struct page *page)\n{\n\tkunmap(page);\n\tput_page(page);\n}\n');
+    const s = await sites(dir, true);
+    expect(s[0]!.reason).toContain('fs/demofs/export.c:3 demofs_release_page() unmaps it');
+    expect(s[0]!.reason).not.toContain('demofs_drop_page');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a caller in another file that forgets the put makes it unclear, naming that caller and line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-tree-'));
     cpSync(TREE, dir, { recursive: true });
