@@ -12,10 +12,10 @@ import { formatSarif } from '../analysis/audit/sarif.js';
 import { formatMbox, touchedLines, type FileFix } from '../analysis/audit/patch.js';
 import { summarise } from '../analysis/audit/summary.js';
 import type { AuditResult } from '../analysis/audit/types.js';
-import { DEFAULT_MAX_FILE_SIZE, defaultJobs, runAudit } from '../analysis/audit/run.js';
+import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_SITES, defaultJobs, runAudit } from '../analysis/audit/run.js';
 import { auditBase } from '../analysis/audit/prefilter.js';
 import { AuditError } from '../analysis/audit/errors.js';
-import { EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
 import { checkOut, parseSiteRef, writeSiteScenario } from './audit-scenario.js';
@@ -70,6 +70,7 @@ argument.`,
       help: 'audit a unified diff (F, or - for standard input) against the patched tree\nPATH: only sites on lines the patch adds or touches are reported',
     },
     'max-file-size': { type: 'string', value: 'MB', default: DEFAULT_MAX_FILE_SIZE / 2 ** 20, help: 'skip (and name) a file larger than MB megabytes that would be parsed' },
+    'max-sites': { type: 'string', value: 'N', default: DEFAULT_MAX_SITES, help: 'skip (and name) a file with more than N kmap()/kunmap()-family calls' },
     fix: {
       type: 'boolean',
       help: "print a unified diff converting the local sites whose conversion is\nmechanical; apply it with 'patch -p1' inside PATH. Files are not changed.",
@@ -92,7 +93,8 @@ argument.`,
   notes: `Paths: text output relative to the current directory; json relative to the PATH given (to
 their common directory for several); sarif relative to the git work tree holding PATH, or
 to PATH. Exit status: 0 when the audit ran (findings are reported, not failures), 2 for bad
-usage or unreadable input, with a one-line message naming the file.`,
+usage or unreadable input, with a one-line message naming the file, 3 when a resource limit
+(--max-file-size, --max-sites, tree-sitter's memory) left a file unanalysed (named in the output).`,
 });
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
@@ -155,6 +157,12 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     if (!/^[1-9][0-9]*$/.test(v) || Number(v) > 4096) throw new UsageError(`--max-file-size: '${v}' is not a number of megabytes (1..4096)`);
     maxFileSize = Number(v) * 2 ** 20;
   }
+  let maxSites: number | undefined;
+  if (values['max-sites'] !== undefined) {
+    const v = values['max-sites'];
+    if (!/^[1-9][0-9]*$/.test(v) || Number(v) > 1e7) throw new UsageError(`--max-sites: '${v}' is not a number of calls (1..10000000)`);
+    maxSites = Number(v);
+  }
   let res;
   try {
     res = await runAudit(positionals, {
@@ -165,6 +173,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       tree: !values['no-tree'],
       atomic: Boolean(values.atomic),
       ...(maxFileSize !== undefined ? { maxFileSize } : {}),
+      ...(maxSites !== undefined ? { maxSites } : {}),
       ...(values.cache !== undefined ? { cacheDir: values.cache } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
@@ -235,7 +244,12 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     const path = (f: string) => relative(process.cwd(), join(base, f)) || f;
     io.out(values.summary ? formatSummary(res.summary) : formatText(res, { all: Boolean(values.all), terse: Boolean(values.terse), verbose: Boolean(values.verbose), path }));
   }
-  return 0;
+  // A file a limit skipped leaves the audit incomplete: say so once, exit 3 (as every limit).
+  const skipped = res.files.filter((f) => f.limit !== undefined);
+  if (skipped.length === 0) return 0;
+  const limits = [...new Set(skipped.map((f) => f.limit))].map((l) => (l === 'wasm-memory' ? "tree-sitter's wasm memory" : `--${l}`));
+  io.err(`audit: ${skipped.length} file(s) not analysed: a resource limit stopped them (${limits.join(', ')}); the rest of the result stands\n`);
+  return EXIT_LIMIT;
 }
 
 function gitRoot(dir: string): string | null {

@@ -113,6 +113,8 @@ export interface FileResult {
   fixes: { site: number; edits: Edit[] }[];
   /** Set when the file could not be read or parsed at all. */
   error?: string;
+  /** The resource limit that skipped the file (with `error`): the audit is incomplete. */
+  limit?: 'max-file-size' | 'max-sites' | 'wasm-memory';
   /** Functions defined in the file, when a site needs the whole-tree pass (not in the output). */
   defs?: string[];
   /** The file defines put helpers as macros (for the whole-tree pass; not in the output). */
@@ -141,8 +143,10 @@ export interface AuditOptions {
   only?: string[];
   /** Whole-tree pass over each undecided file's subsystem (default true; --no-tree turns it off). */
   tree?: boolean;
-  /** Files larger than this many bytes that the prefilter would parse are skipped with an error (default 8 MiB). */
+  /** Files larger than this many bytes that the prefilter would parse are skipped with an error (default 2 MiB). */
   maxFileSize?: number;
+  /** Skip (and name) a file with more audited calls than this (default DEFAULT_MAX_SITES). */
+  maxSites?: number;
 }
 
 export interface AuditSummary {
