@@ -5,7 +5,8 @@
 // choice first, every choice when its successor was already visited, a state stored when its
 // hash is new), so the verdict, the state count and every counterexample are the same for any N.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from './threads.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
 import { Expander, type Expansion } from './expand.js';
@@ -16,16 +17,7 @@ import { performance } from 'node:perf_hooks';
 /** States per message to a worker. */
 const BATCH = 64;
 
-function makeWorker(): Worker {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  if (import.meta.url.endsWith('.ts')) {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./search-worker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./search-worker.js', import.meta.url));
-}
+const makeWorker = (): Worker => spawnWorker(import.meta.url, 'search-worker');
 
 interface QNode {
   snap: Float64Array;

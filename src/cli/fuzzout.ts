@@ -2,11 +2,10 @@
 // (empty name, a directory, an existing file without --force, a missing directory, one of the
 // scenarios read, the same file twice), written after, each atomically.
 
-import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { ReportExistsError, ReportWriteError, writeReportFile } from '../report/index.js';
 import type { FuzzReport } from '../analysis/fuzz/report.js';
 import { UsageError } from './errors.js';
+import { checkOutputFiles } from './outputs.js';
 import type { CliIO } from './io.js';
 import type { OptionTable } from './options.js';
 import { fuzzCharts } from '../report/charts.js';
@@ -29,30 +28,7 @@ function named(v: Values): [string, string][] {
 }
 
 export function checkFiles(v: Values, inputs: readonly string[]): void {
-  const files = named(v);
-  for (const [opt, path] of files) {
-    if (path === '') throw new UsageError(`${opt}: the file name is empty`);
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      st = null;
-    }
-    if (st?.isDirectory()) throw new UsageError(`${opt}: ${path} is a directory`);
-    if (st && !v.force) throw new UsageError(`${opt}: ${path} already exists (use --force to overwrite it)`);
-    if (!st) {
-      let dir;
-      try {
-        dir = statSync(dirname(path));
-      } catch {
-        dir = null;
-      }
-      if (!dir?.isDirectory()) throw new UsageError(`${opt}: cannot write ${path}: no such directory ${dirname(path)}`);
-    }
-    if (inputs.some((i) => i !== '-' && resolve(i) === resolve(path))) throw new UsageError(`${opt}: ${path} is one of the inputs: write elsewhere`);
-  }
-  const paths = files.map(([, p]) => resolve(p));
-  if (new Set(paths).size !== paths.length) throw new UsageError('two output options name the same file: give each its own');
+  checkOutputFiles(named(v), v.force, inputs);
 }
 
 export async function writeFiles(io: CliIO, v: Values, report: FuzzReport, json: string): Promise<void> {

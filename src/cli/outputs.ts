@@ -42,26 +42,30 @@ export function checkOutputPath(opt: string, path: string, force: boolean | unde
 }
 
 /**
- * Refuses, before the run, every output the write would refuse after it, and an output that
- * is one of the scenarios read (`--html my.pks --force` would replace the user's scenario).
+ * Refuses, before the run, every output the write would refuse after it, an output that is one
+ * of the files read (`--html my.pks --force` would replace the user's scenario), and two options
+ * naming one file. `named`: [option, path] pairs.
  */
-export function checkOutputs(o: OutputOptions, inputs: readonly string[] = []): void {
-  const named: [string, string][] = [];
-  if (o.html !== undefined) named.push(['--html', o.html]);
-  if (o.perfetto !== undefined) named.push(['--perfetto', o.perfetto]);
-  if (o.ftrace !== undefined) named.push(['--ftrace', o.ftrace]);
-  for (const [opt, path] of named) {
-    checkOutputPath(opt, path, o.force);
-  }
+export function checkOutputFiles(named: readonly [string, string][], force: boolean | undefined, inputs: readonly string[] = [], noun = 'scenario'): void {
+  for (const [opt, path] of named) checkOutputPath(opt, path, force);
   for (const [opt, path] of named) {
     const input = inputs.find((i) => i !== '-' && sameFile(i, path));
-    if (input !== undefined) throw new UsageError(`${opt}: ${path} is the scenario ${input}: write the report elsewhere`);
+    if (input !== undefined) throw new UsageError(`${opt}: ${path} is the ${noun} ${input}: write the report elsewhere`);
   }
   for (let i = 0; i < named.length; i++)
     for (let j = i + 1; j < named.length; j++)
       if (resolve(named[i]![1]) === resolve(named[j]![1])) {
         throw new UsageError(`${named[i]![0]} and ${named[j]![0]} name the same file ${named[i]![1]}: give each its own`);
       }
+}
+
+/** checkOutputFiles() for the report options of run and compare. */
+export function checkOutputs(o: OutputOptions, inputs: readonly string[] = []): void {
+  const named: [string, string][] = [];
+  if (o.html !== undefined) named.push(['--html', o.html]);
+  if (o.perfetto !== undefined) named.push(['--perfetto', o.perfetto]);
+  if (o.ftrace !== undefined) named.push(['--ftrace', o.ftrace]);
+  checkOutputFiles(named, o.force, inputs);
 }
 
 export async function writeReports(io: CliIO, results: RunResult[], o: OutputOptions): Promise<void> {

@@ -1,18 +1,10 @@
 // Worker threads for --jobs N, started once per run (while the main thread walks the tree) and
 // used for both passes: batches of files, then whole subsystems of the whole-tree pass.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../threads.js';
 
-function makeWorker(): Worker {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  if (import.meta.url.endsWith('.ts')) {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./worker.js', import.meta.url));
-}
+const makeWorker = (): Worker => spawnWorker(import.meta.url, 'worker');
 
 export class Pool {
   private readonly workers: Worker[];

@@ -2,18 +2,10 @@
 // units it is sent (a scenario, a design, a range of run numbers) and answers with their
 // statistics. Which worker runs which unit changes nothing in the result (integer sums).
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../threads.js';
 
-function makeWorker(): Worker {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  if (import.meta.url.endsWith('.ts')) {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./worker.js', import.meta.url));
-}
+const makeWorker = (): Worker => spawnWorker(import.meta.url, 'worker');
 
 export class FuzzPool {
   private readonly workers: Worker[];
