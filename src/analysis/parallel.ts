@@ -10,8 +10,8 @@ import { spawnWorker } from './threads.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
 import { Expander, type Expansion } from './expand.js';
-import { BitStore, CompactStore, Hash64Store, type StateStore } from './visited.js';
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
+import type { StateStore } from './visited.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, makeStore, storageOf, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
 import { performance } from 'node:perf_hooks';
 
 /** States per message to a worker. */
@@ -44,7 +44,7 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
   // The root, in this thread: the same Run and checks the workers use.
   const local = new Expander(ir, xopts);
   const run = local.run;
-  const visited: StateStore = opts.bitstate !== undefined ? new BitStore(opts.bitstate) : opts.hashCompact ? new CompactStore() : new Hash64Store();
+  const visited: StateStore = makeStore(opts);
   const parent: number[] = [-1];
   const choice: number[] = [-1];
   const offered: number[] = [0];
@@ -209,10 +209,6 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
     violations: [...violations.values()],
     por,
     reduced,
-    storage: visited.kind,
-    exact: visited.kind === 'hash64',
-    coverage: visited.kind === 'hash64' ? 'exact' : 'probabilistic',
-    visitedBytes: visited.bytes,
-    omissionProbability: visited.omission(states),
+    ...storageOf(visited, states),
   };
 }

@@ -124,7 +124,8 @@ interface Node {
   lo: number;
 }
 
-function makeStore(opts: SearchOptions): StateStore {
+/** @internal The visited-state store the options ask for (64-bit hashes, compact, bit-state). */
+export function makeStore(opts: SearchOptions): StateStore {
   if (opts.bitstate !== undefined) return new BitStore(opts.bitstate);
   if (opts.hashCompact) return new CompactStore();
   return new Hash64Store();
@@ -386,6 +387,13 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     violations: [...violations.values()],
     por,
     reduced,
+    ...storageOf(visited, states),
+  };
+}
+
+/** @internal What a result says of its visited-state store: how states were kept and how sure it is. */
+export function storageOf(visited: StateStore, states: number): Pick<SearchResult, 'storage' | 'exact' | 'coverage' | 'visitedBytes' | 'omissionProbability'> {
+  return {
     storage: visited.kind,
     exact: visited.kind === 'hash64',
     coverage: visited.kind === 'hash64' ? 'exact' : 'probabilistic',
