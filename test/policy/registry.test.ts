@@ -57,7 +57,8 @@ describe('the design registry', () => {
   it("the README's design table has a row for every registered built-in design", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const d of designs().filter((x) => x.name !== 'leaky')) {
-      expect(readme).toMatch(new RegExp(`^\\| \`${d.name}(\\[:mode\\])?\` \\|`, 'm'));
+      // A cell of its own, however Prettier pads the table.
+      expect(readme).toMatch(new RegExp(`^\\| \`${d.name}(\\[:mode\\])?\` +\\|`, 'm'));
     }
   });
 
