@@ -170,7 +170,10 @@ export class Scheduler {
 
   /** Interrupts triggered `at tick N` become pending when the clock reaches N. */
   raiseTimed(): void {
-    for (const i of this.timed) {
+    const timed = this.timed;
+    // Called every step; most scenarios have no `at tick N` interrupt (an indexed loop: no iterator).
+    for (let j = 0; j < timed.length; j++) {
+      const i = timed[j]!;
       const t = this.ir.contexts[i]!.trigger;
       if (t.type === 'tick' && !this.fired[i] && this.m.tick >= t.tick) {
         this.fired[i] = 1;
@@ -272,7 +275,8 @@ export class Scheduler {
     const a = this.acts;
     let n = 0;
     const cpus = this.m.cpus.length;
-    for (let c = 0; c < cpus; c++) if (this.deliverable(c) >= 0) a[n++] = (ACT_DELIVER << 16) | c;
+    // The common step has nothing pending: skip the per-CPU deliverable() calls.
+    if (this.nPending > 0) for (let c = 0; c < cpus; c++) if (this.deliverable(c) >= 0) a[n++] = (ACT_DELIVER << 16) | c;
     const firstRun = n;
     for (let c = 0; c < cpus; c++) if (this.canRun(c)) a[n++] = (ACT_RUN << 16) | c;
     const endRun = n;
