@@ -245,7 +245,8 @@ export class Scheduler {
   canPreempt(cpu: number): boolean {
     const c = this.m.cpus[cpu]!;
     const t = c.curr;
-    return c.frames.length === 1 && t !== c.idle && t.state === 'runnable' && t.preemptCount === 0 && !c.irqsOff && this.m.nrRunnable[cpu]! > 1;
+    // Cheapest and most often false first: a second runnable task on the CPU.
+    return this.m.nrRunnable[cpu]! > 1 && c.frames.length === 1 && t !== c.idle && t.state === 'runnable' && t.preemptCount === 0 && !c.irqsOff;
   }
 
   /** Switch to the next runnable task, or to idle when there is none. */
