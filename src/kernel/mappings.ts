@@ -16,6 +16,15 @@ const SLOTS = 2 ** 20;
 const LINEAR_TAG = 2 ** 50;
 const CTX_SPAN = 2 ** 24;
 
+/**
+ * x % n for x >= 0 and n a power of two, exactly. Ids pass 2^31 once slots are reused (the
+ * generation is in the high part), and % on such doubles is a call into C (fmod); dividing by
+ * a power of two, flooring and subtracting are exact and stay in registers.
+ */
+function modPow2(x: number, n: number): number {
+  return x - Math.floor(x / n) * n;
+}
+
 export class MappingTable {
   private kind = new Uint8Array(64);
   private page = new Int32Array(64);
@@ -66,8 +75,9 @@ export class MappingTable {
 
   private slotOf(id: number): number {
     if (id < 0 || id >= LINEAR_TAG) return -1;
-    const slot = id % SLOTS;
-    return this.gen[slot] === Math.floor(id / SLOTS) ? slot : -1;
+    const g = Math.floor(id / SLOTS);
+    const slot = id - g * SLOTS; // id % SLOTS (see modPow2)
+    return this.gen[slot] === g ? slot : -1;
   }
 
   isLive(id: number): boolean {
@@ -76,8 +86,9 @@ export class MappingTable {
     return s >= 0 && this.live[s] === 1;
   }
 
+  /** The kind of a live or linear id (every caller checks isLive() first). */
   kindOf(id: number): number {
-    return id >= LINEAR_TAG ? MAP_LINEAR : this.kind[id % SLOTS]!;
+    return id >= LINEAR_TAG ? MAP_LINEAR : this.kind[modPow2(id, SLOTS)]!;
   }
 
   /** Page the mapping was made for (valid for live ids and linear ids). */
@@ -89,7 +100,7 @@ export class MappingTable {
 
   /** Whether `ctx` made the mapping. */
   madeBy(id: number, ctx: Ctx): boolean {
-    if (id >= LINEAR_TAG) return (id - LINEAR_TAG) % CTX_SPAN === ctx.id % CTX_SPAN;
+    if (id >= LINEAR_TAG) return modPow2(id - LINEAR_TAG, CTX_SPAN) === ctx.id % CTX_SPAN;
     const s = this.slotOf(id);
     return s >= 0 && this.ctx[s] === ctx;
   }
