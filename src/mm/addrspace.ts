@@ -25,8 +25,8 @@ export class AddressSpace {
       const page = Math.floor((addr - DIRECT_MAP_BASE) / PAGE_SIZE) - 1;
       return page >= 0 && page < this.highmem.length ? page : -1;
     }
-    if (addr >= 2 ** 32) return -1;
     if (addr >= FIXMAP_KMAP_BASE) {
+      if (addr >= 2 ** 32) return -1; // a 64-bit pointer: no such address on x86_32
       const n = (addr - FIXMAP_KMAP_BASE) >>> PAGE_SHIFT;
       if (n >= this.cpus * KM_MAX_IDX) return -1;
       return this.fixmap.pte[n]!;
