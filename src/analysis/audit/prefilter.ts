@@ -12,7 +12,17 @@ export const AUDITED_WORD = /\b(?:kmap|kmap_local_page|kmap_local_folio|kmap_ato
  * on a latin1 view, which is cheap and enough for ASCII identifiers.
  */
 export function mayContainCalls(text: string | Buffer): boolean {
-  if (!text.includes('kmap') && !text.includes('kunmap')) return false;
+  if (!hasMapBytes(text)) return false;
+  return hasAuditedWord(text);
+}
+
+/** The byte search alone: "kmap" or "kunmap" anywhere, as a word or inside one. */
+export function hasMapBytes(text: string | Buffer): boolean {
+  return text.includes('kmap') || text.includes('kunmap');
+}
+
+/** The word search alone (after hasMapBytes). */
+export function hasAuditedWord(text: string | Buffer): boolean {
   return AUDITED_WORD.test(typeof text === 'string' ? text : text.toString('latin1'));
 }
 

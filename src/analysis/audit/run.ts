@@ -6,7 +6,7 @@ import { readInto } from './read.js';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
 import { parseC, ParserAborted, setParseLimit } from './parse.js';
-import { AUDITED_WORD, collectFiles, filesOf, mayContainCalls, skippedSymlinks, type InputFile } from './prefilter.js';
+import { AUDITED_WORD, collectFiles, filesOf, hasAuditedWord, hasMapBytes, skippedSymlinks, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
 import { subsystemOf, summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
@@ -68,7 +68,8 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
     return { ...empty(f.rel, false), error: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
   }
   // The prefilter works on the raw bytes: most files are never decoded.
-  if (!mayContainCalls(buf)) return empty(f.rel, false);
+  if (!hasMapBytes(buf)) return empty(f.rel, false);
+  if (!hasAuditedWord(buf)) return { ...empty(f.rel, false), mapBytes: true };
   const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   setParseLimit(max);
   if (buf.length > max) {
@@ -180,10 +181,12 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     const kunmapFiles = opts.only ? null : results.filter((r) => (r.calls.kunmap && !r.privateUnmaps) || r.putMacros).map((r) => r.file);
     // Subsystems are independent: with several jobs, each worker takes whole subsystems.
     const task = pending.map((p) => ({ input: p.input, result: p.result, defs: p.defs }));
+    // Files whose bytes hold "kmap" or "kunmap", known when the first pass read every file now.
+    const mapFiles = opts.only || cache ? null : results.filter((r) => r.mapBytes || r.parsed || r.error !== undefined).map((r) => r.file);
     const again =
       opts.jobs > 1 && new Set(pending.map((p) => subsystemOf(p.input.rel))).size > 1
-        ? await treeOnPool(workers(), task, all, fo, kunmapFiles)
-        : await treePassFor(task, all, fo, kunmapFiles);
+        ? await treeOnPool(workers(), task, all, fo, kunmapFiles, mapFiles)
+        : await treePassFor(task, all, fo, kunmapFiles, mapFiles);
     pending.forEach((p, k) => {
       results[p.at] = again[k]!;
       cache?.putTree(p.input.rel, keys.get(p.at)!, again[k]!);
@@ -194,6 +197,7 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     delete r.defs;
     delete r.putMacros;
     delete r.privateUnmaps;
+    delete r.mapBytes;
   }
   const parsed = results.filter((r) => r.parsed || r.error);
   const files = parsed
@@ -208,12 +212,13 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
 type Pending = { input: InputFile; result: FileResult; defs: string[] }[];
 
 /** The whole-tree pass with this run's options (also what a worker runs for its subsystems). */
-export function treePassFor(pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
-  return treePass(pending, inputs, { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) }, kunmapFiles ? new Set(kunmapFiles) : null);
+export function treePassFor(pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null, mapFiles: string[] | null = null): Promise<FileResult[]> {
+  const opts = { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) };
+  return treePass(pending, inputs, opts, kunmapFiles ? new Set(kunmapFiles) : null, mapFiles ? new Set(mapFiles) : null);
 }
 
 /** Hand whole subsystems to the workers, the biggest first; results come back in the order given. */
-async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null): Promise<FileResult[]> {
+async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null, mapFiles: string[] | null): Promise<FileResult[]> {
   const groups = new Map<string, number[]>();
   pending.forEach((p, i) => {
     const d = subsystemOf(p.input.rel);
@@ -224,12 +229,12 @@ async function treeOnPool(pool: Pool, pending: Pending, inputs: InputFile[], fo:
   const tasks = [...groups].map(([dir, idx]) => {
     const prefix = dir === '.' ? '' : dir + '/';
     const files = inputs.filter((f) => f.rel.startsWith(prefix));
-    return { idx, files, kunmap: kunmapFiles?.filter((r) => r.startsWith(prefix)) ?? null };
+    return { idx, files, kunmap: kunmapFiles?.filter((r) => r.startsWith(prefix)) ?? null, map: mapFiles?.filter((r) => r.startsWith(prefix)) ?? null };
   });
   tasks.sort((a, b) => b.files.length - a.files.length || (a.files[0]?.rel ?? '').localeCompare(b.files[0]?.rel ?? ''));
   const out = new Array<FileResult>(pending.length);
   await pool.run<{ results: FileResult[] }>(
-    tasks.map((t) => ({ tree: { pending: t.idx.map((i) => pending[i]!), inputs: t.files, kunmap: t.kunmap }, opts: fo })),
+    tasks.map((t) => ({ tree: { pending: t.idx.map((i) => pending[i]!), inputs: t.files, kunmap: t.kunmap, map: t.map }, opts: fo })),
     (i, m) => m.results.forEach((r, k) => (out[tasks[i]!.idx[k]!] = r)),
   );
   return out;

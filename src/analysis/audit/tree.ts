@@ -38,6 +38,8 @@ export async function treePass(
   opts: { fix: boolean; atomic: boolean; callees: Callees },
   /** Files the first pass saw kunmap() in; null when it did not see them all (then they are searched for). */
   kunmapFiles: Set<string> | null = null,
+  /** Files whose bytes hold "kmap" or "kunmap" (null: unknown, every file is read). */
+  mapFiles: Set<string> | null = null,
 ): Promise<FileResult[]> {
   const cache = new Map<string, Parsed | null>();
   // Bodies worth parsing in other files: the mapping calls, the pending functions, and (set
@@ -84,10 +86,12 @@ export async function treePass(
     const extra = kunmapFiles ? [] : ['kunmap'];
     const names = [...new Set(idxs.flatMap((i) => [...pending[i]!.defs, ...membersOf[i]!]).concat(extra))].filter((x) => /^\w+$/.test(x));
     const res = idxs.map((i) => words([...pending[i]!.defs, ...extra]));
+    // Names that all hold "kmap" or "kunmap" (ttm_bo_kmap) can only be in files that do.
+    const mapOnly = mapFiles !== null && names.every((n) => n.includes('kmap') || n.includes('kunmap'));
     for (const f of inputs) {
       if (!f.rel.startsWith(prefix)) continue;
       if (kunmapFiles?.has(f.rel)) for (const i of idxs) if (f.rel !== pending[i]!.input.rel) mention(i, f);
-      if (!names.length) continue;
+      if (!names.length || (mapOnly && !mapFiles.has(f.rel))) continue;
       let buf: Buffer;
       try {
         buf = readInto(f.abs);

@@ -125,6 +125,12 @@ export interface FileResult {
    * load it for them (not in the output).
    */
   privateUnmaps?: boolean;
+  /**
+   * The file's bytes contain "kmap" or "kunmap" though not as an audited word (ttm_bo_kmap):
+   * files without either cannot name a function whose name holds one, so the whole-tree pass
+   * need not read them again for such names (not in the output).
+   */
+  mapBytes?: boolean;
 }
 
 export interface AuditOptions {

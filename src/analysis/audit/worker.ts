@@ -7,14 +7,15 @@ import type { InputFile } from './prefilter.js';
 import type { FileResult } from './types.js';
 
 type Msg = { opts: FileOpts } & (
-  { files: InputFile[] } | { tree: { pending: { input: InputFile; result: FileResult; defs: string[] }[]; inputs: InputFile[]; kunmap: string[] | null } }
+  | { files: InputFile[] }
+  | { tree: { pending: { input: InputFile; result: FileResult; defs: string[] }[]; inputs: InputFile[]; kunmap: string[] | null; map: string[] | null } }
 );
 
 // eslint-disable-next-line @typescript-eslint/no-misused-promises -- a throw kills the worker; run.ts rejects on its 'error' event
 parentPort!.on('message', async (m: Msg) => {
   if ('tree' in m) {
     // A whole subsystem of the whole-tree pass.
-    parentPort!.postMessage({ results: await treePassFor(m.tree.pending, m.tree.inputs, m.opts, m.tree.kunmap) });
+    parentPort!.postMessage({ results: await treePassFor(m.tree.pending, m.tree.inputs, m.opts, m.tree.kunmap, m.tree.map) });
     return;
   }
   const results = [];

@@ -1,6 +1,6 @@
 // Whole-tree mode: callers, put helpers and header helpers in other files of the subsystem.
 
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,29 @@ describe('whole-tree pass', () => {
     const s = await sites(dir, true);
     expect(s[0]!.class).toBe('unclear');
     expect(s[0]!.reason).toContain('caller fs/demofs/leak.c:4 demofs_peek() never calls demofs_put_page()');
+  });
+
+  it('a getter whose name holds kmap is still followed into a file that names it only inside that word', async () => {
+    // Every name the whole-tree pass looks for in fs/kfs/ holds "kmap": it reads again only the
+    // files whose bytes held "kmap" or "kunmap" in the first pass, and user.c (no audited call)
+    // must be one of them.
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-tree-'));
+    const kfs = join(dir, 'fs/kfs');
+    mkdirSync(kfs, { recursive: true });
+    writeFileSync(join(kfs, 'get.c'), 'void *kfs_kmap_page(struct page *page)\n{\n\treturn kmap(page);\n}\n');
+    writeFileSync(join(kfs, 'put.c'), 'void kfs_put(struct page *page)\n{\n\tkunmap(page);\n}\n');
+    writeFileSync(
+      join(kfs, 'user.c'),
+      'void *kfs_kmap_page(struct page *page);\nvoid kfs_put(struct page *page);\n\nint kfs_peek(struct page *page)\n{\n\tchar *p = kfs_kmap_page(page);\n\tint c = p[0];\n\n\tkfs_put(page);\n\treturn c;\n}\n',
+    );
+    writeFileSync(join(kfs, 'other.c'), 'int kfs_other(void)\n{\n\treturn 0;\n}\n');
+    for (const jobs of [1, 2]) {
+      const r = await runAudit([dir], { jobs });
+      const s = r.files.flatMap((f) => f.sites.filter((x) => x.call === 'kmap'));
+      expect(s.map((x) => x.class)).toEqual(['local']);
+      expect(s[0]!.reason).toContain('every caller in fs/kfs/ (fs/kfs/user.c:6 kfs_peek()) releases the mapping');
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('gives the same result for any --jobs', async () => {
