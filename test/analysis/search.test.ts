@@ -10,6 +10,8 @@ import { main } from '../../src/cli/main.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// The seeded handoff bug, as bench/explore/ generates it for the must-show runs.
+import { handoff } from '../../bench/explore/gen-handoff.js';
 
 const ROUNDS = `    repeat 3 {
         p = kmap(pg)
@@ -21,26 +23,6 @@ const tasks = (n: number) =>
     `cpus ${n}\nkey pmem = 1 default noaccess\npage pg key pmem\n` + Array.from({ length: n }, (_, i) => `task t${i} cpu ${i} {\n${ROUNDS}\n}\n`).join(''),
     `tasks${n}.pks`,
   );
-
-/** The seeded bug: the task kunmap()s G statements after handing the address over, without waiting. */
-function handoff(g: number, fixed: boolean): string {
-  return `cpus 2
-key pmem = 1 default noaccess
-page buf key pmem
-channel c
-completion done
-task t cpu 0 {
-    p = kmap(buf)
-    send(c, p)
-${fixed ? '    wait_for_completion(done)\n' : Array.from({ length: g }, () => '    nop()\n').join('')}    kunmap(buf)
-}
-softirq s cpu 1 on c {
-    q = recv(c)
-    write(q, 0)
-    complete(done)
-}
-`;
-}
 
 describe('stateful search', () => {
   it('counts each state once: one task has 15, two tasks 15 x 15 plus the order of their live kmap() records', () => {
@@ -54,7 +36,7 @@ describe('stateful search', () => {
   });
 
   it('depth-first and breadth-first visit the same states and find the same violations', () => {
-    const ir = compileScenario(handoff(3, false), 'h.pks');
+    const ir = compileScenario(handoff(3), 'h.pks');
     const dfs = search(ir, { policy: 'none' });
     const bfs = search(ir, { policy: 'none', bfs: true });
     expect(bfs.states).toBe(dfs.states);
@@ -64,7 +46,7 @@ describe('stateful search', () => {
   });
 
   it.each([2, 3, 4, 20, 40])('the seeded handoff bug with G = %i is found, and its schedule replays it', (g) => {
-    const ir = compileScenario(handoff(g, false), 'h.pks');
+    const ir = compileScenario(handoff(g), 'h.pks');
     const r = search(ir, { policy: 'none', bfs: true });
     expect(r.complete).toBe(true);
     const v = r.violations.find((x) => x.invariant === 'no-missed-stray');
@@ -77,7 +59,7 @@ describe('stateful search', () => {
   });
 
   it('the fixed handoff (the task waits for the softirq) is proved: complete, no violation', () => {
-    const ir = compileScenario(handoff(0, true), 'h.pks');
+    const ir = compileScenario(handoff('fixed'), 'h.pks');
     for (const policy of ['none', 'scoped:relaxed', 'scoped:silent']) {
       const r = search(ir, { policy });
       expect([r.complete, r.violations]).toEqual([true, []]);
