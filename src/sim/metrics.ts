@@ -58,55 +58,10 @@ export class Metrics {
   /**
    * End of a tick: for every CPU running a context, add the protected pages it could reach
    * unnoticed (exposure), and the keys open for it, scoped by its own mappings and grants or
-   * not (windows). The hot path: with events off, nothing but the sums.
+   * not (windows). With events recorded, an `exposure` event per change as well.
    */
   sampleTick(m: Machine, oracle: Oracle): void {
-    if (m.sink !== null) {
-      this.sampleTickShown(m, oracle);
-      return;
-    }
-    const cpus = m.cpus;
-    const pks = m.hooks.pks;
-    const keys = this.protKeys;
-    for (let c = 0; c < cpus.length; c++) {
-      const cp = cpus[c]!;
-      const frames = cp.frames;
-      if (frames.length === 1 && cp.curr === cp.idle) continue;
-      const msr = cp.msr;
-      if (this.rateVersion[c] !== m.version || this.rateMsr[c] !== msr) this.refresh(m, c, msr);
-      this.exposure += this.rate[c]!;
-      this.exposureRead += this.rateRead[c]!;
-      this.exposureWrite += this.rateWrite[c]!;
-      const ctx = frames[frames.length - 1]!;
-      ctx.ranTicks++;
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
-        ctx.openTicks++;
-        this.keyOpenTicks++;
-        // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
-        if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !oracle.asks(ctx, k)) {
-          ctx.unscopedTicks++;
-          this.unscopedTicks++;
-        }
-      }
-    }
-  }
-
-  /**
-   * Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
-   * WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
-   */
-  private refresh(m: Machine, c: number, msr: number): void {
-    this.rate[c] = m.exposureOf(c);
-    this.rateRead[c] = m.lastExposureRead;
-    this.rateWrite[c] = m.lastExposureWrite;
-    this.rateVersion[c] = m.version;
-    this.rateMsr[c] = msr;
-  }
-
-  /** sampleTick() with events recorded: the same sums, and an `exposure` event per change. */
-  private sampleTickShown(m: Machine, oracle: Oracle): void {
+    const shown = m.sink !== null;
     const cpus = m.cpus;
     const pks = m.hooks.pks;
     const keys = this.protKeys;
@@ -114,7 +69,7 @@ export class Metrics {
       const cp = cpus[c]!;
       const frames = cp.frames;
       if (frames.length === 1 && cp.curr === cp.idle) {
-        this.show(m, c, 0, 0, 0, -1, 0);
+        if (shown) this.show(m, c, 0, 0, 0, -1, 0);
         continue;
       }
       const msr = cp.msr;
@@ -128,18 +83,31 @@ export class Metrics {
       let unscoped = 0;
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
-        if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue;
+        if (pks && ((msr >>> (k << 1)) & 1) !== 0) continue; // AD set: closed
         ctx.openTicks++;
         this.keyOpenTicks++;
         open |= 1 << k;
+        // Unscoped: no live mapping of the key made here and no grant_access() the code asked for.
         if (ctx.localMapped[k] === 0 && ctx.kmapped[k] === 0 && !oracle.asks(ctx, k)) {
           ctx.unscopedTicks++;
           this.unscopedTicks++;
           unscoped |= 1 << k;
         }
       }
-      this.show(m, c, this.rate[c]!, this.rateRead[c]!, this.rateWrite[c]!, open, unscoped);
+      if (shown) this.show(m, c, this.rate[c]!, this.rateRead[c]!, this.rateWrite[c]!, open, unscoped);
     }
+  }
+
+  /**
+   * Exposure depends on this CPU's PKRS and on what every CPU shares (mappings, counts,
+   * WARN_ONCE, abandoned keys: m.version): another CPU's PKRS write changes neither.
+   */
+  private refresh(m: Machine, c: number, msr: number): void {
+    this.rate[c] = m.exposureOf(c);
+    this.rateRead[c] = m.lastExposureRead;
+    this.rateWrite[c] = m.lastExposureWrite;
+    this.rateVersion[c] = m.version;
+    this.rateMsr[c] = msr;
   }
 
   /**
