@@ -5,6 +5,7 @@
 // task for a synchronous path. Every statement that stands for kernel code names its file:line.
 
 import type { Site } from './types.js';
+import { DECL_KEYWORDS } from '../../scenario/parse.js';
 
 /** Which context the mapping reaches, and how. */
 export type Reach =
@@ -14,25 +15,8 @@ export type Reach =
   | { kind: 'completion'; line: number | null }
   | { kind: 'stored'; fn: string | null; line: number | null; unmapsThere: boolean };
 
-const DECL_WORDS = new Set([
-  'arch',
-  'cpus',
-  'last_pkmap',
-  'wp',
-  'task',
-  'kthread',
-  'worker',
-  'softirq',
-  'hardirq',
-  'nmi',
-  'key',
-  'page',
-  'channel',
-  'completion',
-  'work',
-  'expect',
-  'repeat',
-]);
+/** Names a generated scenario must not use: the language's keywords (a statement may begin with the last two). */
+const DECL_WORDS = new Set([...DECL_KEYWORDS, 'repeat', 'assert']);
 
 /** A .pks name from a C name: identifier characters only, not a keyword. */
 function pksName(c: string, fallback: string): string {
