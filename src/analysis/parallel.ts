@@ -11,7 +11,7 @@ import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
 import { Expander, type Expansion } from './expand.js';
 import type { StateStore } from './visited.js';
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, makeStore, storageOf, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, makeStore, searchResult, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
 import { performance } from 'node:perf_hooks';
 
 /** States per message to a worker. */
@@ -194,12 +194,8 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  return {
-    scenario: ir.name,
-    file: ir.file,
-    policy: run.finishLabel(),
+  return searchResult(ir, run, visited, {
     mode: 'bfs',
-    complete: limit === null,
     limit,
     states,
     transitions,
@@ -209,6 +205,5 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
     violations: [...violations.values()],
     por,
     reduced,
-    ...storageOf(visited, states),
-  };
+  });
 }

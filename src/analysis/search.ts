@@ -372,12 +372,8 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     frontierBytes += child.state.n * 8;
   }
 
-  return {
-    scenario: ir.name,
-    file: ir.file,
-    policy: run.finishLabel(),
+  return searchResult(ir, run, visited, {
     mode: bfs ? 'bfs' : 'dfs',
-    complete: limit === null,
     limit,
     states,
     transitions,
@@ -387,18 +383,33 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     violations: [...violations.values()],
     por,
     reduced,
-    ...storageOf(visited, states),
-  };
+  });
 }
 
-/** @internal What a result says of its visited-state store: how states were kept and how sure it is. */
-export function storageOf(visited: StateStore, states: number): Pick<SearchResult, 'storage' | 'exact' | 'coverage' | 'visitedBytes' | 'omissionProbability'> {
+type SearchFields = Pick<SearchResult, 'mode' | 'limit' | 'states' | 'transitions' | 'depth' | 'endStates' | 'checked' | 'violations' | 'por' | 'reduced'>;
+
+/** @internal A search's result, the sequential one's or the parallel one's: what the store says of its coverage added. */
+export function searchResult(ir: ScenarioIR, run: Run, visited: StateStore, f: SearchFields): SearchResult {
   return {
+    scenario: ir.name,
+    file: ir.file,
+    policy: run.finishLabel(),
+    mode: f.mode,
+    complete: f.limit === null,
+    limit: f.limit,
+    states: f.states,
+    transitions: f.transitions,
+    depth: f.depth,
+    endStates: f.endStates,
+    checked: f.checked,
+    violations: f.violations,
+    por: f.por,
+    reduced: f.reduced,
     storage: visited.kind,
     exact: visited.kind === 'hash64',
     coverage: visited.kind === 'hash64' ? 'exact' : 'probabilistic',
     visitedBytes: visited.bytes,
-    omissionProbability: visited.omission(states),
+    omissionProbability: visited.omission(f.states),
   };
 }
 
