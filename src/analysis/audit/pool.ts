@@ -33,11 +33,12 @@ export class Pool {
    * sends batches while the tree is still being walked): each free worker gets the next
    * message; `finished` settles once `end()` was called and every reply came back.
    */
-  queue<R>(done: (i: number, reply: R) => void): { push(m: unknown): void; end(): void; finished: Promise<void> } {
+  queue<R>(done: (i: number, reply: R) => void): { push(m: unknown, urgent?: boolean): void; end(): void; finished: Promise<void> } {
     const msgs: unknown[] = [];
+    // Messages not yet sent, by index into msgs: urgent ones go first.
+    const waiting: number[] = [];
     const cur = this.workers.map(() => -1);
     const idle: number[] = [];
-    let next = 0;
     let busy = 0;
     let ended = false;
     let settled = false;
@@ -57,8 +58,8 @@ export class Pool {
     };
     const feed = (k: number) => {
       if (settled) return;
-      if (next < msgs.length) {
-        cur[k] = next++;
+      if (waiting.length) {
+        cur[k] = waiting.shift()!;
         busy++;
         this.workers[k]!.postMessage(msgs[cur[k]]);
       } else if (ended && busy === 0) stop();
@@ -80,14 +81,16 @@ export class Pool {
       void this.online[k]!.then(() => feed(k));
     });
     return {
-      push: (m: unknown) => {
+      push: (m: unknown, urgent = false) => {
+        if (urgent) waiting.unshift(msgs.length);
+        else waiting.push(msgs.length);
         msgs.push(m);
         const k = idle.shift();
         if (k !== undefined) feed(k);
       },
       end: () => {
         ended = true;
-        if (busy === 0 && next >= msgs.length) {
+        if (busy === 0 && !waiting.length) {
           // Wake the idle workers' bookkeeping: nothing more will come.
           idle.length = 0;
           stop();

@@ -31,7 +31,7 @@ export interface InputFile {
   rel: string; // relative to auditBase(): the PATH given, or the common directory of several
 }
 
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.pc']);
+export const SKIP_DIRS = new Set(['.git', 'node_modules', '.pc']);
 
 /** Symbolic links to .c/.h files met by the walk: not followed (a tree's links point into itself), but counted. */
 let symlinksSeen: string[] = [];
@@ -40,7 +40,7 @@ let symlinksSeen: string[] = [];
  * The C files under `dir`, depth first in name order, one at a time: a loop over a stack of
  * directories (no recursion), so that the caller can hand files to workers while it walks.
  */
-function* walk(dir: string, root: string): Generator<InputFile> {
+export function* walk(dir: string, root: string, links: string[] = symlinksSeen): Generator<InputFile> {
   const stack: { entries: Dirent[]; at: number; dir: string }[] = [{ entries: readDir(dir), at: 0, dir }];
   while (stack.length) {
     const top = stack[stack.length - 1]!;
@@ -55,12 +55,12 @@ function* walk(dir: string, root: string): Generator<InputFile> {
     } else if (e.isFile() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
       yield { abs: p, rel: relative(root, p) };
     } else if (e.isSymbolicLink() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
-      symlinksSeen.push(relative(root, p));
+      links.push(relative(root, p));
     }
   }
 }
 
-function readDir(dir: string): Dirent[] {
+export function readDir(dir: string): Dirent[] {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -105,6 +105,14 @@ export function collectFiles(paths: string[]): InputFile[] {
 export function* filesOf(paths: string[]): Generator<InputFile> {
   symlinksSeen = [];
   const base = auditBase(paths);
+  for (const r of checkRoots(paths)) {
+    if (r.dir) yield* walk(r.abs, base);
+    else yield { abs: r.abs, rel: relative(base, r.abs) };
+  }
+}
+
+/** The PATHs, checked (AUD001..AUD003), resolved, and whether each is a directory. */
+export function checkRoots(paths: string[]): { abs: string; dir: boolean }[] {
   const roots: { abs: string; dir: boolean }[] = [];
   for (const p of paths) {
     let st;
@@ -125,10 +133,7 @@ export function* filesOf(paths: string[]): Generator<InputFile> {
       roots.push({ abs, dir: false });
     } else throw new AuditError('AUD002', `${p}: not a regular file or directory`);
   }
-  for (const r of roots) {
-    if (r.dir) yield* walk(r.abs, base);
-    else yield { abs: r.abs, rel: relative(base, r.abs) };
-  }
+  return roots;
 }
 
 /** The symbolic links to C files the last collectFiles() skipped (relative paths, in walk order). */

@@ -6,7 +6,8 @@ import { readInto } from './read.js';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
 import { parseC, ParserAborted, setParseLimit } from './parse.js';
-import { AUDITED_WORD, collectFiles, filesOf, hasAuditedWord, hasMapBytes, skippedSymlinks, type InputFile } from './prefilter.js';
+import { AUDITED_WORD, checkRoots, collectFiles, filesOf, hasAuditedWord, hasMapBytes, skippedSymlinks, type InputFile } from './prefilter.js';
+import { spreadAudit } from './spread.js';
 import { reduceSource } from './reduce.js';
 import { subsystemOf, summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
@@ -136,7 +137,15 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     calleesFor(fo); // malformed data is reported here, once, not by every worker
   }
   let streamed: FileResult[] | null = null;
-  if (stream) streamed = await walkOnPool(workers(), filesOf(paths), inputs, fo, opts.onProgress);
+  // One directory: the workers walk it too, and finish each subsystem's whole-tree pass as
+  // soon as its files are done (spread.ts); the same results as the walk below.
+  const roots = stream && paths.length === 1 ? checkRoots(paths) : [];
+  let spread: Awaited<ReturnType<typeof spreadAudit>> | null = null;
+  if (roots.length === 1 && roots[0]!.dir) {
+    spread = await spreadAudit(workers(), roots[0]!.abs, fo, opts.tree !== false, opts.onProgress);
+    inputs = spread.inputs;
+    streamed = spread.results; // the whole-tree pass is done too
+  } else if (stream) streamed = await walkOnPool(workers(), filesOf(paths), inputs, fo, opts.onProgress);
   const all = inputs;
   if (opts.only) {
     const only = new Set(opts.only);
@@ -167,7 +176,7 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     results[i] = fresh[k]!;
     cache?.put(inputs[i]!, fresh[k]!);
   });
-  if (opts.tree !== false) {
+  if (opts.tree !== false && !spread) {
     if (cache) for (const f of all) if (!cache.stamps.has(f.rel)) cache.stamp(f);
     let pending = results.map((r, i) => ({ input: inputs[i]!, result: r, defs: r.defs ?? [], at: i })).filter((p) => p.result.defs);
     // A whole-tree result stays valid while no file of its subsystem changed.
@@ -204,7 +213,7 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     .filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error)
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const summary = summarise(all.length, results, performance.now() - t0);
-  const links = skippedSymlinks().length;
+  const links = spread ? spread.links : skippedSymlinks().length;
   if (links) summary.symlinksSkipped = links;
   return { files, summary, inputs: all };
 }
