@@ -137,6 +137,21 @@ function fnInfo(def: Node): FnInfo | null {
   };
 }
 
+const bodyNodes = new WeakMap<FnInfo, Map<string, (Node | null)[]>>();
+
+/**
+ * `fn.body.descendantsOfType(types)`, walked once per function and types: the escape trace
+ * asks for the same lists for every site and every use of a parameter. Do not modify the list.
+ */
+export function nodesOf(fn: FnInfo, types: string | string[]): (Node | null)[] {
+  let m = bodyNodes.get(fn);
+  if (!m) bodyNodes.set(fn, (m = new Map()));
+  const key = typeof types === 'string' ? types : types.join(',');
+  let l = m.get(key);
+  if (!l) m.set(key, (l = fn.body.descendantsOfType(types)));
+  return l;
+}
+
 /** Function-like macros whose whole body is one audited call, e.g. `#define map_buf(b) kmap((b)->page)`. */
 interface Wrapper {
   name: CallName;

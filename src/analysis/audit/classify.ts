@@ -180,7 +180,8 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
       }
       for (const v of names) guards.set(v, [...(guards.get(v) ?? []), i]);
     }
-    pathReports.set(fn, analysePaths(fn.body, events, guards));
+    const nodes = [...idxs.map((i) => works[i]!.call.node), ...(unmapsByFn.get(fn) ?? []).map((u) => u.node)];
+    pathReports.set(fn, analysePaths(fn.body, events, guards, undefined, nodes));
   }
 
   // LIFO: today (among kmap_local/kmap_atomic) and after converting kmap() sites.

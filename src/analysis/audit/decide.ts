@@ -105,7 +105,8 @@ export function classifyKmap(
       ...pc.map((x) => [x.node.id, { kind: 'unmap', sites: [0] }] as [number, PathEvent]),
     ]);
     const page = norm(s.arg);
-    const still = liveAt(analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map<string, number[]>()), 0, fn.body);
+    const nodes = [w.call.node, ...pc.map((x) => x.node)];
+    const still = liveAt(analysePaths(fn.body, events, /^\w+$/.test(page) ? new Map([[page, [0]]]) : new Map<string, number[]>(), undefined, nodes), 0, fn.body);
     const who = [...new Set(pc.map((x) => `${x.put.where} ${x.put.name}()`))].join(', ');
     s.fixable = false;
     s.fixNote = `released by put helper ${pc[0]!.put.name}(): convert the helper and its callers together`;
@@ -151,7 +152,7 @@ export function classifyKmap(
       [w.call.node.id, { kind: 'map', site: 0 }],
       ...same.map((l) => [l.id, { kind: 'unmap', sites: [0], all: true }] as [number, PathEvent]),
     ]);
-    const still = same.length ? liveAt(analysePaths(fn.body, events), 0, fn.body) : [0];
+    const still = same.length ? liveAt(analysePaths(fn.body, events, undefined, undefined, [w.call.node, ...same]), 0, fn.body) : [0];
     if (!still.length) {
       s.class = 'local';
       R.push(

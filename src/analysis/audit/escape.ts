@@ -3,7 +3,7 @@
 // the mapping context.
 
 import type { Node } from 'web-tree-sitter';
-import type { FileModel, FnInfo } from './calls.js';
+import { nodesOf, type FileModel, type FnInfo } from './calls.js';
 import { stripWrappers } from './parse.js';
 import { makeCallees, type Callees } from './callees.js';
 import type { HandBack } from './types.js';
@@ -113,7 +113,7 @@ function takenOffList(fn: FnInfo, lv: Node, at: Node): string | null {
   const v = n.text;
   let head: string | null = null;
   let takeLine = 0;
-  for (const a of fn.body.descendantsOfType('assignment_expression')) {
+  for (const a of nodesOf(fn, 'assignment_expression')) {
     if (!a || a.startIndex >= at.startIndex || a.childForFieldName('operator')?.text !== '=') continue;
     const l = stripWrappers(a.childForFieldName('left')!).text;
     const r = stripWrappers(a.childForFieldName('right')!).text.replace(/\s+/g, '');
@@ -133,7 +133,7 @@ function paramRoot(fn: FnInfo, lv: Node): number {
 /** `s->next_in = p; ... zlib_deflate(s, ...)`: a later call that reads the field before it returns. */
 function consumedBy(model: FileModel, fn: FnInfo, holder: string, field: string, at: Node): string | null {
   const known = calleesOf(model);
-  for (const c of fn.body.descendantsOfType('call_expression')) {
+  for (const c of nodesOf(fn, 'call_expression')) {
     if (!c || c.startIndex < at.endIndex) continue;
     const name = c.childForFieldName('function')?.text ?? '';
     const e = known.consumes(name, field);
@@ -356,11 +356,11 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
   while (work.length) {
     const { name, struct } = work.shift()!;
     const what = struct ? `${name} (holding the address)` : `the address (in ${name})`;
-    for (const id of (ids ??= fn.body.descendantsOfType('identifier'))) {
+    for (const id of (ids ??= nodesOf(fn, 'identifier'))) {
       if (!id || id.text !== name) continue;
       if (id.parent?.type === 'init_declarator' && id.parent.childForFieldName('declarator')?.id === id.id) continue;
       if (id.parent?.type === 'pointer_declarator') continue;
-      if (!reaches(fn.body, value, id, name, seenVars, (assigns ??= fn.body.descendantsOfType('assignment_expression')))) continue;
+      if (!reaches(fn.body, value, id, name, seenVars, (assigns ??= nodesOf(fn, 'assignment_expression')))) continue;
       useOf(id, what, struct);
     }
   }
@@ -399,7 +399,7 @@ function reaches(body: Node, value: Node, use: Node, name: string, tracked: Set<
 /** How a parameter of a same-file function is used: does it escape there? */
 export function traceParam(model: FileModel, fn: FnInfo, param: string, depth: number): EscapeReport {
   const rep: EscapeReport = { facts: [], vars: [], discarded: false, reassigned: false, moved: false, unstable: new Set() };
-  for (const id of fn.body.descendantsOfType('identifier')) {
+  for (const id of nodesOf(fn, 'identifier')) {
     if (!id || id.text !== param) continue;
     // Reuse traceValue by treating each use of the parameter as the value.
     const r = traceValue(model, fn, id, depth);

@@ -247,7 +247,7 @@ export function checkHelperPair(scope: Scope, getter: FnInfo, how: HandBack, dep
     // A struct holds one mapping at a time: its put releases it however often it was refilled.
     for (const p of putCalls) events.set(p.id, { kind: 'unmap', sites: [0], ...(how.kind === 'struct' ? { all: true } : {}) });
     for (const v of errVars) guards.set(v, [0]);
-    const live = liveAt(analysePaths(c.body, events, guards, errVars), 0, c.body);
+    const live = liveAt(analysePaths(c.body, events, guards, errVars, [n, ...putCalls]), 0, c.body);
     if (live.length) bad.push(`caller ${at} does not call ${putList}() on the path returning at line ${live.join(', ')}`);
     else good.push(at);
   }

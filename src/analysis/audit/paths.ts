@@ -45,15 +45,22 @@ function key(s: Stack): string {
  * `if (!v) ...` the branch taken on failure has nothing mapped for that site (a get helper
  * that failed maps nothing).
  */
-export function analysePaths(body: Node, events: Map<number, PathEvent>, guards: Map<string, number[]> = new Map(), errVars: Set<string> = new Set()): PathReport {
+export function analysePaths(
+  body: Node,
+  events: Map<number, PathEvent>,
+  guards: Map<string, number[]> = new Map(),
+  errVars: Set<string> = new Set(),
+  /** The nodes the events are keyed by, when the caller has them (saves a walk over the body). */
+  nodes?: Node[],
+): PathReport {
   const rep: PathReport = { liveAtReturn: new Map(), depth: new Map(), lifo: [], approximate: false };
   // Only expressions on the way to an event need to be walked.
   const hot = new Set<number>();
   for (const id of events.keys()) hot.add(id);
-  const eventNodes: Node[] = [];
-  walkAll(body, (n) => {
-    if (events.has(n.id)) eventNodes.push(n);
-  });
+  // A node of the body's tree within its range is in the body (sibling ranges do not overlap).
+  const eventNodes = nodes
+    ? nodes.filter((x) => events.has(x.id) && x.tree === body.tree && body.startIndex <= x.startIndex && x.endIndex <= body.endIndex)
+    : nodesWithIds(body, events);
   for (const n of eventNodes) for (let p: Node | null = n.parent; p && p.id !== body.id; p = p.parent) hot.add(p.id);
 
   const labels = new Map<string, States>();
@@ -375,20 +382,26 @@ function balancedParens(s: string): boolean {
   return d === 0;
 }
 
-function walkAll(n: Node, f: (n: Node) => void): void {
+/**
+ * The nodes under `n` (itself included) whose id is a key of `ids`, in tree order. The cursor
+ * reads each node's id without making a Node object for it (most bodies have thousands).
+ */
+function nodesWithIds(n: Node, ids: Map<number, unknown>): Node[] {
+  const out: Node[] = [];
   const cur = n.walk();
+  const top = cur.nodeId;
   let done = false;
   while (!done) {
-    f(cur.currentNode);
+    if (ids.has(cur.nodeId)) out.push(cur.currentNode);
     if (cur.gotoFirstChild()) continue;
     while (!cur.gotoNextSibling()) {
-      if (!cur.gotoParent() || cur.currentNode.id === n.id) {
+      if (!cur.gotoParent() || cur.nodeId === top) {
         done = true;
         break;
       }
     }
   }
   cur.delete();
+  return out;
 }
 
-export { walkAll };

@@ -1,7 +1,7 @@
 // Stage 1: find the C files under the given paths and cheaply decide which need parsing.
 
 import { accessSync, constants, readdirSync, statSync, type Dirent } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { relative, resolve, dirname, sep } from 'node:path';
 import { AuditError } from './errors.js';
 
 export const AUDITED_WORD = /\b(?:kmap|kmap_local_page|kmap_local_folio|kmap_atomic|kunmap|kunmap_local|kunmap_atomic)\b/;
@@ -41,7 +41,13 @@ let symlinksSeen: string[] = [];
  * directories (no recursion), so that the caller can hand files to workers while it walks.
  */
 export function* walk(dir: string, root: string, links: string[] = symlinksSeen): Generator<InputFile> {
-  const stack: { entries: Dirent[]; at: number; dir: string }[] = [{ entries: readDir(dir), at: 0, dir }];
+  // Paths are built per directory once (join, relative) and per file by concatenation: a
+  // directory entry's name holds no separator and is never . or ..
+  const frame = (d: string) => {
+    const r = relative(root, d);
+    return { entries: readDir(d), at: 0, dir: d, abs: d.endsWith(sep) ? d : d + sep, rel: r ? r + sep : '' };
+  };
+  const stack = [frame(dir)];
   while (stack.length) {
     const top = stack[stack.length - 1]!;
     if (top.at >= top.entries.length) {
@@ -49,14 +55,12 @@ export function* walk(dir: string, root: string, links: string[] = symlinksSeen)
       continue;
     }
     const e = top.entries[top.at++]!;
-    const p = join(top.dir, e.name);
+    const name = e.name;
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) stack.push({ entries: readDir(p), at: 0, dir: p });
-    } else if (e.isFile() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
-      yield { abs: p, rel: relative(root, p) };
-    } else if (e.isSymbolicLink() && (e.name.endsWith('.c') || e.name.endsWith('.h'))) {
-      links.push(relative(root, p));
-    }
+      if (!SKIP_DIRS.has(name)) stack.push(frame(top.abs + name));
+    } else if (!name.endsWith('.c') && !name.endsWith('.h')) continue;
+    else if (e.isFile()) yield { abs: top.abs + name, rel: top.rel + name };
+    else if (e.isSymbolicLink()) links.push(top.rel + name);
   }
 }
 

@@ -4,7 +4,7 @@
 // a function calling it) is among them.
 
 import type { Node } from 'web-tree-sitter';
-import type { FileModel, FnInfo } from './calls.js';
+import { nodesOf, type FileModel, type FnInfo } from './calls.js';
 import { stripWrappers } from './parse.js';
 export interface ScopeFile {
   rel: string;
@@ -147,7 +147,7 @@ function searchPutHelpers(scope: Scope, excluded: (f: ScopeFile, fn: FnInfo) => 
 
 /** `sg = cmd->first_data_sg; ... kunmap(sg_page(&sg[i]))`: the parameter a local in `text` was set from, or -1. */
 function derivedFromParam(fn: FnInfo, text: string): number {
-  for (const a of fn.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+  for (const a of nodesOf(fn, ['assignment_expression', 'init_declarator'])) {
     if (!a) continue;
     const l = a.childForFieldName(a.type === 'init_declarator' ? 'declarator' : 'left')?.text.replace(/^\*+\s*/, '');
     const r = a.childForFieldName(a.type === 'init_declarator' ? 'value' : 'right')?.text;

@@ -3,7 +3,7 @@
 // handed back to the caller, calls of put helpers.
 
 import type { Node } from 'web-tree-sitter';
-import type { FnInfo } from './calls.js';
+import { nodesOf, type FnInfo } from './calls.js';
 import type { SiteWork } from './work.js';
 import { putHelpers, putReleases, type HandBack, type PutHelper, type Scope } from './helpers.js';
 import { enclosingLoop, norm, stripWrappers } from './parse.js';
@@ -26,7 +26,7 @@ export function addrBase(n: Node | null, text: string): string {
 export function pageAliases(fn: FnInfo | null, arg: string): Set<string> {
   const out = new Set([norm(arg)]);
   if (!fn || !/^\w+$/.test(norm(arg))) return out;
-  for (const decl of fn.body.descendantsOfType(['init_declarator', 'assignment_expression'])) {
+  for (const decl of nodesOf(fn, ['init_declarator', 'assignment_expression'])) {
     if (!decl) continue;
     const l = decl.type === 'init_declarator' ? decl.childForFieldName('declarator') : decl.childForFieldName('left');
     const r = decl.childForFieldName(decl.type === 'init_declarator' ? 'value' : 'right');
@@ -101,11 +101,11 @@ export function pageHandedBack(fn: FnInfo, arg: string): { line: number; hand: H
   const base = /^(\w+)(?:->\w+)*$/.exec(a)?.[1];
   if (!base) return null;
   for (const x of [a, base]) {
-    for (const r of fn.body.descendantsOfType('return_statement')) {
+    for (const r of nodesOf(fn, 'return_statement')) {
       const v = r?.namedChild(0);
       if (r && v && norm(stripWrappers(v).text) === x) return { line: r.startPosition.row + 1, hand: { kind: 'return' }, what: x };
     }
-    for (const e of fn.body.descendantsOfType('assignment_expression')) {
+    for (const e of nodesOf(fn, 'assignment_expression')) {
       const l = e?.childForFieldName('left');
       const r = e?.childForFieldName('right');
       if (!e || !l || !r || l.type !== 'pointer_expression' || norm(stripWrappers(r).text) !== x) continue;
@@ -137,7 +137,7 @@ export function clip(t: string, n: number): string {
 export function derivedReturn(fn: FnInfo, vars: string[]): number | null {
   if (!vars.length) return null;
   const re = new RegExp(`\\b(?:${vars.join('|')})\\b`);
-  for (const r of fn.body.descendantsOfType('return_statement')) {
+  for (const r of nodesOf(fn, 'return_statement')) {
     const v = r?.namedChild(0);
     if (r && v && v.type === 'call_expression' && re.test(v.text)) return r.startPosition.row + 1;
   }
