@@ -404,4 +404,3 @@ function nodesWithIds(n: Node, ids: Map<number, unknown>): Node[] {
   cur.delete();
   return out;
 }
-

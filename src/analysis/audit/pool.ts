@@ -31,13 +31,15 @@ export class Pool {
   /**
    * A queue of messages that may still grow while the workers take from it (the first pass
    * sends batches while the tree is still being walked): each free worker gets the next
-   * message; `finished` settles once `end()` was called and every reply came back.
+   * message; `finished` settles once `end()` was called and every reply came back. With
+   * `ahead` > 1 each worker holds that many messages (it works through them in order), so that
+   * it never waits for this thread to answer a reply before it starts on the next.
    */
-  queue<R>(done: (i: number, reply: R) => void): { push(m: unknown, urgent?: boolean): void; end(): void; finished: Promise<void> } {
+  queue<R>(done: (i: number, reply: R) => void, ahead = 1): { push(m: unknown, urgent?: boolean): void; end(): void; finished: Promise<void> } {
     const msgs: unknown[] = [];
     // Messages not yet sent, by index into msgs: urgent ones go first.
     const waiting: number[] = [];
-    const cur = this.workers.map(() => -1);
+    const cur = this.workers.map((): number[] => []); // per worker, the messages it holds, in order
     const idle: number[] = [];
     let busy = 0;
     let ended = false;
@@ -59,16 +61,17 @@ export class Pool {
     const feed = (k: number) => {
       if (settled) return;
       if (waiting.length) {
-        cur[k] = waiting.shift()!;
+        const i = waiting.shift()!;
+        cur[k]!.push(i);
         busy++;
-        this.workers[k]!.postMessage(msgs[cur[k]]);
+        this.workers[k]!.postMessage(msgs[i]);
       } else if (ended && busy === 0) stop();
       else idle.push(k);
     };
     this.workers.forEach((w, k) => {
       const onMessage = (m: R) => {
         busy--;
-        done(cur[k]!, m);
+        done(cur[k]!.shift()!, m);
         feed(k);
       };
       const onError = (e: Error) => stop(e);
@@ -78,7 +81,9 @@ export class Pool {
         w.off('message', onMessage);
         w.off('error', onError);
       });
-      void this.online[k]!.then(() => feed(k));
+      void this.online[k]!.then(() => {
+        for (let a = 0; a < ahead; a++) feed(k);
+      });
     });
     return {
       push: (m: unknown, urgent = false) => {

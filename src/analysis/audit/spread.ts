@@ -124,7 +124,7 @@ export async function spreadAudit(
     left.set(p.top, n);
     // A top directory's own files (fs/*.c) need the whole directory for their whole-tree pass.
     if (n === 0 && tree && p.top && !ps.some((x) => x.top === p.top && (x.error || x.reply?.error))) sendTree(p.top);
-  });
+  }, 2); // two pieces per worker: it never waits for this thread between pieces
   const sendTree = (top: string) => {
     const s = scope(top);
     if (!s.pending.length) return;

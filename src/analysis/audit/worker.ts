@@ -13,19 +13,28 @@ type Msg = { opts: FileOpts } & (
   | { tree: { pending: { input: InputFile; result: FileResult; defs: string[] }[]; inputs: InputFile[]; kunmap: string[] | null; map: string[] | null } }
 );
 
-// eslint-disable-next-line @typescript-eslint/no-misused-promises -- a throw kills the worker; run.ts rejects on its 'error' event
-parentPort!.on('message', async (m: Msg) => {
-  if ('walk' in m) {
-    // A piece of a spread run: walk, audit, and maybe the subsystem's whole-tree pass.
-    parentPort!.postMessage(await runTask(m.walk, m.opts));
-    return;
-  }
-  if ('tree' in m) {
-    // A whole subsystem of the whole-tree pass.
-    parentPort!.postMessage({ results: await treePassFor(m.tree.pending, m.tree.inputs, m.opts, m.tree.kunmap, m.tree.map) });
-    return;
-  }
+// Messages are handled one at a time, in the order they came: the pool may send the next one
+// before this one is done (reading uses one buffer per thread, and replies go back in order).
+const inbox: Msg[] = [];
+let running = false;
+parentPort!.on('message', (m: Msg) => {
+  inbox.push(m);
+  // A throw kills the worker (an unhandled rejection); run.ts rejects on its 'error' event.
+  if (!running) void drain();
+});
+
+async function drain(): Promise<void> {
+  running = true;
+  while (inbox.length) parentPort!.postMessage(await handle(inbox.shift()!));
+  running = false;
+}
+
+async function handle(m: Msg): Promise<unknown> {
+  // A piece of a spread run: walk, audit, and maybe the subsystem's whole-tree pass.
+  if ('walk' in m) return runTask(m.walk, m.opts);
+  // A whole subsystem of the whole-tree pass.
+  if ('tree' in m) return { results: await treePassFor(m.tree.pending, m.tree.inputs, m.opts, m.tree.kunmap, m.tree.map) };
   const results = [];
   for (const f of m.files) results.push(await auditFile(f, m.opts));
-  parentPort!.postMessage({ results });
-});
+  return { results };
+}
