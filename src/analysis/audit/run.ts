@@ -140,12 +140,12 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
   // One directory: the workers walk it too, and finish each subsystem's whole-tree pass as
   // soon as its files are done (spread.ts); the same results as the walk below.
   const roots = stream && paths.length === 1 ? checkRoots(paths) : [];
-  let spread: Awaited<ReturnType<typeof spreadAudit>> | null = null;
   if (roots.length === 1 && roots[0]!.dir) {
-    spread = await spreadAudit(workers(), roots[0]!.abs, fo, opts.tree !== false, opts.onProgress);
-    inputs = spread.inputs;
-    streamed = spread.results; // the whole-tree pass is done too
-  } else if (stream) streamed = await walkOnPool(workers(), filesOf(paths), inputs, fo, opts.onProgress);
+    // The whole-tree pass is done too; only the results that hold something come back.
+    const s = await spreadAudit(workers(), roots[0]!.abs, fo, opts.tree !== false, opts.onProgress);
+    return finish(s.results, s.count, s.links, t0, s.inputs);
+  }
+  if (stream) streamed = await walkOnPool(workers(), filesOf(paths), inputs, fo, opts.onProgress);
   const all = inputs;
   if (opts.only) {
     const only = new Set(opts.only);
@@ -176,7 +176,7 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     results[i] = fresh[k]!;
     cache?.put(inputs[i]!, fresh[k]!);
   });
-  if (opts.tree !== false && !spread) {
+  if (opts.tree !== false) {
     if (cache) for (const f of all) if (!cache.stamps.has(f.rel)) cache.stamp(f);
     let pending = results.map((r, i) => ({ input: inputs[i]!, result: r, defs: r.defs ?? [], at: i })).filter((p) => p.result.defs);
     // A whole-tree result stays valid while no file of its subsystem changed.
@@ -202,6 +202,11 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
     });
   }
   cache?.save(all);
+  return finish(results, all.length, skippedSymlinks().length, t0, () => all);
+}
+
+/** The report from every file's result (files with nothing to report may be left out). */
+function finish(results: FileResult[], scanned: number, links: number, t0: number, inputs: () => InputFile[]): AuditResult & { inputs: InputFile[] } {
   for (const r of results) {
     delete r.defs;
     delete r.putMacros;
@@ -212,10 +217,17 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
   const files = parsed
     .filter((r) => r.sites.length || r.findings.length || Object.keys(r.calls).length || r.error)
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  const summary = summarise(all.length, results, performance.now() - t0);
-  const links = spread ? spread.links : skippedSymlinks().length;
+  const summary = summarise(scanned, results, performance.now() - t0);
   if (links) summary.symlinksSkipped = links;
-  return { files, summary, inputs: all };
+  // The inputs are built when asked for (--fix, --scenario): 55k objects for a kernel tree.
+  let all: InputFile[] | null = null;
+  return {
+    files,
+    summary,
+    get inputs() {
+      return (all ??= inputs());
+    },
+  };
 }
 
 type Pending = { input: InputFile; result: FileResult; defs: string[] }[];

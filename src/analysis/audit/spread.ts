@@ -6,7 +6,7 @@
 // whole-tree pass goes out, ahead of the remaining pieces, as soon as every piece under that
 // directory came back. Results are the same as a walk in this thread (same order, same passes).
 
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Dirent } from 'node:fs';
 import { AuditError, type AuditErrorCode } from './errors.js';
 import { readDir, SKIP_DIRS, type InputFile } from './prefilter.js';
@@ -79,12 +79,13 @@ export async function spreadAudit(
   fo: FileOpts,
   tree: boolean,
   onProgress?: (d: number, t: number) => void,
-): Promise<{ inputs: InputFile[]; results: FileResult[]; links: number }> {
+): Promise<{ inputs: () => InputFile[]; results: FileResult[]; count: number; links: number }> {
   const ps = pieces(base, tree);
   // Per top directory: its pieces still out; when none is, its own whole-tree pass can start.
   const left = new Map<string, number>();
   for (const p of ps) if (p.task) left.set(p.top, (left.get(p.top) ?? 0) + 1);
-  const files = (p: Piece): InputFile[] => (p.reply ? p.reply.rels.map((rel) => ({ abs: join(base, rel), rel })) : []);
+  const dir = base.endsWith(sep) ? base : base + sep;
+  const files = (p: Piece): InputFile[] => (p.reply ? p.reply.rels.map((rel) => ({ abs: dir + rel, rel })) : []);
   const again = new Map<string, FileResult>(); // rel -> whole-tree result of a top directory's own files
   const treeMsgs: string[][] = []; // per whole-tree message: the pending files, in order
   let done = 0;
@@ -146,33 +147,25 @@ export async function spreadAudit(
     if (p.error) throw p.error;
     if (p.reply?.error) throw new AuditError(p.reply.error.code as AuditErrorCode, p.reply.error.message);
   }
-  const inputs: InputFile[] = [];
-  const results: FileResult[] = [];
-  let links = 0;
-  for (const p of ps) {
-    links += p.links + (p.reply?.links ?? 0);
-    const byIdx = new Map(p.reply?.results ?? []);
-    files(p).forEach((f, i) => {
-      inputs.push(f);
-      results.push(again.get(f.rel) ?? byIdx.get(i) ?? empty(f.rel));
-    });
-  }
   if (tree && left.has('')) {
     // Files directly in the base: their subsystem is the whole base, known only now.
     const s = scope('');
     if (s.pending.length) {
-      const r = await new Promise<FileResult[]>((resolve, reject) => {
-        pool.run<{ results: FileResult[] }>([{ tree: s, opts: fo }], (_i, m) => resolve(m.results)).catch(reject);
-      });
-      const at = new Map(inputs.map((f, i) => [f.rel, i]));
-      s.pending.forEach((p, k) => (results[at.get(p.input.rel)!] = r[k]!));
+      let r: FileResult[] = [];
+      await pool.run<{ results: FileResult[] }>([{ tree: s, opts: fo }], (_i, m) => (r = m.results));
+      s.pending.forEach((p, k) => again.set(p.input.rel, r[k]!));
     }
   }
-  return { inputs, results, links };
-}
-
-function empty(file: string): FileResult {
-  return { file, parsed: false, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
+  // Files whose bytes hold neither kmap nor kunmap have nothing to report: left out.
+  const results: FileResult[] = [];
+  let links = 0;
+  let count = 0;
+  for (const p of ps) {
+    links += p.links + (p.reply?.links ?? 0);
+    count += p.reply?.rels.length ?? 0;
+    for (const [i, r] of p.reply?.results ?? []) results.push(again.get(p.reply!.rels[i]!) ?? r);
+  }
+  return { inputs: () => ps.flatMap(files), results, count, links };
 }
 
 export { holdsMapBytes, unmapsForOthers };
