@@ -66,10 +66,20 @@ export async function auditFile(f: InputFile, o: FileOpts): Promise<FileResult> 
   try {
     buf = readInto(f.abs);
   } catch (e) {
-    return { ...empty(f.rel, false), error: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+    return unreadable(f, e);
   }
   // The prefilter works on the raw bytes: most files are never decoded.
   if (!hasMapBytes(buf)) return empty(f.rel, false);
+  return auditBytes(f, buf, o);
+}
+
+/** The result for a file that could not be read. */
+export function unreadable(f: InputFile, e: unknown): FileResult {
+  return { ...empty(f.rel, false), error: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+}
+
+/** auditFile() after the read and the byte search for kmap/kunmap (which found one). */
+export async function auditBytes(f: InputFile, buf: Buffer, o: FileOpts): Promise<FileResult> {
   if (!hasAuditedWord(buf)) return { ...empty(f.rel, false), mapBytes: true };
   const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   setParseLimit(max);

@@ -3,8 +3,9 @@
 // whole subsystem; the reply holds only what the main thread needs.
 
 import { AuditError } from './errors.js';
-import { walk, type InputFile } from './prefilter.js';
-import { auditFile, treePassFor, type FileOpts } from './run.js';
+import { hasMapBytes, walk, type InputFile } from './prefilter.js';
+import { readInto } from './read.js';
+import { auditBytes, treePassFor, unreadable, type FileOpts } from './run.js';
 import type { FileResult } from './types.js';
 
 export interface WalkTask {
@@ -23,30 +24,12 @@ export interface WalkReply {
   rels: string[];
   /** Symbolic links to C files met by the walk (not followed). */
   links: number;
-  /** Results that differ from "nothing here" (no audited word), by index into rels. */
+  /** Results of the files whose bytes hold kmap or kunmap (or that could not be read), by index into rels. */
   results: [number, FileResult][];
   /** Indexes of the files whose first-pass result marks them for a whole-tree pass over their parent directory. */
   kunmap: number[];
   map: number[];
   error?: { code: string; message: string };
-}
-
-/** A result that only says "no kmap or kunmap bytes": the main thread rebuilds it from the path. */
-export function isEmpty(r: FileResult): boolean {
-  return (
-    !r.parsed &&
-    !r.hasErrors &&
-    r.error === undefined &&
-    r.limit === undefined &&
-    r.defs === undefined &&
-    !r.mapBytes &&
-    !r.putMacros &&
-    !r.privateUnmaps &&
-    !r.sites.length &&
-    !r.findings.length &&
-    !r.fixes.length &&
-    !Object.keys(r.calls).length
-  );
 }
 
 /** What run.ts's whole-tree pass takes from a first-pass result (before the pass replaced it). */
@@ -62,17 +45,29 @@ export async function runTask(t: WalkTask, o: FileOpts): Promise<WalkReply> {
     if (e instanceof AuditError) return { rels: [], links: 0, results: [], kunmap: [], map: [], error: { code: e.code, message: e.message } };
     throw e;
   }
-  const results: FileResult[] = [];
-  for (const f of files) results.push(await auditFile(f, o));
+  // Most files hold neither kmap nor kunmap: nothing is kept for them (the main thread knows
+  // their result from the path alone).
+  const results: [number, FileResult][] = [];
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    let buf: Buffer;
+    try {
+      buf = readInto(f.abs);
+    } catch (e) {
+      results.push([i, unreadable(f, e)]);
+      continue;
+    }
+    if (hasMapBytes(buf)) results.push([i, await auditBytes(f, buf, o)]);
+  }
   const kunmap: number[] = [];
   const map: number[] = [];
-  results.forEach((r, i) => {
+  for (const [i, r] of results) {
     if (unmapsForOthers(r)) kunmap.push(i);
     if (holdsMapBytes(r)) map.push(i);
-  });
+  }
   if (t.tree && t.dir) {
     // The directory is one whole subsystem: its whole-tree pass needs nothing from elsewhere.
-    const pending = results.flatMap((r, at) => (r.defs ? [{ input: files[at]!, result: r, defs: r.defs, at }] : []));
+    const pending = results.flatMap(([at, r], k) => (r.defs ? [{ input: files[at]!, result: r, defs: r.defs, k }] : []));
     if (pending.length) {
       const again = await treePassFor(
         pending,
@@ -81,12 +76,8 @@ export async function runTask(t: WalkTask, o: FileOpts): Promise<WalkReply> {
         kunmap.map((i) => files[i]!.rel),
         map.map((i) => files[i]!.rel),
       );
-      pending.forEach((p, k) => (results[p.at] = again[k]!));
+      pending.forEach((p, n) => (results[p.k]![1] = again[n]!));
     }
   }
-  const out: [number, FileResult][] = [];
-  results.forEach((r, i) => {
-    if (!isEmpty(r)) out.push([i, r]);
-  });
-  return { rels: files.map((f) => f.rel), links: links.length, results: out, kunmap, map };
+  return { rels: files.map((f) => f.rel), links: links.length, results, kunmap, map };
 }
