@@ -85,7 +85,7 @@ export async function spreadAudit(
   const left = new Map<string, number>();
   for (const p of ps) if (p.task) left.set(p.top, (left.get(p.top) ?? 0) + 1);
   const dir = base.endsWith(sep) ? base : base + sep;
-  const files = (p: Piece): InputFile[] => (p.reply ? p.reply.rels.map((rel) => ({ abs: dir + rel, rel })) : []);
+  const files = (p: Piece): InputFile[] => (p.reply?.count ? p.reply.rels.split('\0').map((rel) => ({ abs: dir + rel, rel })) : []);
   const again = new Map<string, FileResult>(); // rel -> whole-tree result of a top directory's own files
   const treeMsgs: string[][] = []; // per whole-tree message: the pending files, in order
   let done = 0;
@@ -119,7 +119,7 @@ export async function spreadAudit(
     }
     const p = ps[sent[i]!]!;
     p.reply = m as WalkReply;
-    done += p.reply.rels.length;
+    done += p.reply.count;
     onProgress?.(done, done);
     const n = left.get(p.top)! - 1;
     left.set(p.top, n);
@@ -162,8 +162,8 @@ export async function spreadAudit(
   let count = 0;
   for (const p of ps) {
     links += p.links + (p.reply?.links ?? 0);
-    count += p.reply?.rels.length ?? 0;
-    for (const [i, r] of p.reply?.results ?? []) results.push(again.get(p.reply!.rels[i]!) ?? r);
+    count += p.reply?.count ?? 0;
+    for (const [, r] of p.reply?.results ?? []) results.push(again.get(r.file) ?? r);
   }
   return { inputs: () => ps.flatMap(files), results, count, links };
 }
