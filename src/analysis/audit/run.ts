@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { readInto } from './read.js';
 import { availableParallelism } from 'node:os';
 import { analyseFile } from './classify.js';
-import { parseC, ParserAborted, setParseLimit } from './parse.js';
+import { parseC, ParserAborted, parserInstances, setParseLimit } from './parse.js';
 import { AUDITED_WORD, checkRoots, collectFiles, filesOf, hasAuditedWord, hasMapBytes, skippedSymlinks, type InputFile } from './prefilter.js';
 import { spreadAudit } from './spread.js';
 import { reduceSource } from './reduce.js';
@@ -17,6 +17,7 @@ import { AuditCache } from './cache.js';
 import { Pool } from './pool.js';
 export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
+import type { KeptParse } from './tree.js';
 
 function empty(file: string, parsed: boolean): FileResult {
   return { file, parsed, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
@@ -78,8 +79,11 @@ export function unreadable(f: InputFile, e: unknown): FileResult {
   return { ...empty(f.rel, false), error: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
 }
 
-/** auditFile() after the read and the byte search for kmap/kunmap (which found one). */
-export async function auditBytes(f: InputFile, buf: Buffer, o: FileOpts): Promise<FileResult> {
+/**
+ * auditFile() after the read and the byte search for kmap/kunmap (which found one). With
+ * `keep`, a file that needs the whole-tree pass keeps its parse there (see KeptParse).
+ */
+export async function auditBytes(f: InputFile, buf: Buffer, o: FileOpts, keep?: Map<string, KeptParse>): Promise<FileResult> {
   if (!hasAuditedWord(buf)) return { ...empty(f.rel, false), mapBytes: true };
   const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   setParseLimit(max);
@@ -99,11 +103,19 @@ export async function auditBytes(f: InputFile, buf: Buffer, o: FileOpts): Promis
   }
   try {
     // Only the functions that matter are parsed; the others keep their headers.
-    const tree = await parseC(reduceSource(text, AUDITED_WORD, /\bkmap\s*\(/.test(text)));
+    const expand = /\bkmap\s*\(/.test(text);
+    const tree = await parseC(reduceSource(text, AUDITED_WORD, expand));
+    let kept = false;
     try {
-      return analyseFile(f.rel, text, tree, { fix: o.fix, atomic: Boolean(o.atomic), callees: calleesFor(o) });
+      const r = analyseFile(f.rel, text, tree, { fix: o.fix, atomic: Boolean(o.atomic), callees: calleesFor(o) });
+      // The whole-tree pass parses the file the same way (reduceSource with expand): it takes this parse.
+      if (keep && r.defs && expand) {
+        keep.set(f.rel, { text, tree, instance: parserInstances() });
+        kept = true;
+      }
+      return r;
     } finally {
-      tree.delete();
+      if (!kept) tree.delete();
     }
   } catch (e) {
     // An abort is this file's alone: parseC() dropped the dead instance, the next file gets a new one.
@@ -243,9 +255,16 @@ function finish(results: FileResult[], scanned: number, links: number, t0: numbe
 type Pending = { input: InputFile; result: FileResult; defs: string[] }[];
 
 /** The whole-tree pass with this run's options (also what a worker runs for its subsystems). */
-export function treePassFor(pending: Pending, inputs: InputFile[], fo: FileOpts, kunmapFiles: string[] | null, mapFiles: string[] | null = null): Promise<FileResult[]> {
+export function treePassFor(
+  pending: Pending,
+  inputs: InputFile[],
+  fo: FileOpts,
+  kunmapFiles: string[] | null,
+  mapFiles: string[] | null = null,
+  kept?: Map<string, KeptParse>,
+): Promise<FileResult[]> {
   const opts = { fix: fo.fix, atomic: Boolean(fo.atomic), callees: calleesFor(fo) };
-  return treePass(pending, inputs, opts, kunmapFiles ? new Set(kunmapFiles) : null, mapFiles ? new Set(mapFiles) : null);
+  return treePass(pending, inputs, opts, kunmapFiles ? new Set(kunmapFiles) : null, mapFiles ? new Set(mapFiles) : null, kept);
 }
 
 /** Hand whole subsystems to the workers, the biggest first; results come back in the order given. */

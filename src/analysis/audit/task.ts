@@ -7,6 +7,7 @@ import { hasMapBytes, walk, type InputFile } from './prefilter.js';
 import { readInto } from './read.js';
 import { auditBytes, treePassFor, unreadable, type FileOpts } from './run.js';
 import type { FileResult } from './types.js';
+import type { KeptParse } from './tree.js';
 
 export interface WalkTask {
   /** The audit's base directory: reported paths are relative to it. */
@@ -50,6 +51,22 @@ export async function runTask(t: WalkTask, o: FileOpts): Promise<WalkReply> {
   // Most files hold neither kmap nor kunmap: nothing is kept for them (the main thread knows
   // their result from the path alone).
   const results: [number, FileResult][] = [];
+  // The parses of files that need this piece's whole-tree pass are kept for it.
+  const kept = t.tree && t.dir ? new Map<string, KeptParse>() : undefined;
+  try {
+    return await audit(t, o, files, links, results, kept);
+  } finally {
+    for (const k of kept?.values() ?? []) {
+      try {
+        k.tree.delete();
+      } catch {
+        // a tree of a parser instance that aborted since: its memory went with it
+      }
+    }
+  }
+}
+
+async function audit(t: WalkTask, o: FileOpts, files: InputFile[], links: string[], results: [number, FileResult][], kept?: Map<string, KeptParse>): Promise<WalkReply> {
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
     let buf: Buffer;
@@ -59,7 +76,7 @@ export async function runTask(t: WalkTask, o: FileOpts): Promise<WalkReply> {
       results.push([i, unreadable(f, e)]);
       continue;
     }
-    if (hasMapBytes(buf)) results.push([i, await auditBytes(f, buf, o)]);
+    if (hasMapBytes(buf)) results.push([i, await auditBytes(f, buf, o, kept)]);
   }
   const kunmap: number[] = [];
   const map: number[] = [];
@@ -77,6 +94,7 @@ export async function runTask(t: WalkTask, o: FileOpts): Promise<WalkReply> {
         o,
         kunmap.map((i) => files[i]!.rel),
         map.map((i) => files[i]!.rel),
+        kept,
       );
       pending.forEach((p, n) => (results[p.k]![1] = again[n]!));
     }

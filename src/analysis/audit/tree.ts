@@ -11,11 +11,21 @@ import { buildModel, type FileModel, type FnInfo } from './calls.js';
 import type { Callees } from './callees.js';
 import { analyseFile } from './classify.js';
 import type { ScopeFile } from './helpers.js';
-import { parseC } from './parse.js';
+import { parseC, parserInstances } from './parse.js';
 import { AUDITED_WORD, type InputFile } from './prefilter.js';
 import { reduceSource } from './reduce.js';
 import { subsystemOf } from './summary.js';
 import type { FileResult } from './types.js';
+
+/**
+ * A pending file's parse from the first pass, made the way this pass makes it (same text, same
+ * reduction); usable while the thread's parser instance is the one that made it.
+ */
+export interface KeptParse {
+  text: string;
+  tree: Tree;
+  instance: number;
+}
 
 interface Parsed {
   text: string;
@@ -40,6 +50,8 @@ export async function treePass(
   kunmapFiles: Set<string> | null = null,
   /** Files whose bytes hold "kmap" or "kunmap" (null: unknown, every file is read). */
   mapFiles: Set<string> | null = null,
+  /** Parses of pending files kept from the first pass (the caller deletes them). */
+  kept?: Map<string, KeptParse>,
 ): Promise<FileResult[]> {
   const cache = new Map<string, Parsed | null>();
   // Bodies worth parsing in other files: the mapping calls, the pending functions, and (set
@@ -147,12 +159,14 @@ export async function treePass(
         continue;
       }
       try {
-        const text = readFileSync(input.abs, 'utf8');
-        const tree = await parseC(reduceSource(text, AUDITED_WORD));
+        const k = kept?.get(input.rel);
+        const own = k?.instance === parserInstances() ? null : { text: readFileSync(input.abs, 'utf8') };
+        const text = own ? own.text : k!.text;
+        const tree = own ? await parseC(reduceSource(text, AUDITED_WORD)) : k!.tree;
         try {
           out.push(analyseFile(input.rel, text, tree, { fix: opts.fix, atomic: opts.atomic, callees: opts.callees, others, dir, ...(members.size ? { members } : {}) }));
         } finally {
-          tree.delete();
+          if (own) tree.delete();
         }
       } catch {
         out.push(result);
