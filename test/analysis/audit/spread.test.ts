@@ -1,7 +1,7 @@
 // A cold run over one directory with several jobs: the workers walk it piece by piece and
 // finish each subsystem's whole-tree pass (spread.ts). The result must be that of --jobs 1.
 
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,5 +68,36 @@ describe('spread run (--jobs N over one directory)', () => {
     const two = await runAudit([root], { jobs: 2, tree: false });
     expect(two.files).toEqual(one.files);
     expect(two.files.find((f) => f.file === 'fs/top.c')!.sites[0]!.class).toBe('unclear');
+  });
+});
+
+describe('kept parses (KeptParse)', () => {
+  it("the whole-tree pass takes a pending file's first-pass parse, and reads the file again once the parser instance changed", async () => {
+    const { auditBytes, treePassFor } = await import('../../../src/analysis/audit/run.js');
+    const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-kept-'));
+    mkdirSync(join(dir, 'fs/kfs'), { recursive: true });
+    const get = { abs: join(dir, 'fs/kfs/get.c'), rel: 'fs/kfs/get.c' };
+    const user = { abs: join(dir, 'fs/kfs/user.c'), rel: 'fs/kfs/user.c' };
+    writeFileSync(get.abs, GETTER('kfs'));
+    writeFileSync(user.abs, CALLER('kfs_peek', 'kfs'));
+    const fo = { fix: false };
+    const kept = new Map<string, import('../../../src/analysis/audit/tree.js').KeptParse>();
+    const first = await auditBytes(get, readFileSync(get.abs), fo, kept);
+    expect(kept.has(get.rel)).toBe(true);
+    // The file changes on disk after the first pass: only a new parse can see it.
+    writeFileSync(get.abs, `void *saved;\n\n${GETTER('kfs').replace('return kmap(page);', 'saved = kmap(page);\n\treturn saved;')}`);
+    const pass = async () => {
+      const [r] = await treePassFor([{ input: get, result: first, defs: first.defs! }], [get, user], fo, [get.rel, user.rel], [get.rel, user.rel], kept);
+      return r!.sites.find((s) => s.call === 'kmap')!;
+    };
+    const reused = await pass();
+    expect(reused.class).toBe('local');
+    expect(reused.line).toBe(3);
+    kept.get(get.rel)!.instance = -1; // as after an abort of the parser that made it
+    const fresh = await pass();
+    expect(fresh.line).toBe(5);
+    expect(fresh.reason).toContain('saved');
+    kept.get(get.rel)!.tree.delete();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
