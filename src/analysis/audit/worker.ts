@@ -6,6 +6,11 @@ import { auditFile, treePassFor, type FileOpts } from './run.js';
 import type { InputFile } from './prefilter.js';
 import { runTask, type WalkTask } from './task.js';
 import type { FileResult } from './types.js';
+import { getParser } from './parse.js';
+
+// The grammar loads (its wasm compiles off this thread) while the first files are walked and
+// read; a failure surfaces at the first parse, as before.
+getParser().catch(() => {});
 
 type Msg = { opts: FileOpts } & (
   | { files: InputFile[] }
