@@ -145,7 +145,7 @@ const bodyNodes = new WeakMap<FnInfo, Map<string, (Node | null)[]>>();
  */
 export function nodesOf(fn: FnInfo, types: string | string[]): (Node | null)[] {
   let m = bodyNodes.get(fn);
-  if (!m) bodyNodes.set(fn, (m = new Map()));
+  if (!m) bodyNodes.set(fn, (m = new Map<string, (Node | null)[]>()));
   const key = typeof types === 'string' ? types : types.join(',');
   let l = m.get(key);
   if (!l) m.set(key, (l = fn.body.descendantsOfType(types)));
