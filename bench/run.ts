@@ -9,9 +9,8 @@ import { Machine } from '../src/kernel/machine.js';
 import { createPolicy, parsePolicy } from '../src/policy/index.js';
 import { compileScenario } from '../src/scenario/index.js';
 import { runScenario } from '../src/sim/runner.js';
-import { search } from '../src/analysis/search.js';
 import { fuzzBench } from './fuzz.js';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,30 +142,28 @@ for (let r = 0; r < 4; r++) {
   if (r > 0) compileBest = Math.min(compileBest, performance.now() - t0);
 }
 
-// explore: the stateful search on the 4-CPU model, and SPIN on the same model (four.pml) at the
-// same granularity when spin and gcc are installed, in the same run.
-const fourPath = fileURLToPath(new URL('./explore/four.pks', import.meta.url));
-const fourIr = compileScenario(readFileSync(fourPath, 'utf8'), fourPath);
-const timed = (por: boolean) => {
-  const t0 = performance.now();
-  const r = search(fourIr, { policy: 'scoped:relaxed', por });
-  return { r, ms: performance.now() - t0 };
-};
-const noPor = timed(false);
-const withPor = timed(true);
-const found = noPor.r;
-const searchMs = noPor.ms;
+// explore: the stateful search on the 4-CPU model (in a process of its own: bench/explore/speed.ts),
+// and SPIN on the same model (four.pml) at the same granularity when spin and gcc are installed,
+// in the same run.
+const speed = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./explore/speed.ts', import.meta.url)), '--all'], { encoding: 'utf8' });
+if (speed.status !== 0) throw new Error(`bench/explore/speed.ts failed: ${speed.stderr}`);
+type Speed = { states: number; transitions: number; complete: boolean; ms: number; statesPerSec: number; bytesPerState: number; invariantsChecked: number };
+const sp = JSON.parse(speed.stdout) as Record<'noReduction' | 'reduction' | 'bfs' | 'workers1' | 'workers2', Speed>;
 const explore = {
   model: 'bench/explore/four.pks',
-  states: found.states,
-  transitions: found.transitions,
-  complete: found.complete,
-  ms: Math.round(searchMs),
-  statesPerSec: Math.round(found.states / (searchMs / 1000)),
-  bytesPerStoredState: +(found.visitedBytes / found.states).toFixed(1),
-  invariantsChecked: found.checked.length,
+  states: sp.noReduction.states,
+  transitions: sp.noReduction.transitions,
+  complete: sp.noReduction.complete,
+  ms: sp.noReduction.ms,
+  statesPerSec: sp.noReduction.statesPerSec,
+  bytesPerStoredState: sp.noReduction.bytesPerState,
+  invariantsChecked: sp.noReduction.invariantsChecked,
   /** With partial-order reduction (the default of `pksim explore`). */
-  reduction: { states: withPor.r.states, transitions: withPor.r.transitions, complete: withPor.r.complete, ms: Math.round(withPor.ms) },
+  reduction: { states: sp.reduction.states, transitions: sp.reduction.transitions, complete: sp.reduction.complete, ms: sp.reduction.ms },
+  /** Breadth-first, in this thread and with --workers 1 and 2 (the same states and verdict). */
+  bfs: { states: sp.bfs.states, ms: sp.bfs.ms },
+  workers1: { states: sp.workers1.states, ms: sp.workers1.ms },
+  workers2: { states: sp.workers2.states, ms: sp.workers2.ms },
 };
 const spin = spinRun(explore.statesPerSec, explore.reduction.ms);
 
