@@ -123,6 +123,22 @@ describe('stateful search', () => {
     expect(j).toMatchObject({ complete: true, states: expect.any(Number), transitions: expect.any(Number) });
     expect(j.violations[0]).toMatchObject({ invariant: expect.any(String), schedule: expect.any(Array), replay: expect.stringMatching(/^pksim run /) });
   });
+
+  it('progress on a TTY (states, states/s, transitions, depth, frontier, memory), nothing with --json or when piped', async () => {
+    const run = async (tty: boolean, ...args: string[]) => {
+      const err: string[] = [];
+      const code = await main(args, { out: () => {}, err: (s: string) => err.push(s), isTTY: tty });
+      return { code, err: err.join('') };
+    };
+    const base = ['explore', 'bench/explore/four.pks', '--max-states', '10001'];
+    const tty = await run(true, ...base);
+    expect(tty.code).toBe(3);
+    expect(tty.err).toMatch(/\r10000 states \(\d+\/s\), \d+ transitions, depth \d+, frontier \d+, \d+ MB/);
+    for (const quiet of [await run(true, ...base, '--json'), await run(false, ...base)]) {
+      expect(quiet.code).toBe(3);
+      expect(quiet.err).not.toMatch(/10000 states/);
+    }
+  }, 60_000);
 });
 
 const capture = () => {
