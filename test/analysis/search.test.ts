@@ -95,6 +95,16 @@ describe('stateful search', () => {
     expect([t.complete, t.limit]).toEqual([false, 'time-limit']);
   });
 
+  it("with --workers the limits stop the search the same way (the workers' memory counted in --max-memory)", async () => {
+    const seq = search(tasks(2), { policy: 'scoped:relaxed', maxStates: 50, bfs: true });
+    const par = await searchParallel(tasks(2), { policy: 'scoped:relaxed', maxStates: 50, workers: 2 });
+    expect([par.complete, par.limit, par.states, par.transitions]).toEqual([false, 'max-states', 50, seq.transitions]);
+    const d = await searchParallel(tasks(2), { policy: 'scoped:relaxed', maxDepth: 5, workers: 2 });
+    expect([d.complete, d.limit]).toEqual([false, 'max-depth']);
+    const m = await searchParallel(tasks(3), { policy: 'scoped:relaxed', maxMemory: 1, workers: 2 });
+    expect([m.complete, m.limit]).toEqual([false, 'max-memory']);
+  }, 60_000);
+
   it('pksim explore: exit 0 when proved, 1 with a replay and its log for a violation, 3 at a limit naming it, --json', async () => {
     const run = async (...args: string[]) => {
       const out: string[] = [];
