@@ -125,15 +125,8 @@ export class StateVec {
         if (others === this.otherAt.length) this.growOthers();
         this.otherAt[others++] = i;
       }
-      let a = Math.imul(k, 0xcc9e2d51);
-      a = (a << 15) | (a >>> 17);
-      h1 ^= Math.imul(a, 0x1b873593);
-      h1 = (h1 << 13) | (h1 >>> 19);
-      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-      let j = Math.imul(k ^ 0x5bd1e995, 0x85ebca77);
-      j = (j << 17) | (j >>> 15);
-      h2 = Math.imul(h2 ^ j, 0xc2b2ae3d);
-      h2 = (h2 << 11) | (h2 >>> 21);
+      h1 = lane1(h1, k);
+      h2 = lane2(h2, k);
     }
     if (others > 0) {
       const w = this.words;
@@ -141,15 +134,8 @@ export class StateVec {
         const i = this.otherAt[o]!;
         for (let r = 0; r < 3; r++) {
           const k = r === 0 ? i ^ 0x6a09e667 : w[2 * i + r - 1]!;
-          let a = Math.imul(k, 0xcc9e2d51);
-          a = (a << 15) | (a >>> 17);
-          h1 ^= Math.imul(a, 0x1b873593);
-          h1 = (h1 << 13) | (h1 >>> 19);
-          h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-          let j = Math.imul(k ^ 0x5bd1e995, 0x85ebca77);
-          j = (j << 17) | (j >>> 15);
-          h2 = Math.imul(h2 ^ j, 0xc2b2ae3d);
-          h2 = (h2 << 11) | (h2 >>> 21);
+          h1 = lane1(h1, k);
+          h2 = lane2(h2, k);
         }
       }
     }
@@ -170,6 +156,23 @@ function copyU8(a: Uint8Array, b: Float64Array, from: number, to: number, len: n
 }
 function copyAny(a: ArrayLike<number>, b: Float64Array, from: number, to: number, len: number): void {
   for (let i = 0; i < len; i++) b[to + i] = a[from + i]!;
+}
+
+/** One round of the first lane: murmur3's block mix of `k` into `h`. */
+function lane1(h: number, k: number): number {
+  let a = Math.imul(k, 0xcc9e2d51);
+  a = (a << 15) | (a >>> 17);
+  h ^= Math.imul(a, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** One round of the second lane, with other constants (independent of the first). */
+function lane2(h: number, k: number): number {
+  let j = Math.imul(k ^ 0x5bd1e995, 0x85ebca77);
+  j = (j << 17) | (j >>> 15);
+  h = Math.imul(h ^ j, 0xc2b2ae3d);
+  return (h << 11) | (h >>> 21);
 }
 
 function fmix(h: number): number {
