@@ -122,7 +122,7 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
   const inflight: { from: number; to: number; reply: Promise<Expansions> }[] = [];
   let dispatched = 0;
   const dispatch = () => {
-    while (inflight.length < workers.length * 2 && dispatched < queue.length) {
+    while (inflight.length < workers.length * 4 && dispatched < queue.length) {
       const from = dispatched;
       const to = Math.min(queue.length, from + BATCH);
       const snaps: Float64Array[] = [];
