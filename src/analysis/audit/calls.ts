@@ -152,6 +152,24 @@ export function nodesOf(fn: FnInfo, types: string | string[]): (Node | null)[] {
   return l;
 }
 
+const byName = new WeakMap<FnInfo, Map<string, Node[]>>();
+
+/** The identifiers of the function's body whose text is `name`, in tree order (read once per function). */
+export function identifiersNamed(fn: FnInfo, name: string): Node[] {
+  let m = byName.get(fn);
+  if (!m) {
+    byName.set(fn, (m = new Map<string, Node[]>()));
+    for (const id of nodesOf(fn, 'identifier')) {
+      if (!id) continue;
+      const t = id.text;
+      const l = m.get(t);
+      if (l) l.push(id);
+      else m.set(t, [id]);
+    }
+  }
+  return m.get(name) ?? [];
+}
+
 /** Function-like macros whose whole body is one audited call, e.g. `#define map_buf(b) kmap((b)->page)`. */
 interface Wrapper {
   name: CallName;

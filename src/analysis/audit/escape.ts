@@ -3,7 +3,7 @@
 // the mapping context.
 
 import type { Node } from 'web-tree-sitter';
-import { nodesOf, type FileModel, type FnInfo } from './calls.js';
+import { identifiersNamed, nodesOf, type FileModel, type FnInfo } from './calls.js';
 import { stripWrappers } from './parse.js';
 import { makeCallees, type Callees } from './callees.js';
 import type { HandBack } from './types.js';
@@ -350,14 +350,12 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
   };
 
   useOf(value, 'the address', false);
-  // Walked once per call, filtered per tracked variable.
-  let ids: (Node | null)[] | undefined;
+  // The identifiers are grouped by name once per function (identifiersNamed).
   let assigns: (Node | null)[] | undefined;
   while (work.length) {
     const { name, struct } = work.shift()!;
     const what = struct ? `${name} (holding the address)` : `the address (in ${name})`;
-    for (const id of (ids ??= nodesOf(fn, 'identifier'))) {
-      if (!id || id.text !== name) continue;
+    for (const id of identifiersNamed(fn, name)) {
       if (id.parent?.type === 'init_declarator' && id.parent.childForFieldName('declarator')?.id === id.id) continue;
       if (id.parent?.type === 'pointer_declarator') continue;
       if (!reaches(fn.body, value, id, name, seenVars, (assigns ??= nodesOf(fn, 'assignment_expression')))) continue;
@@ -399,8 +397,7 @@ function reaches(body: Node, value: Node, use: Node, name: string, tracked: Set<
 /** How a parameter of a same-file function is used: does it escape there? */
 export function traceParam(model: FileModel, fn: FnInfo, param: string, depth: number): EscapeReport {
   const rep: EscapeReport = { facts: [], vars: [], discarded: false, reassigned: false, moved: false, unstable: new Set() };
-  for (const id of nodesOf(fn, 'identifier')) {
-    if (!id || id.text !== param) continue;
+  for (const id of identifiersNamed(fn, param)) {
     // Reuse traceValue by treating each use of the parameter as the value.
     const r = traceValue(model, fn, id, depth);
     for (const f of r.facts) if (f.verdict === 'global' || f.verdict === 'unclear') rep.facts.push({ ...f, text: f.text.replace('the address', 'the parameter') });
