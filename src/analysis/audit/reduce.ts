@@ -146,7 +146,12 @@ export function reduceSource(src: string, seeds: RegExp, expand = true): string 
     if (l) l.push(i);
     else byName.set(b.name, [i]);
   });
-  const calls = expand && keep.some(Boolean) ? text.map((t) => new Set([...t.matchAll(CALLED)].map((m) => m[1]!))) : [];
+  const calledIn = (t: string) => {
+    const s = new Set<string>();
+    for (const m of t.matchAll(CALLED)) s.add(m[1]!);
+    return s;
+  };
+  const calls = expand && keep.some(Boolean) ? text.map(calledIn) : [];
   // Two rounds each way: same-file helpers the mapping is passed to, callers of getters.
   // Only kmap() sites need them (escape and helper pairs); other calls need their own body.
   for (let round = 0; round < (calls.length ? 2 : 0); round++) {
@@ -154,7 +159,12 @@ export function reduceSource(src: string, seeds: RegExp, expand = true): string 
     const keptNames = new Set(kept.map((i) => bodies[i]!.name).filter((x): x is string => !!x));
     for (const i of kept) for (const c of calls[i]!) for (const j of byName.get(c) ?? []) keep[j] = true;
     bodies.forEach((_, j) => {
-      if (!keep[j] && [...calls[j]!].some((c) => keptNames.has(c))) keep[j] = true;
+      if (keep[j]) return;
+      for (const c of calls[j]!)
+        if (keptNames.has(c)) {
+          keep[j] = true;
+          break;
+        }
     });
   }
   // What stays, as [start, end) ranges; function names used as values (callbacks) stay known
