@@ -147,7 +147,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
         const now = Date.now();
         if (done !== total && now - lastDraw < 100) return;
         lastDraw = now;
-        io.err(`\r\x1b[Kaudit: ${done}/${total} files`);
+        io.err(`\r\x1b[Kaudit: ${total < 0 ? done : `${done}/${total}`} files`);
         if (done === total) io.err('\r\x1b[K');
       }
     : undefined;

@@ -120,7 +120,7 @@ export async function spreadAudit(
     const p = ps[sent[i]!]!;
     p.reply = m as WalkReply;
     done += p.reply.count;
-    onProgress?.(done, done);
+    onProgress?.(done, -1); // the total is known when every piece is back
     const n = left.get(p.top)! - 1;
     left.set(p.top, n);
     // A top directory's own files (fs/*.c) need the whole directory for their whole-tree pass.
@@ -156,6 +156,7 @@ export async function spreadAudit(
       s.pending.forEach((p, k) => again.set(p.input.rel, r[k]!));
     }
   }
+  onProgress?.(filesBack(ps), filesBack(ps));
   // Files whose bytes hold neither kmap nor kunmap have nothing to report: left out.
   const results: FileResult[] = [];
   let links = 0;
@@ -169,3 +170,10 @@ export async function spreadAudit(
 }
 
 export { holdsMapBytes, unmapsForOthers };
+
+/** Files in the pieces that came back. */
+function filesBack(ps: Piece[]): number {
+  let n = 0;
+  for (const p of ps) n += p.reply?.count ?? 0;
+  return n;
+}

@@ -135,7 +135,7 @@ export interface FileResult {
 
 export interface AuditOptions {
   jobs: number;
-  /** Called after each file, for progress output. */
+  /** Called after each file (or piece of a spread run), for progress output; total is -1 while unknown. */
   onProgress?: (done: number, total: number) => void;
   /** Collect fix edits (costs a little more work). */
   fix?: boolean;

@@ -97,6 +97,12 @@ describe('text', () => {
     expect((await run([dir, '--summary'])).err).toBe('');
     expect((await run([dir, '--summary'], true)).err).toContain('audit: 4/4 files');
   });
+
+  it('progress while the workers walk the tree: files so far, then the total', async () => {
+    const err = (await run([kernelLike(), '--summary', '--jobs', '2'], true)).err;
+    expect(err).toMatch(/audit: [1-3] files/);
+    expect(err).toContain('audit: 4/4 files');
+  });
 });
 
 describe('jobs', () => {
