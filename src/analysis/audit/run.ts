@@ -12,12 +12,11 @@ import { reduceSource } from './reduce.js';
 import { subsystemOf, summarise } from './summary.js';
 import { makeCallees, type Callees } from './callees.js';
 import { AuditError } from './errors.js';
-import { treePass } from './tree.js';
 import { AuditCache } from './cache.js';
 import { Pool } from './pool.js';
 export { AuditError } from './errors.js';
 import type { AuditOptions, AuditResult, FileResult } from './types.js';
-import type { KeptParse } from './tree.js';
+import { holdsMapBytes, treePass, unmapsForOthers, type KeptParse } from './tree.js';
 
 function empty(file: string, parsed: boolean): FileResult {
   return { file, parsed, hasErrors: false, sites: [], findings: [], calls: {}, fixes: [] };
@@ -209,11 +208,11 @@ async function audit(paths: string[], opts: AuditOptions, workers: () => Pool): 
       return !c;
     });
     // Files that kunmap() in a helper other files may call (static ones cannot be called from elsewhere).
-    const kunmapFiles = opts.only ? null : results.filter((r) => (r.calls.kunmap && !r.privateUnmaps) || r.putMacros).map((r) => r.file);
+    const kunmapFiles = opts.only ? null : results.filter(unmapsForOthers).map((r) => r.file);
     // Subsystems are independent: with several jobs, each worker takes whole subsystems.
     const task = pending.map((p) => ({ input: p.input, result: p.result, defs: p.defs }));
     // Files whose bytes hold "kmap" or "kunmap", known when the first pass read every file now.
-    const mapFiles = opts.only || cache ? null : results.filter((r) => r.mapBytes || r.parsed || r.error !== undefined).map((r) => r.file);
+    const mapFiles = opts.only || cache ? null : results.filter(holdsMapBytes).map((r) => r.file);
     const again =
       opts.jobs > 1 && new Set(pending.map((p) => subsystemOf(p.input.rel))).size > 1
         ? await treeOnPool(workers(), task, all, fo, kunmapFiles, mapFiles)

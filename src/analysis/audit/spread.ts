@@ -11,7 +11,7 @@ import type { Dirent } from 'node:fs';
 import { AuditError, type AuditErrorCode } from './errors.js';
 import { readDir, SKIP_DIRS, type InputFile } from './prefilter.js';
 import type { Pool } from './pool.js';
-import { holdsMapBytes, unmapsForOthers, type WalkReply, type WalkTask } from './task.js';
+import type { WalkReply, WalkTask } from './task.js';
 import type { FileOpts } from './run.js';
 import type { FileResult } from './types.js';
 
@@ -168,8 +168,6 @@ export async function spreadAudit(
   }
   return { inputs: () => ps.flatMap(files), results, count, links };
 }
-
-export { holdsMapBytes, unmapsForOthers };
 
 /** Files in the pieces that came back. */
 function filesBack(ps: Piece[]): number {

@@ -7,7 +7,7 @@ import { hasMapBytes, walk, type InputFile } from './prefilter.js';
 import { readInto } from './read.js';
 import { auditBytes, treePassFor, unreadable, type FileOpts } from './run.js';
 import type { FileResult } from './types.js';
-import type { KeptParse } from './tree.js';
+import { holdsMapBytes, unmapsForOthers, type KeptParse } from './tree.js';
 
 export interface WalkTask {
   /** The audit's base directory: reported paths are relative to it. */
@@ -34,10 +34,6 @@ export interface WalkReply {
   map: number[];
   error?: { code: string; message: string };
 }
-
-/** What run.ts's whole-tree pass takes from a first-pass result (before the pass replaced it). */
-export const unmapsForOthers = (r: FileResult): boolean => Boolean((r.calls.kunmap && !r.privateUnmaps) || r.putMacros);
-export const holdsMapBytes = (r: FileResult): boolean => Boolean(r.mapBytes || r.parsed || r.error !== undefined);
 
 export async function runTask(t: WalkTask, o: FileOpts): Promise<WalkReply> {
   const links: string[] = [];

@@ -27,6 +27,10 @@ export interface KeptParse {
   instance: number;
 }
 
+/** What the whole-tree pass takes from a first-pass result (before the pass replaced it): files that unmap in a helper other files may call, and files whose bytes hold kmap or kunmap. */
+export const unmapsForOthers = (r: FileResult): boolean => Boolean((r.calls.kunmap && !r.privateUnmaps) || r.putMacros);
+export const holdsMapBytes = (r: FileResult): boolean => Boolean(r.mapBytes || r.parsed || r.error !== undefined);
+
 interface Parsed {
   text: string;
   tree: Tree;
