@@ -195,6 +195,8 @@ function spinRun(ourStatesPerSec: number, ourMs: number): object | string {
       version: spawnSync('spin', ['-V'], { encoding: 'utf8' }).stdout.trim(),
       noReduction,
       reduction,
+      /** four.pml is four.pks at pksim's granularity: both tools store the same 15^4 states. */
+      sameStatesAsPksim: 'states' in noReduction ? noReduction.states === explore.states : null,
       /** pksim's states per second over SPIN's without reduction (goal >= 1). */
       statesPerSecRatio: 'statesPerSec' in noReduction ? ratio(ourStatesPerSec, noReduction.statesPerSec) : null,
       /** pksim's total time (with its reduction) over SPIN's with reduction (goal < 1). */

@@ -67,14 +67,40 @@ export class Machine extends MachineCore {
     }
   }
 
+  /**
+   * Pages whose live kmap() records only their maker ends (set from the scenario's programs,
+   * sim/ownkmap.ts): no context kunmap()s or page_address()es one without holding its own.
+   * The order between different contexts' records of such a page decides nothing (only a
+   * context holding none of its own picks the oldest), so the canonical state writes them
+   * ordered by context, each context's own in their order. Null: every order is state.
+   */
+  kmapOrderFree: Uint8Array | null = null;
+  private readonly orderScratch: number[] = [];
+
   protected override canonTail(v: StateVec): void {
     v.push(this.pkmapFreed ? 1 : 0);
+    const free = this.kmapOrderFree;
     for (let p = 0; p < this.pageKmaps.length; p++) {
-      const l = this.pageKmaps[p]!;
+      const l = free !== null && free[p] === 1 && this.pageKmaps[p]!.length > 1 ? this.byContext(this.pageKmaps[p]!) : this.pageKmaps[p]!;
       v.push(l.length);
       for (let i = 0; i < l.length; i++) v.push(this.canonMapId(l[i]!));
     }
     super.canonTail(v);
+  }
+
+  /** A page's records ordered by their context's canonical number, stably (insertion sort into a reused list). */
+  private byContext(l: number[]): number[] {
+    const s = this.orderScratch;
+    s.length = 0;
+    for (let i = 0; i < l.length; i++) {
+      const id = l[i]!;
+      const c = this.maps.ctxOf(id)!.canon;
+      let j = s.length;
+      s.push(id);
+      for (; j > 0 && this.maps.ctxOf(s[j - 1]!)!.canon > c; j--) s[j] = s[j - 1]!;
+      s[j] = id;
+    }
+    return s;
   }
 
   /** An address as the kernel would print it (for events and messages). */

@@ -17,6 +17,7 @@ import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
 import { Asserts } from './asserts.js';
 import { Injector, type InjectSpec } from './inject.js';
+import { ownKmapsOnly } from './ownkmap.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -131,6 +132,7 @@ export class Run {
       hooks,
       sink,
     ));
+    m.kmapOrderFree = ownKmapsFor(ir);
     this.oracle = new Oracle(m);
     this.metrics = new Metrics(
       m,
@@ -400,6 +402,14 @@ function internerFor(ir: ScenarioIR): Interner {
   let n = interners.get(ir);
   if (!n) interners.set(ir, (n = new Interner()));
   return n;
+}
+
+/** Per scenario, the pages only whose makers end their kmap() records (ownkmap.ts), computed once. */
+const ownKmaps = new WeakMap<ScenarioIR, Uint8Array>();
+function ownKmapsFor(ir: ScenarioIR): Uint8Array {
+  let o = ownKmaps.get(ir);
+  if (!o) ownKmaps.set(ir, (o = ownKmapsOnly(ir)));
+  return o;
 }
 
 function reportDeadlock(m: Machine, blocked: Task[]): void {
