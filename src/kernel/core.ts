@@ -761,7 +761,7 @@ export class MachineCore implements PolicyContext {
     this.pushSorted(v, this.warnedIds);
     this.pushSorted(v, this.firedIds);
     this.writeContexts(v, exec, true);
-    this.pkmap.save(v);
+    this.pkmap.canonical(v);
     this.fixmap.save(v);
     // The runner's pointers in flight name mappings too: numbered before the records are written.
     beforeRecords(v);

@@ -106,6 +106,18 @@ task t2 cpu 2 {\n wait_for_completion(mapped)\n wait_for_completion(mapped)\n ku
     expect(r.states).toBeLessThan(50);
   });
 
+  it('the pkmap flush counter is history, not state: a softirq that kmap()s three pages through two slots forever completes', () => {
+    // Every third kmap() wraps the cursor and flush_all_zero_pkmaps() runs: the count of flushes
+    // grows without end, the pool, the cursor and the addresses repeat.
+    const src = `arch x86_32\ncpus 1\nlast_pkmap 2\nkey pmem = 1 default noaccess
+page a key pmem highmem\npage b key pmem highmem\npage c key pmem highmem
+softirq s cpu 0 {\n pa = kmap(a)\n kunmap(a)\n pb = kmap(b)\n kunmap(b)\n pc = kmap(c)\n kunmap(c)\n raise_softirq(s)\n}
+task t cpu 0 {\n raise_softirq(s)\n}\n`;
+    const r = search(compileScenario(src, 'flush.pks'), { policy: 'scoped:relaxed', maxStates: 10_000 });
+    expect([r.complete, r.limit]).toEqual([true, null]);
+    expect(r.states).toBeLessThan(100);
+  });
+
   it('a limit stops the search with the partial result: incomplete, which limit', () => {
     const r = search(tasks(2), { policy: 'scoped:relaxed', maxStates: 50 });
     expect([r.complete, r.limit, r.states]).toEqual([false, 'max-states', 50]);
