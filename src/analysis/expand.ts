@@ -47,7 +47,7 @@ export class Expander {
   constructor(ir: ScenarioIR, opts: ExpandOptions) {
     this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
     this.checker = new Checker(this.run, ir, this.run.finishLabel(), opts.check, (name) => this.sink.push(name));
-    this.cpus = opts.por !== false ? reducibleCpus(ir) : new Uint8Array(ir.machine.cpus);
+    this.cpus = opts.por !== false ? reducibleCpus(ir, this.run.finishLabel()) : new Uint8Array(ir.machine.cpus);
   }
 
   /** The initial state's own invariants (expand() reports those of successors only). */
@@ -77,9 +77,9 @@ export class Expander {
     const succ: Successor[] = [];
     for (let c = 0; c < n; c++) {
       load();
-      checker.pre();
       run.offered();
       run.force(c);
+      checker.pre(run.actionAt(c));
       run.step();
       const tv: string[] = (this.sink = []);
       checker.post();

@@ -165,7 +165,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const canon = new StateVec();
   const scratch = new StateVec();
   const hash = new Uint32Array(2);
-  const cpus = por ? reducibleCpus(ir) : new Uint8Array(ir.machine.cpus);
+  const cpus = por ? reducibleCpus(ir, run.finishLabel()) : new Uint8Array(ir.machine.cpus);
   const onStack = new StackSet();
   // Path bookkeeping per stored state (BFS: parent and the choice that led here, with how many
   // choices were offered there, so that the schedule can be rebuilt).
@@ -312,9 +312,9 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     // DFS takes the first choice of a state it has just stored: the run is there already.
     if (runAt !== node) run.restore(node.state);
     runAt = null;
-    checker.pre();
     run.offered();
     run.force(c);
+    checker.pre(run.actionAt(c));
     run.step();
     transitions++;
     const depth = node.depth + 1;

@@ -31,7 +31,7 @@ export function ownKmapsOnly(ir: ScenarioIR): Uint8Array {
     bal.fill(0);
     const loops = new Int32Array(loopSlots);
     let steps = 0;
-    for (let pc = 0; pc < program.length; ) {
+    for (let pc = 0; pc < program.length;) {
       if (++steps > MAX_STEPS) return ok.fill(0);
       const ins = program[pc]!;
       let next = pc + 1;

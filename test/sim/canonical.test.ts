@@ -15,20 +15,23 @@ const canon = (run: Run): string => {
 
 describe('canonical state', () => {
   it("leaves out the saved thread PKRS of a running or finished task (read only at switch-in), keeps a switched-out task's", () => {
-    const ir = compileScenario('cpus 1\nkey pmem = 1 default noaccess\npage pg key pmem\ntask t cpu 0 {\n p = kmap(pg)\n kunmap(pg)\n}\ntask u cpu 0 {\n nop()\n}\n', 'tp.pks');
+    const ir = compileScenario(
+      'cpus 1\nkey pmem = 1 default noaccess\npage pg key pmem\ntask t cpu 0 {\n p = kmap(pg)\n kunmap(pg)\n}\ntask u cpu 0 {\n nop()\n}\n',
+      'tp.pks',
+    );
     const run = new Run(ir, { policy: 'scoped:relaxed', events: false });
     const [t, u] = run.m.tasks.filter((x) => x.kind !== 'idle');
     while (run.m.cpus[0]!.curr !== t) run.step();
     expect(u!.state).toBe('runnable');
     const before = canon(run);
-    t!.threadPkrs ^= 0b1100;
+    t.threadPkrs ^= 0b1100;
     expect(canon(run)).toBe(before);
     u!.threadPkrs ^= 0b1100;
     expect(canon(run)).not.toBe(before);
     u!.threadPkrs ^= 0b1100;
-    while (t!.state !== 'done') run.step();
+    while (t.state !== 'done') run.step();
     const done = canon(run);
-    t!.threadPkrs ^= 0b1100;
+    t.threadPkrs ^= 0b1100;
     expect(canon(run)).toBe(done);
   });
 });

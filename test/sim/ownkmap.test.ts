@@ -11,7 +11,9 @@ const own = (body: string): number[] => Array.from(ownKmapsOnly(compileScenario(
 
 describe('ownKmapsOnly', () => {
   it('a page every context kunmap()s only after its own kmap() (loops included) is own-only', () => {
-    expect(own('task t cpu 0 {\n repeat 3 {\n  p = kmap(a)\n  write(p, 0)\n  kunmap(a)\n }\n}\ntask u cpu 1 {\n p = kmap(b)\n q = page_address(b)\n kunmap(b)\n}\n')).toEqual([1, 1]);
+    expect(own('task t cpu 0 {\n repeat 3 {\n  p = kmap(a)\n  write(p, 0)\n  kunmap(a)\n }\n}\ntask u cpu 1 {\n p = kmap(b)\n q = page_address(b)\n kunmap(b)\n}\n')).toEqual([
+      1, 1,
+    ]);
   });
 
   it('a kunmap() with no kmap() of its own before it (a foreign kunmap) makes the page shared', () => {
