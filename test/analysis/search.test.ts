@@ -28,13 +28,14 @@ describe('stateful search', () => {
   it('counts each state once: one task has 15, n tasks on their own CPUs 15^n (the order of their live kmap() records is not state)', () => {
     // One task: before its CPU switches to it, switched in, 3 rounds of 4 statements, done.
     const one = search(tasks(1), { policy: 'scoped:relaxed', por: false });
-    expect([one.states, one.complete, one.violations.length]).toEqual([15, true, 0]);
+    expect([one.states, one.transitions, one.complete, one.violations.length]).toEqual([15, 14, true, 0]);
     // Each context kunmap()s only its own kmap(), so which one mapped first decides nothing:
     // the product of the tasks' states (it was 15 x 15 + 6 x 6 = 261 while the order was state).
+    // Each task takes each of its 14 steps whatever the others' positions: n x 14 x 15^(n-1) transitions.
     const two = search(tasks(2), { policy: 'scoped:relaxed', por: false });
-    expect([two.states, two.complete]).toEqual([15 * 15, true]);
+    expect([two.states, two.transitions, two.complete]).toEqual([15 * 15, 2 * 14 * 15, true]);
     const three = search(tasks(3), { policy: 'scoped:relaxed', por: false });
-    expect([three.states, three.complete]).toEqual([15 ** 3, true]);
+    expect([three.states, three.transitions, three.complete]).toEqual([15 ** 3, 3 * 14 * 15 ** 2, true]);
   });
 
   it('the order of live kmap() records stays state when a context kunmap()s one it did not make (it ends the oldest)', () => {
