@@ -9,9 +9,8 @@ import { Machine } from '../src/kernel/machine.js';
 import { createPolicy, parsePolicy } from '../src/policy/index.js';
 import { compileScenario } from '../src/scenario/index.js';
 import { runScenario } from '../src/sim/runner.js';
-import { search } from '../src/analysis/search.js';
 import { fuzzBench } from './fuzz.js';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,35 +142,62 @@ for (let r = 0; r < 4; r++) {
   if (r > 0) compileBest = Math.min(compileBest, performance.now() - t0);
 }
 
-// explore: the stateful search on the 4-CPU model, and SPIN on the same model (four.pml) at the
-// same granularity when spin and gcc are installed, in the same run.
-const fourPath = fileURLToPath(new URL('./explore/four.pks', import.meta.url));
-const fourIr = compileScenario(readFileSync(fourPath, 'utf8'), fourPath);
-const timed = (por: boolean) => {
-  const t0 = performance.now();
-  const r = search(fourIr, { policy: 'scoped:relaxed', por });
-  return { r, ms: performance.now() - t0 };
-};
-const noPor = timed(false);
-const withPor = timed(true);
-const found = noPor.r;
-const searchMs = noPor.ms;
+// explore: the stateful search on the 4-CPU model (in a process of its own: bench/explore/speed.ts),
+// and SPIN on the same model (four.pml) at the same granularity when spin and gcc are installed,
+// in the same run.
+const speed = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./explore/speed.ts', import.meta.url)), '--all'], { encoding: 'utf8' });
+if (speed.status !== 0) throw new Error(`bench/explore/speed.ts failed: ${speed.stderr}`);
+type Speed = { states: number; transitions: number; complete: boolean; ms: number; statesPerSec: number; bytesPerState: number; invariantsChecked: number };
+const sp = JSON.parse(speed.stdout) as Record<'noReduction' | 'reduction' | 'bfs' | 'workers1' | 'workers2', Speed>;
 const explore = {
   model: 'bench/explore/four.pks',
-  states: found.states,
-  transitions: found.transitions,
-  complete: found.complete,
-  ms: Math.round(searchMs),
-  statesPerSec: Math.round(found.states / (searchMs / 1000)),
-  bytesPerStoredState: +(found.visitedBytes / found.states).toFixed(1),
-  invariantsChecked: found.checked.length,
+  states: sp.noReduction.states,
+  transitions: sp.noReduction.transitions,
+  complete: sp.noReduction.complete,
+  ms: sp.noReduction.ms,
+  statesPerSec: sp.noReduction.statesPerSec,
+  bytesPerStoredState: sp.noReduction.bytesPerState,
+  invariantsChecked: sp.noReduction.invariantsChecked,
   /** With partial-order reduction (the default of `pksim explore`). */
-  reduction: { states: withPor.r.states, transitions: withPor.r.transitions, complete: withPor.r.complete, ms: Math.round(withPor.ms) },
+  reduction: { states: sp.reduction.states, transitions: sp.reduction.transitions, complete: sp.reduction.complete, ms: sp.reduction.ms },
+  /** Breadth-first, in this thread and with --workers 1 and 2 (the same states and verdict). */
+  bfs: { states: sp.bfs.states, ms: sp.bfs.ms },
+  workers1: { states: sp.workers1.states, ms: sp.workers1.ms },
+  workers2: { states: sp.workers2.states, ms: sp.workers2.ms },
 };
-const spin = spinRun(explore.statesPerSec, explore.reduction.ms);
+const endToEnd = cliEndToEnd();
+const spin = spinRun(explore.statesPerSec, explore.reduction.ms, typeof endToEnd === 'number' ? endToEnd : null);
+
+/**
+ * `pksim explore bench/explore/four.pks` from process start to exit (the CLI as shipped: compiled
+ * to a temporary directory), best of 3: what a user waits for, to set against SPIN's spin -a,
+ * gcc and pan.
+ */
+function cliEndToEnd(): number | string {
+  const dir = mkdtempSync(join(tmpdir(), 'pksim-cli-'));
+  try {
+    const repo = fileURLToPath(new URL('..', import.meta.url));
+    const tsc = spawnSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], {
+      encoding: 'utf8',
+    });
+    if (tsc.status !== 0) return `tsc failed: ${tsc.stdout}`;
+    symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      const x = spawnSync(process.execPath, [join(dir, 'dist/cli/main.js'), 'explore', join(repo, 'bench/explore/four.pks'), '--json'], { encoding: 'utf8' });
+      const ms = performance.now() - t0;
+      if (x.status !== 0) return `pksim explore exited ${x.status}: ${x.stderr}`;
+      best = Math.min(best, ms);
+    }
+    return Math.round(best);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** SPIN 6 on four.pml, with and without partial-order reduction: states stored and time. */
-function spinRun(ourStatesPerSec: number, ourMs: number): object | string {
+function spinRun(ourStatesPerSec: number, ourMs: number, ourEndToEndMs: number | null): object | string {
   const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
   if (!has('spin') || !has('gcc')) return 'spin or gcc not installed (apt-get install spin gcc)';
   const dir = mkdtempSync(join(tmpdir(), 'pksim-spin-'));
@@ -190,6 +216,15 @@ function spinRun(ourStatesPerSec: number, ourMs: number): object | string {
     };
     const noReduction = one(['-DNOREDUCE']);
     const reduction = one([]);
+    // From the model to the verdict, as a user runs it: spin -a, gcc -O2, pan (best of 3).
+    let endToEndMs = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      spawnSync('spin', ['-a', 'four.pml'], { cwd: dir });
+      spawnSync('gcc', ['-O2', '-o', 'pan', 'pan.c'], { cwd: dir });
+      spawnSync(join(dir, 'pan'), ['-m100000'], { cwd: dir });
+      endToEndMs = Math.min(endToEndMs, performance.now() - t0);
+    }
     const ratio = (a: number, b: number) => +(a / b).toFixed(4);
     return {
       version: spawnSync('spin', ['-V'], { encoding: 'utf8' }).stdout.trim(),
@@ -201,6 +236,10 @@ function spinRun(ourStatesPerSec: number, ourMs: number): object | string {
       statesPerSecRatio: 'statesPerSec' in noReduction ? ratio(ourStatesPerSec, noReduction.statesPerSec) : null,
       /** pksim's total time (with its reduction) over SPIN's with reduction (goal < 1). */
       totalTimeRatioVsReduction: 'ms' in reduction ? ratio(ourMs, Math.max(1, reduction.ms)) : null,
+      /** spin -a, gcc -O2 and pan with reduction, one after the other (best of 3). */
+      endToEndMs: Math.round(endToEndMs),
+      /** `pksim explore four.pks` (process start to exit) over SPIN's model-to-verdict time. */
+      endToEndRatio: ourEndToEndMs === null ? null : ratio(ourEndToEndMs, endToEndMs),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -212,7 +251,7 @@ const out = {
   accessCheck: { checksPerSec: check.perSec, bareLoopReadsPerSec: bare.perSec, slowdownVsBare: +(bare.perSec / check.perSec).toFixed(2), goal: '>= 100e6/s and <= 5x bare' },
   machineStep: { accessesPerSec: steps.perSec, goal: '>= 5e6/s' },
   runner: { statements: stmts, statementsPerSec, goal: '>= 2e6/s with oracle and metrics' },
-  explore: { ...explore, spin },
+  explore: { ...explore, cliEndToEndMs: endToEnd, spin },
   fuzz: fuzzBench(),
   compiler: { lines: longLines.length, ms: +compileBest.toFixed(1), linesPerSec: Math.round(longLines.length / (compileBest / 1000)), goal: '100k lines well under 1 s' },
   _sink: (check.sink + bare.sink + steps.sink + runnerSink) % 7,

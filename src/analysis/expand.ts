@@ -2,37 +2,42 @@
 // (search-worker.ts) and the main thread: from a node's snapshot, every choice's successor with
 // its hash, the invariants the transition violates, the state's invariants and, for an end state,
 // the end invariants. The main thread decides, in queue order, which successors are new.
+//
+// What goes back is flat: numbers in one Float64Array, the snapshots of successors that may be
+// new, and the names of violated invariants only where there are some. A successor this thread
+// already produced at an earlier node, and the main thread took (so it is visited by the time
+// the main thread reads this reply: it reads the nodes of a thread in the order they were sent),
+// comes back without a snapshot: most successors of a search are such duplicates.
 
 import type { ScenarioIR } from '../scenario/ir.js';
 import { Run, type RunOptions } from '../sim/runner.js';
 import { StateVec } from '../kernel/state.js';
 import { Checker } from './invariants.js';
 import { ampleChoice, reducibleCpus } from './por.js';
-
-export interface Successor {
-  hi: number;
-  lo: number;
-  /** Invariants the transition violates. */
-  tv: string[];
-  /** The run hit --max-steps on this transition. */
-  limit: boolean;
-  /** The successor's snapshot and the choices it offers (null at a limit). */
-  snap: Float64Array | null;
-  n: number;
-  /** Invariants the successor state violates; at an end state (n = 0), the end invariants. */
-  sv: string[];
-  ev: string[];
-}
-
-export interface Expansion {
-  n: number;
-  amp: number;
-  succ: Successor[];
-}
+import { VisitedSet } from './visited.js';
 
 export interface ExpandOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'events' | 'onStep'> {
   check?: string[];
   por?: boolean;
+}
+
+/** Numbers per successor in an expansion's `nums`: hash hi, hash lo, flags, choices offered, snapshot index. */
+export const SUCC_WORDS = 5;
+/** Flags of a successor: --max-steps was hit; invariants violated by the transition, the state, the end. */
+export const F_LIMIT = 1,
+  F_TV = 2,
+  F_SV = 4,
+  F_EV = 8;
+
+/**
+ * The expansions of a batch of nodes: for each node `n`, `amp` (the ample choice or -1), then
+ * n successors of SUCC_WORDS numbers; the snapshots the successors name by index; the lists of
+ * invariant names, in the order of the flags that announce them.
+ */
+export interface Expansions {
+  nums: Float64Array;
+  snaps: Float64Array[];
+  names: string[][];
 }
 
 export class Expander {
@@ -42,12 +47,24 @@ export class Expander {
   private readonly state = new StateVec();
   private readonly canon = new StateVec();
   private readonly hash = new Uint32Array(2);
+  /** Successors produced here at earlier nodes that the main thread took (see above). */
+  private readonly taken = new VisitedSet();
+  private readonly por: boolean;
   private sink: string[] = [];
+  // Per batch, reused: the numbers written so far.
+  private nums = new Float64Array(1024);
+  private len = 0;
 
   constructor(ir: ScenarioIR, opts: ExpandOptions) {
     this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
     this.checker = new Checker(this.run, ir, this.run.finishLabel(), opts.check, (name) => this.sink.push(name));
-    this.cpus = opts.por !== false ? reducibleCpus(ir, this.run.finishLabel()) : new Uint8Array(ir.machine.cpus);
+    this.por = opts.por !== false;
+    this.cpus = this.por ? reducibleCpus(ir, this.run.finishLabel()) : new Uint8Array(ir.machine.cpus);
+  }
+
+  /** Bytes of the set of successors taken (memory the main thread counts against --max-memory). */
+  get takenBytes(): number {
+    return this.taken.bytes;
   }
 
   /** The initial state's own invariants (expand() reports those of successors only). */
@@ -63,44 +80,98 @@ export class Expander {
     return { sv, ev, n, names: this.checker.names };
   }
 
-  /** Every successor of the state in `snap` (all choices: the caller applies the reduction). */
-  expand(snap: Float64Array): Expansion {
+  private put(x: number): void {
+    if (this.len === this.nums.length) {
+      const b = new Float64Array(this.nums.length * 2);
+      b.set(this.nums);
+      this.nums = b;
+    }
+    this.nums[this.len++] = x;
+  }
+
+  /** Every successor of every state in `snaps` (all choices: the caller applies the reduction). */
+  expandAll(snaps: Float64Array[]): Expansions {
+    this.len = 0;
+    const out: Expansions = { nums: this.nums, snaps: [], names: [] };
+    for (const s of snaps) this.expand(s, out);
+    out.nums = this.nums.slice(0, this.len);
+    return out;
+  }
+
+  private expand(snap: Float64Array, out: Expansions): void {
     const { run, checker, state, canon, hash } = this;
-    const load = () => {
-      state.clear();
-      state.pushAll(snap);
-      run.restore(state);
-    };
-    load();
+    const from = StateVec.over(snap);
+    run.restore(from);
     const n = run.offered();
-    const amp = n > 1 ? ampleChoice(run, n, this.cpus) : -1;
-    const succ: Successor[] = [];
+    const amp = n > 1 && this.por ? ampleChoice(run, n, this.cpus) : -1;
+    this.put(n);
+    this.put(amp);
+    const first = this.len;
     for (let c = 0; c < n; c++) {
-      load();
+      if (c > 0) run.restore(from);
       run.offered();
       run.force(c);
       checker.pre(run.actionAt(c));
       run.step();
       const tv: string[] = (this.sink = []);
       checker.post();
+      let flags = tv.length > 0 ? F_TV : 0;
+      if (flags) out.names.push(tv);
       if (run.stop === 'limit:steps') {
-        succ.push({ hi: 0, lo: 0, tv, limit: true, snap: null, n: 0, sv: [], ev: [] });
+        this.put(0);
+        this.put(0);
+        this.put(flags | F_LIMIT);
+        this.put(0);
+        this.put(-1);
         continue;
       }
       run.canonical(canon);
       canon.hash64(hash);
+      const hi = hash[0]!,
+        lo = hash[1]!;
       const sv: string[] = (this.sink = []);
       checker.state();
+      if (sv.length > 0) {
+        flags |= F_SV;
+        out.names.push(sv);
+      }
       const cn = run.offered();
-      run.snapshot(state);
-      const child = state.buf.slice(0, state.n);
-      const ev: string[] = (this.sink = []);
+      // The snapshot: none for a successor taken at an earlier node; the same one for the same
+      // state reached by two choices here.
+      let snapAt = -1;
+      if (!this.taken.has(hi, lo)) {
+        for (let o = first; o < this.len; o += SUCC_WORDS)
+          if (this.nums[o] === hi && this.nums[o + 1] === lo && this.nums[o + 4]! >= 0) {
+            snapAt = this.nums[o + 4]!;
+            break;
+          }
+        if (snapAt < 0 && cn > 0) {
+          run.snapshot(state);
+          snapAt = out.snaps.length;
+          out.snaps.push(state.buf.slice(0, state.n));
+        }
+      }
       if (cn === 0) {
+        const ev: string[] = (this.sink = []);
         run.step();
         checker.end();
+        if (ev.length > 0) {
+          flags |= F_EV;
+          out.names.push(ev);
+        }
       }
-      succ.push({ hi: hash[0]!, lo: hash[1]!, tv, limit: false, snap: child, n: cn, sv, ev });
+      this.put(hi);
+      this.put(lo);
+      this.put(flags);
+      this.put(cn);
+      this.put(snapAt);
     }
-    return { n, amp, succ };
+    // What the main thread will take of this node: every successor, or the ample one alone
+    // (it may take more, when the ample successor was visited; those are not needed here).
+    for (let c = 0; c < n; c++) {
+      if (amp >= 0 && c !== amp) continue;
+      const o = first + c * SUCC_WORDS;
+      if ((this.nums[o + 2]! & F_LIMIT) === 0) this.taken.add(this.nums[o]!, this.nums[o + 1]!);
+    }
   }
 }

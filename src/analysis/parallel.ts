@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from './threads.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
-import { Expander, type Expansion } from './expand.js';
+import { Expander, F_EV, F_LIMIT, F_SV, F_TV, SUCC_WORDS, type Expansions } from './expand.js';
 import type { StateStore } from './visited.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, makeStore, searchResult, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
 import { performance } from 'node:perf_hooks';
@@ -20,10 +20,14 @@ const BATCH = 64;
 const makeWorker = (): Worker => spawnWorker(import.meta.url, 'search-worker');
 
 interface QNode {
+  /** The snapshot (moved to a worker when dispatched), and its size, counted till the node is merged. */
   snap: Float64Array;
+  bytes: number;
   depth: number;
   id: number;
 }
+
+const NONE: string[] = [];
 
 export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { workers: number }): Promise<SearchResult> {
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
@@ -81,7 +85,7 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
     violate(rootChecks.ev, -1, -1, 0, 0);
   }
 
-  const queue: (QNode | null)[] = rootChecks.n > 0 ? [{ snap: root, depth: 0, id: 0 }] : [];
+  const queue: (QNode | null)[] = rootChecks.n > 0 ? [{ snap: root, bytes: root.byteLength, depth: 0, id: 0 }] : [];
   let states = 1;
   let transitions = 0;
   let deepest = 0;
@@ -91,13 +95,21 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
 
   const workers = Array.from({ length: opts.workers }, makeWorker);
   for (const w of workers) w.postMessage({ init: { source: ir.source, file: ir.file, opts: xopts } });
-  const pending = new Map<number, (out: Expansion[]) => void>();
-  for (const w of workers)
-    w.on('message', (m: { id: number; out: Expansion[]; strings: string[] }) => {
+  const pending = new Map<number, (out: Expansions) => void>();
+  // Each worker keeps the set of successors it produced that were taken: memory of its own.
+  const takenBytes = new Float64Array(workers.length);
+  for (let wi = 0; wi < workers.length; wi++)
+    workers[wi]!.on('message', (m: { id: number; out: Expansions; strings: string[]; takenBytes: number }) => {
       run.m.names.learn(m.strings);
+      takenBytes[wi] = m.takenBytes;
       pending.get(m.id)!(m.out);
       pending.delete(m.id);
     });
+  const workerBytes = () => {
+    let b = 0;
+    for (let i = 0; i < takenBytes.length; i++) b += takenBytes[i]!;
+    return b;
+  };
   const errors = workers.map(
     (w) =>
       new Promise<never>((_, reject) => {
@@ -105,89 +117,118 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
       }),
   );
   let nextMsg = 0;
-  // Batches in flight, in queue order: [first queue index, promise of its expansions].
-  const inflight: { from: number; to: number; reply: Promise<Expansion[]> }[] = [];
+  // Batches in flight, in queue order: [first queue index, promise of its expansions]. A
+  // worker gets its batches in queue order, and they are merged in that order (expand.ts).
+  const inflight: { from: number; to: number; reply: Promise<Expansions> }[] = [];
   let dispatched = 0;
   const dispatch = () => {
-    while (inflight.length < workers.length * 2 && dispatched < queue.length) {
+    while (inflight.length < workers.length * 4 && dispatched < queue.length) {
       const from = dispatched;
       const to = Math.min(queue.length, from + BATCH);
       const snaps: Float64Array[] = [];
       for (let i = from; i < to; i++) snaps.push(queue[i]!.snap);
       const id = nextMsg++;
-      const reply = new Promise<Expansion[]>((resolve) => {
+      const reply = new Promise<Expansions>((resolve) => {
         pending.set(id, resolve);
       });
-      workers[id % workers.length]!.postMessage({ id, snaps, strings: run.m.names.all() });
+      // The snapshots move to the worker (transferred, not copied): only it reads them again.
+      workers[id % workers.length]!.postMessage(
+        { id, snaps, strings: run.m.names.all() },
+        snaps.map((x) => x.buffer as ArrayBuffer),
+      );
       inflight.push({ from, to, reply });
       dispatched = to;
     }
   };
 
+  const order: number[] = [];
   try {
     outer: while (inflight.length > 0 || dispatched < queue.length) {
       dispatch();
       const batch = inflight.shift()!;
       const out = await Promise.race([batch.reply, ...errors]);
-      for (let k = 0; k < out.length; k++) {
-        const qi = batch.from + k;
+      const nums = out.nums;
+      let at = 0;
+      let nameAt = 0;
+      for (let qi = batch.from; qi < batch.to; qi++) {
         const node = queue[qi]!;
         queue[qi] = null;
-        const e = out[k]!;
+        const n = nums[at]!,
+          amp = nums[at + 1]!,
+          first = at + 2;
+        at = first + n * SUCC_WORDS;
+        // The invariant names of this node's successors, in successor order.
+        const tvOf = new Array<string[]>(n),
+          svOf = new Array<string[]>(n),
+          evOf = new Array<string[]>(n);
+        for (let c = 0; c < n; c++) {
+          const f = nums[first + c * SUCC_WORDS + 2]!;
+          tvOf[c] = f & F_TV ? out.names[nameAt++]! : NONE;
+          svOf[c] = f & F_SV ? out.names[nameAt++]! : NONE;
+          evOf[c] = f & F_EV ? out.names[nameAt++]! : NONE;
+        }
         if (performance.now() > deadline) {
           limit = 'time-limit';
           break outer;
         }
         // The same order as search(): the ample choice alone while its successor is new.
-        let order: number[];
-        if (por && e.amp >= 0) {
+        order.length = 0;
+        const o = (c: number) => first + c * SUCC_WORDS;
+        if (por && amp >= 0) {
           reduced++;
-          const a = e.succ[e.amp]!;
-          if (!a.limit && visited.has(a.hi, a.lo)) {
+          order.push(amp);
+          const a = o(amp);
+          if ((nums[a + 2]! & F_LIMIT) === 0 && visited.has(nums[a]!, nums[a + 1]!)) {
             reduced--;
-            order = [e.amp, ...Array.from({ length: e.n }, (_, c) => c).filter((c) => c !== e.amp)];
-          } else order = [e.amp];
-        } else order = Array.from({ length: e.n }, (_, c) => c);
+            for (let c = 0; c < n; c++) if (c !== amp) order.push(c);
+          }
+        } else for (let c = 0; c < n; c++) order.push(c);
         for (const c of order) {
-          const s = e.succ[c]!;
+          const s = o(c);
+          const flags = nums[s + 2]!;
           transitions++;
           const depth = node.depth + 1;
           if (depth > deepest) deepest = depth;
-          violate(s.tv, node.id, c, e.n, depth);
-          if (s.limit) {
+          violate(tvOf[c]!, node.id, c, n, depth);
+          if (flags & F_LIMIT) {
             limit = 'max-steps';
             break outer;
           }
-          if (!visited.add(s.hi, s.lo)) continue;
+          if (!visited.add(nums[s]!, nums[s + 1]!)) continue;
           states++;
-          violate(s.sv, node.id, c, e.n, depth);
-          if (opts.onProgress && states % 10_000 === 0) opts.onProgress({ states, transitions, depth, frontier: queue.length - qi, bytes: visited.bytes + frontierBytes });
+          violate(svOf[c]!, node.id, c, n, depth);
+          const bytes = () => visited.bytes + frontierBytes + workerBytes();
+          if (opts.onProgress && states % 10_000 === 0) opts.onProgress({ states, transitions, depth, frontier: queue.length - qi, bytes: bytes() });
           if (states >= maxStates) {
             limit = 'max-states';
             break outer;
           }
-          if (visited.bytes + frontierBytes > maxMemory) {
+          if (bytes() > maxMemory) {
             limit = 'max-memory';
             break outer;
           }
-          if (s.n === 0) {
+          const cn = nums[s + 3]!;
+          if (cn === 0) {
             endStates++;
-            violate(s.ev, node.id, c, e.n, depth);
+            violate(evOf[c]!, node.id, c, n, depth);
             continue;
           }
           if (depth >= maxDepth) {
             limit = 'max-depth';
             break outer;
           }
+          const snapAt = nums[s + 4]!;
+          if (snapAt < 0) throw new Error('explore --workers: a new state came back without its snapshot');
           const id = parent.length;
           parent.push(node.id);
           choice.push(c);
-          offered.push(e.n);
+          offered.push(n);
           // A child with the reduction's single choice gets a fresh id as in search() (store()).
-          queue.push({ snap: s.snap!, depth, id });
-          frontierBytes += s.snap!.byteLength;
+          const snap = out.snaps[snapAt]!;
+          queue.push({ snap, bytes: snap.byteLength, depth, id });
+          frontierBytes += snap.byteLength;
         }
-        frontierBytes -= node.snap.byteLength;
+        frontierBytes -= node.bytes;
       }
     }
   } finally {

@@ -1,5 +1,5 @@
 // Worker thread of `pksim explore --workers N`: expands the nodes the main thread sends
-// (parallel.ts) and sends back their successors.
+// (parallel.ts) and sends back their successors (expand.ts), the snapshots transferred, not copied.
 
 import { parentPort } from 'node:worker_threads';
 import { compileScenario } from '../scenario/index.js';
@@ -15,8 +15,8 @@ parentPort!.on('message', (m: { init: { source: string; file: string; opts: Expa
   // Snapshots name strings by number: learn the ones other threads have met.
   const names = expander!.run.m.names;
   names.learn(m.strings);
-  const out = m.snaps.map((s) => expander!.expand(s));
-  const transfer: ArrayBuffer[] = [];
-  for (const e of out) for (const s of e.succ) if (s.snap) transfer.push(s.snap.buffer as ArrayBuffer);
-  parentPort!.postMessage({ id: m.id, out, strings: names.all() }, transfer);
+  const out = expander!.expandAll(m.snaps);
+  const transfer: ArrayBuffer[] = [out.nums.buffer as ArrayBuffer];
+  for (const s of out.snaps) transfer.push(s.buffer as ArrayBuffer);
+  parentPort!.postMessage({ id: m.id, out, strings: names.all(), takenBytes: expander!.takenBytes }, transfer);
 });

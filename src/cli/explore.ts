@@ -2,6 +2,7 @@
 // every schedule within a bound (--bound), invariants checked, a replayable schedule for each
 // violation.
 
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
 import { PolicyError, designNames } from '../policy/index.js';
@@ -189,6 +190,7 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   checkOutputs(outputs, [arg]);
   let res: SearchResult;
   const workers = str('workers') === undefined ? 0 : int('--workers', str('workers')!, 1, 64);
+  const started = performance.now();
   try {
     const go = (o: SearchOptions) => (workers > 0 ? searchParallel(ir, { ...o, workers }) : Promise.resolve(search(ir, o)));
     res = await go({
@@ -207,8 +209,12 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean),
+      // The rate is for the screen only (wall-clock time never reaches a result).
       onProgress: progress
-        ? (p) => io.err(`\r${p.states} states, ${p.transitions} transitions, depth ${p.depth}, frontier ${p.frontier}, ${Math.round(p.bytes / 2 ** 20)} MB`.padEnd(72))
+        ? (p) => {
+            const rate = Math.round(p.states / Math.max(1e-3, (performance.now() - started) / 1000));
+            io.err(`\r${p.states} states (${rate}/s), ${p.transitions} transitions, depth ${p.depth}, frontier ${p.frontier}, ${Math.round(p.bytes / 2 ** 20)} MB`.padEnd(88));
+          }
         : undefined,
     });
   } catch (e) {
@@ -216,7 +222,7 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
     if (e instanceof SearchError || e instanceof InvariantError) throw new UsageError(e.message);
     throw e;
   }
-  if (progress) io.err('\r'.padEnd(73) + '\r');
+  if (progress) io.err('\r'.padEnd(89) + '\r');
   const out = new BoundedOut(io, maxOutput);
   const replay = (schedule: number[]) => `pksim run ${arg} --policy ${res.policy} --schedule ${schedule.join(',') || "''"}`;
   if (values.json) writeJson(out, { ...res, violations: res.violations.map((v) => ({ ...v, replay: replay(v.schedule) })) });

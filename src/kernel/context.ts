@@ -80,10 +80,7 @@ export class Ctx {
     this.savedPkrs = v.next();
     this.entryPkrs = v.next();
     this.savedIrqsOff = v.next() === 1;
-    this.grantR.fill(0);
-    this.grantW.fill(0);
-    this.localMapped.fill(0);
-    this.kmapped.fill(0);
+    // Only the keys in use can be non-zero (no scenario names another), so only they are read.
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       this.grantR[k] = v.next();

@@ -659,7 +659,14 @@ export class MachineCore implements PolicyContext {
     this.warnOnceFired = v.next() === 1;
     this.lastMightSleep = v.next();
     const file = v.next();
-    this.loc = file < 0 ? null : { file: n.str(file), line: v.next(), col: v.next() };
+    if (file < 0) this.loc = null;
+    else {
+      const line = v.next(),
+        col = v.next(),
+        loc = this.loc;
+      // Events keep the object they were given: a different place is a new object.
+      if (loc === null || loc.line !== line || loc.col !== col || n.id(loc.file) !== file) this.loc = { file: n.str(file), line, col };
+    }
     this.stats.load(v);
     this.loadSites(v, this.warnedIds, this.warnedSites);
     this.loadSites(v, this.firedIds, this.firedOnce);

@@ -11,10 +11,21 @@ export class StateVec {
   /** Read position. */
   pos = 0;
   private words: Uint32Array;
+  /** Positions of the numbers that are not 32-bit integers, met by hash64(). */
+  private otherAt = new Int32Array(16);
 
   constructor(capacity = 1024) {
     this.buf = new Float64Array(Math.max(16, capacity));
     this.words = new Uint32Array(this.buf.buffer);
+  }
+
+  /** A vector over `a` itself (no copy): for reading a snapshot that arrived as an array. */
+  static over(a: Float64Array): StateVec {
+    const v = new StateVec(16);
+    v.buf = a;
+    v.words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+    v.n = a.length;
+    return v;
   }
 
   clear(): void {
@@ -31,15 +42,28 @@ export class StateVec {
     this.words = new Uint32Array(b.buffer);
   }
 
+  private growOthers(): void {
+    const a = new Int32Array(this.otherAt.length * 2);
+    a.set(this.otherAt);
+    this.otherAt = a;
+  }
+
   push(x: number): void {
     if (this.n === this.buf.length) this.grow(this.n + 1);
     this.buf[this.n++] = x;
   }
 
-  /** The first `len` numbers of `a`. */
+  /**
+   * The first `len` numbers of `a`. Each array type is copied by a loop of its own: one loop fed
+   * Int32Array, Uint8Array, Float64Array and plain arrays in turn goes megamorphic, and was a
+   * third of a snapshot's time.
+   */
   pushAll(a: ArrayLike<number>, len: number = a.length): void {
     if (this.n + len > this.buf.length) this.grow(this.n + len);
-    for (let i = 0; i < len; i++) this.buf[this.n + i] = a[i]!;
+    if (a instanceof Int32Array) copyI32(a, this.buf, 0, this.n, len);
+    else if (a instanceof Float64Array) copyF64(a, this.buf, 0, this.n, len);
+    else if (a instanceof Uint8Array) copyU8(a, this.buf, 0, this.n, len);
+    else copyAny(a, this.buf, 0, this.n, len);
     this.n += len;
   }
 
@@ -48,10 +72,15 @@ export class StateVec {
     return this.buf[this.pos++]!;
   }
 
-  /** Read `len` numbers into `a`. */
+  /** Read `len` numbers into `a` (one loop per array type, as in pushAll). */
   nextInto(a: { [i: number]: number }, len: number): void {
     if (this.pos + len > this.n) throw new Error('state vector read past its end');
-    for (let i = 0; i < len; i++) a[i] = this.buf[this.pos + i]!;
+    const b = this.buf,
+      p = this.pos;
+    if (a instanceof Int32Array) for (let i = 0; i < len; i++) a[i] = b[p + i]!;
+    else if (a instanceof Float64Array) for (let i = 0; i < len; i++) a[i] = b[p + i]!;
+    else if (a instanceof Uint8Array) for (let i = 0; i < len; i++) a[i] = b[p + i]!;
+    else for (let i = 0; i < len; i++) a[i] = b[p + i]!;
     this.pos += len;
   }
 
@@ -76,32 +105,74 @@ export class StateVec {
   }
 
   /**
-   * A 64-bit hash of the words written, as two 32-bit halves in out[0], out[1]: two
-   * independent multiply-xorshift lanes (murmur3's mixing) over the raw 32-bit words.
+   * A 64-bit hash of the numbers written, as two 32-bit halves in out[0], out[1], from two
+   * independent lanes of murmur3's mixing. Nearly every number of a state is a 32-bit integer
+   * (counters, indices, PKRS values): the main loop mixes each number as its int32 value, one
+   * round per lane. Any other number (a linear-map pointer's id, a fraction) is mixed again
+   * afterwards, with its position and its raw 64 bits, so the input stays a one-to-one
+   * encoding of the vector (-0 is hashed as 0: no state tells them apart).
    */
   hash64(out: Uint32Array): void {
-    const w = this.words;
-    const m = this.n * 2;
-    let h1 = 0x9747b28c ^ m;
-    let h2 = 0x85ebca6b ^ Math.imul(m, 0x27d4eb2f);
-    for (let i = 0; i < m; i++) {
-      let k = w[i]!;
-      k = Math.imul(k, 0xcc9e2d51);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, 0x1b873593);
-      h1 ^= k;
-      h1 = (h1 << 13) | (h1 >>> 19);
-      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-      let j = w[i]! ^ 0x5bd1e995;
-      j = Math.imul(j, 0x85ebca77);
-      j = (j << 17) | (j >>> 15);
-      h2 = Math.imul(h2 ^ j, 0xc2b2ae3d);
-      h2 = (h2 << 11) | (h2 >>> 21);
-      h2 = (h2 + i) | 0;
+    const b = this.buf,
+      n = this.n;
+    let h1 = 0x9747b28c ^ n,
+      h2 = 0x85ebca6b ^ Math.imul(n, 0x27d4eb2f),
+      others = 0;
+    for (let i = 0; i < n; i++) {
+      const x = b[i]!;
+      const k = x | 0;
+      if (k !== x) {
+        if (others === this.otherAt.length) this.growOthers();
+        this.otherAt[others++] = i;
+      }
+      h1 = lane1(h1, k);
+      h2 = lane2(h2, k);
     }
-    out[0] = fmix(h1) >>> 0;
+    if (others > 0) {
+      const w = this.words;
+      for (let o = 0; o < others; o++) {
+        const i = this.otherAt[o]!;
+        for (let r = 0; r < 3; r++) {
+          const k = r === 0 ? i ^ 0x6a09e667 : w[2 * i + r - 1]!;
+          h1 = lane1(h1, k);
+          h2 = lane2(h2, k);
+        }
+      }
+    }
+    h1 = fmix(h1);
+    out[0] = h1 >>> 0;
     out[1] = fmix(h2 ^ h1) >>> 0;
   }
+}
+
+function copyI32(a: Int32Array, b: Float64Array, from: number, to: number, len: number): void {
+  for (let i = 0; i < len; i++) b[to + i] = a[from + i]!;
+}
+function copyF64(a: Float64Array, b: Float64Array, from: number, to: number, len: number): void {
+  for (let i = 0; i < len; i++) b[to + i] = a[from + i]!;
+}
+function copyU8(a: Uint8Array, b: Float64Array, from: number, to: number, len: number): void {
+  for (let i = 0; i < len; i++) b[to + i] = a[from + i]!;
+}
+function copyAny(a: ArrayLike<number>, b: Float64Array, from: number, to: number, len: number): void {
+  for (let i = 0; i < len; i++) b[to + i] = a[from + i]!;
+}
+
+/** One round of the first lane: murmur3's block mix of `k` into `h`. */
+function lane1(h: number, k: number): number {
+  let a = Math.imul(k, 0xcc9e2d51);
+  a = (a << 15) | (a >>> 17);
+  h ^= Math.imul(a, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** One round of the second lane, with other constants (independent of the first). */
+function lane2(h: number, k: number): number {
+  let j = Math.imul(k ^ 0x5bd1e995, 0x85ebca77);
+  j = (j << 17) | (j >>> 15);
+  h = Math.imul(h ^ j, 0xc2b2ae3d);
+  return (h << 11) | (h >>> 21);
 }
 
 function fmix(h: number): number {

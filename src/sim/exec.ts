@@ -91,7 +91,7 @@ export class Exec {
     const nl = v.next();
     if (this.loops.length !== nl) this.loops = new Int32Array(nl);
     v.nextInto(this.loops, nl);
-    this.asked.fill(0);
+    // Only the keys in use can be non-zero: only they are read back.
     for (let i = 0; i < keys.length; i++) {
       this.asked[keys[i]!] = v.next();
       this.asked[PKS_NUM_KEYS + keys[i]!] = v.next();

@@ -341,10 +341,14 @@ export class Run {
   private readonly execCanon = (ctx: Ctx, v: StateVec) => execOf(ctx).saveState(v, this.m.keysInUse, this.m.canonMapId);
   /** The tick after the last `at tick N` trigger: past it the clock decides nothing. */
   private get clockUntil(): number {
-    let t = 0;
-    for (const c of this.ir.contexts) if (c.trigger.type === 'tick') t = Math.max(t, c.trigger.tick + 1);
-    return t;
+    if (this.clockUntilCache < 0) {
+      let t = 0;
+      for (const c of this.ir.contexts) if (c.trigger.type === 'tick') t = Math.max(t, c.trigger.tick + 1);
+      this.clockUntilCache = t;
+    }
+    return this.clockUntilCache;
   }
+  private clockUntilCache = -1;
 
   /**
    * Start again from a state written by snapshot() (the fuzzer: the start of the run) with

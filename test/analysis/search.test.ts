@@ -130,6 +130,16 @@ task t cpu 0 {\n raise_softirq(s)\n}\n`;
     expect([t.complete, t.limit]).toEqual([false, 'time-limit']);
   });
 
+  it("with --workers the limits stop the search the same way (the workers' memory counted in --max-memory)", async () => {
+    const seq = search(tasks(2), { policy: 'scoped:relaxed', maxStates: 50, bfs: true });
+    const par = await searchParallel(tasks(2), { policy: 'scoped:relaxed', maxStates: 50, workers: 2 });
+    expect([par.complete, par.limit, par.states, par.transitions]).toEqual([false, 'max-states', 50, seq.transitions]);
+    const d = await searchParallel(tasks(2), { policy: 'scoped:relaxed', maxDepth: 5, workers: 2 });
+    expect([d.complete, d.limit]).toEqual([false, 'max-depth']);
+    const m = await searchParallel(tasks(3), { policy: 'scoped:relaxed', maxMemory: 1, workers: 2 });
+    expect([m.complete, m.limit]).toEqual([false, 'max-memory']);
+  }, 60_000);
+
   it('pksim explore: exit 0 when proved, 1 with a replay and its log for a violation, 3 at a limit naming it, --json', async () => {
     const run = async (...args: string[]) => {
       const out: string[] = [];
@@ -158,6 +168,22 @@ task t cpu 0 {\n raise_softirq(s)\n}\n`;
     expect(j).toMatchObject({ complete: true, states: expect.any(Number), transitions: expect.any(Number) });
     expect(j.violations[0]).toMatchObject({ invariant: expect.any(String), schedule: expect.any(Array), replay: expect.stringMatching(/^pksim run /) });
   });
+
+  it('progress on a TTY (states, states/s, transitions, depth, frontier, memory), nothing with --json or when piped', async () => {
+    const run = async (tty: boolean, ...args: string[]) => {
+      const err: string[] = [];
+      const code = await main(args, { out: () => {}, err: (s: string) => err.push(s), isTTY: tty });
+      return { code, err: err.join('') };
+    };
+    const base = ['explore', 'bench/explore/four.pks', '--max-states', '10001'];
+    const tty = await run(true, ...base);
+    expect(tty.code).toBe(3);
+    expect(tty.err).toMatch(/\r10000 states \(\d+\/s\), \d+ transitions, depth \d+, frontier \d+, \d+ MB/);
+    for (const quiet of [await run(true, ...base, '--json'), await run(false, ...base)]) {
+      expect(quiet.code).toBe(3);
+      expect(quiet.err).not.toMatch(/10000 states/);
+    }
+  }, 60_000);
 });
 
 const capture = () => {

@@ -93,4 +93,19 @@ describe('hash64', () => {
     }
     expect(checked).toBeGreaterThan(10_000);
   });
+
+  it('numbers that are not 32-bit integers are hashed whole: equal int32 parts, other values, other hashes', () => {
+    const v = (xs: number[]) => {
+      const s = new StateVec();
+      for (const x of xs) s.push(x);
+      return key(s);
+    };
+    // 5.5 truncates to 5, 2^32 + 5 wraps to 5, a linear-map id (2^50 + ...) to its low word.
+    const variants = [5, 5.5, 2 ** 32 + 5, 2 ** 50 + 5, 2 ** 50 + 2 ** 32 + 5, -5, 2 ** 31 + 5];
+    const keys = variants.map((x) => v([1, x, 2]));
+    expect(new Set(keys).size).toBe(variants.length);
+    // The same number at another position: another hash.
+    expect(v([2 ** 50 + 5, 1, 2])).not.toBe(v([1, 2 ** 50 + 5, 2]));
+    expect(v([1, 2 ** 50 + 5, 2])).toBe(v([1, 2 ** 50 + 5, 2]));
+  });
 });
