@@ -81,26 +81,11 @@ export class Machine extends MachineCore {
     v.push(this.pkmapFreed ? 1 : 0);
     const free = this.kmapOrderFree;
     for (let p = 0; p < this.pageKmaps.length; p++) {
-      const l = free !== null && free[p] === 1 && this.pageKmaps[p]!.length > 1 ? this.byContext(this.pageKmaps[p]!) : this.pageKmaps[p]!;
+      const l = free !== null && free[p] === 1 && this.pageKmaps[p]!.length > 1 ? this.maps.orderByContext(this.pageKmaps[p]!, this.orderScratch) : this.pageKmaps[p]!;
       v.push(l.length);
       for (let i = 0; i < l.length; i++) v.push(this.canonMapId(l[i]!));
     }
     super.canonTail(v);
-  }
-
-  /** A page's records ordered by their context's canonical number, stably (insertion sort into a reused list). */
-  private byContext(l: number[]): number[] {
-    const s = this.orderScratch;
-    s.length = 0;
-    for (let i = 0; i < l.length; i++) {
-      const id = l[i]!;
-      const c = this.maps.ctxOf(id)!.canon;
-      let j = s.length;
-      s.push(id);
-      for (; j > 0 && this.maps.ctxOf(s[j - 1]!)!.canon > c; j--) s[j] = s[j - 1]!;
-      s[j] = id;
-    }
-    return s;
   }
 
   /** An address as the kernel would print it (for events and messages). */

@@ -19,11 +19,20 @@ import type { Instr, ScenarioIR } from '../scenario/ir.js';
 /** Abstract steps per program before the check gives up (every page then counts as shared). */
 const MAX_STEPS = 1_000_000;
 
+/** Per scenario, computed once (every run of it shares the answer; read only). */
+const memo = new WeakMap<ScenarioIR, Uint8Array>();
+
 /**
  * Per page: 1 when every kunmap() and page_address() of it, in every program, runs while its
  * context holds a kmap() of the page it made itself; 0 otherwise.
  */
 export function ownKmapsOnly(ir: ScenarioIR): Uint8Array {
+  let ok = memo.get(ir);
+  if (!ok) memo.set(ir, (ok = analyse(ir)));
+  return ok;
+}
+
+function analyse(ir: ScenarioIR): Uint8Array {
   const ok = new Uint8Array(ir.pages.length).fill(1);
   const bal = new Int32Array(ir.pages.length);
   const programs: { program: Instr[]; loopSlots: number }[] = [...ir.contexts, ...ir.works];

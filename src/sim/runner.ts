@@ -132,7 +132,7 @@ export class Run {
       hooks,
       sink,
     ));
-    m.kmapOrderFree = ownKmapsFor(ir);
+    m.kmapOrderFree = ownKmapsOnly(ir);
     this.oracle = new Oracle(m);
     this.metrics = new Metrics(
       m,
@@ -406,14 +406,6 @@ function internerFor(ir: ScenarioIR): Interner {
   let n = interners.get(ir);
   if (!n) interners.set(ir, (n = new Interner()));
   return n;
-}
-
-/** Per scenario, the pages only whose makers end their kmap() records (ownkmap.ts), computed once. */
-const ownKmaps = new WeakMap<ScenarioIR, Uint8Array>();
-function ownKmapsFor(ir: ScenarioIR): Uint8Array {
-  let o = ownKmaps.get(ir);
-  if (!o) ownKmaps.set(ir, (o = ownKmapsOnly(ir)));
-  return o;
 }
 
 function reportDeadlock(m: Machine, blocked: Task[]): void {
