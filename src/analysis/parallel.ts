@@ -10,7 +10,7 @@ import { spawnWorker } from './threads.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
 import { Expander, F_EV, F_LIMIT, F_SV, F_TV, SUCC_WORDS, type Expansions } from './expand.js';
-import type { StateStore } from './visited.js';
+import { VisitedSet, type StateStore } from './visited.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, makeStore, searchResult, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
 import { performance } from 'node:perf_hooks';
 
@@ -142,6 +142,9 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
   };
 
   const order: number[] = [];
+  // The BFS cycle proviso as in search(): a successor stored one level deeper closes no cycle.
+  let level = -1;
+  let nextLevel = new VisitedSet();
   try {
     outer: while (inflight.length > 0 || dispatched < queue.length) {
       dispatch();
@@ -153,6 +156,10 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
       for (let qi = batch.from; qi < batch.to; qi++) {
         const node = queue[qi]!;
         queue[qi] = null;
+        if (node.depth !== level) {
+          level = node.depth;
+          nextLevel = new VisitedSet();
+        }
         const n = nums[at]!,
           amp = nums[at + 1]!,
           first = at + 2;
@@ -178,7 +185,7 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
           reduced++;
           order.push(amp);
           const a = o(amp);
-          if ((nums[a + 2]! & F_LIMIT) === 0 && visited.has(nums[a]!, nums[a + 1]!)) {
+          if ((nums[a + 2]! & F_LIMIT) === 0 && visited.has(nums[a]!, nums[a + 1]!) && !nextLevel.has(nums[a]!, nums[a + 1]!)) {
             reduced--;
             for (let c = 0; c < n; c++) if (c !== amp) order.push(c);
           }
@@ -196,8 +203,9 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
           }
           if (!visited.add(nums[s]!, nums[s + 1]!)) continue;
           states++;
+          nextLevel.add(nums[s]!, nums[s + 1]!);
           violate(svOf[c]!, node.id, c, n, depth);
-          const bytes = () => visited.bytes + frontierBytes + workerBytes();
+          const bytes = () => visited.bytes + frontierBytes + nextLevel.bytes + workerBytes();
           if (opts.onProgress && states % 10_000 === 0) opts.onProgress({ states, transitions, depth, frontier: queue.length - qi, bytes: bytes() });
           if (states >= maxStates) {
             limit = 'max-states';

@@ -10,7 +10,7 @@
 import type { ScenarioIR } from '../scenario/ir.js';
 import { Run, type RunOptions } from '../sim/runner.js';
 import { StateVec } from '../kernel/state.js';
-import { BitStore, CompactStore, Hash64Store, type StateStore } from './visited.js';
+import { BitStore, CompactStore, Hash64Store, VisitedSet, type StateStore } from './visited.js';
 import { BUILTIN_INVARIANTS, Checker, InvariantError } from './invariants.js';
 import { ampleChoice, reducibleCpus } from './por.js';
 import { performance } from 'node:perf_hooks';
@@ -291,9 +291,19 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     reduced--;
   };
 
+  // The BFS cycle proviso: an ample step whose successor was stored before is taken with every
+  // other choice, unless that successor is one level deeper (stored from another state of this
+  // level): such an edge goes down a level, and a cycle of ample steps cannot go down all the way.
+  let level = -1;
+  let nextLevel = new VisitedSet();
+
   for (;;) {
     const node = bfs ? queue[qHead] : stack[stack.length - 1];
     if (node === undefined || limit !== null) break;
+    if (bfs && node.depth !== level) {
+      level = node.depth;
+      nextLevel = new VisitedSet();
+    }
     const c = nextChoice(node);
     if (c < 0) {
       if (bfs) queue[qHead++] = undefined as unknown as Node;
@@ -329,17 +339,18 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     }
     run.canonical(canon);
     canon.hash64(hash);
-    if (c === node.amp && !node.full && (bfs ? visited.has(hash[0]!, hash[1]!) : onStack.has(hash[0]!, hash[1]!))) expandFully(node);
+    if (c === node.amp && !node.full && (bfs ? visited.has(hash[0]!, hash[1]!) && !nextLevel.has(hash[0]!, hash[1]!) : onStack.has(hash[0]!, hash[1]!))) expandFully(node);
     if (!visited.add(hash[0]!, hash[1]!)) continue;
     states++;
+    if (bfs) nextLevel.add(hash[0]!, hash[1]!);
     checker.state();
     if (opts.onProgress && states % 10_000 === 0)
-      opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes });
+      opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes + nextLevel.bytes });
     if (states >= maxStates) {
       limit = 'max-states';
       break;
     }
-    if (visited.bytes + frontierBytes > maxMemory) {
+    if (visited.bytes + frontierBytes + nextLevel.bytes > maxMemory) {
       limit = 'max-memory';
       break;
     }

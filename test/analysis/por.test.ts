@@ -98,7 +98,7 @@ describe('partial-order reduction on random scenarios', () => {
   ];
 
   it.each(['none', 'global', 'abandon', 'exception', 'scoped:strict', 'scoped:relaxed', 'scoped:silent'])(
-    '%s: the same violations with and without it, never more states',
+    '%s: the same violations with and without it (DFS and BFS), never more states',
     (policy) => {
       let reducedSome = 0;
       fc.assert(
@@ -114,11 +114,14 @@ ${irq ? 'softirq s cpu 2 {\n  q = kmap(pg)\n  write(q, 0)\n  kunmap(pg)\n}\n' : 
             throw e;
           }
           const on = search(ir, { policy, check: CHECKS, maxStates: 5_000 });
+          const bfs = search(ir, { policy, check: CHECKS, maxStates: 5_000, bfs: true });
           const off = search(ir, { policy, check: CHECKS, por: false, maxStates: 5_000 });
-          if (!on.complete || !off.complete) return;
+          if (!on.complete || !off.complete || !bfs.complete) return;
           const names = (r: typeof on) => r.violations.map((v) => v.invariant).sort();
           expect(names(on), src).toEqual(names(off));
+          expect(names(bfs), src).toEqual(names(off));
           expect(on.states).toBeLessThanOrEqual(off.states);
+          expect(bfs.states).toBeLessThanOrEqual(off.states);
           if (on.states < off.states) reducedSome++;
         }),
         { numRuns: 30, seed: 10 },
@@ -165,6 +168,17 @@ describe('which steps are taken alone (ampleChoice)', () => {
     expect(localCpu(two, 'scoped:relaxed', atWrite)).toBe(0);
     expect(localCpu(two, 'exception', atWrite)).not.toBe(0);
     expect(localCpu(two, 'global', atWrite)).not.toBe(0);
+  });
+
+  it('BFS cycle proviso: an ample successor stored one level deeper closes no cycle, so BFS reduces as much as DFS here', () => {
+    const three = compileScenario(
+      `cpus 3\nkey pmem = 1 default noaccess\npage pg key pmem\n` + [0, 1, 2].map((i) => `task t${i} cpu ${i} {\n${ROUNDS}\n}\n`).join(''),
+      'three.pks',
+    );
+    const dfs = search(three, { policy: 'scoped:relaxed' });
+    const bfs = search(three, { policy: 'scoped:relaxed', bfs: true });
+    expect(bfs.states).toBe(dfs.states);
+    expect(bfs.states).toBeLessThan(search(three, { policy: 'scoped:relaxed', por: false }).states / 2);
   });
 
   it('a write through its own kmap() is not taken alone where another context may kunmap() that kmap(): the missed stray is found', () => {
