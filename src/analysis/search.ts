@@ -43,6 +43,9 @@ export interface SearchOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'e
   hashCompact?: boolean;
   /** Bit-state hashing over a bit array of this many bytes (probabilistic coverage). */
   bitstate?: number;
+  /** @internal DFS keeps no snapshot below the root and replays the path to every state it
+   * comes back to (tests check that replaying gives the same search as restoring). */
+  replayAll?: boolean;
   /** @internal Called with the run before the search starts (tests break the machine with it). */
   onRun?: (run: Run) => void;
   /** Called every 10,000 states. */
@@ -106,8 +109,11 @@ export interface SearchResult {
 export class SearchError extends Error {}
 
 interface Node {
-  /** Full (restorable) snapshot. */
+  /** Full (restorable) snapshot, once `saved` (DFS takes it only when the state will be restored). */
   state: StateVec;
+  saved: boolean;
+  /** Bytes counted against --max-memory while the node waits. */
+  bytes: number;
   /** Choices offered here. */
   n: number;
   /** Next index to try in full expansion. */
@@ -226,7 +232,8 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const newNode = (state: StateVec, n: number, depth: number, id: number, reuse: Node | null = null): Node => {
     const amp = n > 1 && por ? ampleChoice(run, n, cpus) : -1;
     if (amp >= 0) reduced++;
-    if (reuse === null) return { state, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    if (reuse === null) return { state, saved: true, bytes: 0, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    reuse.saved = true;
     reuse.n = n;
     reuse.next = 0;
     reuse.depth = depth;
@@ -242,6 +249,23 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   // once the deepest path has been reached); `runAt` is the node whose state the run is in.
   const pool: Node[] = [];
   let runAt: Node | null = null;
+  /**
+   * Bring the run to the state of `node` (the top of the DFS stack) that has no snapshot yet:
+   * restore the deepest ancestor that has one and take again the choices from there (steps are
+   * deterministic), then keep the snapshot.
+   */
+  const replayTo = (node: Node): void => {
+    let from = stack.length - 2;
+    while (!stack[from]!.saved) from--;
+    run.restore(stack[from]!.state);
+    for (let k = from; k < stack.length - 1; k++) {
+      run.offered();
+      run.force(stack[k]!.cur);
+      run.step();
+    }
+    run.snapshot(node.state);
+    node.saved = true;
+  };
 
   const s0 = new StateVec();
   run.snapshot(s0);
@@ -251,7 +275,8 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   checker.state();
   const n0 = run.offered();
   const root = newNode(s0, n0, 0, store(-1, -1, 0));
-  frontierBytes += s0.n * 8;
+  root.bytes = s0.n * 8;
+  frontierBytes += root.bytes;
   const queue: Node[] = [root];
   let qHead = 0;
   if (!bfs) {
@@ -311,7 +336,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
         stack.pop();
         onStack.remove(node.hi, node.lo);
       }
-      frontierBytes -= node.state.n * 8;
+      frontierBytes -= node.bytes;
       continue;
     }
     if ((transitions & 1023) === 0 && performance.now() > deadline) {
@@ -320,7 +345,10 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     }
     node.cur = c;
     // DFS takes the first choice of a state it has just stored: the run is there already.
-    if (runAt !== node) run.restore(node.state);
+    if (runAt !== node) {
+      if (node.saved) run.restore(node.state);
+      else replayTo(node);
+    }
     runAt = null;
     run.offered();
     run.force(c);
@@ -375,12 +403,17 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
       if (reuse === undefined) reuse = pool[at] = newNode(new StateVec(scratch.n), n, depth, 0);
       else newNode(reuse.state, n, depth, 0, reuse);
       child = reuse;
-      run.snapshot(child.state);
+      // A state with one choice to take (one offered, or the reduction's) is left for good once
+      // that choice is taken, unless the cycle proviso expands it fully: its snapshot waits until
+      // then (replayTo), and most such states never need one.
+      if (n === 1 || child.amp >= 0 || opts.replayAll === true) child.saved = false;
+      else run.snapshot(child.state);
       stack.push(child);
       onStack.add(child.hi, child.lo);
       runAt = child;
     }
-    frontierBytes += child.state.n * 8;
+    child.bytes = (child.saved ? child.state.n : s0.n) * 8;
+    frontierBytes += child.bytes;
   }
 
   return searchResult(ir, run, visited, {

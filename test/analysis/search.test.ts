@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The seeded handoff bug, as bench/explore/ generates it for the must-show runs.
 import { handoff } from '../../bench/explore/gen-handoff.js';
+import { libraryNames, readScenario } from '../../src/scenario/library.js';
+
+const g4 = () => compileScenario(readFileSync('bench/explore/handoff-g4.pks', 'utf8'), 'handoff-g4.pks');
 
 const ROUNDS = `    repeat 3 {
         p = kmap(pg)
@@ -25,6 +28,19 @@ const tasks = (n: number) =>
   );
 
 describe('stateful search', () => {
+  it('DFS keeps a snapshot only where it will come back: replaying the path from an ancestor instead gives the same search', () => {
+    const lib = libraryNames().map((name) => {
+      const r = readScenario(name);
+      return compileScenario(r.text, r.file);
+    });
+    for (const ir of [...lib, tasks(2), g4()])
+      for (const policy of ['scoped:relaxed', 'global', 'exception'])
+        for (const por of [true, false]) {
+          const key = (r: ReturnType<typeof search>) => JSON.stringify([r.states, r.transitions, r.depth, r.endStates, r.reduced, r.violations]);
+          expect(key(search(ir, { policy, por, replayAll: true })), `${ir.name} ${policy}`).toBe(key(search(ir, { policy, por })));
+        }
+  }, 60_000);
+
   it('counts each state once: one task has 15, n tasks on their own CPUs 15^n (the order of their live kmap() records is not state)', () => {
     // One task: before its CPU switches to it, switched in, 3 rounds of 4 statements, done.
     const one = search(tasks(1), { policy: 'scoped:relaxed', por: false });
@@ -192,7 +208,6 @@ const capture = () => {
 };
 
 describe('--workers, --hash-compact, --bitstate', () => {
-  const g4 = () => compileScenario(readFileSync('bench/explore/handoff-g4.pks', 'utf8'), 'handoff-g4.pks');
   const key = (r: { states: number; transitions: number; complete: boolean; violations: unknown[]; reduced: number }) =>
     JSON.stringify([r.states, r.transitions, r.complete, r.reduced, r.violations]);
 
