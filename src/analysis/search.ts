@@ -285,14 +285,13 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   }
   let states = 1;
 
-  /** An end state (nothing can run: done, deadlock or panic). */
-  const endState = (state: StateVec): void => {
+  /** The run is in an end state (nothing can run: done, deadlock or panic). */
+  const endState = (): void => {
     endStates++;
-    run.restore(state);
     run.step();
     checker.end();
   };
-  if (root.n === 0) endState(s0);
+  if (root.n === 0) endState();
 
   /** The next choice to take at a node, or -1 when it is expanded. */
   const nextChoice = (node: Node): number => {
@@ -384,8 +383,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     }
     const n = run.offered();
     if (n === 0) {
-      run.snapshot(scratch);
-      endState(scratch);
+      endState();
       continue;
     }
     if (depth >= maxDepth) {
