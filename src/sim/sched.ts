@@ -140,12 +140,18 @@ export class Scheduler {
     this.log.save(v);
   }
 
-  /** The canonical form: pending interrupts and the `at any` ones already fired. */
+  /**
+   * The canonical form: the pending interrupts of each CPU and kind in FIFO order (not the
+   * links: a queue's tail is stale once it is empty, and decides nothing), and the `at any`
+   * ones already fired.
+   */
   canonical(v: StateVec): void {
-    v.pushAll(this.isPending);
-    v.pushAll(this.nextPending);
-    v.pushAll(this.head);
-    v.pushAll(this.tail);
+    v.push(this.nPending);
+    if (this.nPending > 0)
+      for (let q = 0; q < this.head.length; q++) {
+        for (let d = this.head[q]!; d >= 0; d = this.nextPending[d]!) v.push(d);
+        v.push(-1);
+      }
     v.pushAll(this.fired);
   }
 
