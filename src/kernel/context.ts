@@ -55,12 +55,30 @@ export class Ctx {
 
   /**
    * What the context holds and its entry frame (its identity is written by the caller), for
-   * the keys in use (key 0 and the scenario's keys: no other key can be held).
+   * the keys in use (key 0 and the scenario's keys: no other key can be held). Without
+   * `accounting`, the canonical form: no tick counters, the holdings written sparsely.
    */
   save(v: StateVec, keys: Int32Array, accounting = true): void {
     v.push(this.savedPkrs);
     v.push(this.entryPkrs);
     v.push(this.savedIrqsOff ? 1 : 0);
+    if (!accounting) {
+      // The canonical state: most contexts hold nothing, so the non-zero holdings only, as
+      // (key, counts) after their number.
+      let held = 0;
+      for (let i = 0; i < keys.length; i++) if (this.holds(keys[i]!)) held++;
+      v.push(held);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (!this.holds(k)) continue;
+        v.push(k);
+        v.push(this.grantR[k]!);
+        v.push(this.grantW[k]!);
+        v.push(this.localMapped[k]!);
+        v.push(this.kmapped[k]!);
+      }
+      return;
+    }
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       v.push(this.grantR[k]!);
@@ -69,11 +87,13 @@ export class Ctx {
       v.push(this.kmapped[k]!);
     }
     // The accounting is history: in a snapshot, not in the canonical state.
-    if (accounting) {
-      v.push(this.ranTicks);
-      v.push(this.openTicks);
-      v.push(this.unscopedTicks);
-    }
+    v.push(this.ranTicks);
+    v.push(this.openTicks);
+    v.push(this.unscopedTicks);
+  }
+
+  private holds(k: number): boolean {
+    return this.grantR[k] !== 0 || this.grantW[k] !== 0 || this.localMapped[k] !== 0 || this.kmapped[k] !== 0;
   }
 
   load(v: StateVec, keys: Int32Array): void {
