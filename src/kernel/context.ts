@@ -167,8 +167,8 @@ export class Task {
     v.push(this.pagefaultDisabled);
     v.push(names.id(this.blockedOn));
     v.push(this.local.depth);
-    v.pushAll(this.local.page, this.local.depth);
-    if (mapId === null) v.pushAll(this.local.mapping, this.local.depth);
+    v.pushI32(this.local.page, this.local.depth);
+    if (mapId === null) v.pushF64(this.local.mapping, this.local.depth);
     else for (let i = 0; i < this.local.depth; i++) v.push(mapId(this.local.mapping[i]!));
     v.push(this.workQueue.length);
     v.pushAll(this.workQueue);

@@ -55,11 +55,11 @@ export class Exec {
     v.push(this.decl);
     v.push(this.work);
     v.push(this.varAddr.length);
-    v.pushAll(this.varAddr);
-    if (mapId === null) v.pushAll(this.varMap);
+    v.pushF64(this.varAddr);
+    if (mapId === null) v.pushF64(this.varMap);
     else for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
     v.push(this.loops.length);
-    v.pushAll(this.loops);
+    v.pushI32(this.loops);
     if (mapId === null) this.saveAsked(v, keys);
     else {
       // The canonical state: the keys asked for only, after their number (most ask for none).

@@ -133,7 +133,7 @@ export class Scheduler {
     v.pushAll(this.head);
     v.pushAll(this.tail);
     v.push(this.nPending);
-    v.pushAll(this.fired);
+    v.pushU8(this.fired);
     v.push(this.si);
     v.push(this.lastRunCpu);
     v.push(this.rng ? this.rng.state : -1);
@@ -152,7 +152,7 @@ export class Scheduler {
         for (let d = this.head[q]!; d >= 0; d = this.nextPending[d]!) v.push(d);
         v.push(-1);
       }
-    v.pushAll(this.fired);
+    v.pushU8(this.fired);
   }
 
   load(v: StateVec): void {
