@@ -184,10 +184,9 @@ export class Task {
     this.pagefaultDisabled = v.next();
     this.blockedOn = names.str(v.next());
     const depth = (this.local.depth = v.next());
+    // Entries past the depth are never read (kunmap_local and the syscall exit leave them too).
     v.nextInto(this.local.page, depth);
     v.nextInto(this.local.mapping, depth);
-    this.local.page.fill(-1, depth);
-    this.local.mapping.fill(-1, depth);
     const nq = v.next();
     this.workQueue.length = nq;
     for (let i = 0; i < nq; i++) this.workQueue[i] = v.next();
