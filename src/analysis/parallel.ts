@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from './threads.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
-import { Expander, F_EV, F_LIMIT, F_SV, F_TV, SUCC_WORDS, type Expansions } from './expand.js';
+import { Expander, F_EV, F_LIMIT, F_SV, F_TV, SUCC_WORDS, packSnaps, snapAt, type Expansions } from './expand.js';
 import { VisitedSet, type StateStore } from './visited.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, makeStore, searchResult, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +20,7 @@ const BATCH = 64;
 const makeWorker = (): Worker => spawnWorker(import.meta.url, 'search-worker');
 
 interface QNode {
-  /** The snapshot (moved to a worker when dispatched), and its size, counted till the node is merged. */
+  /** The snapshot (let go once dispatched), and its size, counted till the node is merged. */
   snap: Float64Array;
   bytes: number;
   depth: number;
@@ -28,6 +28,7 @@ interface QNode {
 }
 
 const NONE: string[] = [];
+const EMPTY = new Float64Array(0);
 
 export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { workers: number }): Promise<SearchResult> {
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
@@ -125,17 +126,16 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
     while (inflight.length < workers.length * 4 && dispatched < queue.length) {
       const from = dispatched;
       const to = Math.min(queue.length, from + BATCH);
-      const snaps: Float64Array[] = [];
-      for (let i = from; i < to; i++) snaps.push(queue[i]!.snap);
+      const list: Float64Array[] = [];
+      for (let i = from; i < to; i++) list.push(queue[i]!.snap);
+      // Copied end to end into one buffer, which moves to the worker (transferred, not copied).
+      const snaps = packSnaps(list);
+      for (let i = from; i < to; i++) queue[i]!.snap = EMPTY;
       const id = nextMsg++;
       const reply = new Promise<Expansions>((resolve) => {
         pending.set(id, resolve);
       });
-      // The snapshots move to the worker (transferred, not copied): only it reads them again.
-      workers[id % workers.length]!.postMessage(
-        { id, snaps, strings: run.m.names.all() },
-        snaps.map((x) => x.buffer as ArrayBuffer),
-      );
+      workers[id % workers.length]!.postMessage({ id, snaps, strings: run.m.names.all() }, [snaps.data.buffer, snaps.ends.buffer] as ArrayBuffer[]);
       inflight.push({ from, to, reply });
       dispatched = to;
     }
@@ -225,14 +225,15 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
             limit = 'max-depth';
             break outer;
           }
-          const snapAt = nums[s + 4]!;
-          if (snapAt < 0) throw new Error('explore --workers: a new state came back without its snapshot');
+          const si = nums[s + 4]!;
+          if (si < 0) throw new Error('explore --workers: a new state came back without its snapshot');
           const id = parent.length;
           parent.push(node.id);
           choice.push(c);
           offered.push(n);
           // A child with the reduction's single choice gets a fresh id as in search() (store()).
-          const snap = out.snaps[snapAt]!;
+          // A copy: a view would keep the whole reply alive, duplicates' snapshots and all.
+          const snap = snapAt(out.snaps, si).slice();
           queue.push({ snap, bytes: snap.byteLength, depth, id });
           frontierBytes += snap.byteLength;
         }

@@ -3,11 +3,11 @@
 
 import { parentPort } from 'node:worker_threads';
 import { compileScenario } from '../scenario/index.js';
-import { Expander, type ExpandOptions } from './expand.js';
+import { Expander, unpackSnaps, type ExpandOptions, type PackedSnaps } from './expand.js';
 
 let expander: Expander | null = null;
 
-parentPort!.on('message', (m: { init: { source: string; file: string; opts: ExpandOptions } } | { id: number; snaps: Float64Array[]; strings: string[] }) => {
+parentPort!.on('message', (m: { init: { source: string; file: string; opts: ExpandOptions } } | { id: number; snaps: PackedSnaps; strings: string[] }) => {
   if ('init' in m) {
     expander = new Expander(compileScenario(m.init.source, m.init.file), m.init.opts);
     return;
@@ -15,8 +15,7 @@ parentPort!.on('message', (m: { init: { source: string; file: string; opts: Expa
   // Snapshots name strings by number: learn the ones other threads have met.
   const names = expander!.run.m.names;
   names.learn(m.strings);
-  const out = expander!.expandAll(m.snaps);
-  const transfer: ArrayBuffer[] = [out.nums.buffer as ArrayBuffer];
-  for (const s of out.snaps) transfer.push(s.buffer as ArrayBuffer);
+  const out = expander!.expandAll(unpackSnaps(m.snaps));
+  const transfer = [out.nums.buffer, out.snaps.data.buffer, out.snaps.ends.buffer] as ArrayBuffer[];
   parentPort!.postMessage({ id: m.id, out, strings: names.all(), takenBytes: expander!.takenBytes }, transfer);
 });
