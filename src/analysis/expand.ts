@@ -65,7 +65,7 @@ export function packSnaps(list: readonly Float64Array[]): PackedSnaps {
 
 /** The i-th snapshot of a pack, as a view (no copy). */
 export function snapAt(p: PackedSnaps, i: number): Float64Array {
-  return p.data.subarray(i === 0 ? 0 : p.ends[i - 1]!, p.ends[i]!);
+  return p.data.subarray(i === 0 ? 0 : p.ends[i - 1]!, p.ends[i]);
 }
 
 export function unpackSnaps(p: PackedSnaps): Float64Array[] {
