@@ -49,10 +49,11 @@ export interface PackedSnaps {
   ends: Int32Array;
 }
 
-export function packSnaps(list: readonly Float64Array[]): PackedSnaps {
+/** Pack `list` into `into` when it is large enough (a buffer handed back by the other thread), else into a new one. */
+export function packSnaps(list: readonly Float64Array[], into?: Float64Array): PackedSnaps {
   let total = 0;
   for (const s of list) total += s.length;
-  const data = new Float64Array(total);
+  const data = into !== undefined && into.length >= total ? into : new Float64Array(total);
   const ends = new Int32Array(list.length);
   let at = 0;
   for (let i = 0; i < list.length; i++) {
@@ -86,9 +87,11 @@ export class Expander {
   // Per batch, reused: the numbers written so far, and the snapshots end to end.
   private nums = new Float64Array(1024);
   private len = 0;
-  private data = new Float64Array(4096);
+  private data: Float64Array = new Float64Array(0);
   private dataLen = 0;
   private ends: number[] = [];
+  /** Buffers the main thread handed back, to pack the next batch's snapshots into. */
+  private readonly spares: Float64Array[] = [];
 
   constructor(ir: ScenarioIR, opts: ExpandOptions) {
     this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
@@ -125,14 +128,25 @@ export class Expander {
   }
 
   /** Every successor of every state in `snaps` (all choices: the caller applies the reduction). */
+  /** A buffer the other thread is done with (its length is kept; the contents are not). */
+  give(buf: Float64Array): void {
+    this.spares.push(buf);
+  }
+
+  /**
+   * Every successor of every state in `snaps` (all choices: the caller applies the reduction).
+   * The snapshots come back in a buffer of their own, which belongs to the caller (the worker
+   * transfers it); the next batch packs into a spare handed back, or a new buffer.
+   */
   expandAll(snaps: readonly Float64Array[]): Expansions {
     this.len = 0;
     this.dataLen = 0;
     this.ends.length = 0;
+    this.data = this.spares.pop() ?? new Float64Array(Math.max(this.data.length, 1 << 16));
     const out: Expansions = { nums: this.nums, snaps: { data: this.data, ends: new Int32Array(0) }, names: [] };
     for (const s of snaps) this.expand(s, out);
     out.nums = this.nums.slice(0, this.len);
-    out.snaps = { data: this.data.slice(0, this.dataLen), ends: Int32Array.from(this.ends) };
+    out.snaps = { data: this.data, ends: Int32Array.from(this.ends) };
     return out;
   }
 
