@@ -14,6 +14,7 @@ const short: Record<string, string> = {
   'no-panic': 'panic',
   'no-leak': 'leak',
   'pkrs-restored': 'restore',
+  'pkrs-own-cpu': 'own-cpu',
   'counts-agree': 'counts',
   'irq-own-rights': 'irq-rights',
   'local-survives-preemption': 'local',
@@ -38,6 +39,6 @@ for (const name of libraryNames()) {
 }
 lines.push('');
 lines.push(
-  `Built-in invariants (each checked where it applies: irq-rights only under the designs that promise it, deadlock unless an expect line says finished == 0): ${SEARCH_INVARIANTS.map((i) => `${short[i.name]} = ${i.name}`).join(', ')}; ok = none violated, search complete. ${totalStates} states in ${((performance.now() - t0) / 1000).toFixed(1)} s.`,
+  `Built-in invariants (each checked where it applies: irq-rights and own-cpu only under the designs that promise them, deadlock unless an expect line says finished == 0): ${SEARCH_INVARIANTS.map((i) => `${short[i.name]} = ${i.name}`).join(', ')}; ok = none violated, search complete. ${totalStates} states in ${((performance.now() - t0) / 1000).toFixed(1)} s.`,
 );
 process.stdout.write(lines.join('\n') + '\n');

@@ -1,7 +1,9 @@
 // The search alone on the 4-CPU model, in a process of its own (`npm run bench` spawns it, so
 // that call sites its other benchmarks made polymorphic do not slow the search down):
 //   npx tsx bench/explore/speed.ts [--no-por] [--workers N]   one configuration, one JSON line
-//   npx tsx bench/explore/speed.ts --all                       without and with reduction, and BFS with 1 and 2 workers
+//   npx tsx bench/explore/speed.ts --all                       without and with reduction, and BFS
+// (--workers is measured by npm run bench through the compiled CLI: under tsx each worker
+// thread first loads tsx and compiles the sources, which a search this short cannot repay).
 // Each time is the best of 3 searches (other jobs share the machine).
 
 import { readFileSync } from 'node:fs';
@@ -47,8 +49,6 @@ if (process.argv.includes('--all')) {
     noReduction: await measure(false, 0),
     reduction: await measure(true, 0),
     bfs: await measure(true, 0, true),
-    workers1: await measure(true, 1),
-    workers2: await measure(true, 2),
   };
   process.stdout.write(JSON.stringify(out) + '\n');
 } else {

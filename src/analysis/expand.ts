@@ -36,8 +36,41 @@ export const F_LIMIT = 1,
  */
 export interface Expansions {
   nums: Float64Array;
-  snaps: Float64Array[];
+  snaps: PackedSnaps;
   names: string[][];
+}
+
+/**
+ * Snapshots end to end in one array (`ends[i]`: where the i-th ends): one buffer to transfer
+ * between threads instead of one per snapshot (each transfer has a fixed cost).
+ */
+export interface PackedSnaps {
+  data: Float64Array;
+  ends: Int32Array;
+}
+
+/** Pack `list` into `into` when it is large enough (a buffer handed back by the other thread), else into a new one. */
+export function packSnaps(list: readonly Float64Array[], into?: Float64Array): PackedSnaps {
+  let total = 0;
+  for (const s of list) total += s.length;
+  const data = into !== undefined && into.length >= total ? into : new Float64Array(total);
+  const ends = new Int32Array(list.length);
+  let at = 0;
+  for (let i = 0; i < list.length; i++) {
+    data.set(list[i]!, at);
+    at += list[i]!.length;
+    ends[i] = at;
+  }
+  return { data, ends };
+}
+
+/** The i-th snapshot of a pack, as a view (no copy). */
+export function snapAt(p: PackedSnaps, i: number): Float64Array {
+  return p.data.subarray(i === 0 ? 0 : p.ends[i - 1]!, p.ends[i]);
+}
+
+export function unpackSnaps(p: PackedSnaps): Float64Array[] {
+  return Array.from(p.ends, (_, i) => snapAt(p, i));
 }
 
 export class Expander {
@@ -51,15 +84,20 @@ export class Expander {
   private readonly taken = new VisitedSet();
   private readonly por: boolean;
   private sink: string[] = [];
-  // Per batch, reused: the numbers written so far.
+  // Per batch, reused: the numbers written so far, and the snapshots end to end.
   private nums = new Float64Array(1024);
   private len = 0;
+  private data: Float64Array = new Float64Array(0);
+  private dataLen = 0;
+  private ends: number[] = [];
+  /** Buffers the main thread handed back, to pack the next batch's snapshots into. */
+  private readonly spares: Float64Array[] = [];
 
   constructor(ir: ScenarioIR, opts: ExpandOptions) {
     this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
     this.checker = new Checker(this.run, ir, this.run.finishLabel(), opts.check, (name) => this.sink.push(name));
     this.por = opts.por !== false;
-    this.cpus = this.por ? reducibleCpus(ir) : new Uint8Array(ir.machine.cpus);
+    this.cpus = this.por ? reducibleCpus(ir, this.run.finishLabel()) : new Uint8Array(ir.machine.cpus);
   }
 
   /** Bytes of the set of successors taken (memory the main thread counts against --max-memory). */
@@ -90,16 +128,45 @@ export class Expander {
   }
 
   /** Every successor of every state in `snaps` (all choices: the caller applies the reduction). */
-  expandAll(snaps: Float64Array[]): Expansions {
+  /** A buffer the other thread is done with (its length is kept; the contents are not). */
+  give(buf: Float64Array): void {
+    this.spares.push(buf);
+  }
+
+  /**
+   * Every successor of every state in `snaps` (all choices: the caller applies the reduction).
+   * The snapshots come back in a buffer of their own, which belongs to the caller (the worker
+   * transfers it); the next batch packs into a spare handed back, or a new buffer.
+   */
+  expandAll(snaps: readonly Float64Array[]): Expansions {
     this.len = 0;
-    const out: Expansions = { nums: this.nums, snaps: [], names: [] };
+    this.dataLen = 0;
+    this.ends.length = 0;
+    this.data = this.spares.pop() ?? new Float64Array(Math.max(this.data.length, 1 << 16));
+    const out: Expansions = { nums: this.nums, snaps: { data: this.data, ends: new Int32Array(0) }, names: [] };
     for (const s of snaps) this.expand(s, out);
     out.nums = this.nums.slice(0, this.len);
+    out.snaps = { data: this.data, ends: Int32Array.from(this.ends) };
     return out;
   }
 
+  /** Keep the run's current state as the next snapshot of the batch; its index. */
+  private keepSnapshot(): number {
+    const state = this.state;
+    this.run.snapshot(state);
+    if (this.dataLen + state.n > this.data.length) {
+      const b = new Float64Array(Math.max(this.data.length * 2, this.dataLen + state.n));
+      b.set(this.data.subarray(0, this.dataLen));
+      this.data = b;
+    }
+    this.data.set(state.buf.subarray(0, state.n), this.dataLen);
+    this.dataLen += state.n;
+    this.ends.push(this.dataLen);
+    return this.ends.length - 1;
+  }
+
   private expand(snap: Float64Array, out: Expansions): void {
-    const { run, checker, state, canon, hash } = this;
+    const { run, checker, canon, hash } = this;
     const from = StateVec.over(snap);
     run.restore(from);
     const n = run.offered();
@@ -109,9 +176,9 @@ export class Expander {
     const first = this.len;
     for (let c = 0; c < n; c++) {
       if (c > 0) run.restore(from);
-      checker.pre();
       run.offered();
       run.force(c);
+      checker.pre(run.actionAt(c));
       run.step();
       const tv: string[] = (this.sink = []);
       checker.post();
@@ -138,18 +205,14 @@ export class Expander {
       const cn = run.offered();
       // The snapshot: none for a successor taken at an earlier node; the same one for the same
       // state reached by two choices here.
-      let snapAt = -1;
+      let snapIdx = -1;
       if (!this.taken.has(hi, lo)) {
         for (let o = first; o < this.len; o += SUCC_WORDS)
           if (this.nums[o] === hi && this.nums[o + 1] === lo && this.nums[o + 4]! >= 0) {
-            snapAt = this.nums[o + 4]!;
+            snapIdx = this.nums[o + 4]!;
             break;
           }
-        if (snapAt < 0 && cn > 0) {
-          run.snapshot(state);
-          snapAt = out.snaps.length;
-          out.snaps.push(state.buf.slice(0, state.n));
-        }
+        if (snapIdx < 0 && cn > 0) snapIdx = this.keepSnapshot();
       }
       if (cn === 0) {
         const ev: string[] = (this.sink = []);
@@ -164,7 +227,7 @@ export class Expander {
       this.put(lo);
       this.put(flags);
       this.put(cn);
-      this.put(snapAt);
+      this.put(snapIdx);
     }
     // What the main thread will take of this node: every successor, or the ample one alone
     // (it may take more, when the ample successor was visited; those are not needed here).

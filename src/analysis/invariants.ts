@@ -14,6 +14,7 @@ import { policyMatches } from '../sim/expect.js';
 import { designPromises, parsePolicy, policyLabel } from '../policy/index.js';
 import { PKR_AD_BIT, pkrKeyMask } from '../arch/x86/pkrs.js';
 import { execOf } from '../sim/exec.js';
+import { ACT_FIRE, actArg, actType } from '../sim/sched.js';
 
 export type InvariantKind = 'transition' | 'state' | 'end';
 
@@ -32,6 +33,13 @@ export const BUILTIN_INVARIANTS: readonly BuiltinInvariant[] = [
   { name: 'no-panic', kind: 'transition', description: 'no oops in interrupt context' },
   { name: 'no-leak', kind: 'transition', description: 'no kmap_local or grant held when its context is left' },
   { name: 'pkrs-restored', kind: 'transition', description: "an interrupt's exit restores the PKRS of the context it interrupted" },
+  {
+    name: 'pkrs-own-cpu',
+    kind: 'transition',
+    description:
+      "a step writes neither another CPU's PKRS nor the abandoned-key mask every PKRS write applies (what partial-order reduction relies on; under the designs that promise it)",
+    promise: true,
+  },
   { name: 'counts-agree', kind: 'state', description: "the design's unprotect counts and each context's kmap/kmap_local counts agree with the live mappings" },
   { name: 'irq-own-rights', kind: 'state', description: 'no interrupt holds a right it did not take (under the designs that promise it)', promise: true },
   { name: 'local-survives-preemption', kind: 'state', description: "a running task's kmap_local entries are mapped and open, after any preemption" },
@@ -50,12 +58,13 @@ const T_BROKEN = 0,
   T_PANIC = 2,
   T_LEAK = 3,
   T_RESTORED = 4,
-  S_COUNTS = 5,
-  S_IRQ = 6,
-  S_LOCAL = 7,
-  S_STALE = 8,
-  E_DEADLOCK = 9,
-  E_EXPECT = 10;
+  T_OWN_CPU = 5,
+  S_COUNTS = 6,
+  S_IRQ = 7,
+  S_LOCAL = 8,
+  S_STALE = 9,
+  E_DEADLOCK = 10,
+  E_EXPECT = 11;
 
 /** Is a deadlock what the scenario expects under this design (`expect [P] finished == 0`)? */
 function deadlockExpected(ir: ScenarioIR, policy: string): boolean {
@@ -92,6 +101,10 @@ export class Checker {
   private readonly before = new Float64Array(5);
   private readonly preFrames: Int32Array;
   private readonly preTop: (Ctx | null)[];
+  /** Each CPU's PKRS before the transition, and the CPU the transition runs on (-1: unknown). */
+  private readonly prePkrs: Float64Array;
+  private preAbandoned = 0;
+  private acting = -1;
   readonly names: string[];
 
   constructor(
@@ -108,11 +121,13 @@ export class Checker {
     this.names = p.names;
     this.preFrames = new Int32Array(run.m.cpus.length);
     this.preTop = run.m.cpus.map(() => null);
+    this.prePkrs = new Float64Array(run.m.cpus.length);
   }
 
-  /** Before a transition (the state restored). */
-  pre(): void {
+  /** Before a transition (the state restored), with the action chosen (Run.actionAt; -1: not known). */
+  pre(act = -1): void {
     const { run, before } = this;
+    this.acting = act < 0 ? -1 : actType(act) === ACT_FIRE ? this.ir.contexts[actArg(act)]!.cpu : actArg(act);
     const s = run.metricsNow();
     before[0] = s.legitBroken;
     before[1] = s.straysMissed;
@@ -120,11 +135,13 @@ export class Checker {
     before[3] = run.m.stats.leaks;
     before[4] = run.asserts.fails;
     const cpus = run.m.cpus;
+    this.preAbandoned = run.m.abandoned;
     for (let c = 0; c < cpus.length; c++) {
       const f = cpus[c]!.frames;
       this.preFrames[c] = f.length;
       const top = f[f.length - 1]!;
       this.preTop[c] = f.length > 1 && isIrq(top) ? top : null;
+      this.prePkrs[c] = cpus[c]!.pkrs;
     }
   }
 
@@ -147,6 +164,17 @@ export class Checker {
         if (ctx === null || m.cpus[c]!.frames.length !== this.preFrames[c]! - 1) continue;
         if (m.cpus[c]!.pkrs !== (ctx.entryPkrs & ~m.abandoned) >>> 0) this.violate('pkrs-restored');
       }
+    }
+    if (want[T_OWN_CPU] && this.acting >= 0) {
+      const cpus = run.m.cpus;
+      if (run.m.abandoned !== this.preAbandoned) this.violate('pkrs-own-cpu');
+      else
+        for (let c = 0; c < cpus.length; c++) {
+          if (c !== this.acting && cpus[c]!.pkrs !== this.prePkrs[c]) {
+            this.violate('pkrs-own-cpu');
+            break;
+          }
+        }
     }
   }
 

@@ -9,8 +9,8 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from './threads.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
-import { Expander, F_EV, F_LIMIT, F_SV, F_TV, SUCC_WORDS, type Expansions } from './expand.js';
-import type { StateStore } from './visited.js';
+import { Expander, F_EV, F_LIMIT, F_SV, F_TV, SUCC_WORDS, packSnaps, snapAt, type Expansions } from './expand.js';
+import { VisitedSet, type StateStore } from './visited.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, makeStore, searchResult, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
 import { performance } from 'node:perf_hooks';
 
@@ -20,7 +20,7 @@ const BATCH = 64;
 const makeWorker = (): Worker => spawnWorker(import.meta.url, 'search-worker');
 
 interface QNode {
-  /** The snapshot (moved to a worker when dispatched), and its size, counted till the node is merged. */
+  /** The snapshot (let go once dispatched), and its size, counted till the node is merged. */
   snap: Float64Array;
   bytes: number;
   depth: number;
@@ -28,6 +28,7 @@ interface QNode {
 }
 
 const NONE: string[] = [];
+const EMPTY = new Float64Array(0);
 
 export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { workers: number }): Promise<SearchResult> {
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
@@ -98,10 +99,17 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
   const pending = new Map<number, (out: Expansions) => void>();
   // Each worker keeps the set of successors it produced that were taken: memory of its own.
   const takenBytes = new Float64Array(workers.length);
+  // Buffers travel back and forth instead of being made anew per batch (a stream of fresh
+  // transferred buffers outran the garbage collector: 7 GB resident on a 760,000-state model):
+  // the dispatch buffers come back with the replies, and each reply's buffer goes back to its
+  // worker once read.
+  const packInto: Float64Array[] = [];
+  const spareFor: Float64Array[][] = workers.map(() => []);
   for (let wi = 0; wi < workers.length; wi++)
-    workers[wi]!.on('message', (m: { id: number; out: Expansions; strings: string[]; takenBytes: number }) => {
+    workers[wi]!.on('message', (m: { id: number; out: Expansions; back: Float64Array; strings: string[]; takenBytes: number }) => {
       run.m.names.learn(m.strings);
       takenBytes[wi] = m.takenBytes;
+      packInto.push(m.back);
       pending.get(m.id)!(m.out);
       pending.delete(m.id);
     });
@@ -119,29 +127,35 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
   let nextMsg = 0;
   // Batches in flight, in queue order: [first queue index, promise of its expansions]. A
   // worker gets its batches in queue order, and they are merged in that order (expand.ts).
-  const inflight: { from: number; to: number; reply: Promise<Expansions> }[] = [];
+  const inflight: { from: number; to: number; worker: number; reply: Promise<Expansions> }[] = [];
   let dispatched = 0;
   const dispatch = () => {
     while (inflight.length < workers.length * 4 && dispatched < queue.length) {
       const from = dispatched;
       const to = Math.min(queue.length, from + BATCH);
-      const snaps: Float64Array[] = [];
-      for (let i = from; i < to; i++) snaps.push(queue[i]!.snap);
+      const list: Float64Array[] = [];
+      for (let i = from; i < to; i++) list.push(queue[i]!.snap);
+      // Copied end to end into one buffer, which moves to the worker (transferred, not copied).
+      const snaps = packSnaps(list, packInto.pop());
+      for (let i = from; i < to; i++) queue[i]!.snap = EMPTY;
       const id = nextMsg++;
       const reply = new Promise<Expansions>((resolve) => {
         pending.set(id, resolve);
       });
-      // The snapshots move to the worker (transferred, not copied): only it reads them again.
-      workers[id % workers.length]!.postMessage(
-        { id, snaps, strings: run.m.names.all() },
-        snaps.map((x) => x.buffer as ArrayBuffer),
-      );
-      inflight.push({ from, to, reply });
+      const worker = id % workers.length;
+      const spare = spareFor[worker]!.pop() ?? null;
+      const transfer = [snaps.data.buffer, snaps.ends.buffer] as ArrayBuffer[];
+      if (spare !== null) transfer.push(spare.buffer as ArrayBuffer);
+      workers[worker]!.postMessage({ id, snaps, spare, strings: run.m.names.all() }, transfer);
+      inflight.push({ from, to, worker, reply });
       dispatched = to;
     }
   };
 
   const order: number[] = [];
+  // The BFS cycle proviso as in search(): a successor stored one level deeper closes no cycle.
+  let level = -1;
+  let nextLevel = new VisitedSet();
   try {
     outer: while (inflight.length > 0 || dispatched < queue.length) {
       dispatch();
@@ -153,6 +167,10 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
       for (let qi = batch.from; qi < batch.to; qi++) {
         const node = queue[qi]!;
         queue[qi] = null;
+        if (node.depth !== level) {
+          level = node.depth;
+          nextLevel = new VisitedSet();
+        }
         const n = nums[at]!,
           amp = nums[at + 1]!,
           first = at + 2;
@@ -178,7 +196,7 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
           reduced++;
           order.push(amp);
           const a = o(amp);
-          if ((nums[a + 2]! & F_LIMIT) === 0 && visited.has(nums[a]!, nums[a + 1]!)) {
+          if ((nums[a + 2]! & F_LIMIT) === 0 && visited.has(nums[a]!, nums[a + 1]!) && !nextLevel.has(nums[a]!, nums[a + 1]!)) {
             reduced--;
             for (let c = 0; c < n; c++) if (c !== amp) order.push(c);
           }
@@ -196,8 +214,9 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
           }
           if (!visited.add(nums[s]!, nums[s + 1]!)) continue;
           states++;
+          nextLevel.add(nums[s]!, nums[s + 1]!);
           violate(svOf[c]!, node.id, c, n, depth);
-          const bytes = () => visited.bytes + frontierBytes + workerBytes();
+          const bytes = () => visited.bytes + frontierBytes + nextLevel.bytes + workerBytes();
           if (opts.onProgress && states % 10_000 === 0) opts.onProgress({ states, transitions, depth, frontier: queue.length - qi, bytes: bytes() });
           if (states >= maxStates) {
             limit = 'max-states';
@@ -217,19 +236,22 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
             limit = 'max-depth';
             break outer;
           }
-          const snapAt = nums[s + 4]!;
-          if (snapAt < 0) throw new Error('explore --workers: a new state came back without its snapshot');
+          const si = nums[s + 4]!;
+          if (si < 0) throw new Error('explore --workers: a new state came back without its snapshot');
           const id = parent.length;
           parent.push(node.id);
           choice.push(c);
           offered.push(n);
           // A child with the reduction's single choice gets a fresh id as in search() (store()).
-          const snap = out.snaps[snapAt]!;
+          // A copy: a view would keep the whole reply alive, duplicates' snapshots and all.
+          const snap = snapAt(out.snaps, si).slice();
           queue.push({ snap, bytes: snap.byteLength, depth, id });
           frontierBytes += snap.byteLength;
         }
         frontierBytes -= node.bytes;
       }
+      // Read (the new states' snapshots were copied out): the buffer goes back to its worker.
+      spareFor[batch.worker]!.push(out.snaps.data);
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

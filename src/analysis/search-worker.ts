@@ -3,20 +3,26 @@
 
 import { parentPort } from 'node:worker_threads';
 import { compileScenario } from '../scenario/index.js';
-import { Expander, type ExpandOptions } from './expand.js';
+import { Expander, unpackSnaps, type ExpandOptions, type PackedSnaps } from './expand.js';
 
 let expander: Expander | null = null;
 
-parentPort!.on('message', (m: { init: { source: string; file: string; opts: ExpandOptions } } | { id: number; snaps: Float64Array[]; strings: string[] }) => {
-  if ('init' in m) {
-    expander = new Expander(compileScenario(m.init.source, m.init.file), m.init.opts);
-    return;
-  }
-  // Snapshots name strings by number: learn the ones other threads have met.
-  const names = expander!.run.m.names;
-  names.learn(m.strings);
-  const out = expander!.expandAll(m.snaps);
-  const transfer: ArrayBuffer[] = [out.nums.buffer as ArrayBuffer];
-  for (const s of out.snaps) transfer.push(s.buffer as ArrayBuffer);
-  parentPort!.postMessage({ id: m.id, out, strings: names.all(), takenBytes: expander!.takenBytes }, transfer);
-});
+// Buffers go back and forth instead of being made anew for each batch: the dispatch buffer
+// returns with the reply, and the main thread hands back reply buffers it has read (`spare`).
+parentPort!.on(
+  'message',
+  (m: { init: { source: string; file: string; opts: ExpandOptions } } | { id: number; snaps: PackedSnaps; strings: string[]; spare: Float64Array | null }) => {
+    if ('init' in m) {
+      expander = new Expander(compileScenario(m.init.source, m.init.file), m.init.opts);
+      return;
+    }
+    // Snapshots name strings by number: learn the ones other threads have met.
+    const names = expander!.run.m.names;
+    names.learn(m.strings);
+    if (m.spare !== null) expander!.give(m.spare);
+    const out = expander!.expandAll(unpackSnaps(m.snaps));
+    const back = m.snaps.data;
+    const transfer = [out.nums.buffer, out.snaps.data.buffer, out.snaps.ends.buffer, back.buffer] as ArrayBuffer[];
+    parentPort!.postMessage({ id: m.id, out, back, strings: names.all(), takenBytes: expander!.takenBytes }, transfer);
+  },
+);

@@ -10,7 +10,7 @@
 import type { ScenarioIR } from '../scenario/ir.js';
 import { Run, type RunOptions } from '../sim/runner.js';
 import { StateVec } from '../kernel/state.js';
-import { BitStore, CompactStore, Hash64Store, type StateStore } from './visited.js';
+import { BitStore, CompactStore, Hash64Store, VisitedSet, type StateStore } from './visited.js';
 import { BUILTIN_INVARIANTS, Checker, InvariantError } from './invariants.js';
 import { ampleChoice, reducibleCpus } from './por.js';
 import { performance } from 'node:perf_hooks';
@@ -43,6 +43,9 @@ export interface SearchOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'e
   hashCompact?: boolean;
   /** Bit-state hashing over a bit array of this many bytes (probabilistic coverage). */
   bitstate?: number;
+  /** @internal DFS keeps no snapshot below the root and replays the path to every state it
+   * comes back to (tests check that replaying gives the same search as restoring). */
+  replayAll?: boolean;
   /** @internal Called with the run before the search starts (tests break the machine with it). */
   onRun?: (run: Run) => void;
   /** Called every 10,000 states. */
@@ -106,8 +109,11 @@ export interface SearchResult {
 export class SearchError extends Error {}
 
 interface Node {
-  /** Full (restorable) snapshot. */
+  /** Full (restorable) snapshot, once `saved` (DFS takes it only when the state will be restored). */
   state: StateVec;
+  saved: boolean;
+  /** Bytes counted against --max-memory while the node waits. */
+  bytes: number;
   /** Choices offered here. */
   n: number;
   /** Next index to try in full expansion. */
@@ -165,7 +171,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const canon = new StateVec();
   const scratch = new StateVec();
   const hash = new Uint32Array(2);
-  const cpus = por ? reducibleCpus(ir) : new Uint8Array(ir.machine.cpus);
+  const cpus = por ? reducibleCpus(ir, run.finishLabel()) : new Uint8Array(ir.machine.cpus);
   const onStack = new StackSet();
   // Path bookkeeping per stored state (BFS: parent and the choice that led here, with how many
   // choices were offered there, so that the schedule can be rebuilt).
@@ -226,7 +232,8 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const newNode = (state: StateVec, n: number, depth: number, id: number, reuse: Node | null = null): Node => {
     const amp = n > 1 && por ? ampleChoice(run, n, cpus) : -1;
     if (amp >= 0) reduced++;
-    if (reuse === null) return { state, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    if (reuse === null) return { state, saved: true, bytes: 0, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    reuse.saved = true;
     reuse.n = n;
     reuse.next = 0;
     reuse.depth = depth;
@@ -242,6 +249,23 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   // once the deepest path has been reached); `runAt` is the node whose state the run is in.
   const pool: Node[] = [];
   let runAt: Node | null = null;
+  /**
+   * Bring the run to the state of `node` (the top of the DFS stack) that has no snapshot yet:
+   * restore the deepest ancestor that has one and take again the choices from there (steps are
+   * deterministic), then keep the snapshot.
+   */
+  const replayTo = (node: Node): void => {
+    let from = stack.length - 2;
+    while (!stack[from]!.saved) from--;
+    run.restore(stack[from]!.state);
+    for (let k = from; k < stack.length - 1; k++) {
+      run.offered();
+      run.force(stack[k]!.cur);
+      run.step();
+    }
+    run.snapshot(node.state);
+    node.saved = true;
+  };
 
   const s0 = new StateVec();
   run.snapshot(s0);
@@ -251,7 +275,8 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   checker.state();
   const n0 = run.offered();
   const root = newNode(s0, n0, 0, store(-1, -1, 0));
-  frontierBytes += s0.n * 8;
+  root.bytes = s0.n * 8;
+  frontierBytes += root.bytes;
   const queue: Node[] = [root];
   let qHead = 0;
   if (!bfs) {
@@ -260,14 +285,13 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   }
   let states = 1;
 
-  /** An end state (nothing can run: done, deadlock or panic). */
-  const endState = (state: StateVec): void => {
+  /** The run is in an end state (nothing can run: done, deadlock or panic). */
+  const endState = (): void => {
     endStates++;
-    run.restore(state);
     run.step();
     checker.end();
   };
-  if (root.n === 0) endState(s0);
+  if (root.n === 0) endState();
 
   /** The next choice to take at a node, or -1 when it is expanded. */
   const nextChoice = (node: Node): number => {
@@ -291,9 +315,19 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     reduced--;
   };
 
+  // The BFS cycle proviso: an ample step whose successor was stored before is taken with every
+  // other choice, unless that successor is one level deeper (stored from another state of this
+  // level): such an edge goes down a level, and a cycle of ample steps cannot go down all the way.
+  let level = -1;
+  let nextLevel = new VisitedSet();
+
   for (;;) {
     const node = bfs ? queue[qHead] : stack[stack.length - 1];
     if (node === undefined || limit !== null) break;
+    if (bfs && node.depth !== level) {
+      level = node.depth;
+      nextLevel = new VisitedSet();
+    }
     const c = nextChoice(node);
     if (c < 0) {
       if (bfs) queue[qHead++] = undefined as unknown as Node;
@@ -301,7 +335,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
         stack.pop();
         onStack.remove(node.hi, node.lo);
       }
-      frontierBytes -= node.state.n * 8;
+      frontierBytes -= node.bytes;
       continue;
     }
     if ((transitions & 1023) === 0 && performance.now() > deadline) {
@@ -310,11 +344,14 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     }
     node.cur = c;
     // DFS takes the first choice of a state it has just stored: the run is there already.
-    if (runAt !== node) run.restore(node.state);
+    if (runAt !== node) {
+      if (node.saved) run.restore(node.state);
+      else replayTo(node);
+    }
     runAt = null;
-    checker.pre();
     run.offered();
     run.force(c);
+    checker.pre(run.actionAt(c));
     run.step();
     transitions++;
     const depth = node.depth + 1;
@@ -329,24 +366,24 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     }
     run.canonical(canon);
     canon.hash64(hash);
-    if (c === node.amp && !node.full && (bfs ? visited.has(hash[0]!, hash[1]!) : onStack.has(hash[0]!, hash[1]!))) expandFully(node);
+    if (c === node.amp && !node.full && (bfs ? visited.has(hash[0]!, hash[1]!) && !nextLevel.has(hash[0]!, hash[1]!) : onStack.has(hash[0]!, hash[1]!))) expandFully(node);
     if (!visited.add(hash[0]!, hash[1]!)) continue;
     states++;
+    if (bfs) nextLevel.add(hash[0]!, hash[1]!);
     checker.state();
     if (opts.onProgress && states % 10_000 === 0)
-      opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes });
+      opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes + nextLevel.bytes });
     if (states >= maxStates) {
       limit = 'max-states';
       break;
     }
-    if (visited.bytes + frontierBytes > maxMemory) {
+    if (visited.bytes + frontierBytes + nextLevel.bytes > maxMemory) {
       limit = 'max-memory';
       break;
     }
     const n = run.offered();
     if (n === 0) {
-      run.snapshot(scratch);
-      endState(scratch);
+      endState();
       continue;
     }
     if (depth >= maxDepth) {
@@ -364,12 +401,17 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
       if (reuse === undefined) reuse = pool[at] = newNode(new StateVec(scratch.n), n, depth, 0);
       else newNode(reuse.state, n, depth, 0, reuse);
       child = reuse;
-      run.snapshot(child.state);
+      // A state with one choice to take (one offered, or the reduction's) is left for good once
+      // that choice is taken, unless the cycle proviso expands it fully: its snapshot waits until
+      // then (replayTo), and most such states never need one.
+      if (n === 1 || child.amp >= 0 || opts.replayAll === true) child.saved = false;
+      else run.snapshot(child.state);
       stack.push(child);
       onStack.add(child.hi, child.lo);
       runAt = child;
     }
-    frontierBytes += child.state.n * 8;
+    child.bytes = (child.saved ? child.state.n : s0.n) * 8;
+    frontierBytes += child.bytes;
   }
 
   return searchResult(ir, run, visited, {

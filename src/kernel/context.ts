@@ -55,12 +55,30 @@ export class Ctx {
 
   /**
    * What the context holds and its entry frame (its identity is written by the caller), for
-   * the keys in use (key 0 and the scenario's keys: no other key can be held).
+   * the keys in use (key 0 and the scenario's keys: no other key can be held). Without
+   * `accounting`, the canonical form: no tick counters, the holdings written sparsely.
    */
   save(v: StateVec, keys: Int32Array, accounting = true): void {
     v.push(this.savedPkrs);
     v.push(this.entryPkrs);
     v.push(this.savedIrqsOff ? 1 : 0);
+    if (!accounting) {
+      // The canonical state: most contexts hold nothing, so the non-zero holdings only, as
+      // (key, counts) after their number.
+      let held = 0;
+      for (let i = 0; i < keys.length; i++) if (this.holds(keys[i]!)) held++;
+      v.push(held);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (!this.holds(k)) continue;
+        v.push(k);
+        v.push(this.grantR[k]!);
+        v.push(this.grantW[k]!);
+        v.push(this.localMapped[k]!);
+        v.push(this.kmapped[k]!);
+      }
+      return;
+    }
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       v.push(this.grantR[k]!);
@@ -69,11 +87,13 @@ export class Ctx {
       v.push(this.kmapped[k]!);
     }
     // The accounting is history: in a snapshot, not in the canonical state.
-    if (accounting) {
-      v.push(this.ranTicks);
-      v.push(this.openTicks);
-      v.push(this.unscopedTicks);
-    }
+    v.push(this.ranTicks);
+    v.push(this.openTicks);
+    v.push(this.unscopedTicks);
+  }
+
+  private holds(k: number): boolean {
+    return this.grantR[k] !== 0 || this.grantW[k] !== 0 || this.localMapped[k] !== 0 || this.kmapped[k] !== 0;
   }
 
   load(v: StateVec, keys: Int32Array): void {
@@ -147,8 +167,8 @@ export class Task {
     v.push(this.pagefaultDisabled);
     v.push(names.id(this.blockedOn));
     v.push(this.local.depth);
-    v.pushAll(this.local.page, this.local.depth);
-    if (mapId === null) v.pushAll(this.local.mapping, this.local.depth);
+    v.pushI32(this.local.page, this.local.depth);
+    if (mapId === null) v.pushF64(this.local.mapping, this.local.depth);
     else for (let i = 0; i < this.local.depth; i++) v.push(mapId(this.local.mapping[i]!));
     v.push(this.workQueue.length);
     v.pushAll(this.workQueue);
@@ -164,10 +184,9 @@ export class Task {
     this.pagefaultDisabled = v.next();
     this.blockedOn = names.str(v.next());
     const depth = (this.local.depth = v.next());
+    // Entries past the depth are never read (kunmap_local and the syscall exit leave them too).
     v.nextInto(this.local.page, depth);
     v.nextInto(this.local.mapping, depth);
-    this.local.page.fill(-1, depth);
-    this.local.mapping.fill(-1, depth);
     const nq = v.next();
     this.workQueue.length = nq;
     for (let i = 0; i < nq; i++) this.workQueue[i] = v.next();

@@ -603,7 +603,12 @@ export class MachineCore implements PolicyContext {
     let nctx = 0;
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
+      // The PKRS a task's thread state keeps is read only when it is switched in: while it
+      // runs (switching it out writes it first) and once it is done or dead it is history.
+      const threadPkrs = t.threadPkrs;
+      if (canonical && (this.cpus[t.cpu]!.curr === t || t.state === 'done' || t.state === 'dead')) t.threadPkrs = -1;
       t.save(v, this.names, canonical ? this.canonMapId : null);
+      t.threadPkrs = threadPkrs;
       t.ctx.save(v, this.keysInUse, !canonical);
       t.ctx.stamp = epoch;
       t.ctx.canon = nctx++;
@@ -750,8 +755,10 @@ export class MachineCore implements PolicyContext {
 
   /**
    * Write the canonical state: what decides the future and nothing of the history (tick,
-   * counters, the version, context ids, mapping generations and slots), so that two paths
-   * that reach the same situation write the same vector. Not restorable: restore from save().
+   * counters, the version, context ids, mapping generations and slots, the pkmap flush count,
+   * the thread PKRS of a task that runs or is done, the order of different contexts' kmap()
+   * records where only their makers end them: `kmapOrderFree`), so that two paths that reach
+   * the same situation write the same vector. Not restorable: restore from save().
    * The clock is kept only while an `at tick N` interrupt is still to come (`clockUntil`).
    */
   canonical(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void, clockUntil: number, beforeRecords: (v: StateVec) => void): void {
@@ -768,7 +775,7 @@ export class MachineCore implements PolicyContext {
     this.pushSorted(v, this.warnedIds);
     this.pushSorted(v, this.firedIds);
     this.writeContexts(v, exec, true);
-    this.pkmap.save(v);
+    this.pkmap.canonical(v);
     this.fixmap.save(v);
     // The runner's pointers in flight name mappings too: numbered before the records are written.
     beforeRecords(v);

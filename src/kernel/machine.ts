@@ -67,10 +67,21 @@ export class Machine extends MachineCore {
     }
   }
 
+  /**
+   * Pages whose live kmap() records only their maker ends (set from the scenario's programs,
+   * sim/ownkmap.ts): no context kunmap()s or page_address()es one without holding its own.
+   * The order between different contexts' records of such a page decides nothing (only a
+   * context holding none of its own picks the oldest), so the canonical state writes them
+   * ordered by context, each context's own in their order. Null: every order is state.
+   */
+  kmapOrderFree: Uint8Array | null = null;
+  private readonly orderScratch: number[] = [];
+
   protected override canonTail(v: StateVec): void {
     v.push(this.pkmapFreed ? 1 : 0);
+    const free = this.kmapOrderFree;
     for (let p = 0; p < this.pageKmaps.length; p++) {
-      const l = this.pageKmaps[p]!;
+      const l = free !== null && free[p] === 1 && this.pageKmaps[p]!.length > 1 ? this.maps.orderByContext(this.pageKmaps[p]!, this.orderScratch) : this.pageKmaps[p]!;
       v.push(l.length);
       for (let i = 0; i < l.length; i++) v.push(this.canonMapId(l[i]!));
     }

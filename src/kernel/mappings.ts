@@ -143,6 +143,20 @@ export class MappingTable {
     return this.size;
   }
 
+  /** Live records `ids` ordered by their context's canonical number (Ctx.canon), stably, into `out` (reused). */
+  orderByContext(ids: number[], out: number[]): number[] {
+    out.length = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const c = this.ctxOf(id)!.canon;
+      let j = out.length;
+      out.push(id);
+      for (; j > 0 && this.ctxOf(out[j - 1]!)!.canon > c; j--) out[j] = out[j - 1]!;
+      out[j] = id;
+    }
+    return out;
+  }
+
   /** The context of a live slot's record, or null. */
   ctxAt(slot: number): Ctx | null {
     return this.live[slot] === 1 ? this.ctx[slot]! : null;

@@ -27,12 +27,25 @@ export class FixmapSlots {
     if (page >= 0) this.mapped[page]!++;
     this.pte[i] = page;
   }
-  save(v: { pushAll(a: ArrayLike<number>): void }): void {
-    v.pushAll(this.pte);
+  /** The PTEs in use as (slot, page) pairs after their count (most are empty), then the per-page counts. */
+  save(v: { push(x: number): void; pushAll(a: ArrayLike<number>): void }): void {
+    const pte = this.pte;
+    let used = 0;
+    for (let i = 0; i < pte.length; i++) if (pte[i]! >= 0) used++;
+    v.push(used);
+    for (let i = 0; i < pte.length; i++)
+      if (pte[i]! >= 0) {
+        v.push(i);
+        v.push(pte[i]!);
+      }
     v.pushAll(this.mapped);
   }
-  load(v: { nextInto(a: Int32Array, len: number): void }): void {
-    v.nextInto(this.pte, this.pte.length);
+  load(v: { next(): number; nextInto(a: Int32Array, len: number): void }): void {
+    this.pte.fill(-1);
+    for (let k = v.next(); k > 0; k--) {
+      const i = v.next();
+      this.pte[i] = v.next();
+    }
     v.nextInto(this.mapped, this.mapped.length);
   }
   get(cpu: number, idx: number): number {

@@ -87,6 +87,18 @@ export class Pkmap {
     v.push(this.flushes);
   }
 
+  /**
+   * The canonical form: save() without the flush counter, which is history (nothing reads it
+   * but the statistics). The cursor stays: it decides which slot the next page gets and when
+   * flush_all_zero_pkmaps() runs (on the wrap to slot 0), and the slot decides the address.
+   */
+  canonical(v: { push(x: number): void; pushAll(a: ArrayLike<number>): void }): void {
+    v.pushAll(this.slotPage);
+    v.pushAll(this.slotCount);
+    v.pushAll(this.pageSlot);
+    v.push(this.lastNr);
+  }
+
   load(v: { next(): number; nextInto(a: Int32Array, len: number): void }): void {
     v.nextInto(this.slotPage, this.size);
     v.nextInto(this.slotCount, this.size);

@@ -15,8 +15,25 @@ export * from './registry.js';
 
 type Pks = 'strict' | 'relaxed' | 'silent';
 
+/**
+ * The design writes only the PKRS of the CPU a step runs on (`global` opens a key on the other
+ * CPUs through the MSR, with IPIs, not through their PKRS) and never the abandoned-key mask that
+ * every CPU's PKRS write applies (`abandon` does: a CPU switching to a task picks it up, so that
+ * switch depends on the order). Partial-order reduction may then take an access that the CPU's
+ * own PKRS allows, and a switch from the idle task, as independent of the other CPUs.
+ */
+const OWN_CPU = 'pkrs-own-cpu';
+
 const BUILTIN: DesignEntry[] = [
-  { name: 'none', modes: [], compareModes: [], labelWithMode: false, summary: 'no PKS (CR4.PKS clear): every access goes through', create: () => new NoPks('none') },
+  {
+    name: 'none',
+    modes: [],
+    compareModes: [],
+    labelWithMode: false,
+    summary: 'no PKS (CR4.PKS clear): every access goes through',
+    promises: () => [OWN_CPU],
+    create: () => new NoPks('none'),
+  },
   {
     name: 'global',
     modes: [],
@@ -24,7 +41,7 @@ const BUILTIN: DesignEntry[] = [
     labelWithMode: false,
     summary: 'the original series: kmap() opens the key on every CPU (IPIs) until the last kunmap()',
     // Entry loads the default plus the globally opened keys: an interrupt inherits nothing.
-    promises: () => ['irq-own-rights'],
+    promises: () => ['irq-own-rights', OWN_CPU],
     create: () => new GlobalPks(),
   },
   {
@@ -43,7 +60,7 @@ const BUILTIN: DesignEntry[] = [
     compareModes: ['relaxed'],
     labelWithMode: false,
     summary: 'the last revision: kmap() opens nothing; a fault opens the key in the faulting frame',
-    promises: (m) => (m === 'strict' ? ['irq-own-rights'] : []),
+    promises: (m) => (m === 'strict' ? ['irq-own-rights', OWN_CPU] : [OWN_CPU]),
     create: (m) => new ExceptionPks(m as Pks),
   },
   {
@@ -52,7 +69,7 @@ const BUILTIN: DesignEntry[] = [
     compareModes: ['strict', 'relaxed', 'silent', 'off'],
     labelWithMode: true,
     // RELAXED and SILENT pardon a faulting interrupt on purpose: only STRICT promises it.
-    promises: (m) => (m === 'strict' ? ['irq-own-rights'] : []),
+    promises: (m) => (m === 'strict' ? ['irq-own-rights', OWN_CPU] : [OWN_CPU]),
     summary: 'the proposal: kmap() opens the key for its caller and unprotects the page; only another context faults',
     // OFF is no PKS at all: exactly `none`, without the bookkeeping.
     create: (m, o) => (m === 'off' ? new NoPks('scoped:off') : new ScopedPks(m as Pks, o.store === 'hash' ? new HashStore() : new PageStore(o.pages))),

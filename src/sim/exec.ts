@@ -55,12 +55,25 @@ export class Exec {
     v.push(this.decl);
     v.push(this.work);
     v.push(this.varAddr.length);
-    v.pushAll(this.varAddr);
-    if (mapId === null) v.pushAll(this.varMap);
+    v.pushF64(this.varAddr);
+    if (mapId === null) v.pushF64(this.varMap);
     else for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
     v.push(this.loops.length);
-    v.pushAll(this.loops);
-    this.saveAsked(v, keys);
+    v.pushI32(this.loops);
+    if (mapId === null) this.saveAsked(v, keys);
+    else {
+      // The canonical state: the keys asked for only, after their number (most ask for none).
+      let asked = 0;
+      for (let i = 0; i < keys.length; i++) if (this.asked[keys[i]!] !== 0 || this.asked[PKS_NUM_KEYS + keys[i]!] !== 0) asked++;
+      v.push(asked);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (this.asked[k] === 0 && this.asked[PKS_NUM_KEYS + k] === 0) continue;
+        v.push(k);
+        v.push(this.asked[k]!);
+        v.push(this.asked[PKS_NUM_KEYS + k]!);
+      }
+    }
   }
 
   /** The grants the oracle counts, for the keys in use only. */

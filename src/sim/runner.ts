@@ -17,6 +17,7 @@ import type { ContextWindow, RunResult } from './result.js';
 import { Interner, type StateVec } from '../kernel/state.js';
 import { Asserts } from './asserts.js';
 import { Injector, type InjectSpec } from './inject.js';
+import { ownKmapsOnly } from './ownkmap.js';
 
 export interface RunOptions {
   /** 'scoped:relaxed', 'global', ... (default scoped:relaxed). */
@@ -131,6 +132,7 @@ export class Run {
       hooks,
       sink,
     ));
+    m.kmapOrderFree = ownKmapsOnly(ir);
     this.oracle = new Oracle(m);
     this.metrics = new Metrics(
       m,

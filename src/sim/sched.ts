@@ -133,20 +133,26 @@ export class Scheduler {
     v.pushAll(this.head);
     v.pushAll(this.tail);
     v.push(this.nPending);
-    v.pushAll(this.fired);
+    v.pushU8(this.fired);
     v.push(this.si);
     v.push(this.lastRunCpu);
     v.push(this.rng ? this.rng.state : -1);
     this.log.save(v);
   }
 
-  /** The canonical form: pending interrupts and the `at any` ones already fired. */
+  /**
+   * The canonical form: the pending interrupts of each CPU and kind in FIFO order (not the
+   * links: a queue's tail is stale once it is empty, and decides nothing), and the `at any`
+   * ones already fired.
+   */
   canonical(v: StateVec): void {
-    v.pushAll(this.isPending);
-    v.pushAll(this.nextPending);
-    v.pushAll(this.head);
-    v.pushAll(this.tail);
-    v.pushAll(this.fired);
+    v.push(this.nPending);
+    if (this.nPending > 0)
+      for (let q = 0; q < this.head.length; q++) {
+        for (let d = this.head[q]!; d >= 0; d = this.nextPending[d]!) v.push(d);
+        v.push(-1);
+      }
+    v.pushU8(this.fired);
   }
 
   load(v: StateVec): void {

@@ -31,6 +31,15 @@ class LeakyGrant extends ScopedPks {
   }
 }
 
+/** A broken design for the test: kmap() also opens the key in the other CPU's PKRS (of two). */
+class OtherCpuKmap extends ScopedPks {
+  override kmap(m: PolicyContext, cpu: number, page: number): void {
+    super.kmap(m, cpu, page);
+    const other = cpu === 0 ? 1 : 0;
+    m.writePkrs(other, m.pkrs(other) & ~(3 << (m.pageKey[page]! * 2)));
+  }
+}
+
 let unregisterRacy: () => void = () => {};
 beforeAll(() => {
   unregisterRacy = registerRacyScoped();
@@ -42,10 +51,20 @@ beforeAll(() => {
     summary: 'test: a grant in a hardirq edits its entry frame',
     create: (_m, o) => new LeakyGrant('relaxed', new PageStore(o.pages)),
   });
+  registerDesign({
+    name: 'other-cpu-kmap',
+    modes: ['relaxed'],
+    compareModes: ['relaxed'],
+    labelWithMode: false,
+    summary: "test: kmap() opens the key in another CPU's PKRS",
+    promises: () => ['pkrs-own-cpu'],
+    create: (_m, o) => new OtherCpuKmap('relaxed', new PageStore(o.pages)),
+  });
 });
 afterAll(() => {
   unregisterRacy();
   unregisterDesign('leaky-grant');
+  unregisterDesign('other-cpu-kmap');
 });
 
 describe('built-in invariants', () => {
@@ -85,6 +104,19 @@ describe('built-in invariants', () => {
     expect(planChecks(ir, 'global').names).toContain('irq-own-rights');
     expect(violated(ir, { policy: 'scoped:relaxed', check: ['irq-own-rights'] })).toEqual(['irq-own-rights']);
     expect(violated(ir, { policy: 'global', check: ['irq-own-rights'] })).toEqual([]);
+  });
+
+  it("pkrs-own-cpu: checked where the design promises it (partial-order reduction relies on it); a kmap() that opens another CPU's PKRS, abandon's mask", () => {
+    const ir = loadScenario('shared_kmap_two_cpus');
+    expect(planChecks(ir, 'scoped:relaxed').names).toContain('pkrs-own-cpu');
+    expect(planChecks(ir, 'global').names).toContain('pkrs-own-cpu');
+    expect(planChecks(ir, 'abandon').names).not.toContain('pkrs-own-cpu');
+    expect(violated(ir, { policy: 'other-cpu-kmap' })).toContain('pkrs-own-cpu');
+    expect(violated(ir, { policy: 'other-cpu-kmap', por: false })).toContain('pkrs-own-cpu');
+    expect(violated(ir, { policy: 'scoped:relaxed', check: ['pkrs-own-cpu'] })).toEqual([]);
+    expect(violated(ir, { policy: 'global', check: ['pkrs-own-cpu'] })).toEqual([]);
+    // abandon's kmap() abandons the key for every CPU: each picks it up at its next switch or entry.
+    expect(violated(ir, { policy: 'abandon', check: ['pkrs-own-cpu'] })).toEqual(['pkrs-own-cpu']);
   });
 
   it("local-survives-preemption: under exception a softirq's kmap_local counts in the task's nesting, so the task's own stays closed", () => {

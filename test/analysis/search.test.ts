@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The seeded handoff bug, as bench/explore/ generates it for the must-show runs.
 import { handoff } from '../../bench/explore/gen-handoff.js';
+import { libraryNames, readScenario } from '../../src/scenario/library.js';
+
+const g4 = () => compileScenario(readFileSync('bench/explore/handoff-g4.pks', 'utf8'), 'handoff-g4.pks');
 
 const ROUNDS = `    repeat 3 {
         p = kmap(pg)
@@ -25,14 +28,50 @@ const tasks = (n: number) =>
   );
 
 describe('stateful search', () => {
-  it('counts each state once: one task has 15, two tasks 15 x 15 plus the order of their live kmap() records', () => {
+  it('DFS keeps a snapshot only where it will come back: replaying the path from an ancestor instead gives the same search', () => {
+    const lib = libraryNames().map((name) => {
+      const r = readScenario(name);
+      return compileScenario(r.text, r.file);
+    });
+    for (const ir of [...lib, tasks(2), g4()])
+      for (const policy of ['scoped:relaxed', 'global', 'exception'])
+        for (const por of [true, false]) {
+          const key = (r: ReturnType<typeof search>) => JSON.stringify([r.states, r.transitions, r.depth, r.endStates, r.reduced, r.violations]);
+          expect(key(search(ir, { policy, por, replayAll: true })), `${ir.name} ${policy}`).toBe(key(search(ir, { policy, por })));
+        }
+  }, 60_000);
+
+  it('counts each state once: one task has 15, n tasks on their own CPUs 15^n (the order of their live kmap() records is not state)', () => {
+    // One task: before its CPU switches to it, switched in, 3 rounds of 4 statements, done.
     const one = search(tasks(1), { policy: 'scoped:relaxed', por: false });
-    expect([one.states, one.complete, one.violations.length]).toEqual([15, true, 0]);
+    expect([one.states, one.transitions, one.complete, one.violations.length]).toEqual([15, 14, true, 0]);
+    // Each context kunmap()s only its own kmap(), so which one mapped first decides nothing:
+    // the product of the tasks' states (it was 15 x 15 + 6 x 6 = 261 while the order was state).
+    // Each task takes each of its 14 steps whatever the others' positions: n x 14 x 15^(n-1) transitions.
     const two = search(tasks(2), { policy: 'scoped:relaxed', por: false });
-    // While both hold a kmap() of pg (6 x 6 positions), which one mapped first is state too:
-    // a kunmap() from a third context would end the oldest.
-    expect(two.states).toBe(15 * 15 + 6 * 6);
-    expect(two.complete).toBe(true);
+    expect([two.states, two.transitions, two.complete]).toEqual([15 * 15, 2 * 14 * 15, true]);
+    const three = search(tasks(3), { policy: 'scoped:relaxed', por: false });
+    expect([three.states, three.transitions, three.complete]).toEqual([15 ** 3, 3 * 14 * 15 ** 2, true]);
+  });
+
+  it('the order of live kmap() records stays state when a context kunmap()s one it did not make (it ends the oldest)', () => {
+    // t2 kunmap()s pg without a kmap() of its own once both have mapped it: the oldest record
+    // ends. Only when t1 mapped first is that t1's, whose write then goes through a dead mapping.
+    const ir = compileScenario(
+      `cpus 3\nkey pmem = 1 default noaccess\npage pg key pmem\ncompletion mapped
+task t0 cpu 0 {\n p = kmap(pg)\n complete(mapped)\n}
+task t1 cpu 1 {\n q = kmap(pg)\n complete(mapped)\n write(q, 0)\n kunmap(pg)\n}
+task t2 cpu 2 {\n wait_for_completion(mapped)\n wait_for_completion(mapped)\n kunmap(pg)\n}\n`,
+      'foreign.pks',
+    );
+    for (const bfs of [false, true]) {
+      const r = search(ir, { policy: 'none', bfs, por: false });
+      expect(r.violations.map((v) => v.invariant)).toEqual(['no-missed-stray']);
+      // Forgetting the order here merges "t0 mapped first" with "t1 mapped first" and loses it.
+      const merged = search(ir, { policy: 'none', bfs, por: false, onRun: (run) => (run.m.kmapOrderFree = Uint8Array.of(1)) });
+      expect(merged.states).toBeLessThan(r.states);
+      expect(merged.violations).toEqual([]);
+    }
   });
 
   it('depth-first and breadth-first visit the same states and find the same violations', () => {
@@ -82,6 +121,18 @@ describe('stateful search', () => {
     expect(r.complete).toBe(true);
     expect(r.endStates).toBe(0);
     expect(r.states).toBeLessThan(50);
+  });
+
+  it('the pkmap flush counter is history, not state: a softirq that kmap()s three pages through two slots forever completes', () => {
+    // Every third kmap() wraps the cursor and flush_all_zero_pkmaps() runs: the count of flushes
+    // grows without end, the pool, the cursor and the addresses repeat.
+    const src = `arch x86_32\ncpus 1\nlast_pkmap 2\nkey pmem = 1 default noaccess
+page a key pmem highmem\npage b key pmem highmem\npage c key pmem highmem
+softirq s cpu 0 {\n pa = kmap(a)\n kunmap(a)\n pb = kmap(b)\n kunmap(b)\n pc = kmap(c)\n kunmap(c)\n raise_softirq(s)\n}
+task t cpu 0 {\n raise_softirq(s)\n}\n`;
+    const r = search(compileScenario(src, 'flush.pks'), { policy: 'scoped:relaxed', maxStates: 10_000 });
+    expect([r.complete, r.limit]).toEqual([true, null]);
+    expect(r.states).toBeLessThan(100);
   });
 
   it('a limit stops the search with the partial result: incomplete, which limit', () => {
@@ -157,19 +208,23 @@ const capture = () => {
 };
 
 describe('--workers, --hash-compact, --bitstate', () => {
-  const g4 = () => compileScenario(readFileSync('bench/explore/handoff-g4.pks', 'utf8'), 'handoff-g4.pks');
   const key = (r: { states: number; transitions: number; complete: boolean; violations: unknown[]; reduced: number }) =>
     JSON.stringify([r.states, r.transitions, r.complete, r.reduced, r.violations]);
 
   it('the verdict, the state count and every counterexample are the same with 1 and 2 workers as with none (BFS)', async () => {
-    for (const [ir, policy] of [
-      [g4(), 'none'],
-      [tasks(2), 'scoped:relaxed'],
-      [compileScenario(readFileSync('test/fixtures/explore/assert_kmap.pks', 'utf8'), 'assert_kmap.pks'), 'scoped:relaxed'],
+    // Without reduction, tasks(3) reaches most of its 3,375 states many times over, from nodes
+    // expanded by either worker: successors a worker has sent before come back without a
+    // snapshot (expand.ts), which must never be one the main thread still needs.
+    for (const [ir, policy, por] of [
+      [g4(), 'none', true],
+      [tasks(2), 'scoped:relaxed', true],
+      [tasks(3), 'scoped:relaxed', false],
+      [tasks(3), 'global', true],
+      [compileScenario(readFileSync('test/fixtures/explore/assert_kmap.pks', 'utf8'), 'assert_kmap.pks'), 'scoped:relaxed', true],
     ] as const) {
-      const one = search(ir, { policy, bfs: true });
-      const w1 = await searchParallel(ir, { policy, workers: 1 });
-      const w2 = await searchParallel(ir, { policy, workers: 2 });
+      const one = search(ir, { policy, bfs: true, por });
+      const w1 = await searchParallel(ir, { policy, workers: 1, por });
+      const w2 = await searchParallel(ir, { policy, workers: 2, por });
       expect(key(w1)).toBe(key(one));
       expect(key(w2)).toBe(key(one));
     }
