@@ -183,13 +183,7 @@ describe('which steps are taken alone (ampleChoice)', () => {
 
   it('a write through its own kmap() is not taken alone where another context may kunmap() that kmap(): the missed stray is found', () => {
     // t2 kunmap()s a record it did not make once t0 and t1 have mapped pg: t1's write may come after.
-    const ir = compileScenario(
-      `cpus 3\nkey pmem = 1 default noaccess\npage pg key pmem\ncompletion mapped
-task t0 cpu 0 {\n p = kmap(pg)\n complete(mapped)\n}
-task t1 cpu 1 {\n q = kmap(pg)\n complete(mapped)\n write(q, 0)\n kunmap(pg)\n}
-task t2 cpu 2 {\n wait_for_completion(mapped)\n wait_for_completion(mapped)\n kunmap(pg)\n}\n`,
-      'foreign.pks',
-    );
+    const ir = compileScenario(readFileSync('test/fixtures/explore/foreign_kunmap.pks', 'utf8'), 'foreign_kunmap.pks');
     for (const policy of ['none', 'scoped:relaxed'])
       for (const bfs of [false, true]) {
         const { on, same } = verdicts(ir, policy, bfs);

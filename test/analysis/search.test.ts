@@ -57,13 +57,7 @@ describe('stateful search', () => {
   it('the order of live kmap() records stays state when a context kunmap()s one it did not make (it ends the oldest)', () => {
     // t2 kunmap()s pg without a kmap() of its own once both have mapped it: the oldest record
     // ends. Only when t1 mapped first is that t1's, whose write then goes through a dead mapping.
-    const ir = compileScenario(
-      `cpus 3\nkey pmem = 1 default noaccess\npage pg key pmem\ncompletion mapped
-task t0 cpu 0 {\n p = kmap(pg)\n complete(mapped)\n}
-task t1 cpu 1 {\n q = kmap(pg)\n complete(mapped)\n write(q, 0)\n kunmap(pg)\n}
-task t2 cpu 2 {\n wait_for_completion(mapped)\n wait_for_completion(mapped)\n kunmap(pg)\n}\n`,
-      'foreign.pks',
-    );
+    const ir = compileScenario(readFileSync('test/fixtures/explore/foreign_kunmap.pks', 'utf8'), 'foreign_kunmap.pks');
     for (const bfs of [false, true]) {
       const r = search(ir, { policy: 'none', bfs, por: false });
       expect(r.violations.map((v) => v.invariant)).toEqual(['no-missed-stray']);
