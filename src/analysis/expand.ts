@@ -92,6 +92,8 @@ export class Expander {
   private ends: number[] = [];
   /** Buffers the main thread handed back, to pack the next batch's snapshots into. */
   private readonly spares: Float64Array[] = [];
+  /** The size a new buffer starts at: the largest a batch has needed. */
+  private dataSize = 1 << 16;
 
   constructor(ir: ScenarioIR, opts: ExpandOptions) {
     this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
@@ -127,7 +129,6 @@ export class Expander {
     this.nums[this.len++] = x;
   }
 
-  /** Every successor of every state in `snaps` (all choices: the caller applies the reduction). */
   /** A buffer the other thread is done with (its length is kept; the contents are not). */
   give(buf: Float64Array): void {
     this.spares.push(buf);
@@ -142,7 +143,8 @@ export class Expander {
     this.len = 0;
     this.dataLen = 0;
     this.ends.length = 0;
-    this.data = this.spares.pop() ?? new Float64Array(Math.max(this.data.length, 1 << 16));
+    // (The last batch's buffer went to the main thread: a detached array of length 0 now.)
+    this.data = this.spares.pop() ?? new Float64Array(this.dataSize);
     const out: Expansions = { nums: this.nums, snaps: { data: this.data, ends: new Int32Array(0) }, names: [] };
     for (const s of snaps) this.expand(s, out);
     out.nums = this.nums.slice(0, this.len);
@@ -158,6 +160,7 @@ export class Expander {
       const b = new Float64Array(Math.max(this.data.length * 2, this.dataLen + state.n));
       b.set(this.data.subarray(0, this.dataLen));
       this.data = b;
+      this.dataSize = Math.max(this.dataSize, b.length);
     }
     this.data.set(state.buf.subarray(0, state.n), this.dataLen);
     this.dataLen += state.n;
