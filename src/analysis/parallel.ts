@@ -1,6 +1,7 @@
 // `pksim explore --workers N`: the breadth-first search with the expansion of states spread over
 // N worker threads. Workers take batches of queued states in queue order and send back every
-// successor (hash, snapshot, the invariants it violates: expand.ts); the main thread merges the
+// successor (hash, the invariants it violates, and the snapshot when it may be new: expand.ts;
+// one transferred buffer each way per batch, recycled); the main thread merges the
 // batches strictly in queue order with the same rules as the one-thread search (the ample
 // choice first, every choice when its successor was already visited, a state stored when its
 // hash is new), so the verdict, the state count and every counterexample are the same for any N.
