@@ -2,7 +2,8 @@
 // follow the addresses, and give every kmap() site a class with reasons.
 
 import type { Node, Tree } from 'web-tree-sitter';
-import { buildModel, posOf, type CallInfo, type FileModel, type FnInfo } from './calls.js';
+import { buildModel, type CallInfo, type FileModel, type FnInfo } from './calls.js';
+import { posOf } from './lines.js';
 import { traceValue } from './escape.js';
 import { firstError, inErrorRegion, norm } from './parse.js';
 import { analysePaths, type PathEvent, type PathReport } from './paths.js';

@@ -6,7 +6,8 @@
 // scope of files: the site's own file, or (whole-tree mode) every file of its subsystem.
 
 import type { Node } from 'web-tree-sitter';
-import { posOf, type FnInfo } from './calls.js';
+import { type FnInfo } from './calls.js';
+import { posOf } from './lines.js';
 import { makeCallees, type Callees } from './callees.js';
 import { traceValue } from './escape.js';
 import type { HandBack } from './types.js';

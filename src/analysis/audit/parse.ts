@@ -2,6 +2,7 @@
 
 import { createRequire } from 'node:module';
 import type { Node, Parser, Range, Tree } from 'web-tree-sitter';
+import { posOf } from './lines.js';
 
 type TreeSitter = typeof import('web-tree-sitter');
 
@@ -99,20 +100,9 @@ export async function parseC(source: string): Promise<Tree> {
 export function includedRanges(text: string): Range[] | null {
   const out: Range[] = [];
   let at = 0;
-  let lines: number[] | null = null;
   const point = (i: number) => {
-    if (!lines) {
-      lines = [0];
-      for (let k = text.indexOf('\n'); k !== -1; k = text.indexOf('\n', k + 1)) lines.push(k + 1);
-    }
-    let lo = 0;
-    let hi = lines.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lines[mid]! <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return { row: lo, column: i - lines[lo]! };
+    const p = posOf(text, i);
+    return { row: p.line - 1, column: p.column - 1 };
   };
   for (const m of text.matchAll(/\s{64,}/g)) {
     const first = m[0].indexOf('\n');

@@ -125,15 +125,16 @@ export function analysePaths(
     return out;
   };
   let level = 0;
-  const expr = (n: Node, st: States): States => {
-    if (!hot.has(n.id)) return st;
+  /** `inner` one level deeper: past MAX_NESTING the site is unclear (no recursion follows the input unbounded). */
+  const nested = (inner: (n: Node, st: States) => States, n: Node, st: States): States => {
     if (++level > MAX_NESTING) throw TOO_DEEP;
     try {
-      return exprIn(n, st);
+      return inner(n, st);
     } finally {
       level--;
     }
   };
+  const expr = (n: Node, st: States): States => (hot.has(n.id) ? nested(exprIn, n, st) : st);
   const exprIn = (n: Node, st: States): States => {
     if (n.type === 'compound_statement') return exec(n, st);
     for (const c of n.namedChildren) if (c) st = expr(c, st);
@@ -169,14 +170,7 @@ export function analysePaths(
     conts.pop();
     return join(exit, breaks.pop()!);
   };
-  const exec = (n: Node, st: States): States => {
-    if (++level > MAX_NESTING) throw TOO_DEEP;
-    try {
-      return execIn(n, st);
-    } finally {
-      level--;
-    }
-  };
+  const exec = (n: Node, st: States): States => nested(execIn, n, st);
   const execIn = (n: Node, st: States): States => {
     // A whole loop can stand for one unmap event (`for (i = 0; i < n; i++) kunmap(pages[i]);`).
     if (n.type.endsWith('_statement') && n.type !== 'expression_statement' && events.has(n.id)) return apply(n, st);
