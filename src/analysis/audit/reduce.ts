@@ -126,97 +126,165 @@ function fnName(head: string): string | null {
  * each way. Everything else (other bodies, declarations, structs, initialisers, other
  * preprocessor lines, comments) becomes spaces: every offset, line and column stays that of
  * the real file, and the parse costs what the kept code costs.
+ *
+ * Written as small functions with plain loops: V8 optimises each of them on its own (one big
+ * function with closures and array callbacks cost more to optimise, in every worker, than it
+ * saved).
  */
 export function reduceSource(src: string, seeds: RegExp, expand = true): string {
   const layout = layoutOf(src);
   if (!layout) return src;
+  const keep = keptBodies(src, layout, seeds, expand);
+  return assemble(src, layout.comments, copyRanges(src, layout, keep));
+}
+
+/** Which bodies stay: those naming a seed or a wrapper macro, then (with `expand`) two levels of callers and callees. */
+function keptBodies(src: string, layout: Layout, seeds: RegExp, expand: boolean): boolean[] {
   const { bodies } = layout;
-  const text = bodies.map((b) => src.slice(b.open, b.close + 1));
+  const n = bodies.length;
+  const text: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) text[i] = src.slice(bodies[i]!.open, bodies[i]!.close + 1);
   // Function-like macros that name an audited call (wrappers, put helpers) count as seeds too,
   // and a body is kept when its own name is a seed (a function the whole-tree pass looks for).
-  const macros = layout.pre
-    .map((r) => /^#\s*define\s+(\w+)\(/.exec(src.slice(r[0], r[1]))?.[1])
-    .filter((m, k): m is string => !!m && AUDITED.test(src.slice(layout.pre[k]![0], layout.pre[k]![1])));
-  const macroRe = macros.length ? new RegExp(`\\b(?:${macros.join('|')})\\b`) : null;
-  const keep = bodies.map((b, i) => seeds.test(text[i]!) || Boolean(macroRe?.test(text[i]!)) || (b.name !== null && seeds.test(b.name)));
-  const byName = new Map<string, number[]>();
-  bodies.forEach((b, i) => {
-    if (!b.name) return;
-    const l = byName.get(b.name);
-    if (l) l.push(i);
-    else byName.set(b.name, [i]);
-  });
-  const calledIn = (t: string) => {
-    const s = new Set<string>();
-    for (const m of t.matchAll(CALLED)) s.add(m[1]!);
-    return s;
-  };
-  const calls = expand && keep.some(Boolean) ? text.map(calledIn) : [];
+  const macroRe = auditedMacros(src, layout.pre);
+  const keep: boolean[] = new Array<boolean>(n);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const name = bodies[i]!.name;
+    keep[i] = seeds.test(text[i]!) || (macroRe !== null && macroRe.test(text[i]!)) || (name !== null && seeds.test(name));
+    if (keep[i]) any = true;
+  }
   // Two rounds each way: same-file helpers the mapping is passed to, callers of getters.
   // Only kmap() sites need them (escape and helper pairs); other calls need their own body.
-  for (let round = 0; round < (calls.length ? 2 : 0); round++) {
-    const kept = bodies.map((_, i) => i).filter((i) => keep[i]);
-    const keptNames = new Set(kept.map((i) => bodies[i]!.name).filter((x): x is string => !!x));
-    for (const i of kept) for (const c of calls[i]!) for (const j of byName.get(c) ?? []) keep[j] = true;
-    bodies.forEach((_, j) => {
-      if (keep[j]) return;
-      for (const c of calls[j]!)
-        if (keptNames.has(c)) {
-          keep[j] = true;
-          break;
-        }
-    });
+  if (expand && any) {
+    const calls: Set<string>[] = new Array<Set<string>>(n);
+    for (let i = 0; i < n; i++) calls[i] = calledIn(text[i]!);
+    const byName = bodiesByName(bodies);
+    for (let round = 0; round < 2; round++) expandOnce(bodies, keep, calls, byName);
   }
-  // What stays, as [start, end) ranges; function names used as values (callbacks) stay known
-  // through the kept headers.
+  return keep;
+}
+
+/** A regex for the names of function-like macros whose definition names an audited call. */
+function auditedMacros(src: string, pre: [number, number][]): RegExp | null {
+  const macros: string[] = [];
+  for (const r of pre) {
+    const line = src.slice(r[0], r[1]);
+    const m = /^#\s*define\s+(\w+)\(/.exec(line);
+    if (m && AUDITED.test(line)) macros.push(m[1]!);
+  }
+  return macros.length ? new RegExp(`\\b(?:${macros.join('|')})\\b`) : null;
+}
+
+function bodiesByName(bodies: Body[]): Map<string, number[]> {
+  const byName = new Map<string, number[]>();
+  for (let i = 0; i < bodies.length; i++) {
+    const name = bodies[i]!.name;
+    if (!name) continue;
+    const l = byName.get(name);
+    if (l) l.push(i);
+    else byName.set(name, [i]);
+  }
+  return byName;
+}
+
+/** One round: the callees of the kept bodies, and the bodies that call a kept one, are kept too. */
+function expandOnce(bodies: Body[], keep: boolean[], calls: Set<string>[], byName: Map<string, number[]>): void {
+  const kept: number[] = [];
+  const keptNames = new Set<string>();
+  for (let i = 0; i < bodies.length; i++) {
+    if (!keep[i]) continue;
+    kept.push(i);
+    const name = bodies[i]!.name;
+    if (name) keptNames.add(name);
+  }
+  for (const i of kept) for (const c of calls[i]!) for (const j of byName.get(c) ?? []) keep[j] = true;
+  for (let j = 0; j < bodies.length; j++) {
+    if (keep[j]) continue;
+    for (const c of calls[j]!)
+      if (keptNames.has(c)) {
+        keep[j] = true;
+        break;
+      }
+  }
+}
+
+/** The names called in a body. */
+function calledIn(t: string): Set<string> {
+  const s = new Set<string>();
+  CALLED.lastIndex = 0;
+  for (let m = CALLED.exec(t); m !== null; m = CALLED.exec(t)) s.add(m[1]!);
+  return s;
+}
+
+/**
+ * What stays, as [start, end) ranges in order: the kept bodies with their headers, the other
+ * headers (function names used as values, callbacks, stay known), and the top-level pieces
+ * naming an audited call.
+ */
+function copyRanges(src: string, layout: Layout, keep: boolean[]): [number, number][] {
   const copy: [number, number][] = [];
-  bodies.forEach((b, i) => {
+  const { bodies } = layout;
+  for (let i = 0; i < bodies.length; i++) {
+    const b = bodies[i]!;
     if (keep[i]) copy.push([b.head, b.close + 1]);
     else copy.push([b.head, b.open + 1], [b.close, b.close + 1]);
-  });
-  // Top-level pieces naming an audited call: the matches are found once and looked up by offset.
+  }
+  // The matches are found once and looked up by offset.
   const hits: number[] = [];
-  for (const m of src.matchAll(AUDITED_G)) hits.push(m.index);
-  const named = (r: [number, number]) => {
-    let lo = 0;
-    let hi = hits.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (hits[mid]! < r[0]) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < hits.length && hits[lo]! < r[1];
-  };
-  for (const r of layout.tops) if (named(r)) copy.push(r);
-  for (const r of layout.pre) if (named(r)) copy.push(r);
-  copy.sort((a, b) => a[0] - b[0]);
+  AUDITED_G.lastIndex = 0;
+  for (let m = AUDITED_G.exec(src); m !== null; m = AUDITED_G.exec(src)) hits.push(m.index);
+  for (const r of layout.tops) if (namesAudited(hits, r)) copy.push(r);
+  for (const r of layout.pre) if (namesAudited(hits, r)) copy.push(r);
+  copy.sort(byStart);
+  return copy;
+}
+
+const byStart = (a: [number, number], b: [number, number]): number => a[0] - b[0];
+
+/** A match offset in [r0, r1) (hits sorted). */
+function namesAudited(hits: number[], r: [number, number]): boolean {
+  let lo = 0;
+  let hi = hits.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (hits[mid]! < r[0]) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < hits.length && hits[lo]! < r[1];
+}
+
+/** The text with the ranges copied (their comments blanked) and everything else blanked. */
+function assemble(src: string, comments: [number, number][], copy: [number, number][]): string {
   const parts: string[] = [];
   let at = 0;
   let c = 0; // next comment
-  const { comments } = layout;
-  const emit = (from: number, to: number) => {
-    // Copy [from, to) but blank the comments in it.
-    let k = from;
-    while (c < comments.length && comments[c]![1] <= k) c++;
-    for (let j = c; j < comments.length && comments[j]![0] < to; j++) {
-      const [s0, e0] = comments[j]!;
-      if (s0 > k) parts.push(src.slice(k, s0));
-      const b0 = Math.max(s0, k);
-      const b1 = Math.min(e0, to);
-      if (b1 > b0) parts.push(blank(src.slice(b0, b1)));
-      k = Math.max(k, b1);
-    }
-    if (to > k) parts.push(src.slice(k, to));
-  };
   for (const [s0, e0] of copy) {
     const from = Math.max(s0, at);
     if (e0 <= from) continue;
     if (from > at) parts.push(blank(src.slice(at, from)));
-    emit(from, e0);
+    c = emit(src, comments, c, from, e0, parts);
     at = e0;
   }
   if (at < src.length) parts.push(blank(src.slice(at)));
   return parts.join('');
+}
+
+/** Copy [from, to) into parts but blank the comments in it; returns the next comment to look at. */
+function emit(src: string, comments: [number, number][], c: number, from: number, to: number, parts: string[]): number {
+  let k = from;
+  while (c < comments.length && comments[c]![1] <= k) c++;
+  for (let j = c; j < comments.length && comments[j]![0] < to; j++) {
+    const s0 = comments[j]![0];
+    const e0 = comments[j]![1];
+    if (s0 > k) parts.push(src.slice(k, s0));
+    const b0 = Math.max(s0, k);
+    const b1 = Math.min(e0, to);
+    if (b1 > b0) parts.push(blank(src.slice(b0, b1)));
+    k = Math.max(k, b1);
+  }
+  if (to > k) parts.push(src.slice(k, to));
+  return c;
 }
 
 let spaces = ' '.repeat(4096);

@@ -59,4 +59,31 @@ describe('reduceSource', () => {
       expect(r.match(/\bk(un)?map\w*\s*\(/g), f).toEqual(code.match(/\bk(un)?map\w*\s*\(/g));
     }
   });
+  it('keeps two levels of callees and callers, users of a mapping macro and a seed-named body; no third level; without expand only the seeds', () => {
+    const src = [
+      '#define MAP_IT(p) kmap(p)',
+      'static void leaf2(void) { touch2(); }',
+      'static void leaf1(void) { leaf2(); }',
+      'static void leaf0(void) { leaf1(); }',
+      'static void *get(struct page *pg) { leaf0(); return kmap(pg); }',
+      'static void up1(void) { get(0); }',
+      'static void up2(void) { up1(); }',
+      'static void up3(void) { up2(); }',
+      'static void viamacro(struct page *pg) { MAP_IT(pg); }',
+      'static void wanted(void) { body_of_wanted(); }',
+      'static void other(void) { unrelated_body(); }',
+      '',
+    ].join('\n');
+    const seeds = new RegExp(`${AUDITED_WORD.source}|\\bwanted\\b`);
+    const r = reduceSource(src, seeds);
+    expect(r).toHaveLength(src.length);
+    // A body shows by what it calls: leaf1's body is `leaf2();`, up2's is `up1();`.
+    for (const kept of ['leaf0();', 'leaf1();', 'leaf2();', 'up1();', 'get(0);', 'MAP_IT(pg);', 'body_of_wanted();', 'return kmap(pg);']) expect(r, kept).toContain(kept);
+    for (const gone of ['touch2();', 'up2();', 'unrelated_body();']) expect(r, gone).not.toContain(gone);
+    const flat = reduceSource(src, seeds, false);
+    expect(flat).toContain('return kmap(pg);');
+    expect(flat).toContain('body_of_wanted();');
+    expect(flat).not.toContain('leaf1();');
+    expect(flat).not.toContain('get(0);');
+  });
 });
