@@ -190,7 +190,7 @@ export function analysePaths(
       case 'if_statement': {
         const cond = n.childForFieldName('condition')!;
         const s = expr(cond, st);
-        const g = guards.size ? failureTest(cond, errVars) : null;
+        const g = guards.size ? failureTest(cond.text, errVars) : null;
         const drop = (x: States, sites: number[]): States => {
           const out: States = new Map();
           for (const v of x.values()) {
@@ -322,10 +322,11 @@ export function liveAt(rep: PathReport, site: number, body: Node): number[] {
 /**
  * `IS_ERR(v)`, `!v`, `v == NULL`, `unlikely(...)` -> v, failing when the condition is true;
  * their negations -> failing when false. For an error code in errVars (`err = get(..., &out)`)
- * `if (err)` and `if (err < 0)` are the failure tests.
+ * `if (err)` and `if (err < 0)` are the failure tests. Takes the text (not a node and, for the
+ * operands of && and ||, a stand-in: V8 optimised it again and again for the two shapes).
  */
-function failureTest(cond: Node, errVars: Set<string> = new Set()): { name: string; failWhenTrue: boolean } | null {
-  let t = cond.text.replace(/\s+/g, '');
+function failureTest(text: string, errVars: Set<string>): { name: string; failWhenTrue: boolean } | null {
+  let t = text.replace(/\s+/g, '');
   let neg = false;
   for (;;) {
     const m = /^\((.*)\)$/.exec(t) ?? /^(?:unlikely|likely)\((.*)\)$/.exec(t);
@@ -341,7 +342,7 @@ function failureTest(cond: Node, errVars: Set<string> = new Set()): { name: stri
     ['||', true],
   ] as const) {
     if (!neg && t.includes(op)) {
-      const parts = t.split(op).map((x) => failureTest({ text: x } as Node, errVars));
+      const parts = t.split(op).map((x) => failureTest(x, errVars));
       const n0 = parts[0]?.name;
       if (n0 && parts.every((x) => x && x.name === n0 && x.failWhenTrue === failWhenTrue)) return { name: n0, failWhenTrue };
       // `len && !buf` true implies !buf; `buf || x` false implies !buf: one conjunct decides.
