@@ -173,7 +173,7 @@ export function analysePaths(
   const exec = (n: Node, st: States): States => nested(execIn, n, st);
   const execIn = (n: Node, st: States): States => {
     // A whole loop can stand for one unmap event (`for (i = 0; i < n; i++) kunmap(pages[i]);`).
-    if (n.type.endsWith('_statement') && n.type !== 'expression_statement' && events.has(n.id)) return apply(n, st);
+    if (events.has(n.id) && n.type.endsWith('_statement') && n.type !== 'expression_statement') return apply(n, st);
     switch (n.type) {
       case 'compound_statement':
       case 'translation_unit':

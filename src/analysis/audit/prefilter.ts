@@ -18,8 +18,23 @@ export function mayContainCalls(text: string | Buffer): boolean {
 
 /** The byte search alone: "kmap" or "kunmap" anywhere, as a word or inside one. */
 export function hasMapBytes(text: string | Buffer): boolean {
-  return text.includes('kmap') || text.includes('kunmap');
+  if (typeof text === 'string') return text.includes('kmap') || text.includes('kunmap');
+  // One pass from each 'k' (memchr), not a search for each word: most files hold neither, and
+  // two searches read all of them twice.
+  for (let i = text.indexOf(K); i !== -1; i = text.indexOf(K, i + 1)) {
+    const c = text[i + 1];
+    if (c === M ? text[i + 2] === A && text[i + 3] === P : c === U && text[i + 2] === N && text[i + 3] === M && text[i + 4] === A && text[i + 5] === P) return true;
+  }
+  return false;
 }
+
+// Bytes of 'k', 'm', 'a', 'p', 'u', 'n'.
+const K = 0x6b;
+const M = 0x6d;
+const A = 0x61;
+const P = 0x70;
+const U = 0x75;
+const N = 0x6e;
 
 /** The word search alone (after hasMapBytes). */
 export function hasAuditedWord(text: string | Buffer): boolean {
@@ -29,6 +44,13 @@ export function hasAuditedWord(text: string | Buffer): boolean {
 export interface InputFile {
   abs: string;
   rel: string; // relative to auditBase(): the PATH given, or the common directory of several
+}
+
+/** A .c or .h name (char codes: the walk asks this of every entry of the tree). */
+export function isCFile(name: string): boolean {
+  const n = name.length;
+  const c = name.charCodeAt(n - 1);
+  return n >= 2 && name.charCodeAt(n - 2) === 46 && (c === 99 || c === 104);
 }
 
 export const SKIP_DIRS = new Set(['.git', 'node_modules', '.pc']);
@@ -58,7 +80,7 @@ export function* walk(dir: string, root: string, links: string[] = symlinksSeen)
     const name = e.name;
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(name)) stack.push(frame(top.abs + name));
-    } else if (!name.endsWith('.c') && !name.endsWith('.h')) continue;
+    } else if (!isCFile(name)) continue;
     else if (e.isFile()) yield { abs: top.abs + name, rel: top.rel + name };
     else if (e.isSymbolicLink()) links.push(top.rel + name);
   }

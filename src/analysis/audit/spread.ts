@@ -9,13 +9,13 @@
 import { join, sep } from 'node:path';
 import type { Dirent } from 'node:fs';
 import { AuditError, type AuditErrorCode } from './errors.js';
-import { readDir, SKIP_DIRS, type InputFile } from './prefilter.js';
+import { isCFile, readDir, SKIP_DIRS, type InputFile } from './prefilter.js';
 import type { Pool } from './pool.js';
 import type { WalkReply, WalkTask } from './task.js';
 import type { FileOpts } from './run.js';
 import type { FileResult } from './types.js';
 
-const isC = (e: Dirent) => e.name.endsWith('.c') || e.name.endsWith('.h');
+const isC = (e: Dirent) => isCFile(e.name);
 
 interface Piece {
   task: WalkTask | null; // null: the directory could not be read (error)

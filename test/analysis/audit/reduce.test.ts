@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { functionBodies, reduceSource } from '../../../src/analysis/audit/reduce.js';
-import { AUDITED_WORD } from '../../../src/analysis/audit/prefilter.js';
+import { AUDITED_WORD, hasMapBytes, isCFile } from '../../../src/analysis/audit/prefilter.js';
 import { FIXTURES } from './util.js';
 
 const SRC = `#include <linux/highmem.h>
@@ -85,5 +85,23 @@ describe('reduceSource', () => {
     expect(flat).toContain('body_of_wanted();');
     expect(flat).not.toContain('leaf1();');
     expect(flat).not.toContain('get(0);');
+  });
+});
+
+describe('isCFile', () => {
+  it('takes names ending in .c or .h, nothing else', () => {
+    for (const yes of ['a.c', 'dir.h', '.c', '.h', 'x.y.c']) expect(isCFile(yes), yes).toBe(true);
+    for (const no of ['c', 'h', 'a.cc', 'a.hh', 'a.C', 'a.H', 'a_c', 'a.s', 'Makefile', '', 'a.c~']) expect(isCFile(no), no).toBe(false);
+  });
+});
+
+describe('hasMapBytes', () => {
+  it('finds kmap or kunmap anywhere in the bytes, as a word or inside one, at the very end too', () => {
+    for (const yes of ['kmap', 'x = kmap(p);', 'ttm_bo_kmap', 'kkmap', 'kunmap', '\tkunmap(page)', 'xkunmapx', 'kk kunmap'])
+      expect(hasMapBytes(Buffer.from(yes)), yes).toBe(true);
+    for (const no of ['', 'k', 'kma', 'kmaq', 'kunma', 'kun map', 'k map', 'KMAP', 'kmalloc kfree', 'unmap', 'map']) expect(hasMapBytes(Buffer.from(no)), no).toBe(false);
+    // the same answers for text
+    expect(hasMapBytes('kunmap')).toBe(true);
+    expect(hasMapBytes('kunma')).toBe(false);
   });
 });
