@@ -18,7 +18,6 @@ import { AuditError } from '../analysis/audit/errors.js';
 import { EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
-import { checkOut, parseSiteRef, writeSiteScenario } from './audit-scenario.js';
 
 /** `pksim audit`: its options, declared once (parseArgs config, --help, completion). */
 export const spec = defineCommand({
@@ -121,6 +120,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   if (values.force && values.out === undefined) throw new UsageError('--force only makes sense with --out');
   if (values.scenario !== undefined) {
     if (values.fix) throw new UsageError('--scenario and --fix disagree: one site, or a diff');
+    // Loaded only here: it brings the simulator (about 20 ms of module loading before the workers could start).
+    const { checkOut, parseSiteRef } = await import('./audit-scenario.js');
     parseSiteRef(values.scenario);
     checkOut(values.out, Boolean(values.force));
   }
@@ -187,6 +188,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   if (values.scenario !== undefined) {
     const absOf = new Map(res.inputs.map((f) => [f.rel, f.abs]));
     const files = res.files.map((f) => ({ file: f.file, abs: absOf.get(f.file) ?? join(auditBase(positionals), f.file), sites: f.sites }));
+    const { writeSiteScenario } = await import('./audit-scenario.js');
     return writeSiteScenario(
       io,
       files,

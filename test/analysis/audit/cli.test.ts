@@ -186,3 +186,25 @@ describe('--json', () => {
     expect(await main(['audit', FIXTURES, '--json', '--format', 'sarif'], captureIO())).toBe(2);
   });
 });
+
+describe('startup: what the audit command loads before its workers start', () => {
+  // Static imports, followed from src/cli/audit.ts (type-only imports do not load anything).
+  function staticGraph(entry: string): Set<string> {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import\s+(?!type\s)[^'"]*?['"](\.[^'"]+)\.js['"]/gm)) visit(join(file, '..', m[1]! + '.ts'));
+    };
+    visit(entry);
+    return seen;
+  }
+
+  it('does not load the simulator for a plain audit (audit-scenario is imported only with --scenario)', () => {
+    const src = fileURLToPath(new URL('../../../src/', import.meta.url));
+    const graph = [...staticGraph(join(src, 'cli/audit.ts'))].map((f) => relative(src, f));
+    expect(graph).toContain('analysis/audit/run.ts');
+    expect(graph.filter((f) => f.startsWith('sim/') || f === 'cli/audit-scenario.ts')).toEqual([]);
+  });
+});
