@@ -6,7 +6,7 @@ import { UsageError, EXIT_LIMIT, EXIT_USAGE } from './errors.js';
 import { installStdoutHandler, processIO, type CliIO } from './io.js';
 import { COMMANDS } from './commands.js';
 import { packageVersion } from './version.js';
-import { ScenarioError, type Diagnostic } from '../scenario/index.js';
+import { ScenarioError, type Diagnostic } from '../scenario/errors.js';
 
 export type { Command } from './commands.js';
 

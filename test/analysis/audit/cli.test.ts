@@ -207,4 +207,11 @@ describe('startup: what the audit command loads before its workers start', () =>
     expect(graph).toContain('analysis/audit/run.ts');
     expect(graph.filter((f) => f.startsWith('sim/') || f === 'cli/audit-scenario.ts')).toEqual([]);
   });
+
+  it("pksim's entry loads no scenario compiler or policy before the command's own modules (ScenarioError comes from scenario/errors)", () => {
+    const src = fileURLToPath(new URL('../../../src/', import.meta.url));
+    const graph = [...staticGraph(join(src, 'cli/main.ts'))].map((f) => relative(src, f));
+    expect(graph).toContain('scenario/errors.ts');
+    expect(graph.filter((f) => f.startsWith('policy/') || f.startsWith('sim/') || f === 'scenario/compile.ts' || f === 'scenario/parse.ts')).toEqual([]);
+  });
 });
