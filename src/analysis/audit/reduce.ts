@@ -46,6 +46,11 @@ export function layoutOf(src: string): Layout | null {
   const n = src.length;
   for (let i = 0; i < n; i++) {
     const c = src.charCodeAt(i);
+    // Most characters (identifiers, digits, operators) are none of the ones below.
+    if (c >= 48 && c !== 59 && c !== 123 && c !== 125) {
+      lineStart = false;
+      continue;
+    }
     if (c === 10) {
       lineStart = true;
       continue;
