@@ -96,7 +96,7 @@ export class Expander {
   private dataSize = 1 << 16;
 
   constructor(ir: ScenarioIR, opts: ExpandOptions) {
-    this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
+    this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null, recordChoices: false });
     this.checker = new Checker(this.run, ir, this.run.finishLabel(), opts.check, (name) => this.sink.push(name));
     this.por = opts.por !== false;
     this.cpus = this.por ? reducibleCpus(ir, this.run.finishLabel()) : new Uint8Array(ir.machine.cpus);

@@ -165,7 +165,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const bfs = opts.bfs === true;
   const por = opts.por !== false;
   const deadline = opts.timeLimit === undefined ? Infinity : performance.now() + opts.timeLimit * 1000;
-  const run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
+  const run = new Run(ir, { ...opts, events: false, schedule: null, seed: null, recordChoices: false });
   opts.onRun?.(run);
   const visited = makeStore(opts);
   const canon = new StateVec();

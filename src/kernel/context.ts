@@ -185,10 +185,10 @@ export class Task {
     this.blockedOn = names.str(v.next());
     const depth = (this.local.depth = v.next());
     // Entries past the depth are never read (kunmap_local and the syscall exit leave them too).
-    v.nextInto(this.local.page, depth);
-    v.nextInto(this.local.mapping, depth);
+    v.nextI32(this.local.page, depth);
+    v.nextF64(this.local.mapping, depth);
     const nq = v.next();
-    this.workQueue.length = nq;
+    if (this.workQueue.length !== nq) this.workQueue.length = nq;
     for (let i = 0; i < nq; i++) this.workQueue[i] = v.next();
   }
   set cpu(c: number) {

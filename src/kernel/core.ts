@@ -689,7 +689,7 @@ export class MachineCore implements PolicyContext {
       c.msr = v.next();
       c.irqsOff = v.next() === 1;
       const depth = v.next();
-      c.frames.length = 1;
+      if (c.frames.length !== 1) c.frames.length = 1;
       c.frames[0] = c.curr.ctx;
       for (let f = 1; f < depth; f++) c.frames.push(this.loadFrame(v, byId, exec));
     }

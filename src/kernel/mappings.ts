@@ -166,10 +166,10 @@ export class MappingTable {
     v.push(this.size);
     v.push(this.free.length);
     v.pushAll(this.free);
-    v.pushAll(this.kind, this.size);
-    v.pushAll(this.page, this.size);
-    v.pushAll(this.gen, this.size);
-    v.pushAll(this.live, this.size);
+    v.pushU8(this.kind, this.size);
+    v.pushI32(this.page, this.size);
+    v.pushF64(this.gen, this.size);
+    v.pushU8(this.live, this.size);
     for (let s = 0; s < this.size; s++) v.push(this.live[s] === 1 ? this.ctx[s]!.id : -1);
   }
 
@@ -179,12 +179,12 @@ export class MappingTable {
     while (this.kind.length < size) this.grow();
     this.size = size;
     const nfree = v.next();
-    this.free.length = nfree;
+    if (this.free.length !== nfree) this.free.length = nfree;
     for (let i = 0; i < nfree; i++) this.free[i] = v.next();
-    v.nextInto(this.kind, size);
-    v.nextInto(this.page, size);
-    v.nextInto(this.gen, size);
-    v.nextInto(this.live, size);
+    v.nextU8(this.kind, size);
+    v.nextI32(this.page, size);
+    v.nextF64(this.gen, size);
+    v.nextU8(this.live, size);
     for (let s = 0; s < size; s++) {
       const id = v.next();
       this.ctx[s] = id < 0 ? null : ctxById(id);

@@ -99,11 +99,11 @@ export class Exec {
       this.varAddr = new Float64Array(nv);
       this.varMap = new Float64Array(nv);
     }
-    v.nextInto(this.varAddr, nv);
-    v.nextInto(this.varMap, nv);
+    v.nextF64(this.varAddr, nv);
+    v.nextF64(this.varMap, nv);
     const nl = v.next();
     if (this.loops.length !== nl) this.loops = new Int32Array(nl);
-    v.nextInto(this.loops, nl);
+    v.nextI32(this.loops, nl);
     // Only the keys in use can be non-zero: only they are read back.
     for (let i = 0; i < keys.length; i++) {
       this.asked[keys[i]!] = v.next();

@@ -24,7 +24,10 @@ class ChoiceLog {
   private taken = new Uint16Array(256);
   private offer = new Uint16Array(256);
   private n = 0;
+  /** Off: nothing is recorded (a search keeps its paths itself; the log would be history in every snapshot). */
+  constructor(private readonly on: boolean) {}
   push(choice: number, options: number): void {
+    if (!this.on) return;
     if (this.n === this.taken.length) {
       const t = new Uint16Array(this.n * 2);
       const o = new Uint16Array(this.n * 2);
@@ -87,7 +90,7 @@ export class Scheduler {
   private readonly kindOf: Uint8Array;
   private nPending = 0;
   /** The choices made at every step that had more than one action, and how many it offered. */
-  private readonly log = new ChoiceLog();
+  private readonly log: ChoiceLog;
   /** Task of each scenario task context (null for interrupt contexts). */
   readonly taskOf: (Task | null)[];
   private readonly fired: Uint8Array;
@@ -103,7 +106,9 @@ export class Scheduler {
     private readonly ir: ScenarioIR,
     private readonly rng: Rng | null,
     private readonly schedule: number[] | null,
+    recordChoices = true,
   ) {
+    this.log = new ChoiceLog(recordChoices);
     const n = ir.contexts.length;
     this.isPending = new Uint8Array(n);
     this.nextPending = new Int32Array(n).fill(-1);
