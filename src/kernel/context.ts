@@ -59,9 +59,11 @@ export class Ctx {
    * `accounting`, the canonical form: no tick counters, the holdings written sparsely.
    */
   save(v: StateVec, keys: Int32Array, accounting = true): void {
-    v.push(this.savedPkrs);
-    v.push(this.entryPkrs);
-    v.push(this.savedIrqsOff ? 1 : 0);
+    const at = v.reserve(3),
+      b = v.buf;
+    b[at] = this.savedPkrs;
+    b[at + 1] = this.entryPkrs;
+    b[at + 2] = this.savedIrqsOff ? 1 : 0;
     if (!accounting) {
       // The canonical state: most contexts hold nothing, so the non-zero holdings only, as
       // (key, counts) after their number.
@@ -116,6 +118,11 @@ export class Ctx {
 
 export class Task {
   private st: TaskState = 'runnable';
+  /** STATES.indexOf(st), kept by the setter (what a snapshot writes). */
+  private stIdx = 0;
+  /** The interned id of `blockedOn`, for the string it was taken of (a snapshot writes it). */
+  private blockedId = 0;
+  private blockedIdOf: string | null = null;
   private onCpu: number;
   /** Thread state's PKRS: saved on switch-out, loaded on switch-in. */
   threadPkrs = 0;
@@ -149,6 +156,7 @@ export class Task {
   set state(s: TaskState) {
     if (this.kind !== 'idle' && (this.st === 'runnable') !== (s === 'runnable')) this.nrRunnable[this.onCpu]! += s === 'runnable' ? 1 : -1;
     this.st = s;
+    this.stIdx = STATES.indexOf(s);
   }
 
   get cpu(): number {
@@ -160,13 +168,19 @@ export class Task {
    * canonical numbering for the canonical state (which is the same but for that).
    */
   save(v: StateVec, names: Interner, mapId: ((id: number) => number) | null = null): void {
-    v.push(STATES.indexOf(this.st));
-    v.push(this.onCpu);
-    v.push(this.threadPkrs);
-    v.push(this.preemptCount);
-    v.push(this.pagefaultDisabled);
-    v.push(names.id(this.blockedOn));
-    v.push(this.local.depth);
+    if (this.blockedIdOf !== this.blockedOn) {
+      this.blockedId = names.id(this.blockedOn);
+      this.blockedIdOf = this.blockedOn;
+    }
+    const at = v.reserve(7),
+      b = v.buf;
+    b[at] = this.stIdx;
+    b[at + 1] = this.onCpu;
+    b[at + 2] = this.threadPkrs;
+    b[at + 3] = this.preemptCount;
+    b[at + 4] = this.pagefaultDisabled;
+    b[at + 5] = this.blockedId;
+    b[at + 6] = this.local.depth;
     v.pushI32(this.local.page, this.local.depth);
     if (mapId === null) v.pushF64(this.local.mapping, this.local.depth);
     else for (let i = 0; i < this.local.depth; i++) v.push(mapId(this.local.mapping[i]!));
@@ -176,7 +190,8 @@ export class Task {
 
   /** Read back what save() wrote. The run-queue counts are recomputed by the machine. */
   load(v: StateVec, names: Interner): void {
-    this.st = STATES[v.next()]!;
+    this.stIdx = v.next();
+    this.st = STATES[this.stIdx]!;
     this.onCpu = v.next();
     this.ctx.cpu = this.onCpu;
     this.threadPkrs = v.next();

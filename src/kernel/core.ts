@@ -616,11 +616,13 @@ export class MachineCore implements PolicyContext {
     }
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
-      v.push(c.curr.index);
-      v.push(c.pkrs);
-      v.push(c.msr);
-      v.push(c.irqsOff ? 1 : 0);
-      v.push(c.frames.length);
+      const at = v.reserve(5),
+        b = v.buf;
+      b[at] = c.curr.index;
+      b[at + 1] = c.pkrs;
+      b[at + 2] = c.msr;
+      b[at + 3] = c.irqsOff ? 1 : 0;
+      b[at + 4] = c.frames.length;
       for (let f = 1; f < c.frames.length; f++) this.writeFrame(c.frames[f]!, v, epoch, nctx++, exec, canonical);
     }
     for (let s = 0; s < this.maps.slots; s++) {

@@ -48,6 +48,18 @@ export class StateVec {
     this.otherAt = a;
   }
 
+  /**
+   * Make room for `k` numbers and count them written; the index of the first. The caller
+   * fills buf[at .. at+k) (read `buf` after this call: it may have grown). Hot writers of a
+   * fixed group of fields use it instead of k push() calls.
+   */
+  reserve(k: number): number {
+    const at = this.n;
+    if (at + k > this.buf.length) this.grow(at + k);
+    this.n = at + k;
+    return at;
+  }
+
   push(x: number): void {
     if (this.n === this.buf.length) this.grow(this.n + 1);
     this.buf[this.n++] = x;

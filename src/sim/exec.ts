@@ -47,14 +47,16 @@ export class Exec {
    * renamed and the window counters, which are history, are left out.
    */
   saveState(v: StateVec, keys: Int32Array, mapId: ((id: number) => number) | null = null): void {
-    v.push(this.pc);
-    v.push(this.resumePc);
-    v.push(this.sub);
-    v.push(this.carry);
-    v.push(this.progId);
-    v.push(this.decl);
-    v.push(this.work);
-    v.push(this.varAddr.length);
+    const at = v.reserve(8),
+      b = v.buf;
+    b[at] = this.pc;
+    b[at + 1] = this.resumePc;
+    b[at + 2] = this.sub;
+    b[at + 3] = this.carry;
+    b[at + 4] = this.progId;
+    b[at + 5] = this.decl;
+    b[at + 6] = this.work;
+    b[at + 7] = this.varAddr.length;
     v.pushF64(this.varAddr);
     if (mapId === null) v.pushF64(this.varMap);
     else for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
