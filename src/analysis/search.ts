@@ -137,24 +137,44 @@ export function makeStore(opts: SearchOptions): StateStore {
   return new Hash64Store();
 }
 
-/** On-stack hashes for the DFS cycle proviso (53 bits of the hash: a clash only costs reduction). */
+/**
+ * On-stack hashes for the DFS cycle proviso, as a hash table with one chain per bucket through
+ * the stack positions. Entries leave in the reverse order they came (the DFS stack), so the
+ * one leaving is always the head of its bucket's chain: push and pop are O(1), with no
+ * allocation once the stack has been this deep.
+ */
 class StackSet {
-  private readonly m = new Map<number, number>();
-  private static key(hi: number, lo: number): number {
-    return (hi & 0x1fffff) * 4294967296 + lo;
+  private static readonly BUCKETS = 1024;
+  private readonly head = new Int32Array(StackSet.BUCKETS).fill(-1);
+  private next = new Int32Array(256);
+  private his = new Uint32Array(256);
+  private los = new Uint32Array(256);
+  private n = 0;
+  private static bucket(hi: number, lo: number): number {
+    return (hi ^ lo) & (StackSet.BUCKETS - 1);
   }
   add(hi: number, lo: number): void {
-    const k = StackSet.key(hi, lo);
-    this.m.set(k, (this.m.get(k) ?? 0) + 1);
+    if (this.n === this.next.length) {
+      const grow = <T extends Int32Array | Uint32Array>(a: T, b: T): T => (b.set(a), b);
+      this.next = grow(this.next, new Int32Array(this.n * 2));
+      this.his = grow(this.his, new Uint32Array(this.n * 2));
+      this.los = grow(this.los, new Uint32Array(this.n * 2));
+    }
+    const b = StackSet.bucket(hi, lo),
+      i = this.n++;
+    this.his[i] = hi;
+    this.los[i] = lo;
+    this.next[i] = this.head[b]!;
+    this.head[b] = i;
   }
+  /** Remove the entry added last (it must be hi, lo). */
   remove(hi: number, lo: number): void {
-    const k = StackSet.key(hi, lo);
-    const c = this.m.get(k)!;
-    if (c <= 1) this.m.delete(k);
-    else this.m.set(k, c - 1);
+    const i = --this.n;
+    this.head[StackSet.bucket(hi, lo)] = this.next[i]!;
   }
   has(hi: number, lo: number): boolean {
-    return this.m.has(StackSet.key(hi, lo));
+    for (let i = this.head[StackSet.bucket(hi, lo)]!; i >= 0; i = this.next[i]!) if (this.his[i] === hi >>> 0 && this.los[i] === lo >>> 0) return true;
+    return false;
   }
 }
 

@@ -169,7 +169,9 @@ export class Task {
    */
   save(v: StateVec, names: Interner, mapId: ((id: number) => number) | null = null): void {
     if (this.blockedIdOf !== this.blockedOn) {
-      this.blockedId = names.id(this.blockedOn);
+      // Not blocked (the usual case) is 0, not the 52-bit id of '': a small integer hashes in
+      // one round. No string's id is 0 (textHash() never returns it).
+      this.blockedId = this.blockedOn === '' ? 0 : names.id(this.blockedOn);
       this.blockedIdOf = this.blockedOn;
     }
     const at = v.reserve(7),
@@ -197,7 +199,8 @@ export class Task {
     this.threadPkrs = v.next();
     this.preemptCount = v.next();
     this.pagefaultDisabled = v.next();
-    this.blockedOn = names.str(v.next());
+    const b = v.next();
+    this.blockedOn = b === 0 ? '' : names.str(b);
     const depth = (this.local.depth = v.next());
     // Entries past the depth are never read (kunmap_local and the syscall exit leave them too).
     v.nextI32(this.local.page, depth);

@@ -303,5 +303,7 @@ function textHash(s: string): number {
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  return (b >>> 12) * 4294967296 + (a >>> 0);
+  // Never 0: a snapshot may use 0 for "no string" (Task.save). Should a string hash to 1
+  // instead, the Interner's clash check says so.
+  return (b >>> 12) * 4294967296 + (a >>> 0) || 1;
 }
