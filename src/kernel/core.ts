@@ -673,14 +673,13 @@ export class MachineCore implements PolicyContext {
     this.loadSites(v, this.warnedIds, this.warnedSites);
     this.loadSites(v, this.firedIds, this.firedOnce);
     const byId = this.byId;
-    byId.clear();
+    if (byId.size > 0) byId.clear();
     if (this.frameCache.size > 4096) this.frameCache.clear();
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
       t.load(v, n);
       t.ctx.load(v, this.keysInUse);
       exec(t.ctx, v);
-      byId.set(t.ctx.id, t.ctx);
     }
     this.nrRunnable.fill(0);
     for (const t of this.tasks) if (t.kind !== 'idle' && t.state === 'runnable') this.nrRunnable[t.cpu]!++;
@@ -698,7 +697,7 @@ export class MachineCore implements PolicyContext {
     while (v.next() === 1) this.loadFrame(v, byId, exec);
     this.pkmap.load(v);
     this.fixmap.load(v);
-    this.maps.load(v, (id) => byId.get(id)!);
+    this.maps.load(v, this.ctxById);
     this.hooks.load?.(this, v);
   }
 
@@ -800,6 +799,12 @@ export class MachineCore implements PolicyContext {
   }
 
   private pushSorted(v: StateVec, ids: number[]): void {
+    // Mostly none or one (a warning site, once): nothing to sort.
+    if (ids.length <= 1) {
+      v.push(ids.length);
+      if (ids.length === 1) v.push(ids[0]!);
+      return;
+    }
     const s = this.sortScratch;
     s.length = 0;
     for (let i = 0; i < ids.length; i++) s.push(ids[i]!);
@@ -810,6 +815,15 @@ export class MachineCore implements PolicyContext {
 
   /** Contexts by id while a state is read back; interrupt frames made by restores, for reuse. */
   private readonly byId = new Map<number, Ctx>();
+  /** A context of the state being read back by id: a task's (ids fixed for the run), or a frame read back. */
+  private readonly ctxById = (id: number): Ctx => {
+    const t = this.tasks[this.taskIndexOfId(id)];
+    return t !== undefined && t.ctx.id === id ? t.ctx : this.byId.get(id)!;
+  };
+  /** Tasks are made first, in order, so a task's context id is usually its index plus a fixed offset. */
+  private taskIndexOfId(id: number): number {
+    return id - (this.tasks.length > 0 ? this.tasks[0]!.ctx.id : 0);
+  }
   private readonly frameCache = new Map<number, Ctx>();
 
   private loadSites(v: StateVec, ids: number[], set: Set<string>): void {

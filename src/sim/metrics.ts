@@ -141,12 +141,12 @@ export class Metrics {
     v.push(this.exposureWrite);
     v.push(this.keyOpenTicks);
     v.push(this.unscopedTicks);
-    v.pushAll(this.rate);
-    v.pushAll(this.rateRead);
-    v.pushAll(this.rateWrite);
-    v.pushAll(this.rateVersion);
-    v.pushAll(this.rateMsr);
-    v.pushAll(this.shown);
+    v.pushF64(this.rate);
+    v.pushF64(this.rateRead);
+    v.pushF64(this.rateWrite);
+    v.pushF64(this.rateVersion);
+    v.pushF64(this.rateMsr);
+    v.pushF64(this.shown);
   }
 
   load(v: StateVec): void {
@@ -164,12 +164,12 @@ export class Metrics {
     this.keyOpenTicks = v.next();
     this.unscopedTicks = v.next();
     const n = this.rate.length;
-    v.nextInto(this.rate, n);
-    v.nextInto(this.rateRead, n);
-    v.nextInto(this.rateWrite, n);
-    v.nextInto(this.rateVersion, n);
-    v.nextInto(this.rateMsr, n);
-    v.nextInto(this.shown, this.shown.length);
+    v.nextF64(this.rate, n);
+    v.nextF64(this.rateRead, n);
+    v.nextF64(this.rateWrite, n);
+    v.nextF64(this.rateVersion, n);
+    v.nextF64(this.rateMsr, n);
+    v.nextF64(this.shown, this.shown.length);
   }
 
   record(cls: number, outcome: number): void {

@@ -133,10 +133,10 @@ export class Scheduler {
   }
 
   save(v: StateVec): void {
-    v.pushAll(this.isPending);
-    v.pushAll(this.nextPending);
-    v.pushAll(this.head);
-    v.pushAll(this.tail);
+    v.pushU8(this.isPending);
+    v.pushI32(this.nextPending);
+    v.pushI32(this.head);
+    v.pushI32(this.tail);
     v.push(this.nPending);
     v.pushU8(this.fired);
     v.push(this.si);
@@ -161,12 +161,12 @@ export class Scheduler {
   }
 
   load(v: StateVec): void {
-    v.nextInto(this.isPending, this.isPending.length);
-    v.nextInto(this.nextPending, this.nextPending.length);
-    v.nextInto(this.head, this.head.length);
-    v.nextInto(this.tail, this.tail.length);
+    v.nextU8(this.isPending, this.isPending.length);
+    v.nextI32(this.nextPending, this.nextPending.length);
+    v.nextI32(this.head, this.head.length);
+    v.nextI32(this.tail, this.tail.length);
     this.nPending = v.next();
-    v.nextInto(this.fired, this.fired.length);
+    v.nextU8(this.fired, this.fired.length);
     this.si = v.next();
     this.lastRunCpu = v.next();
     const r = v.next();
