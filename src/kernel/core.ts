@@ -612,7 +612,9 @@ export class MachineCore implements PolicyContext {
       t.ctx.save(v, this.keysInUse, !canonical);
       t.ctx.stamp = epoch;
       t.ctx.canon = nctx++;
-      exec(t.ctx, v);
+      // An idle task runs no program: its runner state never changes (interrupts on its CPU
+      // run in frames of their own), so neither a snapshot nor the canonical state has it.
+      if (t.kind !== 'idle') exec(t.ctx, v);
     }
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
@@ -679,7 +681,7 @@ export class MachineCore implements PolicyContext {
       const t = this.tasks[i]!;
       t.load(v, n);
       t.ctx.load(v, this.keysInUse);
-      exec(t.ctx, v);
+      if (t.kind !== 'idle') exec(t.ctx, v);
     }
     this.nrRunnable.fill(0);
     for (const t of this.tasks) if (t.kind !== 'idle' && t.state === 'runnable') this.nrRunnable[t.cpu]!++;
