@@ -13,6 +13,7 @@ import { StateVec } from '../kernel/state.js';
 import { BitStore, CompactStore, Hash64Store, VisitedSet, type StateStore } from './visited.js';
 import { BUILTIN_INVARIANTS, Checker, InvariantError } from './invariants.js';
 import { ampleChoice, reducibleCpus } from './por.js';
+import { ExposureGraph, type MaxExposure } from './exposure.js';
 import { performance } from 'node:perf_hooks';
 
 export interface TransitionInvariant {
@@ -37,8 +38,13 @@ export interface SearchOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'e
   timeLimit?: number;
   /** Invariant names to check (default: all that apply to the design). */
   check?: string[];
-  /** Partial-order reduction (default on). */
+  /** Partial-order reduction (default on; off with `exposure`). */
   por?: boolean;
+  /**
+   * Also the largest exposure over every path (`maxExposure`): the search records the state
+   * graph. Without reduction (a reduced graph leaves out interleavings that expose more).
+   */
+  exposure?: boolean;
   /** Store 32 bits of each state's hash instead of 64 (probabilistic coverage). */
   hashCompact?: boolean;
   /** Bit-state hashing over a bit array of this many bytes (probabilistic coverage). */
@@ -87,6 +93,8 @@ export interface SearchResult {
   endStates: number;
   checked: string[];
   violations: SearchViolation[];
+  /** With `exposure` and a complete search: the largest exposure of any path, and its schedule. */
+  maxExposure?: MaxExposure;
   /** Partial-order reduction was on; how many states took one local step only. */
   por: boolean;
   reduced: number;
@@ -121,6 +129,8 @@ interface Node {
   depth: number;
   /** Index into the path arrays (BFS) of this state. */
   id: number;
+  /** Its id in the exposure graph (-1: none recorded). */
+  gid: number;
   /** The local choice taken alone (-1: none), and whether the node is expanded fully. */
   amp: number;
   full: boolean;
@@ -183,7 +193,8 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxMemory = opts.maxMemory ?? DEFAULT_MAX_MEMORY;
   const bfs = opts.bfs === true;
-  const por = opts.por !== false;
+  const graph = opts.exposure === true ? new ExposureGraph() : null;
+  const por = opts.por !== false && graph === null;
   const deadline = opts.timeLimit === undefined ? Infinity : performance.now() + opts.timeLimit * 1000;
   const run = new Run(ir, { ...opts, events: false, schedule: null, seed: null, recordChoices: false });
   opts.onRun?.(run);
@@ -252,7 +263,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const newNode = (state: StateVec, n: number, depth: number, id: number, reuse: Node | null = null): Node => {
     const amp = n > 1 && por ? ampleChoice(run, n, cpus) : -1;
     if (amp >= 0) reduced++;
-    if (reuse === null) return { state, saved: true, bytes: 0, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    if (reuse === null) return { state, saved: true, bytes: 0, n, next: 0, depth, id, gid: -1, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
     reuse.saved = true;
     reuse.n = n;
     reuse.next = 0;
@@ -295,6 +306,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   checker.state();
   const n0 = run.offered();
   const root = newNode(s0, n0, 0, store(-1, -1, 0));
+  root.gid = graph ? graph.id(hash[0]!, hash[1]!) : -1;
   root.bytes = s0.n * 8;
   frontierBytes += root.bytes;
   const queue: Node[] = [root];
@@ -305,13 +317,15 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   }
   let states = 1;
 
-  /** The run is in an end state (nothing can run: done, deadlock or panic). */
-  const endState = (): void => {
+  /** The run is in an end state (nothing can run: done, deadlock or panic), `gid` in the exposure graph. */
+  const endState = (gid: number): void => {
     endStates++;
+    const e0 = run.metricsNow().exposure;
     run.step();
+    if (graph) graph.end(gid, run.metricsNow().exposure - e0);
     checker.end();
   };
-  if (root.n === 0) endState();
+  if (root.n === 0) endState(root.gid);
 
   /** The next choice to take at a node, or -1 when it is expanded. */
   const nextChoice = (node: Node): number => {
@@ -372,6 +386,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     run.offered();
     run.force(c);
     checker.pre(run.actionAt(c));
+    const e0 = graph ? run.metricsNow().exposure : 0;
     run.step();
     transitions++;
     const depth = node.depth + 1;
@@ -386,24 +401,35 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     }
     run.canonical(canon);
     canon.hash64(hash);
+    let gid = -1;
+    if (graph) {
+      gid = graph.id(hash[0]!, hash[1]!);
+      graph.edge(node.gid, gid, c, node.n, run.metricsNow().exposure - e0);
+    }
     if (c === node.amp && !node.full && (bfs ? visited.has(hash[0]!, hash[1]!) && !nextLevel.has(hash[0]!, hash[1]!) : onStack.has(hash[0]!, hash[1]!))) expandFully(node);
     if (!visited.add(hash[0]!, hash[1]!)) continue;
     states++;
     if (bfs) nextLevel.add(hash[0]!, hash[1]!);
     checker.state();
     if (opts.onProgress && states % 10_000 === 0)
-      opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes + nextLevel.bytes });
+      opts.onProgress({
+        states,
+        transitions,
+        depth,
+        frontier: bfs ? queue.length - qHead : stack.length,
+        bytes: visited.bytes + frontierBytes + nextLevel.bytes + (graph ? graph.bytes : 0),
+      });
     if (states >= maxStates) {
       limit = 'max-states';
       break;
     }
-    if (visited.bytes + frontierBytes + nextLevel.bytes > maxMemory) {
+    if (visited.bytes + frontierBytes + nextLevel.bytes + (graph ? graph.bytes : 0) > maxMemory) {
       limit = 'max-memory';
       break;
     }
     const n = run.offered();
     if (n === 0) {
-      endState();
+      endState(gid);
       continue;
     }
     if (depth >= maxDepth) {
@@ -430,6 +456,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
       onStack.add(child.hi, child.lo);
       runAt = child;
     }
+    child.gid = gid;
     child.bytes = (child.saved ? child.state.n : s0.n) * 8;
     frontierBytes += child.bytes;
   }
@@ -445,10 +472,11 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     violations: [...violations.values()],
     por,
     reduced,
+    ...(graph && limit === null ? { maxExposure: graph.longest(root.gid) } : {}),
   });
 }
 
-type SearchFields = Pick<SearchResult, 'mode' | 'limit' | 'states' | 'transitions' | 'depth' | 'endStates' | 'checked' | 'violations' | 'por' | 'reduced'>;
+type SearchFields = Pick<SearchResult, 'mode' | 'limit' | 'states' | 'transitions' | 'depth' | 'endStates' | 'checked' | 'violations' | 'por' | 'reduced' | 'maxExposure'>;
 
 /** @internal A search's result, the sequential one's or the parallel one's: what the store says of its coverage added. */
 export function searchResult(ir: ScenarioIR, run: Run, visited: StateStore, f: SearchFields): SearchResult {
@@ -467,6 +495,7 @@ export function searchResult(ir: ScenarioIR, run: Run, visited: StateStore, f: S
     violations: f.violations,
     por: f.por,
     reduced: f.reduced,
+    ...(f.maxExposure ? { maxExposure: f.maxExposure } : {}),
     storage: visited.kind,
     exact: visited.kind === 'hash64',
     coverage: visited.kind === 'hash64' ? 'exact' : 'probabilistic',
