@@ -21,6 +21,7 @@ import { searchParallel } from '../analysis/parallel.js';
 import type { SearchOptions } from '../analysis/search.js';
 import { runScenario } from '../sim/runner.js';
 import { formatFtrace } from '../report/ftrace.js';
+import { formatDmesg } from '../report/dmesg.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, DEFAULT_MAX_TOTAL_STEPS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
@@ -254,11 +255,14 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
     for (const v of res.violations) {
       out.write(`\nVIOLATED ${v.invariant}: ${v.count} time(s); first at depth ${v.depth}\n  replay: ${replay(v.schedule)}\n`);
       const r = runScenario(ir, { ...runOptionsFrom(values), policy: res.policy, schedule: v.schedule, maxSteps: v.depth + 1 });
-      // The path as ftrace text (every statement; a missed stray prints nothing in dmesg).
+      // The kernel log `pksim run` prints for that schedule (its splats), then the path as
+      // ftrace text: every statement (a missed stray prints nothing in dmesg).
+      const dmesg = formatDmesg(r, ir.source).trimEnd().split('\n');
+      out.write(`  kernel log:\n${dmesg.map((l) => `  | ${l}\n`).join('')}`);
       const trace = formatFtrace(r)
         .split('\n')
         .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('cpus='));
-      out.write(trace.map((l) => `  | ${l}\n`).join(''));
+      out.write(`  path (ftrace):\n${trace.map((l) => `  | ${l}\n`).join('')}`);
     }
   }
   out.flush();
