@@ -609,12 +609,17 @@ export class MachineCore implements PolicyContext {
       if (canonical && (this.cpus[t.cpu]!.curr === t || t.state === 'done' || t.state === 'dead')) t.threadPkrs = -1;
       t.save(v, this.names, canonical ? this.canonMapId : null);
       t.threadPkrs = threadPkrs;
-      t.ctx.save(v, this.keysInUse, !canonical);
+      // An idle task runs no program, so its context holds nothing, runs no accounted tick (an
+      // interrupt on its CPU runs and is accounted in a frame of its own) and its runner state
+      // never changes: neither a snapshot nor the canonical state has them (its task state,
+      // written above, does change: the PKRS saved at switch-out, the kmap_local stack that
+      // interrupts on top of it push onto).
+      if (t.kind !== 'idle') {
+        t.ctx.save(v, this.keysInUse, !canonical);
+        exec(t.ctx, v);
+      }
       t.ctx.stamp = epoch;
       t.ctx.canon = nctx++;
-      // An idle task runs no program: its runner state never changes (interrupts on its CPU
-      // run in frames of their own), so neither a snapshot nor the canonical state has it.
-      if (t.kind !== 'idle') exec(t.ctx, v);
     }
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
@@ -680,8 +685,10 @@ export class MachineCore implements PolicyContext {
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
       t.load(v, n);
-      t.ctx.load(v, this.keysInUse);
-      if (t.kind !== 'idle') exec(t.ctx, v);
+      if (t.kind !== 'idle') {
+        t.ctx.load(v, this.keysInUse);
+        exec(t.ctx, v);
+      }
     }
     this.nrRunnable.fill(0);
     for (const t of this.tasks) if (t.kind !== 'idle' && t.state === 'runnable') this.nrRunnable[t.cpu]!++;

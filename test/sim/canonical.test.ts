@@ -37,12 +37,14 @@ describe('canonical state', () => {
     expect(canon(run)).toBe(done);
   });
 
-  it("leaves out an idle task's runner state, which no step changes (every library scenario, every design, 3 seeds)", () => {
+  it("leaves out an idle task's context and runner state, which no step changes (every library scenario, every design, 3 seeds)", () => {
+    // Its context (holdings, entry frame, accounting) and its runner state.
     const execOfIdle = (run: Run): string =>
       run.m.tasks
         .filter((t) => t.kind === 'idle')
         .map((t) => {
           const v = new StateVec();
+          t.ctx.save(v, run.m.keysInUse, true);
           execOf(t.ctx).saveState(v, run.m.keysInUse);
           return Array.from(v.buf.subarray(0, v.n)).join(',');
         })
@@ -61,7 +63,7 @@ describe('canonical state', () => {
     expect(steps).toBeGreaterThan(5000);
   });
 
-  it("an idle task's runner state is not in the canonical vector nor in a snapshot; a user task's is", () => {
+  it("an idle task's context and runner state are in neither the canonical vector nor a snapshot; a user task's are", () => {
     const ir = compileScenario('cpus 1\nkey pmem = 1 default noaccess\npage pg key pmem\ntask t cpu 0 {\n p = kmap(pg)\n kunmap(pg)\n}\n', 'idle.pks');
     const run = new Run(ir, { policy: 'scoped:relaxed', events: false });
     const before = canon(run);
@@ -75,7 +77,11 @@ describe('canonical state', () => {
     };
     const snapped = snap();
     execOf(idle.ctx).work = 8;
+    idle.ctx.ranTicks += 5;
+    idle.ctx.kmapped[1]! += 1;
     expect(snap()).toBe(snapped);
+    expect(canon(run)).toBe(before);
+    idle.ctx.kmapped[1]! -= 1;
     const t = run.m.tasks.find((x) => x.kind !== 'idle')!;
     execOf(t.ctx).work = 7;
     expect(canon(run)).not.toBe(before);
