@@ -133,11 +133,14 @@ export class Scheduler {
   }
 
   save(v: StateVec): void {
-    v.pushU8(this.isPending);
-    v.pushI32(this.nextPending);
-    v.pushI32(this.head);
-    v.pushI32(this.tail);
+    // With nothing pending (most states) every queue is empty, its links all -1: not written.
     v.push(this.nPending);
+    if (this.nPending > 0) {
+      v.pushU8(this.isPending);
+      v.pushI32(this.nextPending);
+      v.pushI32(this.head);
+      v.pushI32(this.tail);
+    }
     v.pushU8(this.fired);
     v.push(this.si);
     v.push(this.lastRunCpu);
@@ -161,11 +164,18 @@ export class Scheduler {
   }
 
   load(v: StateVec): void {
-    v.nextU8(this.isPending, this.isPending.length);
-    v.nextI32(this.nextPending, this.nextPending.length);
-    v.nextI32(this.head, this.head.length);
-    v.nextI32(this.tail, this.tail.length);
     this.nPending = v.next();
+    if (this.nPending > 0) {
+      v.nextU8(this.isPending, this.isPending.length);
+      v.nextI32(this.nextPending, this.nextPending.length);
+      v.nextI32(this.head, this.head.length);
+      v.nextI32(this.tail, this.tail.length);
+    } else {
+      this.isPending.fill(0);
+      this.nextPending.fill(-1);
+      this.head.fill(-1);
+      this.tail.fill(-1);
+    }
     v.nextU8(this.fired, this.fired.length);
     this.si = v.next();
     this.lastRunCpu = v.next();
