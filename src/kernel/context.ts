@@ -99,20 +99,24 @@ export class Ctx {
   }
 
   load(v: StateVec, keys: Int32Array): void {
-    this.savedPkrs = v.next();
-    this.entryPkrs = v.next();
-    this.savedIrqsOff = v.next() === 1;
+    // A fixed group of fields: read through a local cursor (StateVec.reserve() on the way out).
+    const b = v.buf;
+    let p = v.pos;
+    this.savedPkrs = b[p++]!;
+    this.entryPkrs = b[p++]!;
+    this.savedIrqsOff = b[p++] === 1;
     // Only the keys in use can be non-zero (no scenario names another), so only they are read.
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      this.grantR[k] = v.next();
-      this.grantW[k] = v.next();
-      this.localMapped[k] = v.next();
-      this.kmapped[k] = v.next();
+      this.grantR[k] = b[p++]!;
+      this.grantW[k] = b[p++]!;
+      this.localMapped[k] = b[p++]!;
+      this.kmapped[k] = b[p++]!;
     }
-    this.ranTicks = v.next();
-    this.openTicks = v.next();
-    this.unscopedTicks = v.next();
+    this.ranTicks = b[p++]!;
+    this.openTicks = b[p++]!;
+    this.unscopedTicks = b[p++]!;
+    v.pos = p;
   }
 }
 
@@ -192,16 +196,20 @@ export class Task {
 
   /** Read back what save() wrote. The run-queue counts are recomputed by the machine. */
   load(v: StateVec, names: Interner): void {
-    this.stIdx = v.next();
+    const b = v.buf;
+    let p = v.pos;
+    this.stIdx = b[p++]!;
     this.st = STATES[this.stIdx]!;
-    this.onCpu = v.next();
+    this.onCpu = b[p++]!;
     this.ctx.cpu = this.onCpu;
-    this.threadPkrs = v.next();
-    this.preemptCount = v.next();
-    this.pagefaultDisabled = v.next();
-    const b = v.next();
-    this.blockedOn = b === 0 ? '' : names.str(b);
-    const depth = (this.local.depth = v.next());
+    this.threadPkrs = b[p++]!;
+    this.preemptCount = b[p++]!;
+    this.pagefaultDisabled = b[p++]!;
+    const blocked = b[p++]!;
+    const depth = (this.local.depth = b[p++]!);
+    v.pos = p;
+    if (blocked === 0) this.blockedOn = '';
+    else if (blocked !== this.blockedId || this.blockedIdOf !== this.blockedOn) this.blockedOn = names.str(blocked);
     // Entries past the depth are never read (kunmap_local and the syscall exit leave them too).
     v.nextI32(this.local.page, depth);
     v.nextF64(this.local.mapping, depth);

@@ -657,16 +657,19 @@ export class MachineCore implements PolicyContext {
   /** Read back what save() wrote, into this machine (made for the same scenario and design). */
   load(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
     const n = this.names;
-    this.globalOpen = v.next();
-    this.abandoned = v.next();
-    const p = v.next();
+    const b = v.buf;
+    let at = v.pos;
+    this.globalOpen = b[at++]!;
+    this.abandoned = b[at++]!;
+    const p = b[at++]!;
+    this.version = b[at++]!;
+    this.tick = b[at++]!;
+    this.nextCtxId = b[at++]!;
+    this.lastMapping = b[at++]!;
+    this.warnOnceFired = b[at++] === 1;
+    this.lastMightSleep = b[at++]!;
+    v.pos = at;
     this.panicked = p < 0 ? null : n.str(p);
-    this.version = v.next();
-    this.tick = v.next();
-    this.nextCtxId = v.next();
-    this.lastMapping = v.next();
-    this.warnOnceFired = v.next() === 1;
-    this.lastMightSleep = v.next();
     const file = v.next();
     if (file < 0) this.loc = null;
     else {
@@ -694,11 +697,14 @@ export class MachineCore implements PolicyContext {
     for (const t of this.tasks) if (t.kind !== 'idle' && t.state === 'runnable') this.nrRunnable[t.cpu]!++;
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
-      c.curr = this.tasks[v.next()]!;
-      c.pkrs = v.next();
-      c.msr = v.next();
-      c.irqsOff = v.next() === 1;
-      const depth = v.next();
+      let at = v.pos;
+      const b = v.buf;
+      c.curr = this.tasks[b[at++]!]!;
+      c.pkrs = b[at++]!;
+      c.msr = b[at++]!;
+      c.irqsOff = b[at++] === 1;
+      const depth = b[at++]!;
+      v.pos = at;
       if (c.frames.length !== 1) c.frames.length = 1;
       c.frames[0] = c.curr.ctx;
       for (let f = 1; f < depth; f++) c.frames.push(this.loadFrame(v, byId, exec));

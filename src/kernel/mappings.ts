@@ -177,6 +177,7 @@ export class MappingTable {
   load(v: StateVec, ctxById: (id: number) => Ctx): void {
     const size = v.next();
     while (this.kind.length < size) this.grow();
+    const was = this.size;
     this.size = size;
     const nfree = v.next();
     if (this.free.length !== nfree) this.free.length = nfree;
@@ -185,14 +186,20 @@ export class MappingTable {
     v.nextI32(this.page, size);
     v.nextF64(this.gen, size);
     v.nextU8(this.live, size);
+    const b = v.buf;
+    let p = v.pos;
     for (let s = 0; s < size; s++) {
-      const id = v.next();
+      const id = b[p++]!;
       this.ctx[s] = id < 0 ? null : ctxById(id);
     }
-    // Slots past the saved size are unused: a later alloc() must find them clean.
-    this.gen.fill(0, size);
-    this.live.fill(0, size);
-    this.ctx.fill(null, size);
+    v.pos = p;
+    // Slots past the saved size are unused: a later alloc() must find them clean (those past
+    // the size before are clean already).
+    if (was > size) {
+      this.gen.fill(0, size, was);
+      this.live.fill(0, size, was);
+      this.ctx.fill(null, size, was);
+    }
   }
 
   /** Every live record (for checks: allocates, not for the hot path). */

@@ -32,17 +32,20 @@ export class Stats {
   }
 
   load(v: StateVec): void {
-    this.faults = v.next();
-    this.pkrsWrites = v.next();
-    this.pkrsWritesSkipped = v.next();
-    this.ipis = v.next();
-    this.warnings = v.next();
-    this.warningsSuppressed = v.next();
-    this.oopses = v.next();
-    this.panics = v.next();
-    this.pkmapSleeps = v.next();
-    this.lifoViolations = v.next();
-    this.leaks = v.next();
-    this.reports = v.next();
+    const b = v.buf;
+    let p = v.pos;
+    this.faults = b[p++]!;
+    this.pkrsWrites = b[p++]!;
+    this.pkrsWritesSkipped = b[p++]!;
+    this.ipis = b[p++]!;
+    this.warnings = b[p++]!;
+    this.warningsSuppressed = b[p++]!;
+    this.oopses = b[p++]!;
+    this.panics = b[p++]!;
+    this.pkmapSleeps = b[p++]!;
+    this.lifoViolations = b[p++]!;
+    this.leaks = b[p++]!;
+    this.reports = b[p++]!;
+    v.pos = p;
   }
 }

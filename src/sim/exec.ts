@@ -87,16 +87,22 @@ export class Exec {
   }
 
   loadState(v: StateVec, ir: ScenarioIR, keys: Int32Array): void {
-    this.pc = v.next();
-    this.resumePc = v.next();
-    this.sub = v.next();
-    this.carry = v.next();
-    this.progId = v.next();
-    this.decl = v.next();
-    this.work = v.next();
-    const p = this.progId;
-    this.program = p >= 0 ? ir.contexts[p]!.program : p <= -2 ? ir.works[-2 - p]!.program : [];
-    const nv = v.next();
+    // A fixed group of fields: read through a local cursor (as reserve() writes them).
+    const b = v.buf;
+    let at = v.pos;
+    this.pc = b[at++]!;
+    this.resumePc = b[at++]!;
+    this.sub = b[at++]!;
+    this.carry = b[at++]!;
+    const p = b[at++]!;
+    this.decl = b[at++]!;
+    this.work = b[at++]!;
+    const nv = b[at++]!;
+    v.pos = at;
+    if (p !== this.progId) {
+      this.progId = p;
+      this.program = p >= 0 ? ir.contexts[p]!.program : p <= -2 ? ir.works[-2 - p]!.program : [];
+    }
     if (this.varAddr.length !== nv) {
       this.varAddr = new Float64Array(nv);
       this.varMap = new Float64Array(nv);
