@@ -81,17 +81,19 @@ export class Ctx {
       }
       return;
     }
+    let p = v.reserve(keys.length * 4 + 3);
+    const w = v.buf;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      v.push(this.grantR[k]!);
-      v.push(this.grantW[k]!);
-      v.push(this.localMapped[k]!);
-      v.push(this.kmapped[k]!);
+      w[p++] = this.grantR[k]!;
+      w[p++] = this.grantW[k]!;
+      w[p++] = this.localMapped[k]!;
+      w[p++] = this.kmapped[k]!;
     }
     // The accounting is history: in a snapshot, not in the canonical state.
-    v.push(this.ranTicks);
-    v.push(this.openTicks);
-    v.push(this.unscopedTicks);
+    w[p++] = this.ranTicks;
+    w[p++] = this.openTicks;
+    w[p] = this.unscopedTicks;
   }
 
   private holds(k: number): boolean {

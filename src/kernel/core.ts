@@ -564,15 +564,17 @@ export class MachineCore implements PolicyContext {
    */
   save(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
     const n = this.names;
-    v.push(this.globalOpen);
-    v.push(this.abandoned);
-    v.push(this.panicked === null ? -1 : n.id(this.panicked));
-    v.push(this.version);
-    v.push(this.tick);
-    v.push(this.nextCtxId);
-    v.push(this.lastMapping);
-    v.push(this.warnOnceFired ? 1 : 0);
-    v.push(this.lastMightSleep);
+    const at = v.reserve(9),
+      b = v.buf;
+    b[at] = this.globalOpen;
+    b[at + 1] = this.abandoned;
+    b[at + 2] = this.panicked === null ? -1 : n.id(this.panicked);
+    b[at + 3] = this.version;
+    b[at + 4] = this.tick;
+    b[at + 5] = this.nextCtxId;
+    b[at + 6] = this.lastMapping;
+    b[at + 7] = this.warnOnceFired ? 1 : 0;
+    b[at + 8] = this.lastMightSleep;
     const loc = this.loc;
     if (loc === null) v.push(-1);
     else {

@@ -17,18 +17,20 @@ export class Stats {
   reports = 0;
 
   save(v: StateVec): void {
-    v.push(this.faults);
-    v.push(this.pkrsWrites);
-    v.push(this.pkrsWritesSkipped);
-    v.push(this.ipis);
-    v.push(this.warnings);
-    v.push(this.warningsSuppressed);
-    v.push(this.oopses);
-    v.push(this.panics);
-    v.push(this.pkmapSleeps);
-    v.push(this.lifoViolations);
-    v.push(this.leaks);
-    v.push(this.reports);
+    const at = v.reserve(12),
+      b = v.buf;
+    b[at] = this.faults;
+    b[at + 1] = this.pkrsWrites;
+    b[at + 2] = this.pkrsWritesSkipped;
+    b[at + 3] = this.ipis;
+    b[at + 4] = this.warnings;
+    b[at + 5] = this.warningsSuppressed;
+    b[at + 6] = this.oopses;
+    b[at + 7] = this.panics;
+    b[at + 8] = this.pkmapSleeps;
+    b[at + 9] = this.lifoViolations;
+    b[at + 10] = this.leaks;
+    b[at + 11] = this.reports;
   }
 
   load(v: StateVec): void {
