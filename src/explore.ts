@@ -18,6 +18,7 @@ export {
 } from './analysis/explore.js';
 /** @public The stateful search (`pksim explore` without --bound), its invariants, and --workers. */
 export { search, SEARCH_INVARIANTS, SearchError, type SearchOptions, type SearchResult, type SearchViolation } from './analysis/search.js';
+export type { MaxExposure } from './analysis/exposure.js';
 export { BUILTIN_INVARIANTS, InvariantError, type BuiltinInvariant } from './analysis/invariants.js';
 export { searchParallel } from './analysis/parallel.js';
 /** @public The text `pksim explore` prints for a result (`arg`: the scenario as given). */

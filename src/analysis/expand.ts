@@ -21,7 +21,7 @@ export interface ExpandOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'e
   por?: boolean;
 }
 
-/** Numbers per successor in an expansion's `nums`: hash hi, hash lo, flags, choices offered, snapshot index. */
+/** Numbers per successor in an expansion's `nums`: hash hi, hash lo, flags, choices offered, snapshot index (both -1 for a successor taken before). */
 export const SUCC_WORDS = 5;
 /** Flags of a successor: --max-steps was hit; invariants violated by the transition, the state, the end. */
 export const F_LIMIT = 1,
@@ -96,7 +96,7 @@ export class Expander {
   private dataSize = 1 << 16;
 
   constructor(ir: ScenarioIR, opts: ExpandOptions) {
-    this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
+    this.run = new Run(ir, { ...opts, events: false, schedule: null, seed: null, recordChoices: false });
     this.checker = new Checker(this.run, ir, this.run.finishLabel(), opts.check, (name) => this.sink.push(name));
     this.por = opts.por !== false;
     this.cpus = this.por ? reducibleCpus(ir, this.run.finishLabel()) : new Uint8Array(ir.machine.cpus);
@@ -199,6 +199,16 @@ export class Expander {
       canon.hash64(hash);
       const hi = hash[0]!,
         lo = hash[1]!;
+      // Taken at an earlier node: visited by the time the main thread reads this, which then
+      // reads only its hash and the transition's invariants (most successors are such).
+      if (this.taken.has(hi, lo)) {
+        this.put(hi);
+        this.put(lo);
+        this.put(flags);
+        this.put(-1);
+        this.put(-1);
+        continue;
+      }
       const sv: string[] = (this.sink = []);
       checker.state();
       if (sv.length > 0) {
@@ -209,14 +219,12 @@ export class Expander {
       // The snapshot: none for a successor taken at an earlier node; the same one for the same
       // state reached by two choices here.
       let snapIdx = -1;
-      if (!this.taken.has(hi, lo)) {
-        for (let o = first; o < this.len; o += SUCC_WORDS)
-          if (this.nums[o] === hi && this.nums[o + 1] === lo && this.nums[o + 4]! >= 0) {
-            snapIdx = this.nums[o + 4]!;
-            break;
-          }
-        if (snapIdx < 0 && cn > 0) snapIdx = this.keepSnapshot();
-      }
+      for (let o = first; o < this.len; o += SUCC_WORDS)
+        if (this.nums[o] === hi && this.nums[o + 1] === lo && this.nums[o + 4]! >= 0) {
+          snapIdx = this.nums[o + 4]!;
+          break;
+        }
+      if (snapIdx < 0 && cn > 0) snapIdx = this.keepSnapshot();
       if (cn === 0) {
         const ev: string[] = (this.sink = []);
         run.step();

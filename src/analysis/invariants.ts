@@ -223,8 +223,11 @@ export class Checker {
   private holdingsAgree(ctx: Ctx): boolean {
     const m = this.run.m;
     const maps = m.maps;
-    const km = this.tallyK.fill(0);
-    const lm = this.tallyL.fill(0);
+    const km = this.tallyK,
+      lm = this.tallyL,
+      keys = m.keysInUse;
+    // Only the keys in use can be counted (no page has another key): only they are cleared.
+    for (let j = 0; j < keys.length; j++) km[keys[j]!] = lm[keys[j]!] = 0;
     for (let s = 0; s < maps.slots; s++) {
       if (maps.ctxAt(s) !== ctx) continue;
       const kind = maps.kindAt(s);
@@ -232,7 +235,6 @@ export class Checker {
       if (kind === MAP_KMAP) km[k]!++;
       else if (kind !== MAP_LINEAR) lm[k]!++;
     }
-    const keys = m.keysInUse;
     for (let j = 0; j < keys.length; j++) {
       const k = keys[j]!;
       if (km[k] !== ctx.kmapped[k] || lm[k] !== ctx.localMapped[k]) return false;

@@ -12,7 +12,17 @@ import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
 import { Expander, F_EV, F_LIMIT, F_SV, F_TV, SUCC_WORDS, packSnaps, snapAt, type Expansions } from './expand.js';
 import { VisitedSet, type StateStore } from './visited.js';
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_MEMORY, DEFAULT_MAX_STATES, makeStore, searchResult, type SearchOptions, type SearchResult, type SearchViolation } from './search.js';
+import {
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_MEMORY,
+  DEFAULT_MAX_STATES,
+  makeStore,
+  SearchError,
+  searchResult,
+  type SearchOptions,
+  type SearchResult,
+  type SearchViolation,
+} from './search.js';
 import { performance } from 'node:perf_hooks';
 
 /** States per message to a worker. */
@@ -32,6 +42,7 @@ const NONE: string[] = [];
 const EMPTY = new Float64Array(0);
 
 export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { workers: number }): Promise<SearchResult> {
+  if (opts.exposure === true) throw new SearchError('the largest exposure (exposure: true) is computed by the search in one thread: not with workers');
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxMemory = opts.maxMemory ?? DEFAULT_MAX_MEMORY;

@@ -13,6 +13,7 @@ import { StateVec } from '../kernel/state.js';
 import { BitStore, CompactStore, Hash64Store, VisitedSet, type StateStore } from './visited.js';
 import { BUILTIN_INVARIANTS, Checker, InvariantError } from './invariants.js';
 import { ampleChoice, reducibleCpus } from './por.js';
+import { ExposureGraph, type MaxExposure } from './exposure.js';
 import { performance } from 'node:perf_hooks';
 
 export interface TransitionInvariant {
@@ -37,8 +38,13 @@ export interface SearchOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'e
   timeLimit?: number;
   /** Invariant names to check (default: all that apply to the design). */
   check?: string[];
-  /** Partial-order reduction (default on). */
+  /** Partial-order reduction (default on; off with `exposure`). */
   por?: boolean;
+  /**
+   * Also the largest exposure over every path (`maxExposure`): the search records the state
+   * graph. Without reduction (a reduced graph leaves out interleavings that expose more).
+   */
+  exposure?: boolean;
   /** Store 32 bits of each state's hash instead of 64 (probabilistic coverage). */
   hashCompact?: boolean;
   /** Bit-state hashing over a bit array of this many bytes (probabilistic coverage). */
@@ -87,6 +93,8 @@ export interface SearchResult {
   endStates: number;
   checked: string[];
   violations: SearchViolation[];
+  /** With `exposure` and a complete search: the largest exposure of any path, and its schedule. */
+  maxExposure?: MaxExposure;
   /** Partial-order reduction was on; how many states took one local step only. */
   por: boolean;
   reduced: number;
@@ -121,6 +129,8 @@ interface Node {
   depth: number;
   /** Index into the path arrays (BFS) of this state. */
   id: number;
+  /** Its id in the exposure graph (-1: none recorded). */
+  gid: number;
   /** The local choice taken alone (-1: none), and whether the node is expanded fully. */
   amp: number;
   full: boolean;
@@ -137,24 +147,44 @@ export function makeStore(opts: SearchOptions): StateStore {
   return new Hash64Store();
 }
 
-/** On-stack hashes for the DFS cycle proviso (53 bits of the hash: a clash only costs reduction). */
+/**
+ * On-stack hashes for the DFS cycle proviso, as a hash table with one chain per bucket through
+ * the stack positions. Entries leave in the reverse order they came (the DFS stack), so the
+ * one leaving is always the head of its bucket's chain: push and pop are O(1), with no
+ * allocation once the stack has been this deep.
+ */
 class StackSet {
-  private readonly m = new Map<number, number>();
-  private static key(hi: number, lo: number): number {
-    return (hi & 0x1fffff) * 4294967296 + lo;
+  private static readonly BUCKETS = 1024;
+  private readonly head = new Int32Array(StackSet.BUCKETS).fill(-1);
+  private next = new Int32Array(256);
+  private his = new Uint32Array(256);
+  private los = new Uint32Array(256);
+  private n = 0;
+  private static bucket(hi: number, lo: number): number {
+    return (hi ^ lo) & (StackSet.BUCKETS - 1);
   }
   add(hi: number, lo: number): void {
-    const k = StackSet.key(hi, lo);
-    this.m.set(k, (this.m.get(k) ?? 0) + 1);
+    if (this.n === this.next.length) {
+      const grow = <T extends Int32Array | Uint32Array>(a: T, b: T): T => (b.set(a), b);
+      this.next = grow(this.next, new Int32Array(this.n * 2));
+      this.his = grow(this.his, new Uint32Array(this.n * 2));
+      this.los = grow(this.los, new Uint32Array(this.n * 2));
+    }
+    const b = StackSet.bucket(hi, lo),
+      i = this.n++;
+    this.his[i] = hi;
+    this.los[i] = lo;
+    this.next[i] = this.head[b]!;
+    this.head[b] = i;
   }
+  /** Remove the entry added last (it must be hi, lo). */
   remove(hi: number, lo: number): void {
-    const k = StackSet.key(hi, lo);
-    const c = this.m.get(k)!;
-    if (c <= 1) this.m.delete(k);
-    else this.m.set(k, c - 1);
+    const i = --this.n;
+    this.head[StackSet.bucket(hi, lo)] = this.next[i]!;
   }
   has(hi: number, lo: number): boolean {
-    return this.m.has(StackSet.key(hi, lo));
+    for (let i = this.head[StackSet.bucket(hi, lo)]!; i >= 0; i = this.next[i]!) if (this.his[i] === hi >>> 0 && this.los[i] === lo >>> 0) return true;
+    return false;
   }
 }
 
@@ -163,9 +193,10 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxMemory = opts.maxMemory ?? DEFAULT_MAX_MEMORY;
   const bfs = opts.bfs === true;
-  const por = opts.por !== false;
+  const graph = opts.exposure === true ? new ExposureGraph() : null;
+  const por = opts.por !== false && graph === null;
   const deadline = opts.timeLimit === undefined ? Infinity : performance.now() + opts.timeLimit * 1000;
-  const run = new Run(ir, { ...opts, events: false, schedule: null, seed: null });
+  const run = new Run(ir, { ...opts, events: false, schedule: null, seed: null, recordChoices: false });
   opts.onRun?.(run);
   const visited = makeStore(opts);
   const canon = new StateVec();
@@ -232,7 +263,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   const newNode = (state: StateVec, n: number, depth: number, id: number, reuse: Node | null = null): Node => {
     const amp = n > 1 && por ? ampleChoice(run, n, cpus) : -1;
     if (amp >= 0) reduced++;
-    if (reuse === null) return { state, saved: true, bytes: 0, n, next: 0, depth, id, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
+    if (reuse === null) return { state, saved: true, bytes: 0, n, next: 0, depth, id, gid: -1, amp, full: amp < 0, cur: -1, hi: hash[0]!, lo: hash[1]! };
     reuse.saved = true;
     reuse.n = n;
     reuse.next = 0;
@@ -275,6 +306,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   checker.state();
   const n0 = run.offered();
   const root = newNode(s0, n0, 0, store(-1, -1, 0));
+  root.gid = graph ? graph.id(hash[0]!, hash[1]!) : -1;
   root.bytes = s0.n * 8;
   frontierBytes += root.bytes;
   const queue: Node[] = [root];
@@ -285,13 +317,15 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   }
   let states = 1;
 
-  /** The run is in an end state (nothing can run: done, deadlock or panic). */
-  const endState = (): void => {
+  /** The run is in an end state (nothing can run: done, deadlock or panic), `gid` in the exposure graph. */
+  const endState = (gid: number): void => {
     endStates++;
+    const e0 = run.metricsNow().exposure;
     run.step();
+    if (graph) graph.end(gid, run.metricsNow().exposure - e0);
     checker.end();
   };
-  if (root.n === 0) endState();
+  if (root.n === 0) endState(root.gid);
 
   /** The next choice to take at a node, or -1 when it is expanded. */
   const nextChoice = (node: Node): number => {
@@ -352,6 +386,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     run.offered();
     run.force(c);
     checker.pre(run.actionAt(c));
+    const e0 = graph ? run.metricsNow().exposure : 0;
     run.step();
     transitions++;
     const depth = node.depth + 1;
@@ -366,24 +401,35 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     }
     run.canonical(canon);
     canon.hash64(hash);
+    let gid = -1;
+    if (graph) {
+      gid = graph.id(hash[0]!, hash[1]!);
+      graph.edge(node.gid, gid, c, node.n, run.metricsNow().exposure - e0);
+    }
     if (c === node.amp && !node.full && (bfs ? visited.has(hash[0]!, hash[1]!) && !nextLevel.has(hash[0]!, hash[1]!) : onStack.has(hash[0]!, hash[1]!))) expandFully(node);
     if (!visited.add(hash[0]!, hash[1]!)) continue;
     states++;
     if (bfs) nextLevel.add(hash[0]!, hash[1]!);
     checker.state();
     if (opts.onProgress && states % 10_000 === 0)
-      opts.onProgress({ states, transitions, depth, frontier: bfs ? queue.length - qHead : stack.length, bytes: visited.bytes + frontierBytes + nextLevel.bytes });
+      opts.onProgress({
+        states,
+        transitions,
+        depth,
+        frontier: bfs ? queue.length - qHead : stack.length,
+        bytes: visited.bytes + frontierBytes + nextLevel.bytes + (graph ? graph.bytes : 0),
+      });
     if (states >= maxStates) {
       limit = 'max-states';
       break;
     }
-    if (visited.bytes + frontierBytes + nextLevel.bytes > maxMemory) {
+    if (visited.bytes + frontierBytes + nextLevel.bytes + (graph ? graph.bytes : 0) > maxMemory) {
       limit = 'max-memory';
       break;
     }
     const n = run.offered();
     if (n === 0) {
-      endState();
+      endState(gid);
       continue;
     }
     if (depth >= maxDepth) {
@@ -410,6 +456,7 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
       onStack.add(child.hi, child.lo);
       runAt = child;
     }
+    child.gid = gid;
     child.bytes = (child.saved ? child.state.n : s0.n) * 8;
     frontierBytes += child.bytes;
   }
@@ -425,10 +472,11 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     violations: [...violations.values()],
     por,
     reduced,
+    ...(graph && limit === null ? { maxExposure: graph.longest(root.gid) } : {}),
   });
 }
 
-type SearchFields = Pick<SearchResult, 'mode' | 'limit' | 'states' | 'transitions' | 'depth' | 'endStates' | 'checked' | 'violations' | 'por' | 'reduced'>;
+type SearchFields = Pick<SearchResult, 'mode' | 'limit' | 'states' | 'transitions' | 'depth' | 'endStates' | 'checked' | 'violations' | 'por' | 'reduced' | 'maxExposure'>;
 
 /** @internal A search's result, the sequential one's or the parallel one's: what the store says of its coverage added. */
 export function searchResult(ir: ScenarioIR, run: Run, visited: StateStore, f: SearchFields): SearchResult {
@@ -447,6 +495,7 @@ export function searchResult(ir: ScenarioIR, run: Run, visited: StateStore, f: S
     violations: f.violations,
     por: f.por,
     reduced: f.reduced,
+    ...(f.maxExposure ? { maxExposure: f.maxExposure } : {}),
     storage: visited.kind,
     exact: visited.kind === 'hash64',
     coverage: visited.kind === 'hash64' ? 'exact' : 'probabilistic',

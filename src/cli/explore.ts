@@ -21,6 +21,7 @@ import { searchParallel } from '../analysis/parallel.js';
 import type { SearchOptions } from '../analysis/search.js';
 import { runScenario } from '../sim/runner.js';
 import { formatFtrace } from '../report/ftrace.js';
+import { formatDmesg } from '../report/dmesg.js';
 import type { ScenarioIR } from '../scenario/ir.js';
 import { DEFAULT_BOUND, DEFAULT_MAX_RUNS, DEFAULT_MAX_TOTAL_STEPS, ExploreError, INVARIANTS, explore, type ExploreResult } from '../analysis/explore.js';
 import { formatTable } from '../report/table.js';
@@ -65,6 +66,10 @@ invariants on each whole run.`,
     },
     workers: { type: 'string', value: 'N', help: 'expand states in N worker threads (breadth-first; the same result for any N)' },
     'no-por': { type: 'boolean', help: 'no partial-order reduction: every interleaving of local steps too' },
+    exposure: {
+      type: 'boolean',
+      help: 'also the largest exposure (page x tick) over every path, with its schedule, or UNBOUNDED when a cycle adds exposure (no reduction; not with --workers, --hash-compact, --bitstate)',
+    },
     'hash-compact': { type: 'boolean', help: 'store 32 bits of each state instead of 64 (half the memory; coverage then probabilistic)' },
     bitstate: { type: 'boolean', help: "bit-state hashing (Holzmann's supertrace): k=3 bits per state, no state stored; coverage probabilistic" },
     'bitstate-size': { type: 'string', value: 'MB', default: DEFAULT_BITSTATE_BYTES / 2 ** 20, help: 'with --bitstate: the bit array, in megabytes' },
@@ -105,7 +110,20 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   const progress = io.isTTY && !values.json;
   if (values.bound === undefined) return stateful(ir, positionals[0]!, values, io, progress, maxOutput);
-  for (const o of ['html', 'time-limit', 'bfs', 'max-states', 'max-depth', 'max-memory', 'no-por', 'hash-compact', 'bitstate', 'bitstate-size', 'workers'] as const) {
+  for (const o of [
+    'html',
+    'time-limit',
+    'bfs',
+    'max-states',
+    'max-depth',
+    'max-memory',
+    'no-por',
+    'hash-compact',
+    'bitstate',
+    'bitstate-size',
+    'workers',
+    'exposure',
+  ] as const) {
     if (values[o] !== undefined) throw new UsageError(`--${o} is an option of the stateful search, not of --bound`);
   }
   let res: ExploreResult;
@@ -190,6 +208,9 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   checkOutputs(outputs, [arg]);
   let res: SearchResult;
   const workers = str('workers') === undefined ? 0 : int('--workers', str('workers')!, 1, 64);
+  if (values.exposure === true)
+    for (const o of ['workers', 'hash-compact', 'bitstate'] as const)
+      if (values[o] !== undefined) throw new UsageError(`--exposure records the state graph in one thread with every state exact: not with --${o}`);
   const started = performance.now();
   try {
     const go = (o: SearchOptions) => (workers > 0 ? searchParallel(ir, { ...o, workers }) : Promise.resolve(search(ir, o)));
@@ -203,6 +224,7 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
       maxMemory: intOr('--max-memory', str('max-memory'), DEFAULT_MAX_MEMORY / 2 ** 20, 1, 1e7) * 2 ** 20,
       ...(str('time-limit') !== undefined ? { timeLimit: int('--time-limit', str('time-limit')!, 1, 1e7) } : {}),
       por: values['no-por'] !== true,
+      exposure: values.exposure === true,
       hashCompact: values['hash-compact'] === true,
       ...(values.bitstate === true ? { bitstate: intOr('--bitstate-size', str('bitstate-size'), DEFAULT_BITSTATE_BYTES / 2 ** 20, 1, 16384) * 2 ** 20 } : {}),
       check: str('check')
@@ -225,17 +247,22 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   if (progress) io.err('\r'.padEnd(89) + '\r');
   const out = new BoundedOut(io, maxOutput);
   const replay = (schedule: number[]) => `pksim run ${arg} --policy ${res.policy} --schedule ${schedule.join(',') || "''"}`;
-  if (values.json) writeJson(out, { ...res, violations: res.violations.map((v) => ({ ...v, replay: replay(v.schedule) })) });
+  const maxExposure = res.maxExposure ? { ...res.maxExposure, replay: replay(res.maxExposure.schedule) } : undefined;
+  if (values.json) writeJson(out, { ...res, ...(maxExposure ? { maxExposure } : {}), violations: res.violations.map((v) => ({ ...v, replay: replay(v.schedule) })) });
   else {
     out.write(formatSearch(res));
+    if (values.exposure === true) out.write(formatMaxExposure(res, maxExposure?.replay));
     for (const v of res.violations) {
       out.write(`\nVIOLATED ${v.invariant}: ${v.count} time(s); first at depth ${v.depth}\n  replay: ${replay(v.schedule)}\n`);
       const r = runScenario(ir, { ...runOptionsFrom(values), policy: res.policy, schedule: v.schedule, maxSteps: v.depth + 1 });
-      // The path as ftrace text (every statement; a missed stray prints nothing in dmesg).
+      // The kernel log `pksim run` prints for that schedule (its splats), then the path as
+      // ftrace text: every statement (a missed stray prints nothing in dmesg).
+      const dmesg = formatDmesg(r, ir.source).trimEnd().split('\n');
+      out.write(`  kernel log:\n${dmesg.map((l) => `  | ${l}\n`).join('')}`);
       const trace = formatFtrace(r)
         .split('\n')
         .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('cpus='));
-      out.write(trace.map((l) => `  | ${l}\n`).join(''));
+      out.write(`  path (ftrace):\n${trace.map((l) => `  | ${l}\n`).join('')}`);
     }
   }
   out.flush();
@@ -254,6 +281,15 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
     return res.violations.length ? EXIT_FAIL : EXIT_LIMIT;
   }
   return res.violations.length ? EXIT_FAIL : 0;
+}
+
+/** The --exposure line: the largest total and the run that reaches it, or why there is none. */
+function formatMaxExposure(r: SearchResult, replay: string | undefined): string {
+  const x = r.maxExposure;
+  if (x === undefined) return 'largest exposure: not known (the search is incomplete: a path it did not visit may expose more)\n';
+  if (x.unbounded)
+    return `largest exposure: UNBOUNDED: a cycle of states adds exposure each time round (a scheduler can keep the window open for as long as it likes)\n  into the cycle and once round: ${replay}\n`;
+  return `largest exposure over every path: ${x.exposure} page x tick\n  replay: ${replay}\n`;
 }
 
 export function formatSearch(r: SearchResult): string {

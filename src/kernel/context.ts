@@ -59,9 +59,11 @@ export class Ctx {
    * `accounting`, the canonical form: no tick counters, the holdings written sparsely.
    */
   save(v: StateVec, keys: Int32Array, accounting = true): void {
-    v.push(this.savedPkrs);
-    v.push(this.entryPkrs);
-    v.push(this.savedIrqsOff ? 1 : 0);
+    const at = v.reserve(3),
+      b = v.buf;
+    b[at] = this.savedPkrs;
+    b[at + 1] = this.entryPkrs;
+    b[at + 2] = this.savedIrqsOff ? 1 : 0;
     if (!accounting) {
       // The canonical state: most contexts hold nothing, so the non-zero holdings only, as
       // (key, counts) after their number.
@@ -79,17 +81,19 @@ export class Ctx {
       }
       return;
     }
+    let p = v.reserve(keys.length * 4 + 3);
+    const w = v.buf;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      v.push(this.grantR[k]!);
-      v.push(this.grantW[k]!);
-      v.push(this.localMapped[k]!);
-      v.push(this.kmapped[k]!);
+      w[p++] = this.grantR[k]!;
+      w[p++] = this.grantW[k]!;
+      w[p++] = this.localMapped[k]!;
+      w[p++] = this.kmapped[k]!;
     }
     // The accounting is history: in a snapshot, not in the canonical state.
-    v.push(this.ranTicks);
-    v.push(this.openTicks);
-    v.push(this.unscopedTicks);
+    w[p++] = this.ranTicks;
+    w[p++] = this.openTicks;
+    w[p] = this.unscopedTicks;
   }
 
   private holds(k: number): boolean {
@@ -97,25 +101,34 @@ export class Ctx {
   }
 
   load(v: StateVec, keys: Int32Array): void {
-    this.savedPkrs = v.next();
-    this.entryPkrs = v.next();
-    this.savedIrqsOff = v.next() === 1;
+    // A fixed group of fields: read through a local cursor (StateVec.reserve() on the way out).
+    const b = v.buf;
+    let p = v.pos;
+    this.savedPkrs = b[p++]!;
+    this.entryPkrs = b[p++]!;
+    this.savedIrqsOff = b[p++] === 1;
     // Only the keys in use can be non-zero (no scenario names another), so only they are read.
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      this.grantR[k] = v.next();
-      this.grantW[k] = v.next();
-      this.localMapped[k] = v.next();
-      this.kmapped[k] = v.next();
+      this.grantR[k] = b[p++]!;
+      this.grantW[k] = b[p++]!;
+      this.localMapped[k] = b[p++]!;
+      this.kmapped[k] = b[p++]!;
     }
-    this.ranTicks = v.next();
-    this.openTicks = v.next();
-    this.unscopedTicks = v.next();
+    this.ranTicks = b[p++]!;
+    this.openTicks = b[p++]!;
+    this.unscopedTicks = b[p++]!;
+    v.pos = p;
   }
 }
 
 export class Task {
   private st: TaskState = 'runnable';
+  /** STATES.indexOf(st), kept by the setter (what a snapshot writes). */
+  private stIdx = 0;
+  /** The interned id of `blockedOn`, for the string it was taken of (a snapshot writes it). */
+  private blockedId = 0;
+  private blockedIdOf: string | null = null;
   private onCpu: number;
   /** Thread state's PKRS: saved on switch-out, loaded on switch-in. */
   threadPkrs = 0;
@@ -149,6 +162,7 @@ export class Task {
   set state(s: TaskState) {
     if (this.kind !== 'idle' && (this.st === 'runnable') !== (s === 'runnable')) this.nrRunnable[this.onCpu]! += s === 'runnable' ? 1 : -1;
     this.st = s;
+    this.stIdx = STATES.indexOf(s);
   }
 
   get cpu(): number {
@@ -160,13 +174,21 @@ export class Task {
    * canonical numbering for the canonical state (which is the same but for that).
    */
   save(v: StateVec, names: Interner, mapId: ((id: number) => number) | null = null): void {
-    v.push(STATES.indexOf(this.st));
-    v.push(this.onCpu);
-    v.push(this.threadPkrs);
-    v.push(this.preemptCount);
-    v.push(this.pagefaultDisabled);
-    v.push(names.id(this.blockedOn));
-    v.push(this.local.depth);
+    if (this.blockedIdOf !== this.blockedOn) {
+      // Not blocked (the usual case) is 0, not the 52-bit id of '': a small integer hashes in
+      // one round. No string's id is 0 (textHash() never returns it).
+      this.blockedId = this.blockedOn === '' ? 0 : names.id(this.blockedOn);
+      this.blockedIdOf = this.blockedOn;
+    }
+    const at = v.reserve(7),
+      b = v.buf;
+    b[at] = this.stIdx;
+    b[at + 1] = this.onCpu;
+    b[at + 2] = this.threadPkrs;
+    b[at + 3] = this.preemptCount;
+    b[at + 4] = this.pagefaultDisabled;
+    b[at + 5] = this.blockedId;
+    b[at + 6] = this.local.depth;
     v.pushI32(this.local.page, this.local.depth);
     if (mapId === null) v.pushF64(this.local.mapping, this.local.depth);
     else for (let i = 0; i < this.local.depth; i++) v.push(mapId(this.local.mapping[i]!));
@@ -176,19 +198,25 @@ export class Task {
 
   /** Read back what save() wrote. The run-queue counts are recomputed by the machine. */
   load(v: StateVec, names: Interner): void {
-    this.st = STATES[v.next()]!;
-    this.onCpu = v.next();
+    const b = v.buf;
+    let p = v.pos;
+    this.stIdx = b[p++]!;
+    this.st = STATES[this.stIdx]!;
+    this.onCpu = b[p++]!;
     this.ctx.cpu = this.onCpu;
-    this.threadPkrs = v.next();
-    this.preemptCount = v.next();
-    this.pagefaultDisabled = v.next();
-    this.blockedOn = names.str(v.next());
-    const depth = (this.local.depth = v.next());
+    this.threadPkrs = b[p++]!;
+    this.preemptCount = b[p++]!;
+    this.pagefaultDisabled = b[p++]!;
+    const blocked = b[p++]!;
+    const depth = (this.local.depth = b[p++]!);
+    v.pos = p;
+    if (blocked === 0) this.blockedOn = '';
+    else if (blocked !== this.blockedId || this.blockedIdOf !== this.blockedOn) this.blockedOn = names.str(blocked);
     // Entries past the depth are never read (kunmap_local and the syscall exit leave them too).
-    v.nextInto(this.local.page, depth);
-    v.nextInto(this.local.mapping, depth);
+    v.nextI32(this.local.page, depth);
+    v.nextF64(this.local.mapping, depth);
     const nq = v.next();
-    this.workQueue.length = nq;
+    if (this.workQueue.length !== nq) this.workQueue.length = nq;
     for (let i = 0; i < nq; i++) this.workQueue[i] = v.next();
   }
   set cpu(c: number) {

@@ -564,15 +564,17 @@ export class MachineCore implements PolicyContext {
    */
   save(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
     const n = this.names;
-    v.push(this.globalOpen);
-    v.push(this.abandoned);
-    v.push(this.panicked === null ? -1 : n.id(this.panicked));
-    v.push(this.version);
-    v.push(this.tick);
-    v.push(this.nextCtxId);
-    v.push(this.lastMapping);
-    v.push(this.warnOnceFired ? 1 : 0);
-    v.push(this.lastMightSleep);
+    const at = v.reserve(9),
+      b = v.buf;
+    b[at] = this.globalOpen;
+    b[at + 1] = this.abandoned;
+    b[at + 2] = this.panicked === null ? -1 : n.id(this.panicked);
+    b[at + 3] = this.version;
+    b[at + 4] = this.tick;
+    b[at + 5] = this.nextCtxId;
+    b[at + 6] = this.lastMapping;
+    b[at + 7] = this.warnOnceFired ? 1 : 0;
+    b[at + 8] = this.lastMightSleep;
     const loc = this.loc;
     if (loc === null) v.push(-1);
     else {
@@ -609,18 +611,27 @@ export class MachineCore implements PolicyContext {
       if (canonical && (this.cpus[t.cpu]!.curr === t || t.state === 'done' || t.state === 'dead')) t.threadPkrs = -1;
       t.save(v, this.names, canonical ? this.canonMapId : null);
       t.threadPkrs = threadPkrs;
-      t.ctx.save(v, this.keysInUse, !canonical);
+      // An idle task runs no program, so its context holds nothing, runs no accounted tick (an
+      // interrupt on its CPU runs and is accounted in a frame of its own) and its runner state
+      // never changes: neither a snapshot nor the canonical state has them (its task state,
+      // written above, does change: the PKRS saved at switch-out, the kmap_local stack that
+      // interrupts on top of it push onto).
+      if (t.kind !== 'idle') {
+        t.ctx.save(v, this.keysInUse, !canonical);
+        exec(t.ctx, v);
+      }
       t.ctx.stamp = epoch;
       t.ctx.canon = nctx++;
-      exec(t.ctx, v);
     }
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
-      v.push(c.curr.index);
-      v.push(c.pkrs);
-      v.push(c.msr);
-      v.push(c.irqsOff ? 1 : 0);
-      v.push(c.frames.length);
+      const at = v.reserve(5),
+        b = v.buf;
+      b[at] = c.curr.index;
+      b[at + 1] = c.pkrs;
+      b[at + 2] = c.msr;
+      b[at + 3] = c.irqsOff ? 1 : 0;
+      b[at + 4] = c.frames.length;
       for (let f = 1; f < c.frames.length; f++) this.writeFrame(c.frames[f]!, v, epoch, nctx++, exec, canonical);
     }
     for (let s = 0; s < this.maps.slots; s++) {
@@ -648,16 +659,19 @@ export class MachineCore implements PolicyContext {
   /** Read back what save() wrote, into this machine (made for the same scenario and design). */
   load(v: StateVec, exec: (ctx: Ctx, v: StateVec) => void): void {
     const n = this.names;
-    this.globalOpen = v.next();
-    this.abandoned = v.next();
-    const p = v.next();
+    const b = v.buf;
+    let at = v.pos;
+    this.globalOpen = b[at++]!;
+    this.abandoned = b[at++]!;
+    const p = b[at++]!;
+    this.version = b[at++]!;
+    this.tick = b[at++]!;
+    this.nextCtxId = b[at++]!;
+    this.lastMapping = b[at++]!;
+    this.warnOnceFired = b[at++] === 1;
+    this.lastMightSleep = b[at++]!;
+    v.pos = at;
     this.panicked = p < 0 ? null : n.str(p);
-    this.version = v.next();
-    this.tick = v.next();
-    this.nextCtxId = v.next();
-    this.lastMapping = v.next();
-    this.warnOnceFired = v.next() === 1;
-    this.lastMightSleep = v.next();
     const file = v.next();
     if (file < 0) this.loc = null;
     else {
@@ -671,32 +685,36 @@ export class MachineCore implements PolicyContext {
     this.loadSites(v, this.warnedIds, this.warnedSites);
     this.loadSites(v, this.firedIds, this.firedOnce);
     const byId = this.byId;
-    byId.clear();
+    if (byId.size > 0) byId.clear();
     if (this.frameCache.size > 4096) this.frameCache.clear();
     for (let i = 0; i < this.tasks.length; i++) {
       const t = this.tasks[i]!;
       t.load(v, n);
-      t.ctx.load(v, this.keysInUse);
-      exec(t.ctx, v);
-      byId.set(t.ctx.id, t.ctx);
+      if (t.kind !== 'idle') {
+        t.ctx.load(v, this.keysInUse);
+        exec(t.ctx, v);
+      }
     }
     this.nrRunnable.fill(0);
     for (const t of this.tasks) if (t.kind !== 'idle' && t.state === 'runnable') this.nrRunnable[t.cpu]!++;
     for (let i = 0; i < this.cpus.length; i++) {
       const c = this.cpus[i]!;
-      c.curr = this.tasks[v.next()]!;
-      c.pkrs = v.next();
-      c.msr = v.next();
-      c.irqsOff = v.next() === 1;
-      const depth = v.next();
-      c.frames.length = 1;
+      let at = v.pos;
+      const b = v.buf;
+      c.curr = this.tasks[b[at++]!]!;
+      c.pkrs = b[at++]!;
+      c.msr = b[at++]!;
+      c.irqsOff = b[at++] === 1;
+      const depth = b[at++]!;
+      v.pos = at;
+      if (c.frames.length !== 1) c.frames.length = 1;
       c.frames[0] = c.curr.ctx;
       for (let f = 1; f < depth; f++) c.frames.push(this.loadFrame(v, byId, exec));
     }
     while (v.next() === 1) this.loadFrame(v, byId, exec);
     this.pkmap.load(v);
     this.fixmap.load(v);
-    this.maps.load(v, (id) => byId.get(id)!);
+    this.maps.load(v, this.ctxById);
     this.hooks.load?.(this, v);
   }
 
@@ -798,6 +816,12 @@ export class MachineCore implements PolicyContext {
   }
 
   private pushSorted(v: StateVec, ids: number[]): void {
+    // Mostly none or one (a warning site, once): nothing to sort.
+    if (ids.length <= 1) {
+      v.push(ids.length);
+      if (ids.length === 1) v.push(ids[0]!);
+      return;
+    }
     const s = this.sortScratch;
     s.length = 0;
     for (let i = 0; i < ids.length; i++) s.push(ids[i]!);
@@ -808,6 +832,15 @@ export class MachineCore implements PolicyContext {
 
   /** Contexts by id while a state is read back; interrupt frames made by restores, for reuse. */
   private readonly byId = new Map<number, Ctx>();
+  /** A context of the state being read back by id: a task's (ids fixed for the run), or a frame read back. */
+  private readonly ctxById = (id: number): Ctx => {
+    const t = this.tasks[this.taskIndexOfId(id)];
+    return t !== undefined && t.ctx.id === id ? t.ctx : this.byId.get(id)!;
+  };
+  /** Tasks are made first, in order, so a task's context id is usually its index plus a fixed offset. */
+  private taskIndexOfId(id: number): number {
+    return id - (this.tasks.length > 0 ? this.tasks[0]!.ctx.id : 0);
+  }
   private readonly frameCache = new Map<number, Ctx>();
 
   private loadSites(v: StateVec, ids: number[], set: Set<string>): void {

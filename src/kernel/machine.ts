@@ -62,8 +62,9 @@ export class Machine extends MachineCore {
     this.lastKey = v.next();
     for (let p = 0; p < this.pageKmaps.length; p++) {
       const l = this.pageKmaps[p]!;
-      l.length = v.next();
-      for (let i = 0; i < l.length; i++) l[i] = v.next();
+      const len = v.next();
+      if (l.length !== len) l.length = len;
+      for (let i = 0; i < len; i++) l[i] = v.next();
     }
   }
 

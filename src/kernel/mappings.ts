@@ -166,10 +166,10 @@ export class MappingTable {
     v.push(this.size);
     v.push(this.free.length);
     v.pushAll(this.free);
-    v.pushAll(this.kind, this.size);
-    v.pushAll(this.page, this.size);
-    v.pushAll(this.gen, this.size);
-    v.pushAll(this.live, this.size);
+    v.pushU8(this.kind, this.size);
+    v.pushI32(this.page, this.size);
+    v.pushF64(this.gen, this.size);
+    v.pushU8(this.live, this.size);
     for (let s = 0; s < this.size; s++) v.push(this.live[s] === 1 ? this.ctx[s]!.id : -1);
   }
 
@@ -177,22 +177,29 @@ export class MappingTable {
   load(v: StateVec, ctxById: (id: number) => Ctx): void {
     const size = v.next();
     while (this.kind.length < size) this.grow();
+    const was = this.size;
     this.size = size;
     const nfree = v.next();
-    this.free.length = nfree;
+    if (this.free.length !== nfree) this.free.length = nfree;
     for (let i = 0; i < nfree; i++) this.free[i] = v.next();
-    v.nextInto(this.kind, size);
-    v.nextInto(this.page, size);
-    v.nextInto(this.gen, size);
-    v.nextInto(this.live, size);
+    v.nextU8(this.kind, size);
+    v.nextI32(this.page, size);
+    v.nextF64(this.gen, size);
+    v.nextU8(this.live, size);
+    const b = v.buf;
+    let p = v.pos;
     for (let s = 0; s < size; s++) {
-      const id = v.next();
+      const id = b[p++]!;
       this.ctx[s] = id < 0 ? null : ctxById(id);
     }
-    // Slots past the saved size are unused: a later alloc() must find them clean.
-    this.gen.fill(0, size);
-    this.live.fill(0, size);
-    this.ctx.fill(null, size);
+    v.pos = p;
+    // Slots past the saved size are unused: a later alloc() must find them clean (those past
+    // the size before are clean already).
+    if (was > size) {
+      this.gen.fill(0, size, was);
+      this.live.fill(0, size, was);
+      this.ctx.fill(null, size, was);
+    }
   }
 
   /** Every live record (for checks: allocates, not for the hot path). */

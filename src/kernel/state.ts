@@ -48,6 +48,18 @@ export class StateVec {
     this.otherAt = a;
   }
 
+  /**
+   * Make room for `k` numbers and count them written; the index of the first. The caller
+   * fills buf[at .. at+k) (read `buf` after this call: it may have grown). Hot writers of a
+   * fixed group of fields use it instead of k push() calls.
+   */
+  reserve(k: number): number {
+    const at = this.n;
+    if (at + k > this.buf.length) this.grow(at + k);
+    this.n = at + k;
+    return at;
+  }
+
   push(x: number): void {
     if (this.n === this.buf.length) this.grow(this.n + 1);
     this.buf[this.n++] = x;
@@ -95,20 +107,50 @@ export class StateVec {
     this.n += len;
   }
 
+  /**
+   * The next number. No bounds check per read (a restore reads hundreds): whoever reads a whole
+   * vector calls done() at the end, which catches a read past the end as well as a short read.
+   */
   next(): number {
-    if (this.pos >= this.n) throw new Error('state vector read past its end');
     return this.buf[this.pos++]!;
+  }
+
+  /** Every number written was read back, no more and no fewer (the check next() leaves out). */
+  done(): void {
+    if (this.pos !== this.n) throw new Error(`state vector: read ${this.pos} of its ${this.n} numbers`);
   }
 
   /** Read `len` numbers into `a` (one loop per array type, as in pushAll). */
   nextInto(a: { [i: number]: number }, len: number): void {
-    if (this.pos + len > this.n) throw new Error('state vector read past its end');
+    if (a instanceof Int32Array) this.nextI32(a, len);
+    else if (a instanceof Float64Array) this.nextF64(a, len);
+    else if (a instanceof Uint8Array) this.nextU8(a, len);
+    else {
+      const b = this.buf,
+        p = this.pos;
+      for (let i = 0; i < len; i++) a[i] = b[p + i]!;
+      this.pos += len;
+    }
+  }
+
+  nextI32(a: Int32Array, len: number): void {
     const b = this.buf,
       p = this.pos;
-    if (a instanceof Int32Array) for (let i = 0; i < len; i++) a[i] = b[p + i]!;
-    else if (a instanceof Float64Array) for (let i = 0; i < len; i++) a[i] = b[p + i]!;
-    else if (a instanceof Uint8Array) for (let i = 0; i < len; i++) a[i] = b[p + i]!;
-    else for (let i = 0; i < len; i++) a[i] = b[p + i]!;
+    for (let i = 0; i < len; i++) a[i] = b[p + i]!;
+    this.pos += len;
+  }
+
+  nextF64(a: Float64Array, len: number): void {
+    const b = this.buf,
+      p = this.pos;
+    for (let i = 0; i < len; i++) a[i] = b[p + i]!;
+    this.pos += len;
+  }
+
+  nextU8(a: Uint8Array, len: number): void {
+    const b = this.buf,
+      p = this.pos;
+    for (let i = 0; i < len; i++) a[i] = b[p + i]!;
     this.pos += len;
   }
 
@@ -133,61 +175,79 @@ export class StateVec {
   }
 
   /**
-   * A 64-bit hash of the numbers written, as two 32-bit halves in out[0], out[1], from two
-   * independent lanes of murmur3's mixing. Nearly every number of a state is a 32-bit integer
-   * (counters, indices, PKRS values): the main loop mixes each number as its int32 value, one
-   * round per lane. Any other number (a linear-map pointer's id, a fraction) is mixed again
+   * A 64-bit hash of the numbers written, as two 32-bit halves in out[0], out[1]. Nearly every
+   * number of a state is a 32-bit integer (counters, indices, PKRS values): each is mixed as
+   * its int32 value into one of four accumulators in turn (xxHash32's round: a multiply, a
+   * rotate, a multiply, each a bijection of the word, so two vectors that differ in one word
+   * differ in that accumulator), and the four (128 bits) are folded into 64 by two independent
+   * finalizers. Any other number (a linear-map pointer's id, a fraction) is mixed again
    * afterwards, with its position and its raw 64 bits, so the input stays a one-to-one
    * encoding of the vector (-0 is hashed as 0: no state tells them apart).
    */
   hash64(out: Uint32Array): void {
     const b = this.buf,
       n = this.n;
-    let h1 = 0x9747b28c ^ n,
-      h2 = 0x85ebca6b ^ Math.imul(n, 0x27d4eb2f),
-      others = 0;
-    for (let i = 0; i < n; i++) {
-      const x = b[i]!;
-      const k = x | 0;
-      if (k !== x) {
-        if (others === this.otherAt.length) this.growOthers();
-        this.otherAt[others++] = i;
-      }
-      h1 = lane1(h1, k);
-      h2 = lane2(h2, k);
+    let a0 = 0x24234428 ^ n,
+      a1 = 0x85ebca77,
+      a2 = 0,
+      a3 = 0x61c88647,
+      others = 0,
+      i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const x0 = b[i]!,
+        x1 = b[i + 1]!,
+        x2 = b[i + 2]!,
+        x3 = b[i + 3]!;
+      const k0 = x0 | 0,
+        k1 = x1 | 0,
+        k2 = x2 | 0,
+        k3 = x3 | 0;
+      if (k0 !== x0 || k1 !== x1 || k2 !== x2 || k3 !== x3) others = this.noteOthers(i, 4, others);
+      a0 = round(a0, k0);
+      a1 = round(a1, k1);
+      a2 = round(a2, k2);
+      a3 = round(a3, k3);
+    }
+    if (i < n) {
+      others = this.noteOthers(i, n - i, others);
+      for (; i < n; i++) a0 = round(a0, (b[i]! | 0) ^ i);
     }
     if (others > 0) {
       const w = this.words;
       for (let o = 0; o < others; o++) {
-        const i = this.otherAt[o]!;
-        for (let r = 0; r < 3; r++) {
-          const k = r === 0 ? i ^ 0x6a09e667 : w[2 * i + r - 1]!;
-          h1 = lane1(h1, k);
-          h2 = lane2(h2, k);
-        }
+        const at = this.otherAt[o]!;
+        a1 = round(a1, at ^ 0x6a09e667);
+        a2 = round(a2, w[2 * at]!);
+        a3 = round(a3, w[2 * at + 1]!);
       }
     }
-    h1 = fmix(h1);
+    const h1 = fmix(a0 + rotl(a1, 7) + rotl(a2, 12) + rotl(a3, 18));
     out[0] = h1 >>> 0;
-    out[1] = fmix(h2 ^ h1) >>> 0;
+    out[1] = fmix(Math.imul(a0 ^ rotl(a1, 13), 0x9e3779b1) + Math.imul(a2 ^ rotl(a3, 5), 0x85ebca77) + h1) >>> 0;
+  }
+
+  /** Record the positions among b[from .. from+len) that are not 32-bit integers. */
+  private noteOthers(from: number, len: number, others: number): number {
+    const b = this.buf;
+    for (let j = from; j < from + len; j++) {
+      const x = b[j]!;
+      if ((x | 0) === x) continue;
+      if (others === this.otherAt.length) this.growOthers();
+      this.otherAt[others++] = j;
+    }
+    return others;
   }
 }
 
-/** One round of the first lane: murmur3's block mix of `k` into `h`. */
-function lane1(h: number, k: number): number {
-  let a = Math.imul(k, 0xcc9e2d51);
-  a = (a << 15) | (a >>> 17);
-  h ^= Math.imul(a, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+/** xxHash32's round: bijective in `k` for a given `acc`, and in `acc` for a given `k`. */
+function round(acc: number, k: number): number {
+  acc = (acc + Math.imul(k, 0x85ebca77)) | 0;
+  acc = (acc << 13) | (acc >>> 19);
+  return Math.imul(acc, 0x9e3779b1);
 }
 
-/** One round of the second lane, with other constants (independent of the first). */
-function lane2(h: number, k: number): number {
-  let j = Math.imul(k ^ 0x5bd1e995, 0x85ebca77);
-  j = (j << 17) | (j >>> 15);
-  h = Math.imul(h ^ j, 0xc2b2ae3d);
-  return (h << 11) | (h >>> 21);
+function rotl(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
 }
 
 function fmix(h: number): number {
@@ -243,5 +303,7 @@ function textHash(s: string): number {
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  return (b >>> 12) * 4294967296 + (a >>> 0);
+  // Never 0: a snapshot may use 0 for "no string" (Task.save). Should a string hash to 1
+  // instead, the Interner's clash check says so.
+  return (b >>> 12) * 4294967296 + (a >>> 0) || 1;
 }

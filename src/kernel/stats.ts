@@ -17,32 +17,37 @@ export class Stats {
   reports = 0;
 
   save(v: StateVec): void {
-    v.push(this.faults);
-    v.push(this.pkrsWrites);
-    v.push(this.pkrsWritesSkipped);
-    v.push(this.ipis);
-    v.push(this.warnings);
-    v.push(this.warningsSuppressed);
-    v.push(this.oopses);
-    v.push(this.panics);
-    v.push(this.pkmapSleeps);
-    v.push(this.lifoViolations);
-    v.push(this.leaks);
-    v.push(this.reports);
+    const at = v.reserve(12),
+      b = v.buf;
+    b[at] = this.faults;
+    b[at + 1] = this.pkrsWrites;
+    b[at + 2] = this.pkrsWritesSkipped;
+    b[at + 3] = this.ipis;
+    b[at + 4] = this.warnings;
+    b[at + 5] = this.warningsSuppressed;
+    b[at + 6] = this.oopses;
+    b[at + 7] = this.panics;
+    b[at + 8] = this.pkmapSleeps;
+    b[at + 9] = this.lifoViolations;
+    b[at + 10] = this.leaks;
+    b[at + 11] = this.reports;
   }
 
   load(v: StateVec): void {
-    this.faults = v.next();
-    this.pkrsWrites = v.next();
-    this.pkrsWritesSkipped = v.next();
-    this.ipis = v.next();
-    this.warnings = v.next();
-    this.warningsSuppressed = v.next();
-    this.oopses = v.next();
-    this.panics = v.next();
-    this.pkmapSleeps = v.next();
-    this.lifoViolations = v.next();
-    this.leaks = v.next();
-    this.reports = v.next();
+    const b = v.buf;
+    let p = v.pos;
+    this.faults = b[p++]!;
+    this.pkrsWrites = b[p++]!;
+    this.pkrsWritesSkipped = b[p++]!;
+    this.ipis = b[p++]!;
+    this.warnings = b[p++]!;
+    this.warningsSuppressed = b[p++]!;
+    this.oopses = b[p++]!;
+    this.panics = b[p++]!;
+    this.pkmapSleeps = b[p++]!;
+    this.lifoViolations = b[p++]!;
+    this.leaks = b[p++]!;
+    this.reports = b[p++]!;
+    v.pos = p;
   }
 }

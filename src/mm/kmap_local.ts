@@ -16,6 +16,8 @@ export class FixmapSlots {
   readonly pte: Int32Array;
   /** Per page: how many fixmap PTEs point at it (kept so exposure needs no scan). */
   readonly mapped: Int32Array;
+  /** PTEs in use (kept by set(): a snapshot writes only those). */
+  private used = 0;
   constructor(cpus: number, pages: number) {
     this.pte = new Int32Array(cpus * KM_MAX_IDX).fill(-1);
     this.mapped = new Int32Array(pages);
@@ -23,30 +25,36 @@ export class FixmapSlots {
   set(cpu: number, idx: number, page: number): void {
     const i = cpu * KM_MAX_IDX + idx;
     const old = this.pte[i]!;
-    if (old >= 0) this.mapped[old]!--;
-    if (page >= 0) this.mapped[page]!++;
+    if (old >= 0) {
+      this.mapped[old]!--;
+      this.used--;
+    }
+    if (page >= 0) {
+      this.mapped[page]!++;
+      this.used++;
+    }
     this.pte[i] = page;
   }
   /** The PTEs in use as (slot, page) pairs after their count (most are empty), then the per-page counts. */
-  save(v: { push(x: number): void; pushAll(a: ArrayLike<number>): void }): void {
+  save(v: { push(x: number): void; pushI32(a: Int32Array): void }): void {
     const pte = this.pte;
-    let used = 0;
-    for (let i = 0; i < pte.length; i++) if (pte[i]! >= 0) used++;
-    v.push(used);
-    for (let i = 0; i < pte.length; i++)
+    v.push(this.used);
+    for (let i = 0, left = this.used; left > 0 && i < pte.length; i++)
       if (pte[i]! >= 0) {
         v.push(i);
         v.push(pte[i]!);
+        left--;
       }
-    v.pushAll(this.mapped);
+    v.pushI32(this.mapped);
   }
-  load(v: { next(): number; nextInto(a: Int32Array, len: number): void }): void {
-    this.pte.fill(-1);
-    for (let k = v.next(); k > 0; k--) {
+  load(v: { next(): number; nextI32(a: Int32Array, len: number): void }): void {
+    if (this.used > 0) this.pte.fill(-1);
+    this.used = v.next();
+    for (let k = this.used; k > 0; k--) {
       const i = v.next();
       this.pte[i] = v.next();
     }
-    v.nextInto(this.mapped, this.mapped.length);
+    v.nextI32(this.mapped, this.mapped.length);
   }
   get(cpu: number, idx: number): number {
     return this.pte[cpu * KM_MAX_IDX + idx]!;

@@ -47,14 +47,16 @@ export class Exec {
    * renamed and the window counters, which are history, are left out.
    */
   saveState(v: StateVec, keys: Int32Array, mapId: ((id: number) => number) | null = null): void {
-    v.push(this.pc);
-    v.push(this.resumePc);
-    v.push(this.sub);
-    v.push(this.carry);
-    v.push(this.progId);
-    v.push(this.decl);
-    v.push(this.work);
-    v.push(this.varAddr.length);
+    const at = v.reserve(8),
+      b = v.buf;
+    b[at] = this.pc;
+    b[at + 1] = this.resumePc;
+    b[at + 2] = this.sub;
+    b[at + 3] = this.carry;
+    b[at + 4] = this.progId;
+    b[at + 5] = this.decl;
+    b[at + 6] = this.work;
+    b[at + 7] = this.varAddr.length;
     v.pushF64(this.varAddr);
     if (mapId === null) v.pushF64(this.varMap);
     else for (let i = 0; i < this.varMap.length; i++) v.push(mapId(this.varMap[i]!));
@@ -85,25 +87,31 @@ export class Exec {
   }
 
   loadState(v: StateVec, ir: ScenarioIR, keys: Int32Array): void {
-    this.pc = v.next();
-    this.resumePc = v.next();
-    this.sub = v.next();
-    this.carry = v.next();
-    this.progId = v.next();
-    this.decl = v.next();
-    this.work = v.next();
-    const p = this.progId;
-    this.program = p >= 0 ? ir.contexts[p]!.program : p <= -2 ? ir.works[-2 - p]!.program : [];
-    const nv = v.next();
+    // A fixed group of fields: read through a local cursor (as reserve() writes them).
+    const b = v.buf;
+    let at = v.pos;
+    this.pc = b[at++]!;
+    this.resumePc = b[at++]!;
+    this.sub = b[at++]!;
+    this.carry = b[at++]!;
+    const p = b[at++]!;
+    this.decl = b[at++]!;
+    this.work = b[at++]!;
+    const nv = b[at++]!;
+    v.pos = at;
+    if (p !== this.progId) {
+      this.progId = p;
+      this.program = p >= 0 ? ir.contexts[p]!.program : p <= -2 ? ir.works[-2 - p]!.program : [];
+    }
     if (this.varAddr.length !== nv) {
       this.varAddr = new Float64Array(nv);
       this.varMap = new Float64Array(nv);
     }
-    v.nextInto(this.varAddr, nv);
-    v.nextInto(this.varMap, nv);
+    v.nextF64(this.varAddr, nv);
+    v.nextF64(this.varMap, nv);
     const nl = v.next();
     if (this.loops.length !== nl) this.loops = new Int32Array(nl);
-    v.nextInto(this.loops, nl);
+    v.nextI32(this.loops, nl);
     // Only the keys in use can be non-zero: only they are read back.
     for (let i = 0; i < keys.length; i++) {
       this.asked[keys[i]!] = v.next();

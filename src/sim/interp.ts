@@ -66,8 +66,10 @@ export class Interp {
     for (let i = 0; i < this.chans.length; i++) {
       const ch = this.chans[i]!;
       const n = v.next();
-      ch.addr.length = n;
-      ch.map.length = n;
+      if (ch.addr.length !== n) {
+        ch.addr.length = n;
+        ch.map.length = n;
+      }
       for (let j = 0; j < n; j++) ch.addr[j] = v.next();
       for (let j = 0; j < n; j++) ch.map[j] = v.next();
     }

@@ -128,48 +128,53 @@ export class Metrics {
   }
 
   save(v: StateVec): void {
-    v.push(this.legitAccesses);
-    v.push(this.legitBroken);
-    v.push(this.legitWarned);
-    v.push(this.legitSilent);
-    v.push(this.strayAccesses);
-    v.push(this.straysCaught);
-    v.push(this.straysWarned);
-    v.push(this.straysMissed);
-    v.push(this.exposure);
-    v.push(this.exposureRead);
-    v.push(this.exposureWrite);
-    v.push(this.keyOpenTicks);
-    v.push(this.unscopedTicks);
-    v.pushAll(this.rate);
-    v.pushAll(this.rateRead);
-    v.pushAll(this.rateWrite);
-    v.pushAll(this.rateVersion);
-    v.pushAll(this.rateMsr);
-    v.pushAll(this.shown);
+    const at = v.reserve(13),
+      b = v.buf;
+    b[at] = this.legitAccesses;
+    b[at + 1] = this.legitBroken;
+    b[at + 2] = this.legitWarned;
+    b[at + 3] = this.legitSilent;
+    b[at + 4] = this.strayAccesses;
+    b[at + 5] = this.straysCaught;
+    b[at + 6] = this.straysWarned;
+    b[at + 7] = this.straysMissed;
+    b[at + 8] = this.exposure;
+    b[at + 9] = this.exposureRead;
+    b[at + 10] = this.exposureWrite;
+    b[at + 11] = this.keyOpenTicks;
+    b[at + 12] = this.unscopedTicks;
+    v.pushF64(this.rate);
+    v.pushF64(this.rateRead);
+    v.pushF64(this.rateWrite);
+    v.pushF64(this.rateVersion);
+    v.pushF64(this.rateMsr);
+    v.pushF64(this.shown);
   }
 
   load(v: StateVec): void {
-    this.legitAccesses = v.next();
-    this.legitBroken = v.next();
-    this.legitWarned = v.next();
-    this.legitSilent = v.next();
-    this.strayAccesses = v.next();
-    this.straysCaught = v.next();
-    this.straysWarned = v.next();
-    this.straysMissed = v.next();
-    this.exposure = v.next();
-    this.exposureRead = v.next();
-    this.exposureWrite = v.next();
-    this.keyOpenTicks = v.next();
-    this.unscopedTicks = v.next();
+    const b = v.buf;
+    let p = v.pos;
+    this.legitAccesses = b[p++]!;
+    this.legitBroken = b[p++]!;
+    this.legitWarned = b[p++]!;
+    this.legitSilent = b[p++]!;
+    this.strayAccesses = b[p++]!;
+    this.straysCaught = b[p++]!;
+    this.straysWarned = b[p++]!;
+    this.straysMissed = b[p++]!;
+    this.exposure = b[p++]!;
+    this.exposureRead = b[p++]!;
+    this.exposureWrite = b[p++]!;
+    this.keyOpenTicks = b[p++]!;
+    this.unscopedTicks = b[p++]!;
+    v.pos = p;
     const n = this.rate.length;
-    v.nextInto(this.rate, n);
-    v.nextInto(this.rateRead, n);
-    v.nextInto(this.rateWrite, n);
-    v.nextInto(this.rateVersion, n);
-    v.nextInto(this.rateMsr, n);
-    v.nextInto(this.shown, this.shown.length);
+    v.nextF64(this.rate, n);
+    v.nextF64(this.rateRead, n);
+    v.nextF64(this.rateWrite, n);
+    v.nextF64(this.rateVersion, n);
+    v.nextF64(this.rateMsr, n);
+    v.nextF64(this.shown, this.shown.length);
   }
 
   record(cls: number, outcome: number): void {

@@ -43,6 +43,11 @@ export interface RunOptions {
    * tests; the explorer's invariants).
    */
   onStep?: ((m: Machine, oracle: Oracle) => void) | null;
+  /**
+   * @internal Keep no log of the choices made (the result's `schedule` is then empty): a search
+   * keeps its paths itself, and the log would grow every snapshot by two numbers a step.
+   */
+  recordChoices?: boolean;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;
@@ -138,7 +143,7 @@ export class Run {
       m,
       ir.keys.filter((k) => m.protectedKey(k.id)).map((k) => k.id),
     );
-    this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null);
+    this.sched = new Scheduler(m, ir, opts.seed != null ? new Rng(opts.seed) : null, opts.schedule ?? null, opts.recordChoices !== false);
     this.interp = new Interp(
       m,
       ir,
@@ -306,20 +311,51 @@ export class Run {
     this.sched.load(v);
     this.interp.load(v);
     this.metrics.load(v);
-    this.windows.clear();
-    const nw = v.next();
-    for (let i = 0; i < nw; i++) {
-      const context = n.str(v.next());
-      const kind = n.str(v.next());
-      this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
-    }
-    this.events.length = Math.min(this.events.length, v.next());
+    this.loadWindows(v);
+    const ne = v.next();
+    if (ne < this.events.length) this.events.length = ne;
     this.pendingClass = v.next();
     this.stop = n.str(v.next());
     this.asserts.fails = v.next();
     if (this.injector) {
       this.injector.load(v);
       this.injecting = this.injector.fired ? null : this.injector;
+    }
+    v.done();
+  }
+
+  /**
+   * The per-context windows, in the order written. When they name the same contexts in the same
+   * order as now (a search restoring sibling states), the objects are kept and refilled.
+   */
+  private loadWindows(v: StateVec): void {
+    const n = this.m.names;
+    const nw = v.next();
+    let same = nw === this.windows.size;
+    if (same) {
+      let at = v.pos;
+      for (const w of this.windows.values()) {
+        if (v.buf[at] !== n.id(w.context) || v.buf[at + 1] !== n.id(w.kind)) {
+          same = false;
+          break;
+        }
+        at += 5;
+      }
+    }
+    if (same) {
+      for (const w of this.windows.values()) {
+        v.pos += 2;
+        w.ticks = v.next();
+        w.keyOpenTicks = v.next();
+        w.unscopedTicks = v.next();
+      }
+      return;
+    }
+    this.windows.clear();
+    for (let i = 0; i < nw; i++) {
+      const context = n.str(v.next());
+      const kind = n.str(v.next());
+      this.windows.set(context, { context, kind, ticks: v.next(), keyOpenTicks: v.next(), unscopedTicks: v.next() });
     }
   }
 

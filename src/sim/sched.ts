@@ -24,7 +24,10 @@ class ChoiceLog {
   private taken = new Uint16Array(256);
   private offer = new Uint16Array(256);
   private n = 0;
+  /** Off: nothing is recorded (a search keeps its paths itself; the log would be history in every snapshot). */
+  constructor(private readonly on: boolean) {}
   push(choice: number, options: number): void {
+    if (!this.on) return;
     if (this.n === this.taken.length) {
       const t = new Uint16Array(this.n * 2);
       const o = new Uint16Array(this.n * 2);
@@ -87,7 +90,7 @@ export class Scheduler {
   private readonly kindOf: Uint8Array;
   private nPending = 0;
   /** The choices made at every step that had more than one action, and how many it offered. */
-  private readonly log = new ChoiceLog();
+  private readonly log: ChoiceLog;
   /** Task of each scenario task context (null for interrupt contexts). */
   readonly taskOf: (Task | null)[];
   private readonly fired: Uint8Array;
@@ -103,7 +106,9 @@ export class Scheduler {
     private readonly ir: ScenarioIR,
     private readonly rng: Rng | null,
     private readonly schedule: number[] | null,
+    recordChoices = true,
   ) {
+    this.log = new ChoiceLog(recordChoices);
     const n = ir.contexts.length;
     this.isPending = new Uint8Array(n);
     this.nextPending = new Int32Array(n).fill(-1);
@@ -128,11 +133,14 @@ export class Scheduler {
   }
 
   save(v: StateVec): void {
-    v.pushAll(this.isPending);
-    v.pushAll(this.nextPending);
-    v.pushAll(this.head);
-    v.pushAll(this.tail);
+    // With nothing pending (most states) every queue is empty, its links all -1: not written.
     v.push(this.nPending);
+    if (this.nPending > 0) {
+      v.pushU8(this.isPending);
+      v.pushI32(this.nextPending);
+      v.pushI32(this.head);
+      v.pushI32(this.tail);
+    }
     v.pushU8(this.fired);
     v.push(this.si);
     v.push(this.lastRunCpu);
@@ -156,12 +164,19 @@ export class Scheduler {
   }
 
   load(v: StateVec): void {
-    v.nextInto(this.isPending, this.isPending.length);
-    v.nextInto(this.nextPending, this.nextPending.length);
-    v.nextInto(this.head, this.head.length);
-    v.nextInto(this.tail, this.tail.length);
     this.nPending = v.next();
-    v.nextInto(this.fired, this.fired.length);
+    if (this.nPending > 0) {
+      v.nextU8(this.isPending, this.isPending.length);
+      v.nextI32(this.nextPending, this.nextPending.length);
+      v.nextI32(this.head, this.head.length);
+      v.nextI32(this.tail, this.tail.length);
+    } else {
+      this.isPending.fill(0);
+      this.nextPending.fill(-1);
+      this.head.fill(-1);
+      this.tail.fill(-1);
+    }
+    v.nextU8(this.fired, this.fired.length);
     this.si = v.next();
     this.lastRunCpu = v.next();
     const r = v.next();

@@ -165,8 +165,10 @@ task t cpu 0 {\n raise_softirq(s)\n}\n`;
     const bad = await run('explore', 'stray_irq_during_kmap', '--policy', 'global', '--bfs');
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(
-      /VIOLATED no-missed-stray: .*\n {2}replay: pksim run stray_irq_during_kmap --policy global --schedule [\d,]+\n {2}\| +<idle>-0 +\[000\] \.{5} +0\.000000: sched_switch: /,
+      /VIOLATED no-missed-stray: .*\n {2}replay: pksim run stray_irq_during_kmap --policy global --schedule [\d,]+\n {2}kernel log:\n {2}\| \[ +0\.000000\] pksim: stray_irq_during_kmap under global\n(?: {2}\| \[.*\n)+ {2}path \(ftrace\):\n {2}\| +<idle>-0 +\[000\] \.{5} +0\.000000: sched_switch: /,
     );
+    // The no-panic path's kernel log has the panic splat, as `pksim run` prints it.
+    expect(bad.out).toMatch(/VIOLATED no-panic: [^]*?kernel log:\n(?: {2}\| .*\n)*? {2}\| \[ +[\d.]+\] Kernel panic - not syncing: Fatal exception in interrupt\n/);
     const lim = await run('explore', 'local_preempt_migrate', '--max-states', '10');
     expect(lim.code).toBe(3);
     expect(lim.err).toMatch(/stopped at --max-states after 10 states.*raise --max-states/);

@@ -53,6 +53,45 @@ describe('snapshot and restore', () => {
   });
 });
 
+describe('reading a snapshot back', () => {
+  const ir = loadScenario(libraryNames()[0]!);
+  const snap = (): StateVec => {
+    const v = new StateVec();
+    new Run(ir, { policy: 'scoped' }).snapshot(v);
+    return v;
+  };
+
+  it('restore reads every number written, no more and no fewer: a longer or shorter vector is refused', () => {
+    const run = new Run(ir, { policy: 'scoped' });
+    run.restore(snap());
+    const longer = snap();
+    longer.push(0);
+    expect(() => run.restore(longer)).toThrow(/read \d+ of its \d+ numbers/);
+    const shorter = snap();
+    shorter.n--;
+    expect(() => run.restore(shorter)).toThrow(/read \d+ of its \d+ numbers/);
+  });
+
+  it('recordChoices: false (the search): no schedule is kept, so a snapshot does not grow with the path', () => {
+    const sizes = (recordChoices: boolean): number[] => {
+      const run = new Run(loadScenario('shared_kmap_two_cpus'), { policy: 'scoped', seed: 3, recordChoices });
+      const v = new StateVec();
+      const out: number[] = [];
+      do {
+        run.snapshot(v);
+        out.push(v.n);
+      } while (run.step());
+      expect(run.finish().schedule.length === 0).toBe(!recordChoices);
+      return out;
+    };
+    const kept = sizes(true),
+      none = sizes(false);
+    expect(kept.length).toBe(none.length);
+    // Two numbers (the choice, the options) per choice point with the log, none without.
+    expect(kept[kept.length - 1]! - kept[0]!).toBeGreaterThan(none[none.length - 1]! - none[0]!);
+  });
+});
+
 describe('hash64', () => {
   // Every state of every library run, under every design: thousands of states.
   const all: StateVec[] = [];
