@@ -75,16 +75,18 @@ export function declaratorName(d: Node | null): { name: string; ptr: boolean; ar
   let arr = false;
   let n = d;
   while (n) {
-    if (n.type === 'identifier' || n.type === 'field_identifier') return { name: n.text, ptr, arr };
-    if (n.type === 'pointer_declarator') ptr = true;
-    if (n.type === 'array_declarator') arr = true;
+    // Each .type is a call into tree-sitter's wasm: read once per node.
+    const t = n.type;
+    if (t === 'identifier' || t === 'field_identifier') return { name: n.text, ptr, arr };
+    if (t === 'pointer_declarator') ptr = true;
+    if (t === 'array_declarator') arr = true;
     if (
-      n.type === 'function_declarator' ||
-      n.type === 'parenthesized_declarator' ||
-      n.type === 'init_declarator' ||
-      n.type === 'pointer_declarator' ||
-      n.type === 'array_declarator' ||
-      n.type === 'attributed_declarator'
+      t === 'function_declarator' ||
+      t === 'parenthesized_declarator' ||
+      t === 'init_declarator' ||
+      t === 'pointer_declarator' ||
+      t === 'array_declarator' ||
+      t === 'attributed_declarator'
     ) {
       n = n.childForFieldName('declarator') ?? n.namedChild(0);
     } else return null;
@@ -208,8 +210,9 @@ export function buildModel(tree: Tree, source: string): FileModel {
     // The outermost definition: `list_for_each(x) { ... }` inside a body parses as a nested
     // (K&R style) function definition, which is really a loop of the enclosing function.
     for (let p: Node | null = n.parent; p; p = p.parent) {
-      if (p.type === 'function_definition') def = p;
-      if (p.type === 'compound_statement' || (p.type === 'ERROR' && !outer)) outer = p;
+      const t = p.type;
+      if (t === 'function_definition') def = p;
+      if (t === 'compound_statement' || (t === 'ERROR' && !outer)) outer = p;
     }
     if (def && fnById.has(def.id)) return fnById.get(def.id)!;
     if (!outer) return null;

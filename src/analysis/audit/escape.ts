@@ -4,7 +4,7 @@
 
 import type { Node } from 'web-tree-sitter';
 import { identifiersNamed, nodesOf, type FileModel, type FnInfo } from './calls.js';
-import { stripWrappers } from './parse.js';
+import { isLoop, stripWrappers } from './parse.js';
 import { makeCallees, type Callees } from './callees.js';
 import type { HandBack } from './types.js';
 
@@ -367,7 +367,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
 
 function loopsOf(n: Node, stop: Node): Node[] {
   const out: Node[] = [];
-  for (let p = n.parent; p && p.id !== stop.id; p = p.parent) if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') out.push(p);
+  for (let p = n.parent; p && p.id !== stop.id; p = p.parent) if (isLoop(p.type)) out.push(p);
   return out;
 }
 

@@ -163,7 +163,12 @@ export function firstError(node: Node): Node | null {
 /** The nearest enclosing loop statement, if any, below `stop`. */
 export function enclosingLoop(node: Node, stop: Node | null): Node | null {
   for (let p = node.parent; p && p.id !== stop?.id; p = p.parent) {
-    if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') return p;
+    if (isLoop(p.type)) return p;
   }
   return null;
+}
+
+/** A loop statement's node type (one .type read, a call into the wasm, per node). */
+export function isLoop(type: string): boolean {
+  return type === 'for_statement' || type === 'while_statement' || type === 'do_statement';
 }

@@ -6,7 +6,7 @@ import type { Node } from 'web-tree-sitter';
 import { nodesOf, type FnInfo } from './calls.js';
 import type { SiteWork } from './work.js';
 import { putHelpers, putReleases, type HandBack, type PutHelper, type Scope } from './helpers.js';
-import { enclosingLoop, norm, stripWrappers } from './parse.js';
+import { enclosingLoop, isLoop, norm, stripWrappers } from './parse.js';
 
 /** `virt_to_page(addr)` / `kmap_to_page(addr)` -> addr */
 export function pageOfAddr(text: string): string | null {
@@ -51,9 +51,9 @@ export function firstElementUnmap(fn: FnInfo | null, mapArg: string, unmapArg: s
 export function blockOf(n: Node): Node | null {
   let last: Node | null = null;
   for (let p = n.parent; p; p = p.parent) {
-    if (p.type === 'compound_statement') last = p;
-    if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement' || p.type === 'function_definition')
-      return p.childForFieldName('body') ?? last;
+    const t = p.type;
+    if (t === 'compound_statement') last = p;
+    if (isLoop(t) || t === 'function_definition') return p.childForFieldName('body') ?? last;
   }
   return last;
 }

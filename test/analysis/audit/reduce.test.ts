@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { functionBodies, reduceSource } from '../../../src/analysis/audit/reduce.js';
+import { isLoop } from '../../../src/analysis/audit/parse.js';
 import { AUDITED_WORD, hasMapBytes, isCFile } from '../../../src/analysis/audit/prefilter.js';
 import { FIXTURES } from './util.js';
 
@@ -103,5 +104,12 @@ describe('hasMapBytes', () => {
     // the same answers for text
     expect(hasMapBytes('kunmap')).toBe(true);
     expect(hasMapBytes('kunma')).toBe(false);
+  });
+});
+
+describe('isLoop', () => {
+  it('is true for the three loop statements only', () => {
+    for (const t of ['for_statement', 'while_statement', 'do_statement']) expect(isLoop(t), t).toBe(true);
+    for (const t of ['if_statement', 'switch_statement', 'compound_statement', 'function_definition', 'for_range_loop', '']) expect(isLoop(t), t).toBe(false);
   });
 });
