@@ -32,8 +32,9 @@ export class Pool {
    * A queue of messages that may still grow while the workers take from it (the first pass
    * sends batches while the tree is still being walked): each free worker gets the next
    * message; `finished` settles once `end()` was called and every reply came back. With
-   * `ahead` > 1 each worker holds that many messages (it works through them in order), so that
-   * it never waits for this thread to answer a reply before it starts on the next.
+   * `ahead` > 1 each worker holds up to that many messages (it works through them in order), so
+   * that it never waits for this thread to answer a reply before it starts on the next; once no
+   * more than 2 * ahead per worker wait, each is refilled to two only.
    */
   queue<R>(done: (i: number, reply: R) => void, ahead = 1): { push(m: unknown, urgent?: boolean): void; end(): void; finished: Promise<void> } {
     const msgs: unknown[] = [];
@@ -72,7 +73,9 @@ export class Pool {
       const onMessage = (m: R) => {
         busy--;
         done(cur[k]!.shift()!, m);
-        feed(k);
+        // Near the end of the queue a worker holds at most two: what it holds cannot go to
+        // another worker that is done sooner.
+        if (cur[k]!.length < (waiting.length > 2 * ahead * this.workers.length ? ahead : Math.min(ahead, 2))) feed(k);
       };
       const onError = (e: Error) => stop(e);
       w.on('message', onMessage);

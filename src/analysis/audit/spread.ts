@@ -125,7 +125,9 @@ export async function spreadAudit(
     left.set(p.top, n);
     // A top directory's own files (fs/*.c) need the whole directory for their whole-tree pass.
     if (n === 0 && tree && p.top && !ps.some((x) => x.top === p.top && (x.error || x.reply?.error))) sendTree(p.top);
-  }, 2); // two pieces per worker: it never waits for this thread between pieces
+    // Up to eight pieces per worker: most pieces take less time than a reply takes to reach this
+    // thread and the next piece to come back (with two, each worker waited 60 to 100 ms in all).
+  }, 8);
   const sendTree = (top: string) => {
     const s = scope(top);
     if (!s.pending.length) return;

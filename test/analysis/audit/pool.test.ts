@@ -51,4 +51,23 @@ describe('audit Pool.queue', () => {
       await pool.close();
     }
   });
+  it('near the end of the queue a worker holds at most two messages (an urgent one waits behind one, not behind ahead - 1)', async () => {
+    const pool = new Pool(1);
+    try {
+      const order: number[] = [];
+      // ahead 4, one worker: once no more than 8 wait, it is refilled to two only.
+      const q = pool.queue<unknown>((i) => {
+        order.push(i);
+        if (i === 12) q.push(msg(0), true); // message 20
+      }, 4);
+      for (let n = 0; n < 20; n++) q.push(msg(n % 8));
+      q.end();
+      await q.finished;
+      // It held 13 only when 12 came back: 20 goes next (with four held it would come after 15).
+      expect(order.slice(12, 16)).toEqual([12, 13, 20, 14]);
+      expect(order).toHaveLength(21);
+    } finally {
+      await pool.close();
+    }
+  });
 });
