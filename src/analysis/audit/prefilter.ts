@@ -63,13 +63,11 @@ let symlinksSeen: string[] = [];
  * directories (no recursion), so that the caller can hand files to workers while it walks.
  */
 export function* walk(dir: string, root: string, links: string[] = symlinksSeen): Generator<InputFile> {
-  // Paths are built per directory once (join, relative) and per file by concatenation: a
-  // directory entry's name holds no separator and is never . or ..
-  const frame = (d: string) => {
-    const r = relative(root, d);
-    return { entries: readDir(d), at: 0, dir: d, abs: d.endsWith(sep) ? d : d + sep, rel: r ? r + sep : '' };
-  };
-  const stack = [frame(dir)];
+  // Paths are built by concatenation (relative() only for the first directory): a directory
+  // entry's name holds no separator and is never . or ..
+  const frame = (d: string, rel: string) => ({ entries: readDir(d), at: 0, dir: d, abs: d.endsWith(sep) ? d : d + sep, rel });
+  const r = relative(root, dir);
+  const stack = [frame(dir, r ? r + sep : '')];
   while (stack.length) {
     const top = stack[stack.length - 1]!;
     if (top.at >= top.entries.length) {
@@ -79,7 +77,7 @@ export function* walk(dir: string, root: string, links: string[] = symlinksSeen)
     const e = top.entries[top.at++]!;
     const name = e.name;
     if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(name)) stack.push(frame(top.abs + name));
+      if (!SKIP_DIRS.has(name)) stack.push(frame(top.abs + name, top.rel + name + sep));
     } else if (!isCFile(name)) continue;
     else if (e.isFile()) yield { abs: top.abs + name, rel: top.rel + name };
     else if (e.isSymbolicLink()) links.push(top.rel + name);
