@@ -148,7 +148,7 @@ for (let r = 0; r < 4; r++) {
 const speed = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./explore/speed.ts', import.meta.url)), '--all'], { encoding: 'utf8' });
 if (speed.status !== 0) throw new Error(`bench/explore/speed.ts failed: ${speed.stderr}`);
 type Speed = { states: number; transitions: number; complete: boolean; ms: number; statesPerSec: number; bytesPerState: number; invariantsChecked: number };
-const sp = JSON.parse(speed.stdout) as Record<'noReduction' | 'reduction' | 'bfs', Speed>;
+const sp = JSON.parse(speed.stdout) as Record<'noReduction' | 'reduction' | 'bfs', Speed> & { split: object };
 const explore = {
   model: 'bench/explore/four.pks',
   states: sp.noReduction.states,
@@ -162,6 +162,8 @@ const explore = {
   reduction: { states: sp.reduction.states, transitions: sp.reduction.transitions, complete: sp.reduction.complete, ms: sp.reduction.ms },
   /** Breadth-first (the same states with reduction: its cycle proviso lets a step to the next level stand). */
   bfs: { states: sp.bfs.states, ms: sp.bfs.ms },
+  /** Where a transition's time goes without reduction (µs per call and per transition): what bounds the states per second. */
+  perTransition: sp.split,
 };
 const endToEnd = cliEndToEnd();
 const spin = spinRun(explore.statesPerSec, explore.reduction.ms, typeof endToEnd === 'string' ? null : endToEnd.ms);

@@ -11,6 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { compileScenario } from '../../src/scenario/index.js';
 import { search, type SearchResult } from '../../src/analysis/search.js';
 import { searchParallel } from '../../src/analysis/parallel.js';
+import { StateVec } from '../../src/kernel/state.js';
+import type { Run } from '../../src/sim/runner.js';
 
 const file = new URL('./four.pks', import.meta.url);
 const ir = compileScenario(readFileSync(file, 'utf8'), 'bench/explore/four.pks');
@@ -44,11 +46,61 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i < 0 ? undefined : process.argv[i + 1];
 };
+/**
+ * Where a transition's time goes in the search without reduction: each of Run.restore,
+ * canonical, step and snapshot and StateVec.hash64 timed around every call (the cost of the
+ * timing itself, measured around an empty call, taken off), in microseconds per call and per
+ * transition. What bounds the states per second, from the search itself.
+ */
+function split(): object {
+  const spent: Record<string, { ms: number; calls: number }> = {};
+  const timed = <F extends (...a: never[]) => unknown>(name: string, f: F): F =>
+    function (this: unknown, ...a: Parameters<F>) {
+      const t0 = performance.now();
+      const r = f.apply(this, a);
+      const e = (spent[name] ??= { ms: 0, calls: 0 });
+      e.ms += performance.now() - t0;
+      e.calls++;
+      return r;
+    } as F;
+  // The timing's own cost per call.
+  const empty = timed('empty', () => 0);
+  for (let i = 0; i < 200_000; i++) empty();
+  const hash = StateVec.prototype.hash64;
+  let r: SearchResult | null = null;
+  for (let round = 0; round < 3; round++) {
+    for (const k of Object.keys(spent)) if (k !== 'empty') delete spent[k];
+    StateVec.prototype.hash64 = timed('hash64', hash);
+    try {
+      r = search(ir, {
+        policy: 'scoped:relaxed',
+        por: false,
+        check,
+        onRun: (run: Run) => {
+          const m = run as unknown as Record<string, (...a: unknown[]) => unknown>;
+          for (const name of ['restore', 'canonical', 'step', 'snapshot']) m[name] = timed(name, m[name]!.bind(run));
+        },
+      });
+    } finally {
+      StateVec.prototype.hash64 = hash;
+    }
+  }
+  const over = spent.empty!.ms / spent.empty!.calls;
+  const out: Record<string, { calls: number; usPerCall: number; usPerTransition: number }> = {};
+  for (const [k, e] of Object.entries(spent)) {
+    if (k === 'empty') continue;
+    const ms = Math.max(0, e.ms - over * e.calls);
+    out[k] = { calls: e.calls, usPerCall: +((ms * 1000) / e.calls).toFixed(3), usPerTransition: +((ms * 1000) / r!.transitions).toFixed(3) };
+  }
+  return { transitions: r!.transitions, timingOverheadUsPerCall: +(over * 1000).toFixed(3), ...out };
+}
+
 if (process.argv.includes('--all')) {
   const out = {
     noReduction: await measure(false, 0),
     reduction: await measure(true, 0),
     bfs: await measure(true, 0, true),
+    split: split(),
   };
   process.stdout.write(JSON.stringify(out) + '\n');
 } else {

@@ -195,9 +195,26 @@ export class ExposureGraph {
 
   /** Unbounded: the path from the root into a cycle that adds exposure, and once round it. */
   private lap(root: number, start: Int32Array, out: Int32Array, comp: Int32Array, best: Float64Array): { schedule: number[]; lap: number } {
-    // A component that adds exposure on an internal edge, reachable from the root (all are).
+    // The cycle nearest the root: of the edges that add exposure inside a component, the one
+    // whose source the fewest steps reach (ties: the first recorded).
+    const dist = new Int32Array(this.states).fill(-1);
+    const queue = [root];
+    dist[root] = 0;
+    for (let q = 0; q < queue.length; q++) {
+      const s = queue[q]!;
+      for (let k = start[s]!; k < start[s + 1]!; k++) {
+        const t = this.to[out[k]!]!;
+        if (dist[t]! < 0) {
+          dist[t] = dist[s]! + 1;
+          queue.push(t);
+        }
+      }
+    }
     let e = -1;
-    for (let x = 0; x < this.edges && e < 0; x++) if (this.weight[x]! > 0 && comp[this.from[x]!] === comp[this.to[x]!] && best[comp[this.from[x]!]!] === Infinity) e = x;
+    for (let x = 0; x < this.edges; x++) {
+      const a = this.from[x]!;
+      if (this.weight[x]! > 0 && comp[a] === comp[this.to[x]!] && best[comp[a]!] === Infinity && dist[a]! >= 0 && (e < 0 || dist[a]! < dist[this.from[e]!]!)) e = x;
+    }
     const schedule: number[] = [];
     const a = this.from[e]!;
     this.walk(root, a, start, out, comp, schedule, true);

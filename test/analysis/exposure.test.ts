@@ -57,6 +57,14 @@ describe('largest exposure over every path', () => {
     expect(after(5)).toBeGreaterThan(after(2));
   });
 
+  it('the unbounded lap is the cycle nearest the initial state, whatever the search order (DFS and BFS alike)', () => {
+    const ir = loadScenario('local_preempt_migrate');
+    const dfs = search(ir, { policy: 'scoped:relaxed', exposure: true }).maxExposure!;
+    const bfs = search(ir, { policy: 'scoped:relaxed', exposure: true, bfs: true }).maxExposure!;
+    expect(dfs).toEqual(bfs);
+    expect(dfs.lap).toBeLessThanOrEqual(2);
+  });
+
   it('turns partial-order reduction off (a reduced graph leaves out interleavings that expose more)', () => {
     const r = search(loadScenario('shared_kmap_two_cpus'), { policy: 'scoped:relaxed', exposure: true });
     expect(r.por).toBe(false);
