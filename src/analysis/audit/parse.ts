@@ -104,7 +104,9 @@ export function includedRanges(text: string): Range[] | null {
     const p = posOf(text, i);
     return { row: p.line - 1, column: p.column - 1 };
   };
-  for (const m of text.matchAll(/\s{64,}/g)) {
+  // Each run is tried from its start only (the lookbehind): the same matches as /\s{64,}/g, which
+  // tried again from every blank of a shorter run.
+  for (const m of text.matchAll(/(?<!\s)\s{64,}/g)) {
     const first = m[0].indexOf('\n');
     const last = m[0].lastIndexOf('\n');
     if (first < 0 || last - first < 32) continue;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { functionBodies, reduceSource } from '../../../src/analysis/audit/reduce.js';
-import { isLoop } from '../../../src/analysis/audit/parse.js';
+import { includedRanges, isLoop } from '../../../src/analysis/audit/parse.js';
 import { AUDITED_WORD, hasMapBytes, isCFile } from '../../../src/analysis/audit/prefilter.js';
 import { FIXTURES } from './util.js';
 
@@ -111,5 +111,23 @@ describe('isLoop', () => {
   it('is true for the three loop statements only', () => {
     for (const t of ['for_statement', 'while_statement', 'do_statement']) expect(isLoop(t), t).toBe(true);
     for (const t of ['if_statement', 'switch_statement', 'compound_statement', 'function_definition', 'for_range_loop', '']) expect(isLoop(t), t).toBe(false);
+  });
+});
+
+describe('includedRanges', () => {
+  it('excludes runs of 64 or more blanks spanning lines (cut at line breaks), nothing when there are none', () => {
+    const pad = ' '.repeat(40);
+    const text = `int a;\n${pad}\n${pad}\n${pad}\nint b;${' '.repeat(70)}int c;\n`;
+    const r = includedRanges(text)!;
+    expect(r.map((x) => text.slice(x.startIndex, x.endIndex))).toEqual(['int a;\n', `\nint b;${' '.repeat(70)}int c;\n`]);
+    expect(r[1]!.startPosition).toEqual({ row: 3, column: 40 });
+    expect(includedRanges('int a;' + ' '.repeat(70) + 'int b;\n')).toBeNull(); // no line break in the run
+    expect(includedRanges('int a;\n' + ' '.repeat(20) + '\n' + ' '.repeat(20) + '\nint b;\n')).toBeNull(); // a run shorter than 64
+    // Short runs before a long one do not move where it starts.
+    const t2 = `a  b   c\n${' '.repeat(100)}\n${' '.repeat(10)}d\n`;
+    expect(includedRanges(t2)!.map((x) => [x.startIndex, x.endIndex])).toEqual([
+      [0, 9],
+      [109, t2.length],
+    ]);
   });
 });
