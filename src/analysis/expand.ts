@@ -78,6 +78,8 @@ export class Expander {
   private readonly checker: Checker;
   private readonly cpus: Uint8Array;
   private readonly state = new StateVec();
+  /** Points at the snapshot being expanded (no vector made per node). */
+  private readonly reader = new StateVec(16);
   private readonly canon = new StateVec();
   private readonly hash = new Uint32Array(2);
   /** Successors produced here at earlier nodes that the main thread took (see above). */
@@ -129,6 +131,15 @@ export class Expander {
     this.nums[this.len++] = x;
   }
 
+  /**
+   * States the main thread stored (hash hi, lo pairs) since it last said: visited by the time
+   * it reads any later reply, so their successors come back as a hash alone, whichever thread
+   * found them first.
+   */
+  learnVisited(pairs: Uint32Array): void {
+    for (let i = 0; i + 1 < pairs.length; i += 2) this.taken.add(pairs[i]!, pairs[i + 1]!);
+  }
+
   /** A buffer the other thread is done with (its length is kept; the contents are not). */
   give(buf: Float64Array): void {
     this.spares.push(buf);
@@ -170,7 +181,7 @@ export class Expander {
 
   private expand(snap: Float64Array, out: Expansions): void {
     const { run, checker, canon, hash } = this;
-    const from = StateVec.over(snap);
+    const from = this.reader.point(snap);
     run.restore(from);
     const n = run.offered();
     const amp = n > 1 && this.por ? ampleChoice(run, n, this.cpus) : -1;

@@ -136,6 +136,21 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
         w.once('error', reject);
       }),
   );
+  // Every state stored, in order (hash pairs), and how far each worker has been told.
+  let stored = new Uint32Array(2 * 4096);
+  let nStored = 0;
+  const toldUpTo = new Float64Array(workers.length);
+  const noteStored = (hi: number, lo: number) => {
+    if (2 * nStored === stored.length) {
+      const b = new Uint32Array(stored.length * 2);
+      b.set(stored);
+      stored = b;
+    }
+    stored[2 * nStored] = hi;
+    stored[2 * nStored + 1] = lo;
+    nStored++;
+  };
+  noteStored(hash[0]!, hash[1]!); // the root's
   let nextMsg = 0;
   // Batches in flight, in queue order: [first queue index, promise of its expansions]. A
   // worker gets its batches in queue order, and they are merged in that order (expand.ts).
@@ -156,15 +171,21 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
       });
       const worker = id % workers.length;
       const spare = spareFor[worker]!.pop() ?? null;
-      const transfer = [snaps.data.buffer, snaps.ends.buffer] as ArrayBuffer[];
+      // The states stored since this worker last heard: it need not check them again.
+      const visitedNews = stored.subarray(2 * toldUpTo[worker]!, 2 * nStored).slice();
+      toldUpTo[worker] = nStored;
+      const transfer = [snaps.data.buffer, snaps.ends.buffer, visitedNews.buffer] as ArrayBuffer[];
       if (spare !== null) transfer.push(spare.buffer as ArrayBuffer);
-      workers[worker]!.postMessage({ id, snaps, spare, strings: run.m.names.all() }, transfer);
+      workers[worker]!.postMessage({ id, snaps, spare, strings: run.m.names.all(), visited: visitedNews }, transfer);
       inflight.push({ from, to, worker, reply });
       dispatched = to;
     }
   };
 
   const order: number[] = [];
+  const tvOf: string[][] = [],
+    svOf: string[][] = [],
+    evOf: string[][] = [];
   // The BFS cycle proviso as in search(): a successor stored one level deeper closes no cycle.
   let level = -1;
   let nextLevel = new VisitedSet();
@@ -187,10 +208,12 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
           amp = nums[at + 1]!,
           first = at + 2;
         at = first + n * SUCC_WORDS;
-        // The invariant names of this node's successors, in successor order.
-        const tvOf = new Array<string[]>(n),
-          svOf = new Array<string[]>(n),
-          evOf = new Array<string[]>(n);
+        // The invariant names of this node's successors, in successor order (arrays reused).
+        while (tvOf.length < n) {
+          tvOf.push(NONE);
+          svOf.push(NONE);
+          evOf.push(NONE);
+        }
         for (let c = 0; c < n; c++) {
           const f = nums[first + c * SUCC_WORDS + 2]!;
           tvOf[c] = f & F_TV ? out.names[nameAt++]! : NONE;
@@ -225,10 +248,11 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
             break outer;
           }
           if (!visited.add(nums[s]!, nums[s + 1]!)) continue;
+          noteStored(nums[s]!, nums[s + 1]!);
           states++;
           nextLevel.add(nums[s]!, nums[s + 1]!);
           violate(svOf[c]!, node.id, c, n, depth);
-          const bytes = () => visited.bytes + frontierBytes + nextLevel.bytes + workerBytes();
+          const bytes = () => visited.bytes + frontierBytes + nextLevel.bytes + workerBytes() + stored.byteLength;
           if (opts.onProgress && states % 10_000 === 0) opts.onProgress({ states, transitions, depth, frontier: queue.length - qi, bytes: bytes() });
           if (states >= maxStates) {
             limit = 'max-states';

@@ -11,7 +11,11 @@ let expander: Expander | null = null;
 // returns with the reply, and the main thread hands back reply buffers it has read (`spare`).
 parentPort!.on(
   'message',
-  (m: { init: { source: string; file: string; opts: ExpandOptions } } | { id: number; snaps: PackedSnaps; strings: string[]; spare: Float64Array | null }) => {
+  (
+    m:
+      | { init: { source: string; file: string; opts: ExpandOptions } }
+      | { id: number; snaps: PackedSnaps; strings: string[]; spare: Float64Array | null; visited: Uint32Array },
+  ) => {
     if ('init' in m) {
       expander = new Expander(compileScenario(m.init.source, m.init.file), m.init.opts);
       return;
@@ -20,6 +24,7 @@ parentPort!.on(
     const names = expander!.run.m.names;
     names.learn(m.strings);
     if (m.spare !== null) expander!.give(m.spare);
+    expander!.learnVisited(m.visited);
     const out = expander!.expandAll(unpackSnaps(m.snaps));
     const back = m.snaps.data;
     const transfer = [out.nums.buffer, out.snaps.data.buffer, out.snaps.ends.buffer, back.buffer] as ArrayBuffer[];

@@ -10,7 +10,8 @@ export class StateVec {
   n = 0;
   /** Read position. */
   pos = 0;
-  private words: Uint32Array;
+  /** buf's 32-bit words, made when hash64() first needs them (null: not yet, or buf changed). */
+  private words: Uint32Array | null;
   /** Positions of the numbers that are not 32-bit integers, met by hash64(). */
   private otherAt = new Int32Array(16);
 
@@ -21,11 +22,16 @@ export class StateVec {
 
   /** A vector over `a` itself (no copy): for reading a snapshot that arrived as an array. */
   static over(a: Float64Array): StateVec {
-    const v = new StateVec(16);
-    v.buf = a;
-    v.words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
-    v.n = a.length;
-    return v;
+    return new StateVec(16).point(a);
+  }
+
+  /** Make this vector read `a` itself (no copy, no allocation): reused for every snapshot of a batch. */
+  point(a: Float64Array): this {
+    this.buf = a;
+    this.words = null;
+    this.n = a.length;
+    this.pos = 0;
+    return this;
   }
 
   clear(): void {
@@ -39,7 +45,7 @@ export class StateVec {
     const b = new Float64Array(size);
     b.set(this.buf.subarray(0, this.n));
     this.buf = b;
-    this.words = new Uint32Array(b.buffer);
+    this.words = null;
   }
 
   private growOthers(): void {
@@ -213,7 +219,7 @@ export class StateVec {
       for (; i < n; i++) a0 = round(a0, (b[i]! | 0) ^ i);
     }
     if (others > 0) {
-      const w = this.words;
+      const w = (this.words ??= new Uint32Array(b.buffer, b.byteOffset, b.length * 2));
       for (let o = 0; o < others; o++) {
         const at = this.otherAt[o]!;
         a1 = round(a1, at ^ 0x6a09e667);
