@@ -331,7 +331,8 @@ function failureTest(text: string, errVars: Set<string>): { name: string; failWh
   for (;;) {
     const m = /^\((.*)\)$/.exec(t) ?? /^(?:unlikely|likely)\((.*)\)$/.exec(t);
     if (m && balancedParens(m[1]!)) t = m[1]!;
-    else if (t.startsWith('!') && !t.startsWith('!=')) {
+    // `!` binds tighter than `&&` and `||`: in `!v || IS_ERR(v)` it negates `v` alone.
+    else if (t.startsWith('!') && !t.startsWith('!=') && topLevel(t, '&&').length === 1 && topLevel(t, '||').length === 1) {
       neg = !neg;
       t = t.slice(1);
     } else break;
@@ -341,8 +342,9 @@ function failureTest(text: string, errVars: Set<string>): { name: string; failWh
     ['&&', false],
     ['||', true],
   ] as const) {
-    if (!neg && t.includes(op)) {
-      const parts = t.split(op).map((x) => failureTest(x, errVars));
+    const operands = neg ? [] : topLevel(t, op);
+    if (operands.length > 1) {
+      const parts = operands.map((x) => failureTest(x, errVars));
       const n0 = parts[0]?.name;
       if (n0 && parts.every((x) => x && x.name === n0 && x.failWhenTrue === failWhenTrue)) return { name: n0, failWhenTrue };
       // `len && !buf` true implies !buf; `buf || x` false implies !buf: one conjunct decides.
@@ -366,6 +368,25 @@ function failureTest(text: string, errVars: Set<string>): { name: string; failWh
   m = /^(\w+)$/.exec(t);
   if (m) return { name: m[1]!, failWhenTrue: neg };
   return null;
+}
+
+/** `s` split at each `op` outside parentheses (one part when there is none). */
+function topLevel(s: string, op: string): string[] {
+  const parts: string[] = [];
+  let d = 0,
+    from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '(') d++;
+    else if (ch === ')') d--;
+    else if (d === 0 && s.startsWith(op, i)) {
+      parts.push(s.slice(from, i));
+      from = i + op.length;
+      i += op.length - 1;
+    }
+  }
+  parts.push(s.slice(from));
+  return parts;
 }
 
 function balancedParens(s: string): boolean {

@@ -55,6 +55,23 @@ describe('whole-tree pass', () => {
     expect(s[0]!.reason).toContain('caller fs/demofs/leak.c:4 demofs_peek() never calls demofs_put_page()');
   });
 
+  it("a caller's failure test `!page || IS_ERR(page)` (the `!` negates `page` alone) takes the path that has nothing to put", async () => {
+    // Read as `!(page || IS_ERR(page))` the test was not a failure test: the early return looked
+    // like a path that keeps the page mapped, and the getter unclear.
+    for (const test of ['!page || IS_ERR(page)', 'IS_ERR(page) || !page', '(!page) || IS_ERR(page)']) {
+      const dir = mkdtempSync(join(tmpdir(), 'pksim-audit-tree-'));
+      cpSync(TREE, dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'fs/demofs/peek.c'),
+        `#include "demofs.h"\nint demofs_peek(struct inode *dir)\n{\n\tstruct page *page = demofs_get_page(dir, 1);\n\tint c;\n\n\tif (${test})\n\t\treturn 0;\n\tc = demofs_first(page_address(page));\n\tdemofs_put_page(page);\n\treturn c;\n}\n`,
+      );
+      const s = await sites(dir, true);
+      expect(s[0]!.class, test).toBe('local');
+      expect(s[0]!.reason).toContain('fs/demofs/peek.c:4 demofs_peek()');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a getter whose name holds kmap is still followed into a file that names it only inside that word', async () => {
     // Every name the whole-tree pass looks for in fs/kfs/ holds "kmap": it reads again only the
     // files whose bytes held "kmap" or "kunmap" in the first pass, and user.c (no audited call)
