@@ -212,7 +212,9 @@ function spinRun(ourStatesPerSec: number, ourMs: number, ourEndToEndMs: number |
   try {
     copyFileSync(fileURLToPath(new URL('./explore/four.pml', import.meta.url)), join(dir, 'four.pml'));
     if (spawnSync('spin', ['-a', 'four.pml'], { cwd: dir }).status !== 0) return 'spin -a failed';
-    const one = (flags: string[]): { states: number; ms: number; statesPerSec: number; stateVectorBytes: number; panSeconds: number } | { error: string } => {
+    const one = (
+      flags: string[],
+    ): { states: number; ms: number; statesPerSec: number; stateVectorBytes: number; bytesPerStoredState: number; panSeconds: number } | { error: string } => {
       const cc = spawnSync('gcc', ['-O2', ...flags, '-o', 'pan', 'pan.c'], { cwd: dir });
       if (cc.status !== 0) return { error: String(cc.stderr) };
       const t0 = performance.now();
@@ -223,7 +225,11 @@ function spinRun(ourStatesPerSec: number, ourMs: number, ourEndToEndMs: number |
       // pan's own clock (10 ms resolution): the search alone, without starting the process and
       // zeroing its hash table, which the wall time (what the ratios use) includes.
       const panSeconds = Number(/pan: elapsed time ([\d.e+-]+) seconds/.exec(r.stdout)?.[1] ?? NaN);
-      return { states, ms: Math.round(ms), statesPerSec: Math.round(states / (ms / 1000)), stateVectorBytes: vec, panSeconds };
+      // What SPIN keeps per stored state (its "actual memory usage for states", compressed
+      // vectors and hash slots), to set against pksim's bytesPerStoredState.
+      const stateMB = Number(/([\d.]+)\s+actual memory usage for states/.exec(r.stdout)?.[1] ?? NaN);
+      const bytesPerStoredState = +((stateMB * 2 ** 20) / states).toFixed(1);
+      return { states, ms: Math.round(ms), statesPerSec: Math.round(states / (ms / 1000)), stateVectorBytes: vec, bytesPerStoredState, panSeconds };
     };
     const noReduction = one(['-DNOREDUCE']);
     const reduction = one([]);
