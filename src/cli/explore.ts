@@ -68,7 +68,7 @@ invariants on each whole run.`,
     'no-por': { type: 'boolean', help: 'no partial-order reduction: every interleaving of local steps too' },
     exposure: {
       type: 'boolean',
-      help: 'also the largest exposure (page x tick) over every path, with its schedule, or UNBOUNDED when a cycle adds exposure (no reduction; not with --workers, --hash-compact, --bitstate)',
+      help: 'also the largest exposure over every path and a schedule that reaches it (UNBOUNDED when a cycle\nadds some); turns reduction off; not with --workers, --hash-compact, --bitstate',
     },
     'hash-compact': { type: 'boolean', help: 'store 32 bits of each state instead of 64 (half the memory; coverage then probabilistic)' },
     bitstate: { type: 'boolean', help: "bit-state hashing (Holzmann's supertrace): k=3 bits per state, no state stored; coverage probabilistic" },
