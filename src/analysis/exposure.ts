@@ -19,6 +19,8 @@ export interface MaxExposure {
   schedule: number[];
   /** When unbounded: where in `schedule` the lap round the cycle starts (repeat schedule[lap..] to go round again). */
   lap?: number;
+  /** The largest path never ends: it goes round a cycle that adds no exposure (`schedule` leads into it). */
+  endless?: boolean;
 }
 
 /** @internal The state graph a search records for MaxExposure. */
@@ -124,8 +126,8 @@ export class ExposureGraph {
     const bestEdge = new Int32Array(nc).fill(-1);
     const members: number[][] = Array.from({ length: nc }, () => []);
     for (let s = 0; s < n; s++) members[comp[s]!]!.push(s);
-    let loop = -1; // an edge that adds exposure on a cycle
     for (let c = 0; c < nc; c++) {
+      let cyclic = false;
       for (const s of members[c]!) {
         if (this.terminal[s]! >= 0 && this.terminal[s]! > best[c]!) {
           best[c] = this.terminal[s]!;
@@ -136,7 +138,7 @@ export class ExposureGraph {
           const e = out[k]!,
             d = comp[this.to[e]!]!;
           if (d === c) {
-            if (this.weight[e]! > 0 && loop < 0) loop = e;
+            cyclic = true;
             if (this.weight[e]! > 0) best[c] = Infinity;
             continue;
           }
@@ -147,6 +149,13 @@ export class ExposureGraph {
             bestEdge[c] = e;
           }
         }
+      }
+      // A cycle that adds nothing: a path may go round it for ever (a run that never ends,
+      // such as a softirq that raises itself), having exposed what it had on the way in.
+      if (cyclic && best[c]! < 0) {
+        best[c] = 0;
+        bestAt[c] = members[c]![0]!;
+        bestEdge[c] = -1;
       }
     }
     const r = comp[root]!;
@@ -162,11 +171,15 @@ export class ExposureGraph {
       const c = comp[at]!;
       this.walk(at, bestAt[c]!, start, out, comp, schedule);
       const e = bestEdge[c]!;
-      if (e < 0) break;
+      if (e < 0) {
+        at = bestAt[c]!;
+        break;
+      }
       this.take(e, schedule);
       at = this.to[e]!;
     }
-    return { exposure: best[r]!, unbounded: false, schedule };
+    // Not an end state: the path goes on round a cycle that adds nothing, and never ends.
+    return this.terminal[at]! >= 0 ? { exposure: best[r]!, unbounded: false, schedule } : { exposure: best[r]!, unbounded: false, schedule, endless: true };
   }
 
   private take(e: number, schedule: number[]): void {

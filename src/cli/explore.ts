@@ -288,7 +288,9 @@ function formatMaxExposure(r: SearchResult, replay: string | undefined): string 
   const x = r.maxExposure;
   if (x === undefined) return 'largest exposure: not known (the search is incomplete: a path it did not visit may expose more)\n';
   if (x.unbounded)
-    return `largest exposure: UNBOUNDED: a cycle of states adds exposure each time round (a scheduler can keep the window open for as long as it likes)\n  into the cycle and once round: ${replay}\n`;
+    return `largest exposure: UNBOUNDED: a cycle of states adds exposure each time round (a schedule, or a run that never ends, can go round it for ever)\n  into the cycle and once round: ${replay}\n`;
+  if (x.endless)
+    return `largest exposure over every path: ${x.exposure} page x tick, on a path that never ends (it goes round a cycle of states that adds nothing)\n  into the cycle: ${replay}\n`;
   return `largest exposure over every path: ${x.exposure} page x tick\n  replay: ${replay}\n`;
 }
 

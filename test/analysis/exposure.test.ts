@@ -4,7 +4,7 @@
 // gives, and on small graphs whose answer is known.
 
 import { describe, expect, it } from 'vitest';
-import { libraryNames, loadScenario } from '../../src/scenario/index.js';
+import { compileScenario, libraryNames, loadScenario } from '../../src/scenario/index.js';
 import { search, SearchError } from '../../src/analysis/search.js';
 import { searchParallel } from '../../src/analysis/parallel.js';
 import { explore } from '../../src/analysis/explore.js';
@@ -63,6 +63,20 @@ describe('largest exposure over every path', () => {
     const bfs = search(ir, { policy: 'scoped:relaxed', exposure: true, bfs: true }).maxExposure!;
     expect(dfs).toEqual(bfs);
     expect(dfs.lap).toBeLessThanOrEqual(2);
+  });
+
+  it('a run that never ends (a softirq raising itself) after a window: the window, on an endless path; unbounded where the cycle exposes', () => {
+    const ir = compileScenario(
+      'cpus 1\nkey pmem = 1 default noaccess\npage pg key pmem\nsoftirq s cpu 0 {\n raise_softirq(s)\n}\ntask t cpu 0 {\n p = kmap_local_page(pg)\n write(p, 0)\n kunmap_local(p)\n raise_softirq(s)\n}\n',
+      'endless.pks',
+    );
+    const x = search(ir, { policy: 'scoped:relaxed', exposure: true }).maxExposure!;
+    expect(x).toMatchObject({ unbounded: false, endless: true });
+    expect(x.exposure).toBeGreaterThan(0);
+    // The run never ends: replayed to a step limit, it has exposed exactly that.
+    expect(runScenario(ir, { policy: 'scoped:relaxed', schedule: x.schedule, maxSteps: 200 }).summary.exposure).toBe(x.exposure);
+    // With no protection the softirq's every tick exposes the page: no bound.
+    expect(search(ir, { policy: 'none', exposure: true }).maxExposure).toMatchObject({ exposure: null, unbounded: true });
   });
 
   it('turns partial-order reduction off (a reduced graph leaves out interleavings that expose more)', () => {
@@ -138,6 +152,20 @@ describe('ExposureGraph on graphs with a known answer', () => {
       [[3, 0]],
     );
     expect(x).toEqual({ exposure: null, unbounded: true, schedule: [1, 0, 1], lap: 1 });
+  });
+
+  it('counts a path that goes round a cycle adding nothing for ever: what it exposed on the way in (endless)', () => {
+    // 0 -c0,5-> 1 <-> 2 (0 each way), no end state: a run that never ends, after exposing 5.
+    expect(
+      graph(
+        [
+          [0, 1, 0, 5],
+          [1, 2, 0, 0],
+          [2, 1, 0, 0],
+        ],
+        [],
+      ),
+    ).toEqual({ exposure: 5, unbounded: false, schedule: [0], endless: true });
   });
 
   it('is 0 with an empty schedule when no path reaches an end state', () => {
