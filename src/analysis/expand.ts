@@ -227,8 +227,7 @@ export class Expander {
         out.names.push(sv);
       }
       const cn = run.offered();
-      // The snapshot: none for a successor taken at an earlier node; the same one for the same
-      // state reached by two choices here.
+      // The snapshot: the same one for the same state reached by two choices here.
       let snapIdx = -1;
       for (let o = first; o < this.len; o += SUCC_WORDS)
         if (this.nums[o] === hi && this.nums[o + 1] === lo && this.nums[o + 4]! >= 0) {

@@ -6,6 +6,8 @@
 // connected components: a cycle that adds exposure each time round makes it unbounded; cycles
 // that add none are walked for free.
 
+import { doubled } from './grow.js';
+
 /** @public The largest exposure of any path, and a schedule that reaches it. */
 export interface MaxExposure {
   /** page x tick; null when unbounded. */
@@ -56,11 +58,7 @@ export class ExposureGraph {
         t[k] = hi;
         t[k + 1] = lo;
         t[k + 2] = ++this.states;
-        if (this.states > this.terminal.length) {
-          const b = new Float64Array(this.terminal.length * 2).fill(-1);
-          b.set(this.terminal);
-          this.terminal = b;
-        }
+        if (this.states > this.terminal.length) this.terminal = doubled(this.terminal, -1);
         return this.states - 1;
       }
       if (t[k] === hi && t[k + 1] === lo) return t[k + 2]! - 1;
@@ -85,13 +83,11 @@ export class ExposureGraph {
   /** A transition: from state `a` by choice `c` of the `n` offered, to state `b`, adding `w`. */
   edge(a: number, b: number, c: number, n: number, w: number): void {
     if (this.edges === this.from.length) {
-      const g = <T extends Int32Array | Float64Array>(x: T, y: T): T => (y.set(x), y);
-      const size = this.edges * 2;
-      this.from = g(this.from, new Int32Array(size));
-      this.to = g(this.to, new Int32Array(size));
-      this.choice = g(this.choice, new Int32Array(size));
-      this.offered = g(this.offered, new Int32Array(size));
-      this.weight = g(this.weight, new Float64Array(size));
+      this.from = doubled(this.from);
+      this.to = doubled(this.to);
+      this.choice = doubled(this.choice);
+      this.offered = doubled(this.offered);
+      this.weight = doubled(this.weight);
     }
     const e = this.edges++;
     this.from[e] = a;

@@ -12,6 +12,7 @@ import type { ScenarioIR } from '../scenario/ir.js';
 import { StateVec } from '../kernel/state.js';
 import { Expander, F_EV, F_LIMIT, F_SV, F_TV, SUCC_WORDS, packSnaps, snapAt, type Expansions } from './expand.js';
 import { VisitedSet, type StateStore } from './visited.js';
+import { doubled } from './grow.js';
 import {
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_MEMORY,
@@ -141,11 +142,7 @@ export async function searchParallel(ir: ScenarioIR, opts: SearchOptions & { wor
   let nStored = 0;
   const toldUpTo = new Float64Array(workers.length);
   const noteStored = (hi: number, lo: number) => {
-    if (2 * nStored === stored.length) {
-      const b = new Uint32Array(stored.length * 2);
-      b.set(stored);
-      stored = b;
-    }
+    if (2 * nStored === stored.length) stored = doubled(stored);
     stored[2 * nStored] = hi;
     stored[2 * nStored + 1] = lo;
     nStored++;

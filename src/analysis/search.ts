@@ -14,6 +14,7 @@ import { BitStore, CompactStore, Hash64Store, VisitedSet, type StateStore } from
 import { BUILTIN_INVARIANTS, Checker, InvariantError } from './invariants.js';
 import { ampleChoice, reducibleCpus } from './por.js';
 import { ExposureGraph, type MaxExposure } from './exposure.js';
+import { doubled } from './grow.js';
 import { performance } from 'node:perf_hooks';
 
 export interface TransitionInvariant {
@@ -165,10 +166,9 @@ class StackSet {
   }
   add(hi: number, lo: number): void {
     if (this.n === this.next.length) {
-      const grow = <T extends Int32Array | Uint32Array>(a: T, b: T): T => (b.set(a), b);
-      this.next = grow(this.next, new Int32Array(this.n * 2));
-      this.his = grow(this.his, new Uint32Array(this.n * 2));
-      this.los = grow(this.los, new Uint32Array(this.n * 2));
+      this.next = doubled(this.next);
+      this.his = doubled(this.his);
+      this.los = doubled(this.los);
     }
     const b = StackSet.bucket(hi, lo),
       i = this.n++;
@@ -212,14 +212,9 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
   let nStored = 0;
   const store = (p: number, c: number, n: number): number => {
     if (nStored === parent.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      parent = grow(parent);
-      choice = grow(choice);
-      offered = grow(offered);
+      parent = doubled(parent);
+      choice = doubled(choice);
+      offered = doubled(offered);
     }
     parent[nStored] = p;
     choice[nStored] = c;

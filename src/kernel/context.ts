@@ -9,6 +9,7 @@ import type { Interner, StateVec } from './state.js';
 
 export type TaskState = 'runnable' | 'blocked' | 'done' | 'dead';
 const STATES: readonly TaskState[] = ['runnable', 'blocked', 'done', 'dead'];
+const RUNNABLE = 0;
 
 export class Ctx {
   // What the context holds, kept by the machine whatever the design does with it: the
@@ -123,9 +124,8 @@ export class Ctx {
 }
 
 export class Task {
-  private st: TaskState = 'runnable';
-  /** STATES.indexOf(st), kept by the setter (what a snapshot writes). */
-  private stIdx = 0;
+  /** The state as its index in STATES (what a snapshot writes). */
+  private st = 0;
   /** The interned id of `blockedOn`, for the string it was taken of (a snapshot writes it). */
   private blockedId = 0;
   private blockedIdOf: string | null = null;
@@ -157,12 +157,11 @@ export class Task {
   }
 
   get state(): TaskState {
-    return this.st;
+    return STATES[this.st]!;
   }
   set state(s: TaskState) {
-    if (this.kind !== 'idle' && (this.st === 'runnable') !== (s === 'runnable')) this.nrRunnable[this.onCpu]! += s === 'runnable' ? 1 : -1;
-    this.st = s;
-    this.stIdx = STATES.indexOf(s);
+    if (this.kind !== 'idle' && (this.st === RUNNABLE) !== (s === 'runnable')) this.nrRunnable[this.onCpu]! += s === 'runnable' ? 1 : -1;
+    this.st = STATES.indexOf(s);
   }
 
   get cpu(): number {
@@ -182,7 +181,7 @@ export class Task {
     }
     const at = v.reserve(7),
       b = v.buf;
-    b[at] = this.stIdx;
+    b[at] = this.st;
     b[at + 1] = this.onCpu;
     b[at + 2] = this.threadPkrs;
     b[at + 3] = this.preemptCount;
@@ -200,8 +199,7 @@ export class Task {
   load(v: StateVec, names: Interner): void {
     const b = v.buf;
     let p = v.pos;
-    this.stIdx = b[p++]!;
-    this.st = STATES[this.stIdx]!;
+    this.st = b[p++]!;
     this.onCpu = b[p++]!;
     this.ctx.cpu = this.onCpu;
     this.threadPkrs = b[p++]!;
@@ -210,8 +208,9 @@ export class Task {
     const blocked = b[p++]!;
     const depth = (this.local.depth = b[p++]!);
     v.pos = p;
-    if (blocked === 0) this.blockedOn = '';
-    else if (blocked !== this.blockedId || this.blockedIdOf !== this.blockedOn) this.blockedOn = names.str(blocked);
+    this.blockedOn = blocked === 0 ? '' : names.str(blocked);
+    this.blockedId = blocked;
+    this.blockedIdOf = this.blockedOn;
     // Entries past the depth are never read (kunmap_local and the syscall exit leave them too).
     v.nextI32(this.local.page, depth);
     v.nextF64(this.local.mapping, depth);
@@ -220,7 +219,7 @@ export class Task {
     for (let i = 0; i < nq; i++) this.workQueue[i] = v.next();
   }
   set cpu(c: number) {
-    if (this.kind !== 'idle' && this.st === 'runnable') {
+    if (this.kind !== 'idle' && this.st === RUNNABLE) {
       this.nrRunnable[this.onCpu]!--;
       this.nrRunnable[c]!++;
     }

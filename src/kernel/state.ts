@@ -20,11 +20,6 @@ export class StateVec {
     this.words = new Uint32Array(this.buf.buffer);
   }
 
-  /** A vector over `a` itself (no copy): for reading a snapshot that arrived as an array. */
-  static over(a: Float64Array): StateVec {
-    return new StateVec(16).point(a);
-  }
-
   /** Make this vector read `a` itself (no copy, no allocation): reused for every snapshot of a batch. */
   point(a: Float64Array): this {
     this.buf = a;
