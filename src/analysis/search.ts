@@ -376,9 +376,10 @@ export function search(ir: ScenarioIR, opts: SearchOptions = {}): SearchResult {
     if (runAt !== node) {
       if (node.saved) run.restore(node.state);
       else replayTo(node);
+      // The choices offered here, for force() and actionAt() (a state just stored has them).
+      run.offered();
     }
     runAt = null;
-    run.offered();
     run.force(c);
     checker.pre(run.actionAt(c));
     const e0 = graph ? run.metricsNow().exposure : 0;
