@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
 import { DEFAULT_MAX_EVENTS, limitHint, runScenario, ScheduleError } from '../sim/runner.js';
-import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
+import { defaultCompare, PolicyError, parsePolicy, policyLabel } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
-import { COMPACT_LEGEND, LEGEND, compareTable, totalsByPolicy, totalsTable, type CellStyle } from '../report/table.js';
+import { COMPACT_LEGEND, FAILED_NOTE, LEGEND, compareTable, totalsByPolicy, totalsTable, type CellStyle } from '../report/table.js';
 import { colorMode, painter, useColor, type Style } from './color.js';
 
 const CELL_STYLES: Record<CellStyle, Style> = { bad: ['bold', 'red'], good: 'green', warn: 'yellow' };
@@ -51,8 +51,15 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     .map((p) => p.trim())
     .filter(Boolean);
   if (policies.length === 0) throw new UsageError(`--policies: no policy in '${values.policies}' (e.g. --policies global,scoped:relaxed)`);
+  const labels = new Map<string, string>();
   try {
-    for (const p of policies) parsePolicy(p);
+    for (const p of policies) {
+      // One row per design: an alias (scoped = scoped:relaxed) would be run and totalled twice.
+      const label = policyLabel(parsePolicy(p));
+      const twice = labels.get(label);
+      if (twice !== undefined) throw new UsageError(`--policies: ${twice === p ? `'${p}'` : `'${twice}' and '${p}' (both ${label})`} named twice`);
+      labels.set(label, p);
+    }
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`, EXIT_USAGE, e.code);
     throw e;
@@ -78,7 +85,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
       for (const p of policies) {
         // The report keeps every event of every run: --max-events bounds their sum.
         const maxEvents = keepEvents ? Math.max(0, eventBudget - recorded) : opts.maxEvents;
-        const r = runScenario(ir, { ...opts, policy: p, events: keepEvents, maxEvents });
+        const r = runScenario(ir, { ...opts, policy: p, events: keepEvents, maxEvents, checks: true });
         recorded += r.events.length;
         runs.push(r);
       }
@@ -102,7 +109,8 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     for (const rs of perFile) {
       const caveat = archLayout(rs[0]!.config.arch).caveat;
       const note = caveat ? `   ${caveat}\n` : '';
-      out.write(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${note}${compareTable(rs, table)}\n`);
+      const failed = rs.some((r) => r.expectations.some((x) => !x.ok)) ? FAILED_NOTE : '';
+      out.write(`== ${rs[0]!.scenario} (${rs[0]!.file})\n${note}${compareTable(rs, table)}${failed}\n`);
     }
     if (perFile.length > 1) out.write(`== total over ${perFile.length} scenarios\n${totalsTable(perFile, table)}\n`);
     out.write(values.wide ? LEGEND : COMPACT_LEGEND);

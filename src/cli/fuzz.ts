@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
-import { defaultCompare, PolicyError, parsePolicy } from '../policy/index.js';
+import { defaultCompare, PolicyError, parsePolicy, policyLabel } from '../policy/index.js';
 import { runCampaign } from '../analysis/fuzz/campaign.js';
 import { FuzzLimitError } from '../analysis/fuzz/engine.js';
 import { INJECT_KINDS } from '../sim/inject.js';
@@ -97,14 +97,16 @@ export function policiesFrom(v: string | undefined, flag = '--policies'): string
     .map((p) => p.trim())
     .filter(Boolean);
   if (list.length === 0) throw new UsageError(`${flag}: no policy in '${v}'`);
+  // Each design by its label (scoped = scoped:relaxed), as the runs and the ratios name it.
+  let labels: string[];
   try {
-    for (const p of list) parsePolicy(p);
+    labels = list.map((p) => policyLabel(parsePolicy(p)));
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(`${flag}: ${e.message}`, EXIT_USAGE, e.code);
     throw e;
   }
-  if (new Set(list).size !== list.length) throw new UsageError(`${flag}: a design is named twice in '${v}'`);
-  return list;
+  if (new Set(labels).size !== labels.length) throw new UsageError(`${flag}: a design is named twice in '${v}'`);
+  return labels;
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
@@ -114,8 +116,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const policies = policiesFrom(values.policies);
-  const base = values.base ?? 'scoped:relaxed';
-  policiesFrom(base, '--base');
+  const base = policiesFrom(values.base ?? 'scoped:relaxed', '--base')[0]!;
+  // The ratios divide by the base's runs: a base given but not run would print no ratio at all.
+  if (values.base !== undefined && !policies.includes(base))
+    throw new UsageError(`--base ${values.base} is not one of the --policies run (${policies.join(',')}): add it to --policies`);
   const runs = int('--runs', values.runs ?? '1000', 1, 1e9);
   const seed = int('--seed', values.seed ?? '1', 0, 0xffffffff);
   const workers = int('--workers', values.workers ?? '1', 1, 256);

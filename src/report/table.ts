@@ -145,8 +145,11 @@ function metricTable(policies: string[], summaries: Record<string, number>[], st
   return formatTable(header, rows, { groups, sep: o.wide ? '  ' : ' ', styles, paint: o.paint });
 }
 
+/** Under a compare table where a stop cell ends in '*' (within 100 columns). */
+export const FAILED_NOTE = "* an expect, assert or invariant line failed: 'pksim run FILE --policy P' says which\n";
+
 export function compareTable(results: RunResult[], o: TableOptions = {}): string {
-  const stops = results.map((r) => r.stop + (r.expectations.some((x) => !x.ok) ? ' (expect FAILED)' : ''));
+  const stops = results.map((r) => r.stop + (r.expectations.some((x) => !x.ok) ? '*' : ''));
   return metricTable(
     results.map((r) => r.policy),
     results.map((r) => r.summary as unknown as Record<string, number>),

@@ -20,7 +20,7 @@ export class Asserts {
   constructor(
     private readonly m: Machine,
     private readonly ir: ScenarioIR,
-    /** Reports and invariant checks only in runs that record events (not in the explorer's). */
+    /** Reports and invariant checks only in runs that check them (not in the explorer's). */
     private readonly report: boolean,
   ) {
     this.invFalse = new Uint8Array(ir.invariants.length);

@@ -36,6 +36,12 @@ export interface RunOptions {
   events?: boolean;
   /** Stop when the recorded stream reaches this many events (memory bound). */
   maxEvents?: number;
+  /**
+   * Check the scenario's `assert` statements and `invariant` lines into the result's
+   * expectations (and the `reports` count), as `pksim run` does; default: when events are
+   * recorded. `pksim compare` turns it on without events; the explorer checks them itself.
+   */
+  checks?: boolean;
   /** One injected stray access (inject.ts): at its tick, from a running context. */
   inject?: InjectSpec | null;
   /**
@@ -155,7 +161,7 @@ export class Run {
     );
     this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
     this.onStep = opts.onStep ?? null;
-    this.asserts = new Asserts(m, ir, opts.events !== false);
+    this.asserts = new Asserts(m, ir, opts.checks ?? opts.events !== false);
     this.interp.onAssert = (cpu, ctx, ins) => this.asserts.failed(cpu, ctx, ins);
     if (opts.inject) this.injector = this.injecting = new Injector(opts.inject, ir, m);
   }
