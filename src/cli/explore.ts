@@ -208,6 +208,11 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   checkOutputs(outputs, [arg]);
   let res: SearchResult;
   const workers = str('workers') === undefined ? 0 : int('--workers', str('workers')!, 1, 64);
+  // An option this search would not read is refused, never ignored.
+  for (const o of ['max-runs', 'max-total-steps'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} is an option of --bound, not of the stateful search`);
+  if (values.bitstate === true && values['hash-compact'] === true)
+    throw new UsageError('--bitstate and --hash-compact: choose one (--bitstate keeps no state, --hash-compact 32 bits of each)');
+  if (values['bitstate-size'] !== undefined && values.bitstate !== true) throw new UsageError('--bitstate-size needs --bitstate');
   if (values.exposure === true)
     for (const o of ['workers', 'hash-compact', 'bitstate'] as const)
       if (values[o] !== undefined) throw new UsageError(`--exposure records the state graph in one thread with every state exact: not with --${o}`);

@@ -7,6 +7,7 @@ import { installStdoutHandler, processIO, type CliIO } from './io.js';
 import { COMMANDS } from './commands.js';
 import { packageVersion } from './version.js';
 import { ScenarioError, type Diagnostic } from '../scenario/errors.js';
+import { suggest } from '../scenario/stmts.js';
 
 export type { Command } from './commands.js';
 
@@ -39,6 +40,32 @@ function wantsJson(argv: readonly string[]): boolean {
   return false;
 }
 
+/**
+ * parseArgs' message as one line in pksim's words: an unknown option with the closest one, a
+ * missing value with the value's name, a value that starts with '-' (a negative number) with
+ * the way to pass it. Any other message as it is, on one line.
+ */
+async function parseArgsMessage(name: string, code: string, message: string, argv: readonly string[]): Promise<string> {
+  const opt = /'(-[^' ]*)/.exec(message)?.[1] ?? '';
+  const long = opt.replace(/^-+/, '');
+  const spec = (await COMMANDS.get(name)?.load())?.spec;
+  const options = spec?.options ?? {};
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const near = opt.startsWith('--') ? suggest(long, Object.keys(options)) : null;
+    return `unknown option '${opt}'${near ? `; did you mean '--${near}'?` : ''} (pksim help ${name})`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const o = options[long];
+    if (/argument missing/.test(message)) return `option '${opt}${o?.value ? ` ${o.value}` : ''}' needs a value`;
+    if (/ambiguous/.test(message)) {
+      const i = argv.indexOf(opt);
+      const v = i >= 0 ? argv[i + 1] : undefined;
+      return `${opt}: '${v ?? ''}' looks like an option; if it is the value, write ${opt}=${v ?? 'VALUE'}`;
+    }
+  }
+  return message.replace(/\s*\n\s*/g, ' ');
+}
+
 /** @public Runs `pksim ARGV...` with its output through io; resolves to the exit status. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -63,7 +90,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   }
   const entry = COMMANDS.get(name);
   if (!entry) {
-    io.err(`pksim: unknown command '${name}'\n${usage()}`);
+    const near = suggest(name, [...COMMANDS.keys(), 'help']);
+    io.err(`pksim: unknown command '${name}'${near ? `; did you mean '${near}'?` : ''}\n${usage()}`);
     return EXIT_USAGE;
   }
   // With --json, an error is also a JSON object on standard output, with its stable code.
@@ -86,7 +114,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     // parseArgs reports unknown options and missing values with a code, not a stack.
     const code = (e as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      return fail(`pksim ${name}: ${(e as Error).message}\n`, EXIT_USAGE, { kind: 'usage', code: null, message: (e as Error).message });
+      const message = await parseArgsMessage(name, code, (e as Error).message, rest);
+      return fail(`pksim ${name}: ${message}\n`, EXIT_USAGE, { kind: 'usage', code: null, message });
     }
     // Past every limit a user can raise: out of string or array room. A limit, not a crash.
     if (e instanceof RangeError && /Invalid (string|array|typed array) length|allocation failed/i.test(e.message)) {

@@ -14,8 +14,9 @@ export const spec = defineCommand({
 pksim pkrs check --pkrs VALUE --key K --access read|write|fetch [--wp 0|1]
                  [--page supervisor|user] [--pks 0|1] [--pkru VALUE] [--json]`,
   about: `decode prints what each key of a register value allows; check says whether one access
-faults, with the #PF error code. VALUE is a 32-bit hex register value (0x55555554). Bits 63:32
-of IA32_PKRS are reserved: a value with any of them set is refused, as WRMSR would raise #GP.`,
+faults, with the #PF error code. VALUE is a 32-bit register value in hex, with or without 0x
+(0x55555554, or 55555554 as rdmsr prints it; never decimal). Bits 63:32 of IA32_PKRS are
+reserved: a value with any of them set is refused, as WRMSR would raise #GP.`,
   positionals: { words: ['decode', 'check'] },
   options: {
     pkrs: { type: 'string', value: 'VALUE', help: 'check: the IA32_PKRS value (required)' },
@@ -30,11 +31,14 @@ of IA32_PKRS are reserved: a value with any of them set is refused, as WRMSR wou
   },
 });
 
-/** Parse a register value; reject anything that is not a hex or decimal number within 32 bits. */
+/**
+ * Parse a register value: hex, with or without 0x (rdmsr prints it without: a bare 55555554 is
+ * 0x55555554, never decimal); reject anything else or anything past 32 bits.
+ */
 export function parseRegister(name: string, text: string): number {
-  const t = text.trim();
-  if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(t)) throw new UsageError(`${name}: '${text}' is not a number (expected hex such as 0x55555554)`);
-  const v = BigInt(t);
+  const t = text.trim().replace(/^0[xX]/, '');
+  if (!/^[0-9a-fA-F]+$/.test(t)) throw new UsageError(`${name}: '${text}' is not a number (expected hex such as 0x55555554)`);
+  const v = BigInt(`0x${t}`);
   if (v >> 32n !== 0n) throw new UsageError(`${name}: ${text} sets bits 63:32, which are reserved: WRMSR(IA32_PKRS) would raise #GP`);
   return Number(v);
 }

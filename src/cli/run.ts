@@ -66,6 +66,9 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const maxOutput = maxOutputFrom(values);
   const outputs = { html: values.html, perfetto: values.perfetto, ftrace: values.ftrace, force: values.force };
   if (values.log !== undefined && values.log !== 'dmesg' && values.log !== 'ftrace') throw new UsageError(`--log: '${values.log}' is not dmesg or ftrace`);
+  // --json prints the whole result (events, summary): a text option beside it would be ignored.
+  for (const o of ['log', 'quiet'] as const)
+    if (values.json && values[o] !== undefined) throw new UsageError(`--${o} chooses the text output: not with --json (which prints the whole result)`);
   checkOutputs(outputs, positionals);
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));
   let inject = null;

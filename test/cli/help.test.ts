@@ -121,6 +121,6 @@ describe('option tables', () => {
   it('an unknown option is still refused, exit 2', async () => {
     const r = await cli('list', '--frob');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/pksim list: Unknown option '--frob'/);
+    expect(r.err).toMatch(/pksim list: unknown option '--frob'/);
   });
 });
