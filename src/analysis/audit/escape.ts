@@ -175,7 +175,14 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
   const fact = (verdict: Verdict, text: string, at: Node, hand?: HandBack) => rep.facts.push({ verdict, text, line: line(at), ...(hand ? { hand } : {}) });
 
   const useOf = (v: Node, what: string, struct: boolean) => {
-    const top = climb(v);
+    let top = climb(v);
+    // &req.work, &req.a.b: the address of a member is the address of the aggregate holding the
+    // mapping (the callee gets back to it with container_of()), as &req is.
+    if (struct) {
+      let m = top;
+      while (m.parent?.type === 'field_expression' && m.parent.childForFieldName('argument')?.id === m.id && m.parent.child(1)?.text === '.') m = climb(m.parent);
+      if (m.id !== top.id && m.parent?.type === 'pointer_expression' && m.parent.text.startsWith('&')) top = m;
+    }
     const p = top.parent;
     if (!p) return;
     if (struct && !(p.type === 'pointer_expression' && p.text.startsWith('&')) && p.type !== 'argument_list') return;

@@ -87,6 +87,12 @@ describe('global sites', () => {
     expect(s!.reason).toContain('req (holding the address) is passed to demo_engine_submit()');
   });
 
+  it('pointer in an on-stack request whose embedded work_struct is queued (&req.work)', async () => {
+    const [s] = await kmapSites('stack_work_member.c');
+    expect(s!.class).toBe('global');
+    expect(s!.reason).toContain('req (holding the address) is passed to queue_work()');
+  });
+
   it('pointer passed together with a callback', async () => {
     const [s] = await kmapSites('callback.c');
     expect(s!.class).toBe('global');
