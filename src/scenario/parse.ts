@@ -4,6 +4,7 @@
 import type { Arg, ContextAst, Decl, ExpectAst, ExprAst, FileAst, Stmt, TriggerAst } from './ast.js';
 import type { Diagnostic, DiagnosticCode } from './errors.js';
 import { T, type Tok, type Toks } from './lexer.js';
+import { suggest } from './stmts.js';
 
 /** repeat blocks nest at most this deep. */
 export const MAX_NESTING = 16;
@@ -146,10 +147,8 @@ export class Parser {
     const kw = this.peek();
     if (this.k.t[kw] !== T.Ident || !DECL_KEYWORDS.has(this.k.s[kw]!)) {
       if (this.k.t[kw] === T.Punct && this.k.s[kw]! === '}') this.fail(kw, "unmatched '}'");
-      this.fail(
-        kw,
-        `expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect, invariant), found ${describeTok(this.k, kw)}`,
-      );
+      const near = this.k.t[kw] === T.Ident ? suggest(this.k.s[kw]!, DECL_KEYWORDS) : null;
+      this.fail(kw, `expected a declaration (${[...DECL_KEYWORDS].join(', ')}), found ${describeTok(this.k, kw)}${near ? `; did you mean '${near}'?` : ''}`);
     }
     this.i++;
     this.header = true;

@@ -24,6 +24,15 @@ function first(src: string): string {
 /** A scenario with one task whose body is `body` (which starts on line 7, column 3). */
 const task = (body: string) => `${HEAD}task t cpu 0 {\n  ${body}\n}\n`;
 
+describe('a misspelt declaration keyword', () => {
+  it('names the closest keyword and lists every declaration, settings included', () => {
+    const e = fail('kye pmem = 1\n');
+    expect(e.code).toBe('PKS001');
+    expect(e.message).toMatch(/did you mean 'key'\?$/);
+    for (const kw of ['arch', 'cpus', 'last_pkmap', 'wp', 'key', 'page', 'invariant']) expect(e.message).toContain(kw);
+  });
+});
+
 describe('syntax errors', () => {
   const cases: [string, string, string][] = [
     ['garbage character', task('read(p, 0) @'), "7:14: [PKS003] stray '@' in scenario"],
@@ -35,7 +44,7 @@ describe('syntax errors', () => {
     [
       'not a declaration',
       'read(p)',
-      "1:1: [PKS001] expected a declaration (arch, cpus, key, page, channel, completion, task, kthread, worker, softirq, hardirq, nmi, work, expect, invariant), found 'read'",
+      "1:1: [PKS001] expected a declaration (arch, cpus, last_pkmap, wp, task, kthread, worker, softirq, hardirq, nmi, key, page, channel, completion, work, expect, invariant), found 'read'",
     ],
     ['unmatched }', 'cpus 1\n}', "2:1: [PKS001] unmatched '}'"],
     ['missing cpu', 'task t {\n}', "1:8: [PKS001] expected 'cpu N' after the task name, found '{'"],
