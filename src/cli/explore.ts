@@ -279,7 +279,7 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   if (outputs.html !== undefined && first) {
     const r = runScenario(ir, { ...runOptionsFrom(values), policy: res.policy, schedule: first.schedule, maxSteps: first.depth + 1 });
     await writeReports(io, [r], outputs);
-  }
+  } else if (outputs.html !== undefined) io.err(`pksim explore: no violation, so no run to show: ${outputs.html} not written\n`);
   if (res.limit !== null) {
     const opt = res.limit === 'max-steps' ? '--max-steps' : `--${res.limit}`;
     io.err(`pksim explore: stopped at ${opt} after ${res.states} states, before every state was visited (incomplete); raise ${opt}\n`);

@@ -3,7 +3,7 @@
 // a message that is not one line), through the public CLI.
 
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -154,5 +154,15 @@ describe('option parsing errors are one line', () => {
     const r = await cli('exlpore', CHECKED);
     expect(r.code).toBe(2);
     expect(r.err.split('\n')[0]).toBe("pksim: unknown command 'exlpore'; did you mean 'explore'?");
+  });
+});
+
+describe('explore --html with no violation', () => {
+  it('says the file was not written (it holds the first violation’s run), exit 0', async () => {
+    const out = join(dir, 'none.html');
+    const r = await cli('explore', CHECKED, '--policy', 'scoped:relaxed', '--html', out);
+    expect(r.code).toBe(0);
+    expect(existsSync(out)).toBe(false);
+    expect(r.err).toBe(`pksim explore: no violation, so no run to show: ${out} not written\n`);
   });
 });
