@@ -33,9 +33,9 @@ been printed once.`,
     seed: { type: 'string', value: 'S', default: 1, help: 'the study seed' },
     policies: { type: 'string', value: 'LIST', values: policyValues, list: true, default: 'scoped:relaxed', help: 'the designs (warnings: the first)' },
     boots: { type: 'string', value: 'N', default: 1000, help: 'warnings: boots to simulate' },
-    workers: { type: 'string', value: 'N', default: 1, help: 'worker threads (same result for any N)' },
+    workers: { type: 'string', value: 'N', default: 1, help: 'reset-points: worker threads (same result for any N)' },
     'max-steps': { type: 'string', value: 'N', default: DEFAULT_FUZZ_MAX_STEPS, help: 'stop (exit 3) when a run reaches N steps' },
-    'time-limit': { type: 'string', value: 'S', help: 'stop (exit 3) after S seconds' },
+    'time-limit': { type: 'string', value: 'S', help: 'reset-points: stop (exit 3) after S seconds' },
     'max-source': RUN_OPTIONS['max-source'],
     json: { type: 'boolean', help: 'machine-readable output' },
     out: { type: 'string', value: 'FILE', file: true, help: 'write the JSON to FILE' },
@@ -78,6 +78,10 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   }
   const which = positionals[0];
   if (which !== 'reset-points' && which !== 'warnings') throw new UsageError(`expected reset-points or warnings, not '${which ?? ''}'`);
+  // An option the other study reads would be ignored here: refused instead.
+  const others = which === 'warnings' ? (['svg', 'html', 'workers', 'time-limit'] as const) : (['boots'] as const);
+  for (const o of others)
+    if (values[o] !== undefined) throw new UsageError(`--${o} is an option of 'study ${which === 'warnings' ? 'reset-points' : 'warnings'}', not of 'study ${which}'`);
   const policies = policiesFrom(values.policies ?? 'scoped:relaxed');
   const runs = int('--runs', values.runs ?? '1000', 1, 1e9);
   const seed = int('--seed', values.seed ?? '1', 0, 0xffffffff);

@@ -114,6 +114,9 @@ describe('options that would be ignored are refused, one line, exit 2', () => {
     [['run', CHECKED, '--json', '--log', 'ftrace'], /--log.*--json/],
     [['run', CHECKED, '--json', '--quiet'], /--quiet.*--json/],
     [['fuzz', CHECKED, '--policies', 'global', '--base', 'none', '--runs', '2'], /--base none.*--policies/],
+    [['study', 'warnings', CHECKED, '--runs', '2', '--svg', join(dir, 'w.svg')], /--svg.*reset-points/],
+    [['study', 'warnings', CHECKED, '--runs', '2', '--time-limit', '5'], /--time-limit.*reset-points/],
+    [['study', 'reset-points', CHECKED, '--runs', '2', '--boots', '5'], /--boots.*warnings/],
   ];
   for (const [args, re] of cases) {
     it(args.slice(2).join(' '), async () => {
