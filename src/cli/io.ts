@@ -14,7 +14,8 @@ export interface CliIO {
 /**
  * For the CLI entry only (bin/pksim.js; importing a module installs nothing): a closed pipe
  * (pksim ... | head) ends the output quietly, as for any Unix tool; any other write error on
- * standard output (a full disk: pksim list > /dev/full) is one line and exit 2, no stack.
+ * standard output (a full disk: pksim list > /dev/full) is one line and exit 2, no stack; a
+ * closed standard error is ignored.
  */
 export function installStdoutHandler(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -22,6 +23,9 @@ export function installStdoutHandler(): void {
     process.stderr.write(`pksim: cannot write standard output: ${e.code ?? e.message}\n`);
     process.exit(2);
   });
+  // Standard error closed or unwritable (pksim ... 2>&1 | head): its messages are lost, the
+  // command goes on and its exit status stays what it says (a limit 3, not 1 from an uncaught error).
+  process.stderr.on('error', () => undefined);
 }
 
 export const processIO: CliIO = {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { main } from '../../src/cli/main.js';
 import { captureIO } from '../../src/cli/io.js';
 
@@ -167,5 +168,14 @@ describe('explore --html with no violation', () => {
     expect(r.code).toBe(0);
     expect(existsSync(out)).toBe(false);
     expect(r.err).toBe(`pksim explore: no violation, so no run to show: ${out} not written\n`);
+  });
+});
+
+describe('a closed standard error (pksim ... 2>&1 | head)', () => {
+  it('keeps the exit status: a limit is still 3, not 1 from an unhandled EPIPE', async () => {
+    const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', 'local_copy', '--max-steps', '3', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    c.stderr.destroy();
+    const code = await new Promise<number | null>((resolve) => c.on('exit', resolve));
+    expect(code).toBe(3);
   });
 });
