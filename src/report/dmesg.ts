@@ -178,6 +178,11 @@ export function formatSummary(r: RunResult): string {
         `    ${`${w.kind} ${w.context}`.padEnd(28)} ran ${String(w.ticks).padStart(5)}  open ${String(w.keyOpenTicks).padStart(5)}  unscoped ${String(w.unscopedTicks).padStart(5)}`,
       );
   }
+  // A context that never ran is easy to miss in the log (an interrupt declared without its
+  // 'on CHANNEL' that nothing raises, a work item never queued, a task behind a deadlock).
+  const ran = new Set(r.windows.map((w) => w.context));
+  const idle = r.config.contexts.filter((c) => !ran.has(c.name));
+  if (idle.length) lines.push(`did not run: ${idle.map((c) => `${c.kind} ${c.name}`).join(', ')}`);
   lines.push(`schedule: ${r.schedule.length ? r.schedule.join(',') : '(no choices)'}`);
   const inj = r.injection;
   if (inj)

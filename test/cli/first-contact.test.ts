@@ -179,3 +179,31 @@ describe('a closed standard error (pksim ... 2>&1 | head)', () => {
     expect(code).toBe(3);
   });
 });
+
+describe('run names the contexts that did not run', () => {
+  it('a softirq declared without a trigger (on CHANNEL forgotten) that nothing raises', async () => {
+    const f = file(
+      'untriggered.pks',
+      `cpus 1
+key pmem = 1 default noaccess
+page buf key pmem
+channel c
+task t cpu 0 {
+    p = kmap(buf)
+    send(c, p)
+    kunmap(buf)
+    return_to_user()
+}
+softirq done cpu 0 {
+    q = recv(c)
+    write(q, 0)
+}
+`,
+    );
+    const r = await cli('run', f, '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^did not run: softirq done$/m);
+    const ok = await cli('run', 'async_handoff_softirq', '--quiet');
+    expect(ok.out).not.toMatch(/did not run/);
+  });
+});
