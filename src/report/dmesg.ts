@@ -191,12 +191,18 @@ export function formatSummary(r: RunResult): string {
         ? `injected stray: ${inj.spec} from ${inj.contextKind} ${inj.context}: ${inj.fate} (expectations not checked)`
         : `injected stray: ${inj.requested}: never fired (no context could make it from that tick on; expectations not checked)`,
     );
+  // The expect lines met out of those that apply; the assert and invariant lines are listed
+  // only when they fail (one that held, or never ran, is not in the result).
+  const isCheck = (x: RunResult['expectations'][number]) => x.metric === 'assert' || x.metric === 'invariant';
+  const expects = r.expectations.filter((x) => !isCheck(x));
   const failed = r.expectations.filter((x) => !x.ok);
-  if (r.expectations.length) lines.push(`expectations: ${r.expectations.length - failed.length} of ${r.expectations.length} met`);
+  if (expects.length) lines.push(`expectations: ${expects.filter((x) => x.ok).length} of ${expects.length} met`);
+  const checks = ['assert', 'invariant'].map((m) => [m, failed.filter((x) => x.metric === m).length] as const).filter(([, n]) => n > 0);
+  if (checks.length) lines.push(`checks failed: ${checks.map(([m, n]) => `${n} ${m}${n === 1 ? '' : 's'}`).join(', ')}`);
   for (const x of failed) {
     // An assert or invariant counts how often it failed; an expect line has a metric's value.
-    const what = x.metric === 'assert' || x.metric === 'invariant' ? `failed ${x.actual} time${x.actual === 1 ? '' : 's'}` : `actual ${x.actual}`;
-    lines.push(`expect FAIL line ${x.line}: ${x.text} (${what})`);
+    const what = isCheck(x) ? `failed ${x.actual} time${x.actual === 1 ? '' : 's'}` : `actual ${x.actual}`;
+    lines.push(`${isCheck(x) ? '' : 'expect '}FAIL line ${x.line}: ${x.text} (${what})`);
   }
   return lines.join('\n') + '\n';
 }

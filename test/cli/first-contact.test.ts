@@ -207,3 +207,14 @@ softirq done cpu 0 {
     expect(ok.out).not.toMatch(/did not run/);
   });
 });
+
+describe('run summary: expect lines and assert/invariant checks apart', () => {
+  it('the count of expect lines met is not diluted by the failed asserts', async () => {
+    const r = await cli('run', CHECKED, '--policy', 'none', '--quiet');
+    expect(r.out).not.toMatch(/^expectations:/m); // no expect line applies to none
+    expect(r.out).toMatch(/^checks failed: 1 assert, 1 invariant$/m);
+    const s = await cli('run', CHECKED, '--policy', 'scoped:strict', '--quiet');
+    expect(s.out).toMatch(/^expectations: 1 of 1 met$/m);
+    expect(s.out).not.toMatch(/^checks failed/m);
+  });
+});
