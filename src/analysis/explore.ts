@@ -26,9 +26,21 @@ export const INVARIANTS: Invariant[] = [
   {
     name: 'expectations',
     description: "the scenario's expect lines for this design hold",
-    violated: (r) => !r.stop.startsWith('limit:') && r.expectations.some((x) => !x.ok),
+    violated: (r) => !r.stop.startsWith('limit:') && r.expectations.some((x) => !x.ok && !isCheck(x.metric)),
+  },
+  // The scenario's own checks, named as the stateful search names them (each run checks them: RunOptions.checks).
+  { name: 'assert', description: 'every assert statement of the scenario holds where it runs', violated: (r) => r.expectations.some((x) => x.metric === 'assert') },
+  {
+    name: 'invariant',
+    description: 'every invariant line of the scenario holds in every state of the run',
+    violated: (r) => r.expectations.some((x) => x.metric === 'invariant'),
   },
 ];
+
+/** An assert or invariant line's result among a run's expectations (listed only when it failed). */
+function isCheck(metric: string): boolean {
+  return metric === 'assert' || metric === 'invariant';
+}
 
 export interface ExploreOptions extends Omit<RunOptions, 'seed' | 'schedule' | 'events'> {
   /** Departures from the default schedule per run (default 2). */
@@ -117,7 +129,7 @@ export function explore(ir: ScenarioIR, opts: ExploreOptions = {}): ExploreResul
     return inv;
   });
   const maxTotalSteps = opts.maxTotalSteps ?? DEFAULT_MAX_TOTAL_STEPS;
-  const runOpts: RunOptions = { ...opts, events: false };
+  const runOpts: RunOptions = { ...opts, events: false, checks: true };
   // Breadth-first by number of departures: the first violation found has the fewest. A queued
   // run is a prefix of an earlier run's choices plus one other choice, kept as a reference to
   // that run's choices (shared by all its queued children), not as a copy: long runs queue

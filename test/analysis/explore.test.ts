@@ -124,3 +124,32 @@ describe('pksim explore', () => {
     expect(Array.isArray(j.outcomes)).toBe(true);
   });
 });
+
+describe('explore --bound checks assert and invariant lines', () => {
+  // Under none, PKS is off: the assert (the key is closed after kunmap()) and the invariant
+  // (kmap() unprotects the page) fail on every schedule; under scoped:relaxed both hold.
+  const ir = compileScenario(
+    `cpus 1
+key pmem = 1 default noaccess
+page buf key pmem
+task t cpu 0 {
+    p = kmap(buf)
+    kunmap(buf)
+    assert !holds(pmem, READ)
+}
+invariant unprotect(buf) == pkmap_count(buf)
+`,
+    'checks.pks',
+  );
+
+  it('a failing assert and invariant are violations named assert and invariant', () => {
+    const r = explore(ir, { policy: 'none', bound: 1 });
+    expect(r.violations.map((v) => v.invariant).sort()).toEqual(['assert', 'invariant']);
+    expect(r.checked).toEqual(expect.arrayContaining(['assert', 'invariant', 'expectations']));
+  });
+
+  it('they hold under scoped:relaxed; expectations counts only the expect lines', () => {
+    expect(explore(ir, { policy: 'scoped:relaxed', bound: 1 }).violations).toEqual([]);
+    expect(explore(ir, { policy: 'none', bound: 1, check: ['expectations'] }).violations).toEqual([]);
+  });
+});
