@@ -147,7 +147,8 @@ export class Parser {
     const kw = this.peek();
     if (this.k.t[kw] !== T.Ident || !DECL_KEYWORDS.has(this.k.s[kw]!)) {
       if (this.k.t[kw] === T.Punct && this.k.s[kw]! === '}') this.fail(kw, "unmatched '}'");
-      const near = this.k.t[kw] === T.Ident ? suggest(this.k.s[kw]!, DECL_KEYWORDS) : null;
+      // A word of one or two letters is close to 'wp' without being a typo of it.
+      const near = this.k.t[kw] === T.Ident && this.k.s[kw]!.length >= 3 ? suggest(this.k.s[kw]!, DECL_KEYWORDS) : null;
       this.fail(kw, `expected a declaration (${[...DECL_KEYWORDS].join(', ')}), found ${describeTok(this.k, kw)}${near ? `; did you mean '${near}'?` : ''}`);
     }
     this.i++;

@@ -31,6 +31,10 @@ describe('a misspelt declaration keyword', () => {
     expect(e.message).toMatch(/did you mean 'key'\?$/);
     for (const kw of ['arch', 'cpus', 'last_pkmap', 'wp', 'key', 'page', 'invariant']) expect(e.message).toContain(kw);
   });
+
+  it('suggests nothing for a one-letter word (x is not a typo of wp)', () => {
+    expect(fail('x\n').message).not.toMatch(/did you mean/);
+  });
 });
 
 describe('syntax errors', () => {
