@@ -175,7 +175,9 @@ describe('a closed standard error (pksim ... 2>&1 | head)', () => {
   it('keeps the exit status: a limit is still 3, not 1 from an unhandled EPIPE', async () => {
     const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', 'local_copy', '--max-steps', '3', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr.destroy();
-    const code = await new Promise<number | null>((resolve) => c.on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => {
+      c.on('exit', resolve);
+    });
     expect(code).toBe(3);
   });
 });
