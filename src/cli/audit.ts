@@ -116,6 +116,9 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   if (values.mbox && !values.fix) throw new UsageError('--mbox only makes sense with --fix');
   if (values.mbox && values.write) throw new UsageError('--mbox and --write disagree: --mbox prints patches');
   if (values.terse && values.verbose) throw new UsageError('--terse and --verbose disagree');
+  // The options that shape the text report would be ignored by the JSON, SARIF or --fix output.
+  for (const o of ['terse', 'verbose', 'all', 'summary'] as const)
+    if (values[o] && (format !== 'text' || values.fix)) throw new UsageError(`--${o} shapes the text output: not with ${values.fix ? '--fix' : `--format ${format}`}`);
   if (values.out !== undefined && values.scenario === undefined) throw new UsageError('--out only makes sense with --scenario');
   if (values.force && values.out === undefined) throw new UsageError('--force only makes sense with --out');
   if (values.scenario !== undefined) {

@@ -118,9 +118,12 @@ describe('options that would be ignored are refused, one line, exit 2', () => {
     [['study', 'warnings', CHECKED, '--runs', '2', '--svg', join(dir, 'w.svg')], /--svg.*reset-points/],
     [['study', 'warnings', CHECKED, '--runs', '2', '--time-limit', '5'], /--time-limit.*reset-points/],
     [['study', 'reset-points', CHECKED, '--runs', '2', '--boots', '5'], /--boots.*warnings/],
+    [['audit', dir, '--json', '--terse'], /--terse.*text output.*--format json/],
+    [['audit', dir, '--format', 'sarif', '--summary'], /--summary.*text output.*--format sarif/],
+    [['audit', dir, '--fix', '--all'], /--all.*text output.*--fix/],
   ];
   for (const [args, re] of cases) {
-    it(args.slice(2).join(' '), async () => {
+    it(args.join(' ').replaceAll(dir, 'DIR'), async () => {
       const r = await cli(...args);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(re);
