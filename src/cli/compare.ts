@@ -15,7 +15,7 @@ import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, maxOutputFrom, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
 import { defineCommand, helpText, parseConfig } from './options.js';
-import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
+import { BoundedOut, COMPARE_OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
 /** `pksim compare`: its options, declared once (parseArgs config, --help, completion). */
@@ -122,7 +122,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
     const sum = keepEvents && limited.stop === 'limit:events' ? ` (${eventBudget} events over all runs, kept for --html)` : '';
     io.err(`pksim compare: ${limited.scenario} under ${limited.policy} stopped at ${limitHint(limited.stop)}${sum}\n`);
   }
-  if (out.over) io.err(`pksim compare: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+  if (out.over) io.err(`pksim compare: output stopped at ${COMPARE_OUTPUT_LIMIT_HINT}\n`);
   if (limited || out.over) return EXIT_LIMIT;
   return all.some((r) => r.expectations.some((x) => !x.ok)) ? EXIT_FAIL : 0;
 }

@@ -10,6 +10,9 @@ import type { CliIO } from './io.js';
 export const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
 
 export const OUTPUT_LIMIT_HINT = 'the output limit (bytes printed); raise it with --max-output, or use --quiet or --html';
+/** The same for compare and explore, which have no --quiet (each names only its own options). */
+export const COMPARE_OUTPUT_LIMIT_HINT = 'the output limit (bytes printed); raise it with --max-output, or compare fewer scenarios';
+export const EXPLORE_OUTPUT_LIMIT_HINT = 'the output limit (bytes printed); raise it with --max-output, or use --json or --check fewer invariants';
 
 // Pieces go out in writes of about this many characters.
 const FLUSH_AT = 1 << 20;

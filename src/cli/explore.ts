@@ -30,7 +30,7 @@ import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, int, maxOutputFrom, maxSourceFrom, modeValues, policyValues, runOptionsFrom } from './runopts.js';
 import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
-import { BoundedOut, OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
+import { BoundedOut, EXPLORE_OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
 /** `pksim explore`: its options, declared once (parseArgs config, --help, completion). */
@@ -152,7 +152,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   else out.write(formatExplore(res, positionals[0]!));
   out.flush();
   if (out.over) {
-    io.err(`pksim explore: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+    io.err(`pksim explore: output stopped at ${EXPLORE_OUTPUT_LIMIT_HINT}\n`);
     return EXIT_LIMIT;
   }
   if (res.stoppedBy !== null) {
@@ -272,7 +272,7 @@ async function stateful(ir: ScenarioIR, arg: string, values: Values, io: CliIO, 
   }
   out.flush();
   if (out.over) {
-    io.err(`pksim explore: output stopped at ${OUTPUT_LIMIT_HINT}\n`);
+    io.err(`pksim explore: output stopped at ${EXPLORE_OUTPUT_LIMIT_HINT}\n`);
     return EXIT_LIMIT;
   }
   const first = res.violations[0];

@@ -223,3 +223,16 @@ describe('run summary: expect lines and assert/invariant checks apart', () => {
     expect(s.out).not.toMatch(/^checks failed/m);
   });
 });
+
+describe('the output-limit message names only options the command has', () => {
+  for (const cmd of ['run', 'compare', 'explore']) {
+    it(cmd, async () => {
+      const r = await cli(cmd, 'stray_irq_during_kmap', '--max-output', '100');
+      expect(r.code).toBe(3);
+      const line = r.err.split('\n').find((l) => l.includes('output stopped'))!;
+      expect(line).toMatch(/--max-output/);
+      const help = (await cli(cmd, '--help')).out;
+      for (const o of line.match(/--[a-z-]+/g)!) expect(help, `${cmd}: ${o}`).toContain(`  ${o} `);
+    });
+  }
+});
