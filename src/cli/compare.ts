@@ -37,7 +37,7 @@ there are several). With no scenario, compares the whole built-in library.`,
     wide: { type: 'boolean', help: 'one column per metric with its full name (162 columns)' },
     ...RUN_OPTIONS,
   },
-  notes: 'Exit status: 0 ok, 1 an expectation of a scenario failed, 2 bad input, 3 a limit stopped a run.',
+  notes: 'Exit status: 0 ok, 1 an expect, assert or invariant line of a scenario failed, 2 bad input, 3 a limit stopped a run.',
 });
 
 export async function command(argv: string[], io: CliIO): Promise<number> {

@@ -51,7 +51,7 @@ and a summary; --log ftrace prints every statement and event as ftrace text inst
   notes: () => `Designs:
 ${designsHelp()}
 
-Exit status: 0 ok, 1 an expectation of the scenario failed, 2 bad input, 3 a limit stopped the run.`,
+Exit status: 0 ok, 1 an expect, assert or invariant line of the scenario failed, 2 bad input, 3 a limit stopped the run.`,
 });
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
