@@ -7,6 +7,7 @@
 
 import type { ScenarioIR } from '../scenario/ir.js';
 import { runTraced, type RunOptions } from '../sim/runner.js';
+import { InvariantError, scenarioChecks } from './invariants.js';
 import type { RunResult, RunSummary } from '../sim/result.js';
 
 export interface Invariant {
@@ -122,7 +123,15 @@ function prefixOf(p: Pending): number[] {
 export function explore(ir: ScenarioIR, opts: ExploreOptions = {}): ExploreResult {
   const bound = opts.bound ?? DEFAULT_BOUND;
   const maxRuns = opts.maxRuns ?? DEFAULT_MAX_RUNS;
-  const checked = opts.check ?? INVARIANTS.map((i) => i.name);
+  let has: { asserts: boolean; invariants: boolean };
+  try {
+    has = scenarioChecks(ir, opts.check);
+  } catch (e) {
+    if (e instanceof InvariantError) throw new ExploreError(e.message);
+    throw e;
+  }
+  // The scenario's own checks only when it has some (as the stateful search lists them).
+  const checked = opts.check ?? INVARIANTS.map((i) => i.name).filter((n) => (n !== 'assert' || has.asserts) && (n !== 'invariant' || has.invariants));
   const invariants = checked.map((name) => {
     const inv = INVARIANTS.find((i) => i.name === name);
     if (!inv) throw new ExploreError(`unknown invariant '${name}' (expected ${INVARIANTS.map((i) => i.name).join(', ')})`);

@@ -87,10 +87,22 @@ export function planChecks(ir: ScenarioIR, policy: string, check?: string[]): { 
   const asserts = !check || check.includes(ASSERT_GROUP);
   const invariants = !check || check.includes(INVARIANT_GROUP);
   const names = BUILTIN_INVARIANTS.filter((_, i) => want[i]).map((i) => i.name);
-  if ((asserts && ir.contexts.some((c) => c.program.some((x) => x.op === 'assert'))) || ir.works.some((w) => w.program.some((x) => x.op === 'assert')))
-    names.push(ASSERT_GROUP);
-  if (invariants && ir.invariants.length > 0) names.push(INVARIANT_GROUP);
+  const has = scenarioChecks(ir, check);
+  if (asserts && has.asserts) names.push(ASSERT_GROUP);
+  if (invariants && has.invariants) names.push(INVARIANT_GROUP);
   return { want, asserts, invariants, names };
+}
+
+/**
+ * Whether the scenario has assert statements and invariant lines; a `--check` that names a
+ * group it has none of would check nothing and say that it holds: refused.
+ */
+export function scenarioChecks(ir: ScenarioIR, check?: readonly string[]): { asserts: boolean; invariants: boolean } {
+  const hasAssert = (p: readonly { op: string }[]) => p.some((x) => x.op === 'assert');
+  const has = { asserts: ir.contexts.some((c) => hasAssert(c.program)) || ir.works.some((w) => hasAssert(w.program)), invariants: ir.invariants.length > 0 };
+  if (check?.includes(ASSERT_GROUP) && !has.asserts) throw new InvariantError(`--check ${ASSERT_GROUP}: the scenario has no assert statement`);
+  if (check?.includes(INVARIANT_GROUP) && !has.invariants) throw new InvariantError(`--check ${INVARIANT_GROUP}: the scenario has no invariant line`);
+  return has;
 }
 
 /** Counts the run's violations: `violate(name)` for each invariant broken. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileScenario, loadScenario } from '../../src/scenario/index.js';
 import { explore } from '../../src/analysis/explore.js';
+import { search } from '../../src/analysis/search.js';
 import { runScenario, runTraced } from '../../src/sim/runner.js';
 import { main } from '../../src/cli/main.js';
 import { captureIO } from '../../src/cli/io.js';
@@ -151,5 +152,41 @@ invariant unprotect(buf) == pkmap_count(buf)
   it('they hold under scoped:relaxed; expectations counts only the expect lines', () => {
     expect(explore(ir, { policy: 'scoped:relaxed', bound: 1 }).violations).toEqual([]);
     expect(explore(ir, { policy: 'none', bound: 1, check: ['expectations'] }).violations).toEqual([]);
+  });
+});
+
+describe('--check assert or invariant on a scenario that has none', () => {
+  // ANY_IRQ has neither an assert statement nor an invariant line: checking them proves nothing.
+  const ir = compileScenario(ANY_IRQ, 'any.pks');
+  for (const name of ['assert', 'invariant']) {
+    it(`${name}: refused by the search and by --bound, not reported as holding`, () => {
+      expect(() => search(ir, { policy: 'global', check: [name] })).toThrow(new RegExp(`${name}.*has no`));
+      expect(() => explore(ir, { policy: 'global', bound: 0, check: [name] })).toThrow(new RegExp(`${name}.*has no`));
+    });
+  }
+
+  it('--bound lists assert and invariant as checked only when the scenario has them', () => {
+    expect(explore(ir, { policy: 'global', bound: 0 }).checked).not.toEqual(expect.arrayContaining(['assert']));
+    expect(explore(ir, { policy: 'global', bound: 0 }).checked).not.toEqual(expect.arrayContaining(['invariant']));
+  });
+});
+
+describe('the search names assert as checked only when asked', () => {
+  it('a work item with an assert does not add assert to a --check list without it', () => {
+    const wir = compileScenario(
+      `cpus 1
+key pmem = 1 default noaccess
+page buf key pmem
+task t cpu 0 {
+    queue_work(w)
+}
+worker kw cpu 0
+work w on kw {
+    assert in_task()
+}
+`,
+      'w.pks',
+    );
+    expect(search(wir, { policy: 'global', check: ['no-panic'] }).checked).toEqual(['no-panic']);
   });
 });
