@@ -187,6 +187,7 @@ export class MachineCore implements PolicyContext {
     // Every version of the series: entry saves PKRS and loads the default, so no interrupt
     // inherits the thread-local rights of the context it interrupted.
     this.writePkrs(cpu, this.defaultPkrs());
+    this.hooks.contextEntry?.(this, cpu, ctx);
     return ctx;
   }
 
@@ -196,6 +197,7 @@ export class MachineCore implements PolicyContext {
     const ctx = c.frames[c.frames.length - 1]!;
     if (c.frames.length === 1) throw new Error('exit from task level');
     this.checkHeldAtExit(cpu, ctx, `${ctx.kind} exit`);
+    this.hooks.contextExit?.(this, cpu, ctx);
     if (this.sink) this.emit({ ...this.base(cpu), type: 'exit', kind: ctx.kind, name: ctx.name, restoredPkrs: ctx.savedPkrs, depth: c.frames.length - 1 });
     c.frames.pop();
     c.irqsOff = ctx.savedIrqsOff;
