@@ -9,7 +9,8 @@ import { PKMAP_FULL } from '../mm/pkmap.js';
 import type { EventSink } from './events.js';
 import { VERDICT_OOPS, VERDICT_PARDON, type PksHooks } from './policy_api.js';
 import { MAP_ATOMIC, MAP_KMAP, MAP_LOCAL, MappingTable } from './mappings.js';
-import { MachineCore, type MachineConfig } from './core.js';
+import type { MachineConfig } from './core.js';
+import { MachineState } from './snapshot.js';
 import type { Ctx } from './context.js';
 import type { StateVec } from './state.js';
 
@@ -23,7 +24,7 @@ export const ACCESS_OOPS = 3;
 export const ACCESS_NOT_PRESENT = 4;
 const OUTCOME_NAMES = ['ok', 'pardoned', 'pardoned_silent', 'oops', 'not_present'] as const;
 
-export class Machine extends MachineCore {
+export class Machine extends MachineState {
   /** Live kmap() mapping ids per page: kunmap() takes the page, not the address. */
   private readonly pageKmaps: number[][];
   /** Set when a kunmap() freed a pkmap slot: sleepers in kmap() can retry. */
