@@ -475,6 +475,9 @@ export class MachineCore implements PolicyContext {
     if (count === 0) return false;
     const t = this.cpus[cpu]!.curr;
     this.report(cpu, 'scheduling_while_atomic', `BUG: scheduling while atomic: ${t.name}/${t.id}/0x${count.toString(16).padStart(8, '0')}`);
+    // schedule_debug() (kernel/sched/core.c) then sets the count to what schedule() itself
+    // holds, so the task comes back from it preemptible, its preempt_disable()s forgotten.
+    t.preemptCount = 0;
     return true;
   }
 
