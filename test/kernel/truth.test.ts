@@ -178,6 +178,18 @@ describe('page_address() of a kmapped page', () => {
     const r = run(KEY + 'page buf key pmem\n' + body, { policy });
     expect([r.summary.legitAccesses, r.summary.legitBroken, r.summary.strayAccesses]).toEqual([1, 0, 0]);
   });
+  it('x86_32: kunmap() of a highmem page that is not kmapped is a kernel BUG (kunmap_high(): BUG_ON(!vaddr)); of a lowmem page or on x86_64 the kernel does nothing (pksim reports it)', () => {
+    const body = 'task t cpu 0 {\n kunmap(buf)\n nop()\n}\n';
+    const hi = run('arch x86_32\n' + KEY + 'page buf key pmem highmem\n' + body, { policy: 'none' });
+    expect(eventsOf(hi, 'oops').map((e) => e.message)).toEqual(['kernel BUG at mm/highmem.c: kunmap_high(): kunmap() of a page that is not kmapped']);
+    expect(formatDmesg(hi)).toMatch(/kernel BUG at mm\/highmem.c!\n.*invalid opcode: 0000 \[#1\]/);
+    expect(hi.summary.finished).toBe(0);
+    for (const arch of ['arch x86_32\n' + KEY + 'page buf key pmem\n', KEY + 'page buf key pmem\n']) {
+      const r = run(arch + body, { policy: 'none' });
+      expect([r.summary.oopses, r.summary.finished]).toEqual([0, 1]);
+      expect(eventsOf(r, 'report').map((e) => e.what)).toEqual(['kunmap_unmapped']);
+    }
+  });
   it('x86_32: page_address() of a highmem page that is not kmapped is NULL', () => {
     const r = run('arch x86_32\n' + KEY + 'page buf key pmem highmem\ntask t cpu 0 {\n q = page_address(buf)\n write(q, 0)\n}\n', { policy: 'none' });
     expect(r.summary.oopses).toBe(1);
