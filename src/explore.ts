@@ -17,7 +17,8 @@ export {
   type Outcome,
 } from './analysis/explore.js';
 /** @public The stateful search (`pksim explore` without --bound), its invariants, and --workers. */
-export { search, SEARCH_INVARIANTS, SearchError, type SearchOptions, type SearchResult, type SearchViolation } from './analysis/search.js';
+export { search } from './analysis/search.js';
+export { SEARCH_INVARIANTS, SearchError, type SearchOptions, type SearchResult, type SearchViolation } from './analysis/search-result.js';
 export type { MaxExposure } from './analysis/exposure.js';
 export { BUILTIN_INVARIANTS, InvariantError, type BuiltinInvariant } from './analysis/invariants.js';
 export { searchParallel } from './analysis/parallel.js';

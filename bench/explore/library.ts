@@ -4,7 +4,8 @@
 
 import { performance } from 'node:perf_hooks';
 import { libraryNames, loadScenario } from '../../src/scenario/index.js';
-import { search, SEARCH_INVARIANTS } from '../../src/analysis/search.js';
+import { search } from '../../src/analysis/search.js';
+import { SEARCH_INVARIANTS } from '../../src/analysis/search-result.js';
 import { defaultCompare } from '../../src/policy/index.js';
 
 const designs = defaultCompare();

@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { compileScenario } from '../../src/scenario/index.js';
-import { search, type SearchResult } from '../../src/analysis/search.js';
+import { search } from '../../src/analysis/search.js';
+import type { SearchResult } from '../../src/analysis/search-result.js';
 import { searchParallel } from '../../src/analysis/parallel.js';
 import { StateVec } from '../../src/kernel/state.js';
 import type { Run } from '../../src/sim/runner.js';

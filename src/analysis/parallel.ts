@@ -23,7 +23,7 @@ import {
   type SearchOptions,
   type SearchResult,
   type SearchViolation,
-} from './search.js';
+} from './search-result.js';
 import { performance } from 'node:perf_hooks';
 
 /** States per message to a worker. */

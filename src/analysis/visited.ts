@@ -1,6 +1,9 @@
 // The visited set of a state search: 64-bit state hashes in an open-addressing table over a
 // typed array (two 32-bit words per slot, linear probing), doubled when half full. 8 bytes per
-// slot; (0, 0) marks an empty slot, so a state hashing to it is stored as (0, 1).
+// slot; (0, 0) marks an empty slot, so a state hashing to it is stored as (0, 1). Also the DFS's
+// on-stack set (StackSet), for the cycle proviso.
+
+import { doubled } from './grow.js';
 
 export class VisitedSet {
   private table = new Uint32Array(2 * 4096);
@@ -174,5 +177,45 @@ export class BitStore implements StateStore {
   /** The false-positive rate when the last state was added: an upper bound for every state. */
   omission(states: number): number {
     return (1 - Math.exp((-this.k * states) / (this.mask + 1))) ** this.k;
+  }
+}
+
+/**
+ * On-stack hashes for the DFS cycle proviso, as a hash table with one chain per bucket through
+ * the stack positions. Entries leave in the reverse order they came (the DFS stack), so the
+ * one leaving is always the head of its bucket's chain: push and pop are O(1), with no
+ * allocation once the stack has been this deep.
+ */
+export class StackSet {
+  private static readonly BUCKETS = 1024;
+  private readonly head = new Int32Array(StackSet.BUCKETS).fill(-1);
+  private next = new Int32Array(256);
+  private his = new Uint32Array(256);
+  private los = new Uint32Array(256);
+  private n = 0;
+  private static bucket(hi: number, lo: number): number {
+    return (hi ^ lo) & (StackSet.BUCKETS - 1);
+  }
+  add(hi: number, lo: number): void {
+    if (this.n === this.next.length) {
+      this.next = doubled(this.next);
+      this.his = doubled(this.his);
+      this.los = doubled(this.los);
+    }
+    const b = StackSet.bucket(hi, lo),
+      i = this.n++;
+    this.his[i] = hi;
+    this.los[i] = lo;
+    this.next[i] = this.head[b]!;
+    this.head[b] = i;
+  }
+  /** Remove the entry added last (it must be hi, lo). */
+  remove(hi: number, lo: number): void {
+    const i = --this.n;
+    this.head[StackSet.bucket(hi, lo)] = this.next[i]!;
+  }
+  has(hi: number, lo: number): boolean {
+    for (let i = this.head[StackSet.bucket(hi, lo)]!; i >= 0; i = this.next[i]!) if (this.his[i] === hi >>> 0 && this.los[i] === lo >>> 0) return true;
+    return false;
   }
 }

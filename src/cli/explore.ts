@@ -13,12 +13,12 @@ import {
   DEFAULT_MAX_MEMORY,
   SEARCH_INVARIANTS,
   SearchError,
-  search,
   type SearchResult,
-} from '../analysis/search.js';
+} from '../analysis/search-result.js';
+import { search } from '../analysis/search.js';
 import { ASSERT_GROUP, INVARIANT_GROUP, InvariantError } from '../analysis/invariants.js';
 import { searchParallel } from '../analysis/parallel.js';
-import type { SearchOptions } from '../analysis/search.js';
+import type { SearchOptions } from '../analysis/search-result.js';
 import { runScenario } from '../sim/runner.js';
 import { formatFtrace } from '../report/ftrace.js';
 import { formatDmesg } from '../report/dmesg.js';

@@ -186,6 +186,7 @@ export class MachineCore implements PolicyContext {
     // Every version of the series: entry saves PKRS and loads the default, so no interrupt
     // inherits the thread-local rights of the context it interrupted.
     this.writePkrs(cpu, this.defaultPkrs());
+    this.hooks.contextEntry?.(this, cpu, ctx);
     return ctx;
   }
 
@@ -195,6 +196,7 @@ export class MachineCore implements PolicyContext {
     const ctx = c.frames[c.frames.length - 1]!;
     if (c.frames.length === 1) throw new Error('exit from task level');
     this.checkHeldAtExit(cpu, ctx, `${ctx.kind} exit`);
+    this.hooks.contextExit?.(this, cpu, ctx);
     if (this.sink) this.emit({ ...this.base(cpu), type: 'exit', kind: ctx.kind, name: ctx.name, restoredPkrs: ctx.savedPkrs, depth: c.frames.length - 1 });
     c.frames.pop();
     c.irqsOff = ctx.savedIrqsOff;
@@ -473,6 +475,9 @@ export class MachineCore implements PolicyContext {
     if (count === 0) return false;
     const t = this.cpus[cpu]!.curr;
     this.report(cpu, 'scheduling_while_atomic', `BUG: scheduling while atomic: ${t.name}/${t.id}/0x${count.toString(16).padStart(8, '0')}`);
+    // schedule_debug() (kernel/sched/core.c) then sets the count to what schedule() itself
+    // holds, so the task comes back from it preemptible, its preempt_disable()s forgotten.
+    t.preemptCount = 0;
     return true;
   }
 

@@ -97,6 +97,17 @@ export interface PksHooks {
    * abandoned keys) but not on which CPU asks: the machine tallies it once for all CPUs.
    */
   pardonsSilently(m: PolicyContext, page: number, key: number): boolean;
+  /**
+   * Interrupt or exception entry, after the machine has saved the interrupted context's PKRS in
+   * `frame` and loaded the default (what every version of the series did): a design that
+   * enters contexts otherwise changes the running context's PKRS here.
+   */
+  contextEntry?(m: PolicyContext, cpu: number, frame: Frame): void;
+  /**
+   * Interrupt or exception exit, with `frame` still running, before the machine restores PKRS
+   * from `frame.savedPkrs` (which the design may edit, as the #PF handler's pardon does).
+   */
+  contextExit?(m: PolicyContext, cpu: number, frame: Frame): void;
   /** A task returns to user space, exits, or ends a work item: the design's own leak checks. */
   taskBoundary?(m: PolicyContext, cpu: number, task: Task, where: string): void;
   /**

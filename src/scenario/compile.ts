@@ -12,6 +12,7 @@ import { suggest } from './stmts.js';
 import { compileExpr } from './expr.js';
 import { designNames, findDesign } from '../policy/index.js';
 import { ARCH_NAMES, DEFAULT_ARCH, isArch } from '../arch/arch.js';
+import { LAST_PKMAP_DEFAULT } from '../mm/layout.js';
 
 export const MAX_ERRORS = 20;
 export const MAX_CONTEXTS = 64;
@@ -73,7 +74,7 @@ export function compileScenario(text: string, file: string): ScenarioIR {
     description: lexed.description,
     file,
     source: text,
-    machine: { arch: DEFAULT_ARCH, cpus: 1, lastPkmap: 1024, wp: true },
+    machine: { arch: DEFAULT_ARCH, cpus: 1, lastPkmap: LAST_PKMAP_DEFAULT, wp: true },
     keys: [],
     pages: [],
     channels: [],

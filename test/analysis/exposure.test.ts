@@ -5,7 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { compileScenario, libraryNames, loadScenario } from '../../src/scenario/index.js';
-import { search, SearchError } from '../../src/analysis/search.js';
+import { search } from '../../src/analysis/search.js';
+import { SearchError } from '../../src/analysis/search-result.js';
 import { searchParallel } from '../../src/analysis/parallel.js';
 import { explore } from '../../src/analysis/explore.js';
 import { ExposureGraph } from '../../src/analysis/exposure.js';

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { compileScenario, loadScenario } from '../../src/scenario/index.js';
-import { search, type SearchOptions } from '../../src/analysis/search.js';
+import { search } from '../../src/analysis/search.js';
+import type { SearchOptions } from '../../src/analysis/search-result.js';
 import { BUILTIN_INVARIANTS, InvariantError, planChecks } from '../../src/analysis/invariants.js';
 import { registerDesign, unregisterDesign } from '../../src/policy/registry.js';
 import { ScopedPks, PageStore } from '../../src/policy/index.js';

@@ -178,6 +178,18 @@ describe('page_address() of a kmapped page', () => {
     const r = run(KEY + 'page buf key pmem\n' + body, { policy });
     expect([r.summary.legitAccesses, r.summary.legitBroken, r.summary.strayAccesses]).toEqual([1, 0, 0]);
   });
+  it('x86_32: kunmap() of a highmem page that is not kmapped is a kernel BUG (kunmap_high(): BUG_ON(!vaddr)); of a lowmem page or on x86_64 the kernel does nothing (pksim reports it)', () => {
+    const body = 'task t cpu 0 {\n kunmap(buf)\n nop()\n}\n';
+    const hi = run('arch x86_32\n' + KEY + 'page buf key pmem highmem\n' + body, { policy: 'none' });
+    expect(eventsOf(hi, 'oops').map((e) => e.message)).toEqual(['kernel BUG at mm/highmem.c: kunmap_high(): kunmap() of a page that is not kmapped']);
+    expect(formatDmesg(hi)).toMatch(/kernel BUG at mm\/highmem.c!\n.*invalid opcode: 0000 \[#1\]/);
+    expect(hi.summary.finished).toBe(0);
+    for (const arch of ['arch x86_32\n' + KEY + 'page buf key pmem\n', KEY + 'page buf key pmem\n']) {
+      const r = run(arch + body, { policy: 'none' });
+      expect([r.summary.oopses, r.summary.finished]).toEqual([0, 1]);
+      expect(eventsOf(r, 'report').map((e) => e.what)).toEqual(['kunmap_unmapped']);
+    }
+  });
   it('x86_32: page_address() of a highmem page that is not kmapped is NULL', () => {
     const r = run('arch x86_32\n' + KEY + 'page buf key pmem highmem\ntask t cpu 0 {\n q = page_address(buf)\n write(q, 0)\n}\n', { policy: 'none' });
     expect(r.summary.oopses).toBe(1);
@@ -192,7 +204,8 @@ describe('sleeping in atomic context is reported as the kernel reports it', () =
       { policy: 'none' },
     );
     const reports = eventsOf(r, 'report');
-    expect(reports.map((e) => e.what)).toEqual(['might_sleep', 'scheduling_while_atomic']);
+    // The count schedule_debug() reset makes the preempt_enable() after it underflow.
+    expect(reports.map((e) => e.what)).toEqual(['might_sleep', 'scheduling_while_atomic', 'preempt_underflow']);
     expect(reports[0]!.detail.split('\n').slice(0, 3)).toEqual([
       'BUG: sleeping function called from invalid context at test.pks:5',
       `in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ${reports[0]!.ctx}, name: t`,
@@ -202,9 +215,20 @@ describe('sleeping in atomic context is reported as the kernel reports it', () =
     expect([r.summary.oopses, r.summary.finished]).toEqual([0, 1]);
   });
   it('schedule() with preemption disabled prints "scheduling while atomic" and schedules; it is not an oops', () => {
-    const r = run(`cpus 1\ntask t cpu 0 {\n preempt_disable()\n schedule()\n preempt_enable()\n}\n`, { policy: 'none' });
+    const r = run(`cpus 1\ntask t cpu 0 {\n preempt_disable()\n schedule()\n}\n`, { policy: 'none' });
     expect(eventsOf(r, 'report').map((e) => e.what)).toEqual(['scheduling_while_atomic']);
     expect(r.summary.oopses).toBe(0);
+  });
+  it('schedule_debug(): after "scheduling while atomic" the task comes back with preempt_count 0, so its own preempt_enable() underflows', () => {
+    // kernel/sched/core.c: schedule_debug() prints __schedule_bug() and sets the count to
+    // PREEMPT_DISABLED, which schedule() drops on its way out.
+    const src = (after: number) => `cpus 1\ntask t cpu 0 {\n preempt_disable()\n preempt_disable()\n schedule()\n assert preempt_count() == ${after}\n preempt_enable()\n}\n`;
+    // The assert runs (the count the model kept before would fail it), at line 6.
+    expect(run(src(2), { policy: 'none' }).expectations.map((e) => [e.metric, e.ok, e.line])).toEqual([['assert', false, 6]]);
+    const r = run(src(0), { policy: 'none' });
+    expect(r.expectations.filter((e) => !e.ok)).toEqual([]);
+    expect(eventsOf(r, 'report').map((e) => e.what)).toEqual(['scheduling_while_atomic', 'preempt_underflow']);
+    expect(eventsOf(r, 'report')[0]!.detail).toMatch(/\/0x00000002$/);
   });
   it('kmap() inside kmap_atomic(): might_sleep with in_atomic() 1 and the preempt count', () => {
     const r = run(KEY + `page a key pmem\npage b key pmem\ntask t cpu 0 {\n x = kmap_atomic(a)\n y = kmap(b)\n kunmap(b)\n kunmap_atomic(x)\n}\n`, { policy: 'none' });

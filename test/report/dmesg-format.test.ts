@@ -96,7 +96,7 @@ const CASES: { fixture: string; source: string | { name: string }; opts: RunOpti
   { fixture: 'warning-kernel-site.txt', source: { name: 'lifo_violation' }, opts: { policy: 'scoped:relaxed' }, from: /cut here/ },
   { fixture: 'oops-nmi.txt', source: NMI, opts: { policy: 'scoped:strict' }, from: /BUG: unable/ },
   { fixture: 'might-sleep.txt', source: SLEEP, opts: { policy: 'none' }, from: /BUG: sleeping/, to: /BUG: scheduling/ },
-  { fixture: 'sched-atomic.txt', source: SLEEP, opts: { policy: 'none' }, from: /BUG: scheduling/ },
+  { fixture: 'sched-atomic.txt', source: SLEEP, opts: { policy: 'none' }, from: /BUG: scheduling/, to: /preempt_underflow/ },
 ];
 
 describe('dmesg splats follow the kernel layout (test/fixtures/dmesg)', () => {
