@@ -77,6 +77,19 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     works.push({ site, call: c, esc, unmapNodes: [] });
   }
   const finding = (f: Finding) => res.findings.push(f);
+  // A kmap() converted to kmap_local_page() (or a kmap_atomic()) whose address still goes to
+  // another context: that context may run after the kunmap_local(), or on another CPU.
+  works.forEach((w, i) => {
+    if (w.site.call === 'kmap') return;
+    const h = w.esc.facts.find((f) => f.handoff);
+    if (h)
+      finding({
+        kind: 'local-handed-off',
+        ...pos(w.call.node),
+        site: i,
+        message: `${w.site.call}() address handed to another context: ${h.text} (line ${h.line}); a ${w.site.call}() mapping is valid only in the thread that made it, until it is unmapped: keep kmap(), or hand over the page and map it there`,
+      });
+  });
 
   // Match unmaps to sites, function by function, and walk the paths.
   const byFn = new Map<FnInfo, number[]>();
@@ -247,7 +260,9 @@ export function analyseFile(rel: string, source: string, tree: Tree, opts: Analy
     }
     if (s.call !== 'kmap') {
       const live = (w.call.fn && pathReports.get(w.call.fn)?.liveAtReturn.get(wi)) || [];
-      s.reason = `${s.call}() is already thread-local`;
+      s.reason = res.findings.some((f) => f.kind === 'local-handed-off' && f.site === wi)
+        ? `${s.call}() is thread-local, but its address leaves this thread [local-handed-off]`
+        : `${s.call}() is already thread-local`;
       if (s.unmaps.length && live.length) {
         finding({
           kind: 'missing-unmap',

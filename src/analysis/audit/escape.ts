@@ -21,6 +21,8 @@ export interface EscapeFact {
   line: number;
   /** For a mapping handed to the caller: how (return value, out-parameter, caller's struct). */
   hand?: HandBack;
+  /** Handed to a callee known to queue or keep it (not merely passed with a callback): another context may use it. */
+  handoff?: true;
 }
 
 export interface EscapeReport {
@@ -173,6 +175,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
     work.push({ name, struct });
   };
   const fact = (verdict: Verdict, text: string, at: Node, hand?: HandBack) => rep.facts.push({ verdict, text, line: line(at), ...(hand ? { hand } : {}) });
+  const handoff = (text: string, at: Node) => rep.facts.push({ verdict: 'global', text, line: line(at), handoff: true });
 
   const useOf = (v: Node, what: string, struct: boolean) => {
     let top = climb(v);
@@ -307,7 +310,7 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
       const member = callee.type === 'field_expression' ? callee.childForFieldName('field')?.text : undefined;
       const e = member ? known.lookup(`->${member}`) : null;
       if (e?.kind === 'sync') fact('note', `${what} is passed to indirect call ${name}(): ${e.why} (${e.origin})`, call);
-      else if (e?.kind === 'async') fact('global', `${what} is passed to indirect call ${name}(): ${e.why} (${e.origin})`, call);
+      else if (e?.kind === 'async') handoff(`${what} is passed to indirect call ${name}(): ${e.why} (${e.origin})`, call);
       else {
         // Every function the tree assigns to this member: the pointer is as safe as the worst.
         const targets = member ? model.members?.get(member) : undefined;
@@ -333,10 +336,12 @@ export function traceValue(model: FileModel, fn: FnInfo | null, value: Node, dep
     const cb = args.map((a) => (a.id === arg.id ? null : isCallback(model, a))).find((x) => x);
     const e = known.lookup(name);
     if (e?.kind === 'async') {
-      fact('global', `${what} is passed to ${name}(), which hands it to another context or keeps it: ${e.why}`, call);
+      handoff(`${what} is passed to ${name}(), which hands it to another context or keeps it: ${e.why}`, call);
       return;
     }
     if (cb) {
+      // Not a handoff for local-handed-off: iterators call their callback synchronously
+      // (iterate_and_advance, INDIRECT_CALL_1, gnttab_foreach_grant_in_range).
       fact('global', `${what} is passed to ${name}() together with callback ${cb}, which may run in another context`, call);
       return;
     }

@@ -39,7 +39,7 @@ function siteLines(s: Site, path: string, o: TextOpts): string {
     if (!o.terse && a.relies.length) msg += `; relies on ${a.relies.join(', ')}`;
   } else if (s.call !== 'kmap') {
     code = s.call.replace(/_/g, '-');
-    msg = `${s.call}() is already thread-local`;
+    msg = s.reason || `${s.call}() is already thread-local`;
   } else {
     code = CODE[s.class]!;
     const head = s.class === 'local' ? 'kmap() can be kmap_local_page()' : s.class === 'global' ? 'kmap() must stay: the mapping leaves this context' : 'kmap() undecided';

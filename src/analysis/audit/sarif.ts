@@ -90,6 +90,14 @@ const RULES: Rule[] = [
     level: 'warning',
   },
   {
+    id: 'local-handed-off',
+    name: 'LocalMappingHandedOff',
+    text: 'kmap_local/kmap_atomic address handed to another context',
+    full: 'The address of a kmap_local_page()/kmap_atomic() mapping is passed to a work item, a callback or a function that keeps it; the mapping is valid only in the thread that made it.',
+    help: 'Keep kmap() for a mapping another context uses, or hand over the page and map it in that context.',
+    level: 'warning',
+  },
+  {
     id: 'error-region',
     name: 'ErrorRegion',
     text: 'call inside a region the parser could not parse',

@@ -37,6 +37,7 @@ export type FindingKind =
   | 'lifo-violation' // kmap_local/kmap_atomic unmapped out of order today
   | 'kunmap-wrong-arg' // kunmap() given something that is not the mapped page
   | 'unmap-wrong-kind' // e.g. kunmap_local() of a kmap() address
+  | 'local-handed-off' // a kmap_local_page()/kmap_atomic() address handed to a work item, a callback or a keeper
   | 'error-region'; // the call sits inside a tree-sitter ERROR node (macros, #ifdef)
 
 export interface Finding extends Pos {

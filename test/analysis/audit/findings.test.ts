@@ -101,3 +101,21 @@ describe('wrong unmap arguments', () => {
     expect(w.message).toContain('needs kunmap(page)');
   });
 });
+
+describe('a kmap_local_page() address handed to another context', () => {
+  it('a work item or a callback gets it: local-handed-off, at the map call', async () => {
+    const f = await auditFixture('local_handed_off.c');
+    const h = f.findings.filter((x) => x.kind === 'local-handed-off');
+    expect(h.map((x) => x.line)).toEqual([27, 42]);
+    expect(h[0]!.message).toMatch(/^kmap_local_page\(\) address handed to another context: req \(holding the address\) is passed to (INIT_WORK|queue_work)\(\)/);
+    expect(h[1]!.message).toMatch(/the address \(in va\) is passed to tasklet_init\(\)/);
+    expect(f.sites.filter((s) => s.call === 'kmap_local_page').map((s) => s.reason)).toEqual([
+      'kmap_local_page() is thread-local, but its address leaves this thread [local-handed-off]',
+      'kmap_local_page() is thread-local, but its address leaves this thread [local-handed-off]',
+      'kmap_local_page() is already thread-local',
+    ]);
+    expect(f.sites.find((s) => s.call === 'kmap_atomic')!.line).toBe(51);
+    // Passed with a callback to an iterator (line 66) is not a handoff: iterators call back before returning.
+    expect(f.sites.find((s) => s.line === 66)).toMatchObject({ call: 'kmap_local_page', reason: 'kmap_local_page() is already thread-local' });
+  });
+});
