@@ -77,7 +77,9 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     // `pksim help` (and `pksim help help`) is the overview; `pksim help CMD` is `pksim CMD --help`.
     const entry = rest[0] === undefined || rest[0] === 'help' ? null : COMMANDS.get(rest[0]);
     if (rest.length > 1 || entry === undefined) {
-      io.err(`pksim help: ${rest.length > 1 ? `unexpected argument '${rest[1]}'` : `unknown command '${rest[0]}'`}\n${usage()}`);
+      const near = rest.length > 1 ? null : suggest(rest[0]!, [...COMMANDS.keys(), 'help']);
+      const what = rest.length > 1 ? `unexpected argument '${rest[1]}'` : `unknown command '${rest[0]}'${near ? `; did you mean '${near}'?` : ''}`;
+      io.err(`pksim help: ${what}\n${usage()}`);
       return EXIT_USAGE;
     }
     if (entry) return (await entry.load()).command(['--help'], io);

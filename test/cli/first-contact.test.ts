@@ -162,6 +162,12 @@ describe('option parsing errors are one line', () => {
     expect(r.code).toBe(2);
     expect(r.err.split('\n')[0]).toBe("pksim: unknown command 'exlpore'; did you mean 'explore'?");
   });
+
+  it('pksim help with an unknown command names the closest one too', async () => {
+    const r = await cli('help', 'exlpore');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe("pksim help: unknown command 'exlpore'; did you mean 'explore'?");
+  });
 });
 
 describe('explore --html with no violation', () => {
