@@ -31,7 +31,7 @@ been printed once.`,
   options: {
     runs: { type: 'string', value: 'N', default: 1000, help: 'runs per scenario, design and reset point (warnings: per scenario)' },
     seed: { type: 'string', value: 'S', default: 1, help: 'the study seed' },
-    policies: { type: 'string', value: 'LIST', values: policyValues, list: true, default: 'scoped:relaxed', help: 'the designs (warnings: the first)' },
+    policies: { type: 'string', value: 'LIST', values: policyValues, list: true, default: 'scoped:relaxed', help: 'the designs (warnings: one design)' },
     boots: { type: 'string', value: 'N', default: 1000, help: 'warnings: boots to simulate' },
     workers: { type: 'string', value: 'N', default: 1, help: 'reset-points: worker threads (same result for any N)' },
     'max-steps': { type: 'string', value: 'N', default: DEFAULT_FUZZ_MAX_STEPS, help: 'stop (exit 3) when a run reaches N steps' },
@@ -83,6 +83,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   for (const o of others)
     if (values[o] !== undefined) throw new UsageError(`--${o} is an option of 'study ${which === 'warnings' ? 'reset-points' : 'warnings'}', not of 'study ${which}'`);
   const policies = policiesFrom(values.policies ?? 'scoped:relaxed');
+  if (which === 'warnings' && policies.length > 1) throw new UsageError(`--policies: study warnings takes one design (it got ${policies.join(',')})`);
   const runs = int('--runs', values.runs ?? '1000', 1, 1e9);
   const seed = int('--seed', values.seed ?? '1', 0, 0xffffffff);
   const workers = int('--workers', values.workers ?? '1', 1, 256);

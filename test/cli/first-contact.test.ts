@@ -118,6 +118,7 @@ describe('options that would be ignored are refused, one line, exit 2', () => {
     [['study', 'warnings', CHECKED, '--runs', '2', '--svg', join(dir, 'w.svg')], /--svg.*reset-points/],
     [['study', 'warnings', CHECKED, '--runs', '2', '--time-limit', '5'], /--time-limit.*reset-points/],
     [['study', 'reset-points', CHECKED, '--runs', '2', '--boots', '5'], /--boots.*warnings/],
+    [['study', 'warnings', CHECKED, '--runs', '2', '--policies', 'global,scoped:relaxed'], /study warnings.*one design/],
     [['audit', dir, '--json', '--terse'], /--terse.*text output.*--format json/],
     [['audit', dir, '--format', 'sarif', '--summary'], /--summary.*text output.*--format sarif/],
     [['audit', dir, '--fix', '--all'], /--all.*text output.*--fix/],
