@@ -3,7 +3,6 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { applyEdits, editBytes, unifiedDiff } from '../analysis/audit/fix.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -17,7 +16,7 @@ import { auditBase } from '../analysis/audit/prefilter.js';
 import { AuditError } from '../analysis/audit/errors.js';
 import { EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
+import { HELP_OPTION, defineCommand, parseCommand } from './options.js';
 
 /** `pksim audit`: its options, declared once (parseArgs config, --help, completion). */
 export const spec = defineCommand({
@@ -97,11 +96,9 @@ usage or unreadable input, with a one-line message naming the file, 3 when a res
 });
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   if (!positionals.length) throw new UsageError('expected at least one PATH (a kernel tree, a directory or a C file)');
   if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError(`--json and --format ${values.format} disagree`);
   const format = values.json ? 'json' : (values.format ?? 'text');

@@ -1,7 +1,6 @@
 // `pksim compare FILE...`: every scenario under every design, one table per scenario.
 
 import { archLayout } from '../arch/x86/layout.js';
-import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
 import { DEFAULT_MAX_EVENTS, limitHint, runScenario, ScheduleError } from '../sim/runner.js';
@@ -14,7 +13,7 @@ const CELL_STYLES: Record<CellStyle, Style> = { bad: ['bold', 'red'], good: 'gre
 import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, maxOutputFrom, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
-import { defineCommand, helpText, parseConfig } from './options.js';
+import { defineCommand, parseCommand } from './options.js';
 import { BoundedOut, COMPARE_OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
@@ -41,11 +40,9 @@ there are several). With no scenario, compares the whole built-in library.`,
 });
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   const policies = (values.policies ?? defaultCompare().join(','))
     .split(',')
     .map((p) => p.trim())

@@ -3,11 +3,10 @@
 // registry, formats, modes, ...) and the built-in scenario names.
 
 /* eslint-disable no-template-curly-in-string -- the generated scripts are bash and zsh: their ${...} are shell expansions */
-import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { HELP_OPTION, defineCommand, helpText, lazy, parseConfig, type CommandSpec, type OptionSpec, type PositionalKind } from './options.js';
+import { HELP_OPTION, defineCommand, lazy, type CommandSpec, type OptionSpec, type PositionalKind, parseCommand } from './options.js';
 import { packageVersion } from './version.js';
 
 export const SHELLS = ['bash', 'zsh'] as const;
@@ -42,11 +41,9 @@ export function completionCommand(specs: () => Promise<NamedSpec[]>): (argv: str
 }
 
 async function command(argv: string[], io: CliIO, specs: NamedSpec[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('expected the shell: bash or zsh');
   const shell = positionals[0]!;
   if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`unknown shell '${shell}' (expected bash or zsh)`);

@@ -3,7 +3,6 @@
 // violation.
 
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
 import { PolicyError, designNames } from '../policy/index.js';
 import {
@@ -29,7 +28,7 @@ import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import { limitHint } from '../sim/runner.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, int, maxOutputFrom, maxSourceFrom, modeValues, policyValues, runOptionsFrom } from './runopts.js';
-import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
+import { HELP_OPTION, defineCommand, parseCommand } from './options.js';
 import { BoundedOut, EXPLORE_OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
@@ -100,11 +99,9 @@ function intOr(name: string, v: string | undefined, dflt: number, min: number, m
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
   const maxOutput = maxOutputFrom(values);
   const ir = loadBounded(positionals[0]!, maxSourceFrom(values));

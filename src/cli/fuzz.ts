@@ -1,7 +1,6 @@
 // `pksim fuzz FILE|NAME...`: many seeded random schedules per scenario and design, one injected
 // stray each, counted into rates and means with 95% intervals; sharded and merged exactly.
 
-import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
 import { defaultCompare, PolicyError, parsePolicy, policyLabel } from '../policy/index.js';
@@ -13,7 +12,7 @@ import { formatFuzzText } from '../report/fuzz.js';
 import { EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, int, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
-import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
+import { HELP_OPTION, defineCommand, parseCommand } from './options.js';
 import { checkFiles, writeFiles, FUZZ_OUTPUT_OPTIONS } from './fuzzout.js';
 
 export const DEFAULT_FUZZ_MAX_STEPS = 100_000;
@@ -110,11 +109,9 @@ export function policiesFrom(v: string | undefined, flag = '--policies'): string
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   const policies = policiesFrom(values.policies);
   const base = policiesFrom(values.base ?? 'scoped:relaxed', '--base')[0]!;
   // The ratios divide by the base's runs: a base given but not run would print no ratio at all.

@@ -1,11 +1,10 @@
 // `pksim list`: the built-in scenarios, one line each, so that a name can be given to
 // `pksim run` or `pksim compare` instead of a file.
 
-import { parseArgs } from 'node:util';
 import { listScenarios } from '../scenario/index.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
+import { HELP_OPTION, defineCommand, parseCommand } from './options.js';
 
 /** `pksim list`: its options, declared once (parseArgs config, --help, completion). */
 export const spec = defineCommand({
@@ -21,11 +20,9 @@ export const spec = defineCommand({
 });
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const entries = listScenarios();
   if (values.json) {

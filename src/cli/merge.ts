@@ -1,14 +1,13 @@
 // `pksim merge RESULT.json...`: the shards of one fuzz campaign (--shard K/N --out FILE) added
 // up into exactly the report the unsharded campaign gives (its --json bytes).
 
-import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { emptyStats, mergeStats, statsShapeError, type FuzzStats } from '../analysis/fuzz/acc.js';
 import { buildReport, MERGE_ERROR_CODE, reportJson, type FuzzConfig, type FuzzReport } from '../analysis/fuzz/report.js';
 import { formatFuzzText } from '../report/fuzz.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
+import { HELP_OPTION, defineCommand, parseCommand } from './options.js';
 import { checkFiles, writeFiles, FUZZ_OUTPUT_OPTIONS } from './fuzzout.js';
 
 export const spec = defineCommand({
@@ -94,11 +93,9 @@ export function mergeResults(files: string[], results: FuzzReport[]): FuzzReport
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError('expected the result files of the shards (pksim fuzz ... --shard K/N --out FILE)');
   checkFiles(values, positionals);
   const report = mergeResults(positionals, positionals.map(readResult));

@@ -2,6 +2,8 @@
 // help text, fixed values). From the table come its parseArgs config, its --help text and its
 // part of the bash and zsh completion scripts (completion.ts).
 
+import { parseArgs } from 'node:util';
+
 /** A text, or a function computing it when asked (lists from the design registry, defaults). */
 export type Lazy<T> = T | (() => T);
 
@@ -96,4 +98,19 @@ export function helpText(spec: CommandSpec): string {
   const head = usage.length === 1 ? `usage: ${usage[0]}` : `usage:\n${usage.map((u) => `  ${u}`).join('\n')}`;
   const notes = spec.notes === undefined ? '' : `\n${lazy(spec.notes).trimEnd()}\n`;
   return `${head}\n\n${lazy(spec.about).trimEnd()}\n\noptions:\n${optionsHelp(spec.options)}${notes}`;
+}
+
+/**
+ * A command's arguments parsed against its table; null when `--help` was asked for, once its
+ * help text is printed (the command then exits 0).
+ */
+type Parsed<T extends OptionTable> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: ParseConfig<T> }>>;
+
+export function parseCommand<const T extends OptionTable>(spec: CommandSpec<T>, argv: string[], io: { out(text: string): void }): Parsed<T> | null {
+  const parsed = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
+  if ((parsed.values as { help?: boolean }).help) {
+    io.out(helpText(spec));
+    return null;
+  }
+  return parsed;
 }

@@ -1,11 +1,10 @@
 // `pksim pkrs decode VALUE` and `pksim pkrs check ...`: the register semantics on their own,
 // for people reading register dumps.
 
-import { parseArgs } from 'node:util';
 import { ACC_FETCH, ACC_READ, ACC_WRITE, decodeErrorCode, decodePkrs, describeKeyBits, hex, hex32, pkeyCheck, PKS_NUM_KEYS } from '../arch/x86/pkrs.js';
 import { UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
+import { HELP_OPTION, defineCommand, helpText, parseCommand } from './options.js';
 
 /** `pksim pkrs`: its options, declared once (parseArgs config, --help, completion). */
 export const spec = defineCommand({
@@ -57,11 +56,9 @@ function parseBool(name: string, text: string | undefined, dflt: boolean): boole
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   const [sub, arg] = positionals;
   if (sub === 'decode') {
     if (arg === undefined) throw new UsageError('decode needs a VALUE, e.g. pksim pkrs decode 0x55555554');

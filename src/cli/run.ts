@@ -1,6 +1,5 @@
 // `pksim run FILE`: one scenario under one design, as a kernel log and a summary.
 
-import { parseArgs } from 'node:util';
 import { loadBounded } from './load.js';
 import { InjectSpecError, parseInjectSpec } from '../sim/inject.js';
 import { limitHint, runScenario, ScheduleError } from '../sim/runner.js';
@@ -11,7 +10,7 @@ import { colorMode, paintLog, painter, useColor } from './color.js';
 import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, designsHelp, maxOutputFrom, maxSourceFrom, modeValues, policyValues, runOptionsFrom } from './runopts.js';
-import { defineCommand, helpText, parseConfig } from './options.js';
+import { defineCommand, parseCommand } from './options.js';
 import { BoundedOut, OUTPUT_LIMIT_HINT, logPrefix, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
 
@@ -55,11 +54,9 @@ Exit status: 0 ok, 1 an expect, assert or invariant line of the scenario failed,
 });
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('expected exactly one scenario (a .pks file or a built-in name)');
   const opts = runOptionsFrom(values);
   colorMode(values.color);

@@ -1,6 +1,5 @@
 // `pksim study reset-points|warnings [FILE|NAME...]`: the context-exit study and the WARN_ONCE study.
 
-import { parseArgs } from 'node:util';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
 import { FuzzLimitError } from '../analysis/fuzz/engine.js';
@@ -9,7 +8,7 @@ import { fmtMean, fmtRate } from '../report/fuzz.js';
 import { EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 import { RUN_OPTIONS, int, maxSourceFrom, policyValues } from './runopts.js';
-import { HELP_OPTION, defineCommand, helpText, parseConfig } from './options.js';
+import { HELP_OPTION, defineCommand, parseCommand } from './options.js';
 import { kindsFrom, policiesFrom, DEFAULT_FUZZ_MAX_STEPS } from './fuzz.js';
 import { checkFiles } from './fuzzout.js';
 import { ReportExistsError, ReportWriteError, writeReportFile } from '../report/index.js';
@@ -71,11 +70,9 @@ export function resetStudyText(r: ResetStudy): string {
 }
 
 export async function command(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
-  if (values.help) {
-    io.out(helpText(spec));
-    return 0;
-  }
+  const parsed = parseCommand(spec, argv, io);
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
   const which = positionals[0];
   if (which !== 'reset-points' && which !== 'warnings') throw new UsageError(`expected reset-points or warnings, not '${which ?? ''}'`);
   // An option the other study reads would be ignored here: refused instead.
