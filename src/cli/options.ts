@@ -100,12 +100,13 @@ export function helpText(spec: CommandSpec): string {
   return `${head}\n\n${lazy(spec.about).trimEnd()}\n\noptions:\n${optionsHelp(spec.options)}${notes}`;
 }
 
+/** What parseArgs gives for a command's table (its option types kept). */
+type Parsed<T extends OptionTable> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: ParseConfig<T> }>>;
+
 /**
  * A command's arguments parsed against its table; null when `--help` was asked for, once its
  * help text is printed (the command then exits 0).
  */
-type Parsed<T extends OptionTable> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: ParseConfig<T> }>>;
-
 export function parseCommand<const T extends OptionTable>(spec: CommandSpec<T>, argv: string[], io: { out(text: string): void }): Parsed<T> | null {
   const parsed = parseArgs({ args: argv, allowPositionals: true, options: parseConfig(spec.options) });
   if ((parsed.values as { help?: boolean }).help) {
