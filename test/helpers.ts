@@ -6,6 +6,8 @@ import { Machine, type MachineConfig } from '../src/kernel/machine.js';
 import { createPolicy, defaultCompare, parsePolicy } from '../src/policy/index.js';
 import type { PksimEvent } from '../src/kernel/events.js';
 import type { RunResult } from '../src/sim/result.js';
+import { main } from '../src/cli/main.js';
+import { captureIO } from '../src/cli/io.js';
 
 /** Every design in the modes `pksim compare` shows by default (from the design registry). */
 export const ALL_POLICIES = defaultCompare();
@@ -50,4 +52,11 @@ export function runAll(text: string, opts: RunOptions = {}): Record<string, RunR
 export function eventsOf<T extends PksimEvent['type']>(r: RunResult | PksimEvent[], type: T): Extract<PksimEvent, { type: T }>[] {
   const evs = Array.isArray(r) ? r : r.events;
   return evs.filter((e): e is Extract<PksimEvent, { type: T }> => e.type === type);
+}
+
+/** Run the CLI in-process: exit code, standard output and standard error. */
+export async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIO();
+  const code = await main(args, io);
+  return { code, out: io.stdout, err: io.stderr };
 }

@@ -3,8 +3,7 @@ import { compileScenario, loadScenario } from '../../src/scenario/index.js';
 import { explore } from '../../src/analysis/explore.js';
 import { search } from '../../src/analysis/search.js';
 import { runScenario, runTraced } from '../../src/sim/runner.js';
-import { main } from '../../src/cli/main.js';
-import { captureIO } from '../../src/cli/io.js';
+import { cli } from '../helpers.js';
 
 // A buggy interrupt may fire at any time on cpu1 while cpu0 has a page kmap()ped.
 const ANY_IRQ = `cpus 2
@@ -98,11 +97,6 @@ describe('explore', () => {
 });
 
 describe('pksim explore', () => {
-  async function cli(...args: string[]) {
-    const io = captureIO();
-    const code = await main(args, io);
-    return { code, out: io.stdout, err: io.stderr };
-  }
   it('exit 1 with a replay command for a violation; 0 when clean; 3 at --max-runs; 2 for a bad invariant', async () => {
     const bad = await cli('explore', '--bound', '2', 'stray_irq_during_kmap', '--policy', 'global', '--check', 'no-missed-stray');
     expect(bad.code).toBe(1);

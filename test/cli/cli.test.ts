@@ -3,14 +3,7 @@ import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
-import { captureIO } from '../../src/cli/io.js';
-
-async function cli(...args: string[]) {
-  const io = captureIO();
-  const code = await main(args, io);
-  return { code, out: io.stdout, err: io.stderr };
-}
+import { cli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pksim-cli-'));
 function file(name: string, text: string): string {

@@ -6,17 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
-import { captureIO } from '../../src/cli/io.js';
 import { defaultCompare, designNames } from '../../src/policy/index.js';
 import { libraryNames } from '../../src/scenario/index.js';
 import { COMMANDS, allSpecs } from '../../src/cli/commands.js';
-
-async function cli(...args: string[]) {
-  const io = captureIO();
-  const code = await main(args, io);
-  return { code, out: io.stdout, err: io.stderr };
-}
+import { cli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pksim-completion-'));
 const bashFile = join(dir, 'pksim.bash');

@@ -5,14 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import { captureIO } from '../../src/cli/io.js';
-
-async function cli(...args: string[]) {
-  const io = captureIO();
-  const code = await main(args, io);
-  return { code, out: io.stdout, err: io.stderr };
-}
+import { cli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pksim-errors-'));
 const bad = join(dir, 'bad.pks');

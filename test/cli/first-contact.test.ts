@@ -7,14 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
-import { captureIO } from '../../src/cli/io.js';
-
-async function cli(...args: string[]) {
-  const io = captureIO();
-  const code = await main(args, io);
-  return { code, out: io.stdout, err: io.stderr };
-}
+import { cli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pksim-first-'));
 function file(name: string, text: string): string {

@@ -4,17 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
-import { captureIO } from '../../src/cli/io.js';
 import { COMMANDS, allSpecs } from '../../src/cli/commands.js';
 import { lazy, optionLabel, parseConfig } from '../../src/cli/options.js';
 import { designNames } from '../../src/policy/index.js';
-
-async function cli(...args: string[]) {
-  const io = captureIO();
-  const code = await main(args, io);
-  return { code, out: io.stdout, err: io.stderr };
-}
+import { cli } from '../helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

@@ -7,18 +7,12 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { captureIO } from '../../src/cli/io.js';
 import { BoundedOut, logPrefix, writeJson } from '../../src/cli/emit.js';
 import { loadScenario } from '../../src/scenario/index.js';
 import { runScenario } from '../../src/sim/runner.js';
 import { formatDmesg } from '../../src/report/dmesg.js';
-
-async function cli(...args: string[]) {
-  const io = captureIO();
-  const code = await main(args, io);
-  return { code, out: io.stdout, err: io.stderr };
-}
+import { cli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pksim-limits-'));
 const SELF_RAISE = join(dir, 'selfraise.pks');

@@ -2,14 +2,7 @@
 // `TypeError: entry.load is not a function`, `--access constructor` was taken as an access.
 
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { captureIO } from '../../src/cli/io.js';
-
-async function cli(...args: string[]) {
-  const io = captureIO();
-  const code = await main(args, io);
-  return { code, out: io.stdout, err: io.stderr };
-}
+import { cli } from '../helpers.js';
 
 describe('object property names on the command line', () => {
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])('pksim %s is an unknown command, exit 2', async (n) => {
