@@ -4,6 +4,7 @@ import { explore } from '../../src/analysis/explore.js';
 import { search } from '../../src/analysis/search.js';
 import { runScenario, runTraced } from '../../src/sim/runner.js';
 import { cli } from '../helpers.js';
+import { fileURLToPath } from 'node:url';
 
 // A buggy interrupt may fire at any time on cpu1 while cpu0 has a page kmap()ped.
 const ANY_IRQ = `cpus 2
@@ -121,21 +122,8 @@ describe('pksim explore', () => {
 });
 
 describe('explore --bound checks assert and invariant lines', () => {
-  // Under none, PKS is off: the assert (the key is closed after kunmap()) and the invariant
-  // (kmap() unprotects the page) fail on every schedule; under scoped:relaxed both hold.
-  const ir = compileScenario(
-    `cpus 1
-key pmem = 1 default noaccess
-page buf key pmem
-task t cpu 0 {
-    p = kmap(buf)
-    kunmap(buf)
-    assert !holds(pmem, READ)
-}
-invariant unprotect(buf) == pkmap_count(buf)
-`,
-    'checks.pks',
-  );
+  // test/fixtures/explore/checks.pks: under none both lines fail; under scoped:relaxed both hold.
+  const ir = loadScenario(fileURLToPath(new URL('../fixtures/explore/checks.pks', import.meta.url)));
 
   it('a failing assert and invariant are violations named assert and invariant', () => {
     const r = explore(ir, { policy: 'none', bound: 1 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { cli } from '../helpers.js';
+import { fileURLToPath } from 'node:url';
 
 const dir = mkdtempSync(join(tmpdir(), 'pksim-first-'));
 function file(name: string, text: string): string {
@@ -16,23 +17,8 @@ function file(name: string, text: string): string {
   return p;
 }
 
-// An assert that holds only under designs with PKS on, and an invariant that holds only where
-// kmap() unprotects the page (scoped): both fail under `none`.
-const CHECKED = file(
-  'checked.pks',
-  `cpus 1
-key pmem = 1 default noaccess
-page buf key pmem
-task t cpu 0 {
-    p = kmap(buf)
-    kunmap(buf)
-    assert !holds(pmem, READ)
-    return_to_user()
-}
-invariant unprotect(buf) == pkmap_count(buf)
-expect scoped:strict finished == 1
-`,
-);
+// An assert that fails under `none` and holds with PKS on, and an invariant that holds only under scoped.
+const CHECKED = fileURLToPath(new URL('../fixtures/explore/checks.pks', import.meta.url));
 
 describe('compare checks the scenario’s assert and invariant lines, as run does', () => {
   it('a failing assert or invariant under one design: marked in the table, exit 1', async () => {
