@@ -66,6 +66,12 @@ async function parseArgsMessage(name: string, code: string, message: string, arg
   return message.replace(/\s*\n\s*/g, ' ');
 }
 
+/** "unknown command 'X'", with the closest command when there is one. */
+function unknownCommand(word: string): string {
+  const near = suggest(word, [...COMMANDS.keys(), 'help']);
+  return `unknown command '${word}'${near ? `; did you mean '${near}'?` : ''}`;
+}
+
 /** @public Runs `pksim ARGV...` with its output through io; resolves to the exit status. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -77,9 +83,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     // `pksim help` (and `pksim help help`) is the overview; `pksim help CMD` is `pksim CMD --help`.
     const entry = rest[0] === undefined || rest[0] === 'help' ? null : COMMANDS.get(rest[0]);
     if (rest.length > 1 || entry === undefined) {
-      const near = rest.length > 1 ? null : suggest(rest[0]!, [...COMMANDS.keys(), 'help']);
-      const what = rest.length > 1 ? `unexpected argument '${rest[1]}'` : `unknown command '${rest[0]}'${near ? `; did you mean '${near}'?` : ''}`;
-      io.err(`pksim help: ${what}\n${usage()}`);
+      io.err(`pksim help: ${rest.length > 1 ? `unexpected argument '${rest[1]}'` : unknownCommand(rest[0]!)}\n${usage()}`);
       return EXIT_USAGE;
     }
     if (entry) return (await entry.load()).command(['--help'], io);
@@ -92,8 +96,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   }
   const entry = COMMANDS.get(name);
   if (!entry) {
-    const near = suggest(name, [...COMMANDS.keys(), 'help']);
-    io.err(`pksim: unknown command '${name}'${near ? `; did you mean '${near}'?` : ''}\n${usage()}`);
+    io.err(`pksim: ${unknownCommand(name)}\n${usage()}`);
     return EXIT_USAGE;
   }
   // With --json, an error is also a JSON object on standard output, with its stable code.
