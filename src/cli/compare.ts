@@ -4,15 +4,15 @@ import { archLayout } from '../arch/x86/layout.js';
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
 import { DEFAULT_MAX_EVENTS, limitHint, runScenario, ScheduleError } from '../sim/runner.js';
-import { defaultCompare, PolicyError, parsePolicy, policyLabel } from '../policy/index.js';
+import { defaultCompare } from '../policy/index.js';
 import type { RunResult } from '../sim/result.js';
 import { COMPACT_LEGEND, FAILED_NOTE, LEGEND, compareTable, totalsByPolicy, totalsTable, type CellStyle } from '../report/table.js';
 import { colorMode, painter, useColor, type Style } from './color.js';
 
 const CELL_STYLES: Record<CellStyle, Style> = { bad: ['bold', 'red'], good: 'green', warn: 'yellow' };
-import { EXIT_FAIL, EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_FAIL, EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, maxOutputFrom, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, designList, maxOutputFrom, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
 import { defineCommand, parseCommand } from './options.js';
 import { BoundedOut, COMPARE_OUTPUT_LIMIT_HINT, writeJson } from './emit.js';
 import { checkOutputs, writeReports } from './outputs.js';
@@ -43,24 +43,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseCommand(spec, argv, io);
   if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  const policies = (values.policies ?? defaultCompare().join(','))
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (policies.length === 0) throw new UsageError(`--policies: no policy in '${values.policies}' (e.g. --policies global,scoped:relaxed)`);
-  const labels = new Map<string, string>();
-  try {
-    for (const p of policies) {
-      // One row per design: an alias (scoped = scoped:relaxed) would be run and totalled twice.
-      const label = policyLabel(parsePolicy(p));
-      const twice = labels.get(label);
-      if (twice !== undefined) throw new UsageError(`--policies: ${twice === p ? `'${p}'` : `'${twice}' and '${p}' (both ${label})`} named twice`);
-      labels.set(label, p);
-    }
-  } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(`--policies: ${e.message}`, EXIT_USAGE, e.code);
-    throw e;
-  }
+  const policies = designList(values.policies).given;
   const opts = runOptionsFrom(values);
   const paint = painter(useColor(colorMode(values.color), io, values.json));
   const table = { wide: values.wide, paint: (s: CellStyle, t: string) => paint(CELL_STYLES[s], t) };

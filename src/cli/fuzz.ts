@@ -3,15 +3,15 @@
 
 import { libraryNames } from '../scenario/index.js';
 import { loadBounded } from './load.js';
-import { defaultCompare, PolicyError, parsePolicy, policyLabel } from '../policy/index.js';
+import { defaultCompare } from '../policy/index.js';
 import { runCampaign } from '../analysis/fuzz/campaign.js';
 import { FuzzLimitError } from '../analysis/fuzz/engine.js';
 import { INJECT_KINDS } from '../sim/inject.js';
 import { reportJson, worstRatio, type FuzzReport } from '../analysis/fuzz/report.js';
 import { formatFuzzText } from '../report/fuzz.js';
-import { EXIT_LIMIT, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, int, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
+import { RUN_OPTIONS, designList, int, maxSourceFrom, policyValues, runOptionsFrom } from './runopts.js';
 import { HELP_OPTION, defineCommand, parseCommand } from './options.js';
 import { checkFiles, writeFiles, FUZZ_OUTPUT_OPTIONS } from './fuzzout.js';
 
@@ -90,30 +90,12 @@ export function kindsFrom(v: string | undefined): number[] {
   return out;
 }
 
-export function policiesFrom(v: string | undefined, flag = '--policies'): string[] {
-  const list = (v ?? defaultCompare().join(','))
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (list.length === 0) throw new UsageError(`${flag}: no policy in '${v}'`);
-  // Each design by its label (scoped = scoped:relaxed), as the runs and the ratios name it.
-  let labels: string[];
-  try {
-    labels = list.map((p) => policyLabel(parsePolicy(p)));
-  } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(`${flag}: ${e.message}`, EXIT_USAGE, e.code);
-    throw e;
-  }
-  if (new Set(labels).size !== labels.length) throw new UsageError(`${flag}: a design is named twice in '${v}'`);
-  return labels;
-}
-
 export async function command(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseCommand(spec, argv, io);
   if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  const policies = policiesFrom(values.policies);
-  const base = policiesFrom(values.base ?? 'scoped:relaxed', '--base')[0]!;
+  const policies = designList(values.policies).labels;
+  const base = designList(values.base ?? 'scoped:relaxed', '--base').labels[0]!;
   // The ratios divide by the base's runs: a base given but not run would print no ratio at all.
   if (values.base !== undefined && !policies.includes(base))
     throw new UsageError(`--base ${values.base} is not one of the --policies run (${policies.join(',')}): add it to --policies`);

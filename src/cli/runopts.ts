@@ -1,8 +1,8 @@
 // Options shared by `run` and `compare`: how to run a scenario, apart from the policy.
 
-import { UsageError } from './errors.js';
+import { EXIT_USAGE, UsageError } from './errors.js';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_STEPS, type RunOptions } from '../sim/runner.js';
-import { designs } from '../policy/index.js';
+import { PolicyError, defaultCompare, designs, parsePolicy, policyLabel } from '../policy/index.js';
 import { HELP_OPTION, type OptionTable } from './options.js';
 import { COLOR_OPTION } from './color.js';
 import { DEFAULT_MAX_OUTPUT } from './emit.js';
@@ -104,4 +104,30 @@ export function maxOutputFrom(values: Record<string, string | boolean | undefine
 export function maxSourceFrom(values: Record<string, string | boolean | undefined>): number {
   const v = values['max-source'];
   return typeof v === 'string' ? int('--max-source', v, 1, 2 ** 31 - 1) : DEFAULT_MAX_SOURCE;
+}
+
+/**
+ * A list of designs (`--policies`, `--base`): each as given and as its label (scoped is
+ * scoped:relaxed), as the runs and the ratios name it. A design named twice, even by an alias,
+ * is refused: its row and its totals would count it twice.
+ */
+export function designList(v: string | undefined, flag = '--policies'): { given: string[]; labels: string[] } {
+  const given = (v ?? defaultCompare().join(','))
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (given.length === 0) throw new UsageError(`${flag}: no policy in '${v}' (e.g. ${flag} global,scoped:relaxed)`);
+  const labels: string[] = [];
+  try {
+    for (const p of given) {
+      const label = policyLabel(parsePolicy(p));
+      const i = labels.indexOf(label);
+      if (i >= 0) throw new UsageError(`${flag}: ${given[i] === p ? `'${p}'` : `'${given[i]}' and '${p}' (both ${label})`} named twice`);
+      labels.push(label);
+    }
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(`${flag}: ${e.message}`, EXIT_USAGE, e.code);
+    throw e;
+  }
+  return { given, labels };
 }

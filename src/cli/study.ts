@@ -7,9 +7,9 @@ import { resetPointStudy, warningStudy, RESET_LEVELS, type ResetStudy } from '..
 import { fmtMean, fmtRate } from '../report/fuzz.js';
 import { EXIT_LIMIT, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
-import { RUN_OPTIONS, int, maxSourceFrom, policyValues } from './runopts.js';
+import { RUN_OPTIONS, designList, int, maxSourceFrom, policyValues } from './runopts.js';
 import { HELP_OPTION, defineCommand, parseCommand } from './options.js';
-import { kindsFrom, policiesFrom, DEFAULT_FUZZ_MAX_STEPS } from './fuzz.js';
+import { kindsFrom, DEFAULT_FUZZ_MAX_STEPS } from './fuzz.js';
 import { checkFiles } from './fuzzout.js';
 import { ReportExistsError, ReportWriteError, writeReportFile } from '../report/index.js';
 import { INJECT_KINDS } from '../sim/inject.js';
@@ -79,7 +79,7 @@ export async function command(argv: string[], io: CliIO): Promise<number> {
   const others = which === 'warnings' ? (['svg', 'html', 'workers', 'time-limit'] as const) : (['boots'] as const);
   for (const o of others)
     if (values[o] !== undefined) throw new UsageError(`--${o} is an option of 'study ${which === 'warnings' ? 'reset-points' : 'warnings'}', not of 'study ${which}'`);
-  const policies = policiesFrom(values.policies ?? 'scoped:relaxed');
+  const policies = designList(values.policies ?? 'scoped:relaxed').labels;
   if (which === 'warnings' && policies.length > 1) throw new UsageError(`--policies: study warnings takes one design (it got ${policies.join(',')})`);
   const runs = int('--runs', values.runs ?? '1000', 1, 1e9);
   const seed = int('--seed', values.seed ?? '1', 0, 0xffffffff);
